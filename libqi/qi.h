@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#define QI_INSIDE
+
+#include "qi-version.h"
+#include "qi-enum-types.h"
+
+#include "qi-application.h"
+#include "qi-cli-invocation.h"
+#include "qi-cli-manager.h"
+#include "qi-cli-verb.h"
+#include "qi-config-manager.h"
+#include "qi-launch-config.h"
+#include "qi-service.h"
+#include "qi-toml-parser.h"
+
+#undef QI_INSIDE
