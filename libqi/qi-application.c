@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <gio/gunixoutputstream.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qi-application.h"
+#include "qi-builtin-verbs-private.h"
+#include "qi-enum-types.h"
+
+/**
+ * QiApplication:
+ *
+ * The application object: it owns Qi's services and runs the bootstrap flow
+ * of the design notes as explicit phases 0 to 8 (see #QiBootstrapPhase).
+ *
+ * A phase whose services are not registered runs, finds no provider, says
+ * so in the `QiBootstrap` log domain and moves on; it never pretends. With
+ * `--headless` the command runs in phase 5 and Qi shuts down; without it,
+ * phase 6 needs the desktop shell's services.
+ */
+
+/* Phase logs go to their own domain, so that
+ * `G_MESSAGES_DEBUG=QiBootstrap qi …` shows exactly the bootstrap. */
+#define BOOTSTRAP_DOMAIN "QiBootstrap"
+#define phase_debug(...) \
+  g_log_structured_standard (BOOTSTRAP_DOMAIN, G_LOG_LEVEL_DEBUG, __FILE__, \
+                             G_STRINGIFY (__LINE__), G_STRFUNC, __VA_ARGS__)
+
+struct _QiApplication
+{
+  GObject          parent_instance;
+
+  GPtrArray       *services;      /* of QiService, in start order */
+  QiLaunchConfig  *launch_config;
+  QiCliManager    *cli;
+  QiBootstrapPhase phase;
+  gint64           durations[QI_BOOTSTRAP_N_PHASES];
+  gboolean         running;
+
+  GOutputStream   *out;
+  GOutputStream   *err;
+};
+
+G_DEFINE_FINAL_TYPE (QiApplication, qi_application, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PHASE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  PHASE_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char * const phase_titles[QI_BOOTSTRAP_N_PHASES] = {
+  N_("bootstrap"),
+  N_("provider pre-load"),
+  N_("auth handshake"),
+  N_("settings and bundle resolution"),
+  N_("addon load"),
+  N_("headless command"),
+  N_("server and GUI bring-up"),
+  N_("runtime loop"),
+  N_("shutdown"),
+};
+
+static void
+qi_application_dispose (GObject *object)
+{
+  QiApplication *self = QI_APPLICATION (object);
+
+  g_clear_pointer (&self->services, g_ptr_array_unref);
+  g_clear_object (&self->launch_config);
+  g_clear_object (&self->cli);
+  g_clear_object (&self->out);
+  g_clear_object (&self->err);
+
+  G_OBJECT_CLASS (qi_application_parent_class)->dispose (object);
+}
+
+static void
+qi_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  QiApplication *self = QI_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PHASE:
+      g_value_set_enum (value, self->phase);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qi_application_class_init (QiApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = qi_application_dispose;
+  object_class->get_property = qi_application_get_property;
+
+  /**
+   * QiApplication:phase:
+   *
+   * The bootstrap phase the application is in, or last ran.
+   */
+  properties[PROP_PHASE] =
+    g_param_spec_enum ("phase", NULL, NULL,
+                       QI_TYPE_BOOTSTRAP_PHASE,
+                       QI_BOOTSTRAP_PHASE_BOOTSTRAP,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * QiApplication::phase-finished:
+   * @self: the application
+   * @phase: the phase that ended
+   * @duration: how long it took, in microseconds
+   *
+   * Emitted at the end of each bootstrap phase that runs.
+   */
+  signals[PHASE_FINISHED] =
+    g_signal_new ("phase-finished",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, QI_TYPE_BOOTSTRAP_PHASE, G_TYPE_INT64);
+}
+
+static void
+qi_application_init (QiApplication *self)
+{
+  self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < QI_BOOTSTRAP_N_PHASES; i++)
+    self->durations[i] = -1;
+
+  self->cli = qi_cli_manager_new ();
+  qi_builtin_verbs_register (self->cli, self);
+  g_ptr_array_add (self->services, g_object_ref (self->cli));
+}
+
+/**
+ * qi_application_new:
+ *
+ * Creates the application with its CLI manager and the built-in commands;
+ * the other services are registered when it runs.
+ *
+ * Returns: (transfer full): a new #QiApplication
+ */
+QiApplication *
+qi_application_new (void)
+{
+  return g_object_new (QI_TYPE_APPLICATION, NULL);
+}
+
+/**
+ * qi_bootstrap_phase_get_title:
+ * @phase: a #QiBootstrapPhase
+ *
+ * Returns: (transfer none): the translated title of @phase, such as
+ *   "addon load"
+ */
+const char *
+qi_bootstrap_phase_get_title (QiBootstrapPhase phase)
+{
+  g_return_val_if_fail (phase <= QI_BOOTSTRAP_PHASE_SHUTDOWN, NULL);
+
+  return _(phase_titles[phase]);
+}
+
+/**
+ * qi_application_add_service:
+ * @self: a #QiApplication
+ * @service: the service to add
+ * @error: return location for a #GError
+ *
+ * Registers @service. Services start in the order they were added and stop
+ * in reverse order. A service added while the application runs is started
+ * at once.
+ *
+ * Returns: %TRUE on success; %FALSE if a service of that name exists or the
+ *   service failed to start
+ */
+gboolean
+qi_application_add_service (QiApplication  *self,
+                            QiService      *service,
+                            GError        **error)
+{
+  const char *name;
+
+  g_return_val_if_fail (QI_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (QI_IS_SERVICE (service), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  name = qi_service_get_name (service);
+  if (qi_application_get_service (self, name) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("a service named “%s” is already registered"), name);
+      return FALSE;
+    }
+
+  g_ptr_array_add (self->services, g_object_ref (service));
+  g_debug ("Registered service “%s” (%s)", name, G_OBJECT_TYPE_NAME (service));
+
+  if (self->running && !qi_service_start (service, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * qi_application_get_service:
+ * @self: a #QiApplication
+ * @name: a service name, such as "config"
+ *
+ * Returns: (transfer none) (nullable): the service, or %NULL if none of that
+ *   name is registered
+ */
+QiService *
+qi_application_get_service (QiApplication *self,
+                            const char    *name)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      QiService *service = g_ptr_array_index (self->services, i);
+
+      if (g_strcmp0 (qi_service_get_name (service), name) == 0)
+        return service;
+    }
+
+  return NULL;
+}
+
+/**
+ * qi_application_list_services:
+ * @self: a #QiApplication
+ *
+ * Returns: (transfer container) (element-type QiService): the registered
+ *   services, in start order
+ */
+GPtrArray *
+qi_application_list_services (QiApplication *self)
+{
+  GPtrArray *services;
+
+  g_return_val_if_fail (QI_IS_APPLICATION (self), NULL);
+
+  services = g_ptr_array_new_full (self->services->len, NULL);
+  for (guint i = 0; i < self->services->len; i++)
+    g_ptr_array_add (services, g_ptr_array_index (self->services, i));
+
+  return services;
+}
+
+/**
+ * qi_application_get_launch_config:
+ * @self: a #QiApplication
+ *
+ * Returns: (transfer none) (nullable): the launch configuration, once
+ *   phase 0 has built it
+ */
+QiLaunchConfig *
+qi_application_get_launch_config (QiApplication *self)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), NULL);
+
+  return self->launch_config;
+}
+
+/**
+ * qi_application_get_config_manager:
+ * @self: a #QiApplication
+ *
+ * Returns: (transfer none) (nullable): the configuration manager, once
+ *   phase 0 has loaded the configuration
+ */
+QiConfigManager *
+qi_application_get_config_manager (QiApplication *self)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), NULL);
+
+  if (self->launch_config == NULL)
+    return NULL;
+
+  return qi_launch_config_get_config_manager (self->launch_config);
+}
+
+/**
+ * qi_application_get_cli_manager:
+ * @self: a #QiApplication
+ *
+ * Returns: (transfer none): the registry of `qi --headless` commands
+ */
+QiCliManager *
+qi_application_get_cli_manager (QiApplication *self)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), NULL);
+
+  return self->cli;
+}
+
+/**
+ * qi_application_get_phase:
+ * @self: a #QiApplication
+ *
+ * Returns: the phase the application is in, or ran last
+ */
+QiBootstrapPhase
+qi_application_get_phase (QiApplication *self)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), QI_BOOTSTRAP_PHASE_BOOTSTRAP);
+
+  return self->phase;
+}
+
+/**
+ * qi_application_get_phase_duration:
+ * @self: a #QiApplication
+ * @phase: a #QiBootstrapPhase
+ *
+ * Returns: how long @phase took in microseconds, or -1 if it has not run
+ *   to its end
+ */
+gint64
+qi_application_get_phase_duration (QiApplication    *self,
+                                   QiBootstrapPhase  phase)
+{
+  g_return_val_if_fail (QI_IS_APPLICATION (self), -1);
+  g_return_val_if_fail (phase <= QI_BOOTSTRAP_PHASE_SHUTDOWN, -1);
+
+  return self->durations[phase];
+}
+
+static void
+printerr (QiApplication *self,
+          const char    *format,
+          ...) G_GNUC_PRINTF (2, 3);
+
+static void
+printerr (QiApplication *self,
+          const char    *format,
+          ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  line = g_strdup_printf ("qi: %s\n", message);
+  g_output_stream_write_all (self->err, line, strlen (line), NULL, NULL, NULL);
+}
+
+/* Tells whether a provider of a later phase is registered; logs the fact
+ * either way. */
+static QiService *
+find_provider (QiApplication *self,
+               const char    *step,
+               const char    *name,
+               const char    *missing)
+{
+  QiService *service = qi_application_get_service (self, name);
+
+  if (service == NULL)
+    phase_debug ("%s: no “%s” service registered: %s", step, name, missing);
+  else
+    phase_debug ("%s: using the “%s” service (%s)", step, name, G_OBJECT_TYPE_NAME (service));
+
+  return service;
+}
+
+/* Phase 0. Returns the exit status on failure, -1 to go on. */
+static int
+phase_bootstrap (QiApplication      *self,
+                 const char * const *argv,
+                 const char * const *envp)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* 0.1: command line, environment and qi.toml → QiLaunchConfig */
+  self->launch_config = qi_launch_config_new (argv, envp, &error);
+  if (self->launch_config == NULL)
+    {
+      printerr (self, "%s", error->message);
+      return QI_CLI_EXIT_USAGE;
+    }
+
+  if (!qi_application_add_service (self,
+                                   QI_SERVICE (qi_launch_config_get_config_manager (self->launch_config)),
+                                   &error))
+    {
+      printerr (self, "%s", error->message);
+      return 1;
+    }
+
+  /* 0.2: the hub, with its empty handler registry */
+  find_provider (self, "0.2", "hub", "the message bus arrives with the hub");
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      QiService *service = g_ptr_array_index (self->services, i);
+
+      if (!qi_service_start (service, &error))
+        {
+          printerr (self, _("the %s service failed to start: %s"),
+                    qi_service_get_name (service), error->message);
+          return 1;
+        }
+    }
+  self->running = TRUE;
+
+  return -1;
+}
+
+static int
+phase_provider_preload (QiApplication *self)
+{
+  /* 1.1–1.4: the addons with the roles "auth" and "db" */
+  find_provider (self, "1.1", "addons", "no auth or db provider addon is loaded");
+  return -1;
+}
+
+static int
+phase_auth (QiApplication *self)
+{
+  /* 2.1–2.4: log in, or read a service token */
+  find_provider (self, "2.1", "auth", "running without a user session");
+  return -1;
+}
+
+static int
+phase_settings (QiApplication *self)
+{
+  const char *project = qi_launch_config_get_project (self->launch_config);
+  const char *bundle = qi_launch_config_get_bundle (self->launch_config);
+
+  /* 3.1: defaults of the settings schemas */
+  find_provider (self, "3.1", "settings", "only the qi.toml configuration applies");
+
+  /* 3.2: the active project and bundle */
+  if (find_provider (self, "3.2", "db", "no project can be resolved") == NULL && project != NULL)
+    phase_debug ("3.2: project “%s” was asked for (%s) but cannot be resolved",
+                 project, qi_launch_config_get_origin (self->launch_config, "project"));
+  if (find_provider (self, "3.2", "bundles", "no bundle can be resolved") == NULL && bundle != NULL)
+    phase_debug ("3.2: bundle “%s” was asked for (%s) but cannot be resolved",
+                 bundle, qi_launch_config_get_origin (self->launch_config, "bundle"));
+
+  return -1;
+}
+
+static int
+phase_addon_load (QiApplication *self)
+{
+  /* 4.1–4.2: the addons of the bundle, their settings, verbs and routes */
+  find_provider (self, "4.1", "addons", "no addon is loaded");
+  return -1;
+}
+
+static int
+phase_headless (QiApplication *self)
+{
+  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
+
+  /* 5.1: run the command */
+  if (arguments[0] == NULL)
+    {
+      printerr (self, _("no command given; run “qi --headless help” for the list"));
+      return QI_CLI_EXIT_USAGE;
+    }
+
+  phase_debug ("5.1: running “%s”", arguments[0]);
+  return qi_cli_manager_run (self->cli, arguments, self->out, self->err);
+}
+
+static int
+phase_server_gui (QiApplication *self)
+{
+  /* 6.1–6.2: the local server; 6.3: the GUI manager */
+  find_provider (self, "6.1", "server", "no local server is started");
+  if (find_provider (self, "6.3", "gui", "no desktop shell can be shown") == NULL)
+    {
+      printerr (self, _("this build of Qi has no desktop shell yet; run a command with "
+                        "--headless (see “qi --headless help”)"));
+      return 1;
+    }
+
+  return -1;
+}
+
+static int
+phase_runtime (QiApplication *self)
+{
+  /* 7: the main loop runs while the GUI has windows or the tray */
+  phase_debug ("7: no main loop to run: nothing keeps the application alive");
+  return -1;
+}
+
+static void
+phase_shutdown (QiApplication *self)
+{
+  /* 8.1–8.3: stop the services in reverse order */
+  for (guint i = self->services->len; i > 0; i--)
+    {
+      QiService *service = g_ptr_array_index (self->services, i - 1);
+
+      if (qi_service_get_state (service) == QI_SERVICE_STATE_RUNNING)
+        {
+          phase_debug ("8: stopping the “%s” service", qi_service_get_name (service));
+          qi_service_stop (service);
+        }
+    }
+  self->running = FALSE;
+}
+
+static void
+begin_phase (QiApplication    *self,
+             QiBootstrapPhase  phase)
+{
+  self->phase = phase;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHASE]);
+}
+
+static void
+end_phase (QiApplication    *self,
+           QiBootstrapPhase  phase,
+           gint64            started)
+{
+  gint64 duration = g_get_monotonic_time () - started;
+
+  self->durations[phase] = duration;
+  phase_debug ("phase %d (%s) took %.3f ms", phase, phase_titles[phase], duration / 1000.0);
+  g_signal_emit (self, signals[PHASE_FINISHED], 0, phase, duration);
+}
+
+/**
+ * qi_application_run:
+ * @self: a #QiApplication
+ * @argv: (array zero-terminated=1): the command line, program name first
+ * @envp: (array zero-terminated=1) (nullable): the environment; %NULL for
+ *   the process environment
+ * @out: (nullable): where commands write output; %NULL for stdout
+ * @err: (nullable): where errors are written; %NULL for stderr
+ *
+ * Runs the bootstrap flow, phase by phase, then shuts down. Errors are
+ * written to @err as one line starting with `qi: `.
+ *
+ * Returns: the exit status: 0 for success, 1 for a failure,
+ *   %QI_CLI_EXIT_USAGE for a mistake on the command line or in qi.toml
+ */
+int
+qi_application_run (QiApplication      *self,
+                    const char * const *argv,
+                    const char * const *envp,
+                    GOutputStream      *out,
+                    GOutputStream      *err)
+{
+  int status = -1;
+
+  g_return_val_if_fail (QI_IS_APPLICATION (self), 1);
+  g_return_val_if_fail (argv != NULL, 1);
+  g_return_val_if_fail (self->launch_config == NULL, 1);
+
+  self->out = out != NULL ? g_object_ref (out) : g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+  self->err = err != NULL ? g_object_ref (err) : g_unix_output_stream_new (STDERR_FILENO, FALSE);
+
+  for (QiBootstrapPhase phase = QI_BOOTSTRAP_PHASE_BOOTSTRAP;
+       phase < QI_BOOTSTRAP_PHASE_SHUTDOWN && status < 0;
+       phase++)
+    {
+      gint64 started = g_get_monotonic_time ();
+
+      begin_phase (self, phase);
+
+      switch (phase)
+        {
+        case QI_BOOTSTRAP_PHASE_BOOTSTRAP:
+          status = phase_bootstrap (self, argv, envp);
+          break;
+        case QI_BOOTSTRAP_PHASE_PROVIDER_PRELOAD:
+          status = phase_provider_preload (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_AUTH:
+          status = phase_auth (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_SETTINGS:
+          status = phase_settings (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_ADDON_LOAD:
+          status = phase_addon_load (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_HEADLESS:
+          /* 5: the headless branch runs the command and goes to shutdown */
+          if (qi_launch_config_get_headless (self->launch_config))
+            status = phase_headless (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_SERVER_GUI:
+          status = phase_server_gui (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_RUNTIME:
+          status = phase_runtime (self);
+          break;
+        case QI_BOOTSTRAP_PHASE_SHUTDOWN:
+        default:
+          g_assert_not_reached ();
+        }
+
+      end_phase (self, phase, started);
+    }
+
+  {
+    gint64 started = g_get_monotonic_time ();
+
+    begin_phase (self, QI_BOOTSTRAP_PHASE_SHUTDOWN);
+    phase_shutdown (self);
+    end_phase (self, QI_BOOTSTRAP_PHASE_SHUTDOWN, started);
+  }
+
+  g_output_stream_flush (self->out, NULL, NULL);
+  g_output_stream_flush (self->err, NULL, NULL);
+
+  return status < 0 ? 0 : status;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <qi/qi.h>
+
+/*
+ * The `qi` executable: it sets up translations and logging, and hands the
+ * command line to the application object, which runs the bootstrap phases.
+ */
+
+static QiApplication *log_app;
+
+static int
+level_rank (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR)
+    return 0;
+  if (level & G_LOG_LEVEL_CRITICAL)
+    return 1;
+  if (level & G_LOG_LEVEL_WARNING)
+    return 2;
+  if (level & G_LOG_LEVEL_MESSAGE)
+    return 3;
+  if (level & G_LOG_LEVEL_INFO)
+    return 4;
+  return 5;
+}
+
+static int
+threshold_rank (const char *name)
+{
+  static const char * const names[] = {
+    "error", "critical", "warning", "message", "info", "debug",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (names[i], name) == 0)
+      return (int) i;
+
+  return 3;
+}
+
+/* Applies --log-level: messages below the level are dropped; at info and
+ * debug every domain logs. G_MESSAGES_DEBUG still enables debug output of
+ * single domains, such as QiBootstrap, at any level. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  QiLaunchConfig *launch = log_app != NULL ? qi_application_get_launch_config (log_app) : NULL;
+  int limit = threshold_rank (launch != NULL ? qi_launch_config_get_log_level (launch) : NULL);
+  int rank = level_rank (level);
+
+  if (rank <= limit && rank >= 4)
+    return g_log_writer_standard_streams (level, fields, n_fields, user_data);
+
+  if (rank > limit && rank < 4)
+    return G_LOG_WRITER_HANDLED;
+
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(QiApplication) app = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_set_prgname ("qi");
+  g_set_application_name (_("Qi"));
+
+  app = qi_application_new ();
+  log_app = app;
+  /* Logs never mix with a command's output on stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+
+  status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
+
+  log_app = NULL;
+  return status;
+}
