@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs the build into a scratch DESTDIR and uses it as a consumer would:
+# compiles a program against qi-1.pc, runs the installed qi, and loads the
+# typelib from Python. Speaks TAP.
+set -uo pipefail
+build=$1
+src=$2
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+n=0
+failed=0
+check() {
+  local what=$1
+  shift
+  n=$((n + 1))
+  local out
+  if out=$("$@" 2>&1); then
+    echo "ok $n - $what"
+  else
+    echo "not ok $n - $what"
+    printf '%s\n' "$out" | sed 's/^/# /'
+    failed=1
+  fi
+}
+
+echo "1..7"
+check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
+
+prefix=$(meson introspect "$build" --buildoptions | python3 -c '
+import json, sys
+opts = {o["name"]: o["value"] for o in json.load(sys.stdin)}
+print(opts["prefix"], opts["libdir"], opts["includedir"], opts["bindir"])')
+read -r pfx libdir includedir bindir <<<"$prefix"
+[[ $libdir = /* ]] || libdir=$pfx/$libdir
+[[ $includedir = /* ]] || includedir=$pfx/$includedir
+[[ $bindir = /* ]] || bindir=$pfx/$bindir
+
+check "headers, library, pc file, qi and data in place" test -f "$dest$includedir/qi-1/qi/qi.h" \
+  -a -f "$dest$includedir/qi-1/qi/qi-version.h" -a -f "$dest$includedir/qi-1/qi/qi-enum-types.h" \
+  -a -e "$dest$libdir/libqi-1.so" -a -f "$dest$libdir/pkgconfig/qi-1.pc" \
+  -a -x "$dest$bindir/qi" -a -f "$dest$pfx/share/qi/qi.toml.example"
+
+# The pc file names the final prefix; point a copy at the scratch tree.
+pcdir=$dest/pc
+mkdir -p "$pcdir"
+sed "s|^prefix=.*|prefix=$dest$pfx|" "$dest$libdir/pkgconfig/qi-1.pc" > "$pcdir/qi-1.pc"
+check "a program compiles against qi-1.pc" \
+  bash -c "cc -std=gnu11 -Wall -Werror -o '$dest/consumer' '$src/tests/install/consumer.c' \
+    \$(PKG_CONFIG_PATH='$pcdir' pkg-config --cflags --libs qi-1)"
+check "the program runs against the installed library" \
+  bash -c "[[ \$(LD_LIBRARY_PATH='$dest$libdir' '$dest/consumer') == 'consumer 7 libqi '* ]]"
+check "only exported symbols are qi_ ones" \
+  bash -c "! nm -D --defined-only '$dest$libdir/libqi-1.so' | awk '\$2 ~ /[TD]/ {print \$3}' | grep -v '^qi_'"
+check "the installed qi runs" \
+  bash -c "LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless version | grep -q '^qi '"
+
+typelib=$dest$libdir/girepository-1.0/Qi-1.0.typelib
+if [[ -f $typelib ]]; then
+  check "the typelib loads in Python" env GI_TYPELIB_PATH="$(dirname "$typelib")" \
+    LD_LIBRARY_PATH="$dest$libdir" /usr/bin/python3 -c '
+import gi
+gi.require_version("Qi", "1.0")
+from gi.repository import Qi
+parser = Qi.TomlParser.new(Qi.TomlParseFlags.DEFAULT)
+parser.load_from_data(b"[a]\nb = 2\n", "x.toml")
+assert parser.get_root().get_object().get_object_member("a").get_int_member("b") == 2
+try:
+    parser.load_from_data(b"a = ", "bad.toml")
+    raise SystemExit("no error")
+except gi.repository.GLib.Error as e:
+    assert e.message.startswith("bad.toml:1:"), e.message
+'
+else
+  echo "ok 7 # SKIP introspection is disabled in this build"
+fi
+
+exit $failed

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <qi/qi.h>
+
+/*
+ * Helpers shared by the test programs: a scratch directory per test with
+ * its own XDG directories, so that no configuration of the machine running
+ * the tests leaks in, and an environment that points at it.
+ */
+
+typedef struct
+{
+  char  *root;         /* the scratch directory */
+  char  *config_home; /* $XDG_CONFIG_HOME */
+  char  *config_dirs; /* $XDG_CONFIG_DIRS (one directory) */
+  char  *data_home;   /* $XDG_DATA_HOME */
+  char  *home;        /* $HOME */
+  GStrv  envp;
+} QiTestEnv;
+
+static inline void
+qi_test_env_write (const char *path,
+                   const char *contents)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static inline void
+qi_test_env_setup (QiTestEnv *env)
+{
+  g_autoptr(GError) error = NULL;
+
+  env->root = g_dir_make_tmp ("qi-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  env->config_home = g_build_filename (env->root, "config", NULL);
+  env->config_dirs = g_build_filename (env->root, "etc-xdg", NULL);
+  env->data_home = g_build_filename (env->root, "data", NULL);
+  env->home = g_build_filename (env->root, "home", NULL);
+
+  env->envp = g_new0 (char *, 1);
+  env->envp = g_environ_setenv (env->envp, "HOME", env->home, TRUE);
+  env->envp = g_environ_setenv (env->envp, "XDG_CONFIG_HOME", env->config_home, TRUE);
+  env->envp = g_environ_setenv (env->envp, "XDG_CONFIG_DIRS", env->config_dirs, TRUE);
+  env->envp = g_environ_setenv (env->envp, "XDG_DATA_HOME", env->data_home, TRUE);
+}
+
+static inline void
+qi_test_env_setenv (QiTestEnv  *env,
+                    const char *name,
+                    const char *value)
+{
+  env->envp = g_environ_setenv (env->envp, name, value, TRUE);
+}
+
+/* Writes $XDG_CONFIG_HOME/qi/qi.toml, or the system one. */
+static inline char *
+qi_test_env_write_config (QiTestEnv  *env,
+                          gboolean    system,
+                          const char *contents)
+{
+  char *path = g_build_filename (system ? env->config_dirs : env->config_home,
+                                 "qi", "qi.toml", NULL);
+
+  qi_test_env_write (path, contents);
+  return path;
+}
+
+static inline void
+qi_test_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          qi_test_remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+static inline void
+qi_test_env_teardown (QiTestEnv *env)
+{
+  qi_test_remove_tree (env->root);
+  g_free (env->root);
+  g_free (env->config_home);
+  g_free (env->config_dirs);
+  g_free (env->data_home);
+  g_free (env->home);
+  g_strfreev (env->envp);
+}
+
+/* Runs @argv in an application with @envp, capturing what it writes. */
+static inline int
+qi_test_run_app (const char * const *argv,
+                 const char * const *envp,
+                 char              **out_text,
+                 char              **err_text)
+{
+  g_autoptr(QiApplication) app = qi_application_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
+  int status;
+
+  status = qi_application_run (app, argv, envp, out, err);
+
+  g_output_stream_write_all (out, "", 1, NULL, NULL, NULL);
+  g_output_stream_write_all (err, "", 1, NULL, NULL, NULL);
+  g_output_stream_close (out, NULL, NULL);
+  g_output_stream_close (err, NULL, NULL);
+  *out_text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+  *err_text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (err));
+
+  return status;
+}
