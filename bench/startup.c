@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * qi-bench-startup: the wall time of `qi --headless version`, against
+ * /bin/true and `python3 -c pass` measured in the same run.
+ *
+ * Each command runs RUNS times (after WARMUP runs that are not counted),
+ * interleaved so that all three see the same machine state. Prints the
+ * median, the 10th and 90th percentiles, and the ratios of the medians.
+ */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_RUNS 1000
+
+typedef struct
+{
+  const char *label;
+  char       *argv[8];
+  double      samples[MAX_RUNS];
+} Command;
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double
+run_once (Command *command)
+{
+  posix_spawn_file_actions_t actions;
+  double start, end;
+  pid_t pid;
+  int status;
+
+  posix_spawn_file_actions_init (&actions);
+  posix_spawn_file_actions_addopen (&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+
+  start = now_ms ();
+  if (posix_spawn (&pid, command->argv[0], &actions, NULL, command->argv, environ) != 0)
+    {
+      fprintf (stderr, "qi-bench-startup: cannot run %s\n", command->argv[0]);
+      exit (1);
+    }
+  if (waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      fprintf (stderr, "qi-bench-startup: %s failed\n", command->label);
+      exit (1);
+    }
+  end = now_ms ();
+
+  posix_spawn_file_actions_destroy (&actions);
+  return end - start;
+}
+
+static int
+compare (const void *a,
+         const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (double *sorted,
+            int     n,
+            double  p)
+{
+  int i = (int) (p * (n - 1) + 0.5);
+
+  return sorted[i];
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int runs = 50, warmup = 5;
+  Command commands[3] = {
+    { "qi --headless version", { NULL, "--headless", "version", NULL } },
+    { "/bin/true", { "/bin/true", NULL } },
+    { "python3 -c pass", { "/usr/bin/python3", "-c", "pass", NULL } },
+  };
+  double medians[3];
+
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s PATH-TO-QI [RUNS]\n", argv[0]);
+      return 2;
+    }
+  commands[0].argv[0] = argv[1];
+  if (argc > 2)
+    runs = atoi (argv[2]);
+  if (runs < 1 || runs > MAX_RUNS)
+    {
+      fprintf (stderr, "qi-bench-startup: RUNS must be 1 to %d\n", MAX_RUNS);
+      return 2;
+    }
+
+  for (int i = 0; i < warmup; i++)
+    for (int c = 0; c < 3; c++)
+      run_once (&commands[c]);
+
+  for (int i = 0; i < runs; i++)
+    for (int c = 0; c < 3; c++)
+      commands[c].samples[i] = run_once (&commands[c]);
+
+  printf ("startup, %d runs each (after %d warm-up runs), wall time in ms\n", runs, warmup);
+  printf ("%-24s %8s %8s %8s\n", "command", "median", "p10", "p90");
+  for (int c = 0; c < 3; c++)
+    {
+      qsort (commands[c].samples, runs, sizeof (double), compare);
+      medians[c] = percentile (commands[c].samples, runs, 0.5);
+      printf ("%-24s %8.3f %8.3f %8.3f\n", commands[c].label, medians[c],
+              percentile (commands[c].samples, runs, 0.1),
+              percentile (commands[c].samples, runs, 0.9));
+    }
+  printf ("ratio qi / true:    %.2f\n", medians[0] / medians[1]);
+  printf ("ratio qi / python3: %.2f\n", medians[0] / medians[2]);
+  printf ("target: qi median under 5 ms: %s\n", medians[0] < 5.0 ? "met" : "NOT met");
+
+  return 0;
+}

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Installs the Debian packages Qi needs that are missing, with apt-get
+# (through sudo when not root). Sourced by tools/run and tools/test.
+
+QI_BUILD_PACKAGES=(
+  meson ninja-build pkg-config gcc libc6-dev git gettext
+  libglib2.0-dev libjson-glib-dev
+  gobject-introspection libgirepository1.0-dev gir1.2-json-1.0
+  bash-completion
+)
+
+# What the tests use on top: PyGObject to load the typelib, bash for the
+# completion script, LLVM's sanitizer runtime comes with gcc.
+QI_TEST_PACKAGES=(
+  python3 python3-gi
+)
+
+qi_install_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) != "install ok installed" ]]; then
+      missing+=("$pkg")
+    fi
+  done
+  ((${#missing[@]} == 0)) && return 0
+
+  echo "Installing missing Debian packages: ${missing[*]}" >&2
+  local sudo=()
+  if ((EUID != 0)); then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures (or reconfigures) a build directory with the given options.
+qi_setup() {
+  local dir=$1
+  shift
+  if [[ -f $dir/build.ninja ]]; then
+    meson configure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" --prefix=/usr "$@"
+  fi
+}
