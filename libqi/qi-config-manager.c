@@ -549,6 +549,30 @@ holds_value_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+/* The value at @pointer if it holds @type; %NULL if it is unset (without an
+ * error) or holds something else (with an error saying it should be
+ * @expected). */
+static JsonNode *
+lookup_value (QiConfigManager  *self,
+              const char       *pointer,
+              GType             type,
+              const char       *expected,
+              GError          **error)
+{
+  JsonNode *node = qi_config_manager_get_node (self, pointer);
+
+  if (node == NULL)
+    return NULL;
+
+  if (!holds_value_type (node, type))
+    {
+      set_wrong_type (self, error, pointer, node, expected);
+      return NULL;
+    }
+
+  return node;
+}
+
 /**
  * qi_config_manager_get_string:
  * @self: a #QiConfigManager
@@ -572,17 +596,11 @@ qi_config_manager_get_string (QiConfigManager  *self,
   g_return_val_if_fail (QI_IS_CONFIG_MANAGER (self), NULL);
   g_return_val_if_fail (pointer != NULL, NULL);
 
-  node = qi_config_manager_get_node (self, pointer);
-  if (node == NULL)
+  if (qi_config_manager_get_node (self, pointer) == NULL)
     return g_strdup (default_value);
 
-  if (!holds_value_type (node, G_TYPE_STRING))
-    {
-      set_wrong_type (self, error, pointer, node, _("a string"));
-      return NULL;
-    }
-
-  return g_strdup (json_node_get_string (node));
+  node = lookup_value (self, pointer, G_TYPE_STRING, _("a string"), error);
+  return node != NULL ? g_strdup (json_node_get_string (node)) : NULL;
 }
 
 /**
@@ -606,17 +624,8 @@ qi_config_manager_get_int (QiConfigManager  *self,
   g_return_val_if_fail (QI_IS_CONFIG_MANAGER (self), default_value);
   g_return_val_if_fail (pointer != NULL, default_value);
 
-  node = qi_config_manager_get_node (self, pointer);
-  if (node == NULL)
-    return default_value;
-
-  if (!holds_value_type (node, G_TYPE_INT64))
-    {
-      set_wrong_type (self, error, pointer, node, _("an integer"));
-      return default_value;
-    }
-
-  return json_node_get_int (node);
+  node = lookup_value (self, pointer, G_TYPE_INT64, _("an integer"), error);
+  return node != NULL ? json_node_get_int (node) : default_value;
 }
 
 /**
@@ -643,19 +652,11 @@ qi_config_manager_get_double (QiConfigManager  *self,
   g_return_val_if_fail (pointer != NULL, default_value);
 
   node = qi_config_manager_get_node (self, pointer);
-  if (node == NULL)
-    return default_value;
-
-  if (holds_value_type (node, G_TYPE_INT64))
+  if (node != NULL && holds_value_type (node, G_TYPE_INT64))
     return (double) json_node_get_int (node);
 
-  if (!holds_value_type (node, G_TYPE_DOUBLE))
-    {
-      set_wrong_type (self, error, pointer, node, _("a number"));
-      return default_value;
-    }
-
-  return json_node_get_double (node);
+  node = lookup_value (self, pointer, G_TYPE_DOUBLE, _("a number"), error);
+  return node != NULL ? json_node_get_double (node) : default_value;
 }
 
 /**
@@ -679,17 +680,8 @@ qi_config_manager_get_boolean (QiConfigManager  *self,
   g_return_val_if_fail (QI_IS_CONFIG_MANAGER (self), default_value);
   g_return_val_if_fail (pointer != NULL, default_value);
 
-  node = qi_config_manager_get_node (self, pointer);
-  if (node == NULL)
-    return default_value;
-
-  if (!holds_value_type (node, G_TYPE_BOOLEAN))
-    {
-      set_wrong_type (self, error, pointer, node, _("a boolean (true or false)"));
-      return default_value;
-    }
-
-  return json_node_get_boolean (node);
+  node = lookup_value (self, pointer, G_TYPE_BOOLEAN, _("a boolean (true or false)"), error);
+  return node != NULL ? json_node_get_boolean (node) : default_value;
 }
 
 /**

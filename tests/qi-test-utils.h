@@ -104,26 +104,11 @@ qi_test_env_teardown (QiTestEnv *env)
   g_strfreev (env->envp);
 }
 
-/* Runs @argv in an application with @envp, capturing what it writes. */
-static inline int
-qi_test_run_app (const char * const *argv,
-                 const char * const *envp,
-                 char              **out_text,
-                 char              **err_text)
+/* Closes a memory stream and returns what was written to it, as a string. */
+static inline char *
+qi_test_steal_text (GOutputStream *stream)
 {
-  g_autoptr(QiApplication) app = qi_application_new ();
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
-  int status;
-
-  status = qi_application_run (app, argv, envp, out, err);
-
-  g_output_stream_write_all (out, "", 1, NULL, NULL, NULL);
-  g_output_stream_write_all (err, "", 1, NULL, NULL, NULL);
-  g_output_stream_close (out, NULL, NULL);
-  g_output_stream_close (err, NULL, NULL);
-  *out_text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
-  *err_text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (err));
-
-  return status;
+  g_output_stream_write_all (stream, "", 1, NULL, NULL, NULL);
+  g_output_stream_close (stream, NULL, NULL);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (stream));
 }

@@ -93,14 +93,10 @@ run_app (Fixture            *f,
   g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
   int status = qi_application_run (app, argv, (const char * const *) f->env.envp, out, err);
 
-  g_output_stream_write_all (out, "", 1, NULL, NULL, NULL);
-  g_output_stream_write_all (err, "", 1, NULL, NULL, NULL);
-  g_output_stream_close (out, NULL, NULL);
-  g_output_stream_close (err, NULL, NULL);
   g_free (f->out);
   g_free (f->err);
-  f->out = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
-  f->err = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (err));
+  f->out = qi_test_steal_text (out);
+  f->err = qi_test_steal_text (err);
   return status;
 }
 

@@ -74,14 +74,6 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->calls, g_ptr_array_unref);
 }
 
-static char *
-steal_text (GOutputStream *stream)
-{
-  g_output_stream_write_all (stream, "", 1, NULL, NULL, NULL);
-  g_output_stream_close (stream, NULL, NULL);
-  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (stream));
-}
-
 static int
 run (Fixture            *f,
      const char * const *args)
@@ -97,8 +89,8 @@ run (Fixture            *f,
   f->out = g_memory_output_stream_new_resizable ();
   f->err = g_memory_output_stream_new_resizable ();
   status = qi_cli_manager_run (f->cli, args, f->out, f->err);
-  f->out_text = steal_text (f->out);
-  f->err_text = steal_text (f->err);
+  f->out_text = qi_test_steal_text (f->out);
+  f->err_text = qi_test_steal_text (f->err);
 
   return status;
 }
