@@ -39,6 +39,7 @@ struct _QiApplication
   QiBootstrapPhase phase;
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
+  gboolean         has_run;
 
   GOutputStream   *out;
   GOutputStream   *err;
@@ -46,9 +47,12 @@ struct _QiApplication
 
 G_DEFINE_FINAL_TYPE (QiApplication, qi_application, G_TYPE_OBJECT)
 
+G_DEFINE_QUARK (qi-application-error-quark, qi_application_error)
+
 enum {
   PROP_0,
   PROP_PHASE,
+  PROP_LAUNCH_CONFIG,
   N_PROPS
 };
 
@@ -101,6 +105,10 @@ qi_application_get_property (GObject    *object,
       g_value_set_enum (value, self->phase);
       break;
 
+    case PROP_LAUNCH_CONFIG:
+      g_value_set_object (value, self->launch_config);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -125,6 +133,17 @@ qi_application_class_init (QiApplicationClass *klass)
                        QI_BOOTSTRAP_PHASE_BOOTSTRAP,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
+
+  /**
+   * QiApplication:launch-config:
+   *
+   * The launch configuration, set early in phase 0; %NULL before.
+   */
+  properties[PROP_LAUNCH_CONFIG] =
+    g_param_spec_object ("launch-config", NULL, NULL,
+                         QI_TYPE_LAUNCH_CONFIG,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -193,10 +212,10 @@ qi_bootstrap_phase_get_title (QiBootstrapPhase phase)
  *
  * Registers @service. Services start in the order they were added and stop
  * in reverse order. A service added while the application runs is started
- * at once.
+ * at once, and registered only if it starts.
  *
- * Returns: %TRUE on success; %FALSE if a service of that name exists or the
- *   service failed to start
+ * Returns: %TRUE on success; %FALSE if a service of that name exists
+ *   (%QI_APPLICATION_ERROR_DUPLICATE_SERVICE) or the service failed to start
  */
 gboolean
 qi_application_add_service (QiApplication  *self,
@@ -212,16 +231,16 @@ qi_application_add_service (QiApplication  *self,
   name = qi_service_get_name (service);
   if (qi_application_get_service (self, name) != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+      g_set_error (error, QI_APPLICATION_ERROR, QI_APPLICATION_ERROR_DUPLICATE_SERVICE,
                    _("a service named “%s” is already registered"), name);
       return FALSE;
     }
 
-  g_ptr_array_add (self->services, g_object_ref (service));
-  g_debug ("Registered service “%s” (%s)", name, G_OBJECT_TYPE_NAME (service));
-
   if (self->running && !qi_service_start (service, error))
     return FALSE;
+
+  g_ptr_array_add (self->services, g_object_ref (service));
+  g_debug ("Registered service “%s” (%s)", name, G_OBJECT_TYPE_NAME (service));
 
   return TRUE;
 }
@@ -371,6 +390,12 @@ printerr (QiApplication *self,
   va_end (args);
 
   line = g_strdup_printf ("qi: %s\n", message);
+  if (!g_utf8_validate (line, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (line, -1);
+      g_free (line);
+      line = valid;
+    }
   g_output_stream_write_all (self->err, line, strlen (line), NULL, NULL, NULL);
 }
 
@@ -407,6 +432,7 @@ phase_bootstrap (QiApplication      *self,
       printerr (self, "%s", error->message);
       return QI_CLI_EXIT_USAGE;
     }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAUNCH_CONFIG]);
 
   if (!qi_application_add_service (self,
                                    QI_SERVICE (qi_launch_config_get_config_manager (self->launch_config)),
@@ -484,6 +510,18 @@ phase_headless (QiApplication *self)
 {
   const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
 
+  if (!qi_launch_config_get_headless (self->launch_config))
+    {
+      /* A command is only run headless; never ignore one silently. */
+      if (arguments[0] != NULL)
+        {
+          printerr (self, _("“%s” is a command; run it with --headless: qi --headless %s"),
+                    arguments[0], arguments[0]);
+          return QI_CLI_EXIT_USAGE;
+        }
+      return -1;
+    }
+
   /* 5.1: run the command */
   if (arguments[0] == NULL)
     {
@@ -558,14 +596,16 @@ end_phase (QiApplication    *self,
 /**
  * qi_application_run:
  * @self: a #QiApplication
- * @argv: (array zero-terminated=1): the command line, program name first
+ * @argv: (array zero-terminated=1) (element-type filename): the command
+ *   line, program name first
  * @envp: (array zero-terminated=1) (nullable): the environment; %NULL for
  *   the process environment
  * @out: (nullable): where commands write output; %NULL for stdout
  * @err: (nullable): where errors are written; %NULL for stderr
  *
  * Runs the bootstrap flow, phase by phase, then shuts down. Errors are
- * written to @err as one line starting with `qi: `.
+ * written to @err as one line starting with `qi: `. An application runs
+ * once.
  *
  * Returns: the exit status: 0 for success, 1 for a failure,
  *   %QI_CLI_EXIT_USAGE for a mistake on the command line or in qi.toml
@@ -581,8 +621,9 @@ qi_application_run (QiApplication      *self,
 
   g_return_val_if_fail (QI_IS_APPLICATION (self), 1);
   g_return_val_if_fail (argv != NULL, 1);
-  g_return_val_if_fail (self->launch_config == NULL, 1);
+  g_return_val_if_fail (!self->has_run, 1);
 
+  self->has_run = TRUE;
   self->out = out != NULL ? g_object_ref (out) : g_unix_output_stream_new (STDOUT_FILENO, FALSE);
   self->err = err != NULL ? g_object_ref (err) : g_unix_output_stream_new (STDERR_FILENO, FALSE);
 
@@ -613,8 +654,7 @@ qi_application_run (QiApplication      *self,
           break;
         case QI_BOOTSTRAP_PHASE_HEADLESS:
           /* 5: the headless branch runs the command and goes to shutdown */
-          if (qi_launch_config_get_headless (self->launch_config))
-            status = phase_headless (self);
+          status = phase_headless (self);
           break;
         case QI_BOOTSTRAP_PHASE_SERVER_GUI:
           status = phase_server_gui (self);

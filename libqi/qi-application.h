@@ -50,11 +50,31 @@ typedef enum {
  */
 #define QI_BOOTSTRAP_N_PHASES (QI_BOOTSTRAP_PHASE_SHUTDOWN + 1)
 
+/**
+ * QI_APPLICATION_ERROR:
+ *
+ * The error domain of #QiApplication.
+ */
+#define QI_APPLICATION_ERROR (qi_application_error_quark ())
+
+/**
+ * QiApplicationError:
+ * @QI_APPLICATION_ERROR_DUPLICATE_SERVICE: a service of that name is
+ *   already registered
+ *
+ * Errors of #QiApplication.
+ */
+typedef enum {
+  QI_APPLICATION_ERROR_DUPLICATE_SERVICE,
+} QiApplicationError;
+
 #define QI_TYPE_APPLICATION (qi_application_get_type ())
 
 QI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (QiApplication, qi_application, QI, APPLICATION, GObject)
 
+QI_AVAILABLE_IN_ALL
+GQuark            qi_application_error_quark        (void);
 QI_AVAILABLE_IN_ALL
 QiApplication    *qi_application_new                (void);
 QI_AVAILABLE_IN_ALL

@@ -14,10 +14,54 @@
 
 /*
  * The commands every Qi has: help, version, config show, services, status
- * and completion. Each takes the application as its user data; the
- * application owns the CLI manager that owns the verbs, so the pointer
- * cannot dangle.
+ * and completion. Each holds a weak reference to the application: the CLI
+ * manager, and so the verbs, may outlive it in a binding's hands.
  */
+
+static gpointer
+app_ref_new (QiApplication *app)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, app);
+  return ref;
+}
+
+static void
+app_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* The application of a verb, with a new reference; with @need_bootstrap,
+ * only once phase 0 has built its configuration. Says why on stderr and
+ * returns NULL otherwise. */
+static QiApplication *
+get_app (QiCliInvocation *invocation,
+         gpointer         user_data,
+         gboolean         need_bootstrap)
+{
+  QiApplication *app = g_weak_ref_get (user_data);
+  const char *verb = qi_cli_verb_get_name (qi_cli_invocation_get_verb (invocation));
+
+  if (app == NULL)
+    {
+      qi_cli_invocation_printerr (invocation, _("qi %s: the application is gone\n"), verb);
+      return NULL;
+    }
+
+  if (need_bootstrap && qi_application_get_launch_config (app) == NULL)
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi %s: the application has not started; run it with qi_application_run()\n"),
+                                  verb);
+      g_object_unref (app);
+      return NULL;
+    }
+
+  return app;
+}
 
 static void
 print_json (QiCliInvocation *invocation,
@@ -32,11 +76,14 @@ static int
 help_verb (QiCliInvocation *invocation,
            gpointer         user_data)
 {
-  QiApplication *app = user_data;
+  g_autoptr(QiApplication) app = get_app (invocation, user_data, FALSE);
   const char * const *args = qi_cli_invocation_get_arguments (invocation);
   g_autofree char *name = args[0] != NULL ? g_strjoinv (" ", (char **) args) : NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *help = NULL;
+
+  if (app == NULL)
+    return 1;
 
   help = qi_cli_manager_format_help (qi_application_get_cli_manager (app), name, &error);
   if (help == NULL)
@@ -165,16 +212,26 @@ static int
 config_show_verb (QiCliInvocation *invocation,
                   gpointer         user_data)
 {
-  QiApplication *app = user_data;
-  QiLaunchConfig *launch = qi_application_get_launch_config (app);
-  QiConfigManager *config = qi_application_get_config_manager (app);
+  g_autoptr(QiApplication) app = get_app (invocation, user_data, TRUE);
   gboolean with_origin = qi_cli_invocation_get_flag (invocation, "origin");
   g_auto(GStrv) options = qi_launch_config_list_options ();
-  g_auto(GStrv) files = qi_config_manager_dup_files (config);
-  g_autoptr(JsonNode) launch_json = qi_launch_config_to_json (launch, FALSE);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
-  JsonNode *root = qi_config_manager_get_root (config);
-  JsonObject *launch_object = json_node_get_object (launch_json);
+  g_autoptr(JsonNode) launch_json = NULL;
+  g_auto(GStrv) files = NULL;
+  QiLaunchConfig *launch;
+  QiConfigManager *config;
+  JsonObject *launch_object;
+  JsonNode *root;
+
+  if (app == NULL)
+    return 1;
+
+  launch = qi_application_get_launch_config (app);
+  config = qi_application_get_config_manager (app);
+  files = qi_config_manager_dup_files (config);
+  launch_json = qi_launch_config_to_json (launch, FALSE);
+  launch_object = json_node_get_object (launch_json);
+  root = qi_config_manager_get_root (config);
 
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
@@ -268,9 +325,15 @@ static int
 services_verb (QiCliInvocation *invocation,
                gpointer         user_data)
 {
-  QiApplication *app = user_data;
-  g_autoptr(GPtrArray) services = qi_application_list_services (app);
-  GEnumClass *states = g_type_class_ref (QI_TYPE_SERVICE_STATE);
+  g_autoptr(QiApplication) app = get_app (invocation, user_data, FALSE);
+  g_autoptr(GPtrArray) services = NULL;
+  GEnumClass *states;
+
+  if (app == NULL)
+    return 1;
+
+  services = qi_application_list_services (app);
+  states = g_type_class_ref (QI_TYPE_SERVICE_STATE);
 
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
@@ -338,15 +401,24 @@ static int
 status_verb (QiCliInvocation *invocation,
              gpointer         user_data)
 {
-  QiApplication *app = user_data;
-  QiLaunchConfig *launch = qi_application_get_launch_config (app);
-  QiConfigManager *config = qi_application_get_config_manager (app);
-  const char * const *addon_paths = qi_launch_config_get_addon_paths (launch);
-  g_auto(GStrv) files = qi_config_manager_dup_files (config);
-  g_autoptr(GPtrArray) services = qi_application_list_services (app);
-  const char *project = qi_launch_config_get_project (launch);
-  const char *bundle = qi_launch_config_get_bundle (launch);
+  g_autoptr(QiApplication) app = get_app (invocation, user_data, TRUE);
+  g_auto(GStrv) files = NULL;
+  g_autoptr(GPtrArray) services = NULL;
+  const char * const *addon_paths;
+  QiLaunchConfig *launch;
+  const char *project;
+  const char *bundle;
   gint64 startup = 0;
+
+  if (app == NULL)
+    return 1;
+
+  launch = qi_application_get_launch_config (app);
+  files = qi_config_manager_dup_files (qi_application_get_config_manager (app));
+  services = qi_application_list_services (app);
+  addon_paths = qi_launch_config_get_addon_paths (launch);
+  project = qi_launch_config_get_project (launch);
+  bundle = qi_launch_config_get_bundle (launch);
 
   for (QiBootstrapPhase phase = QI_BOOTSTRAP_PHASE_BOOTSTRAP;
        phase < QI_BOOTSTRAP_PHASE_HEADLESS; phase++)
@@ -437,10 +509,13 @@ static int
 completion_verb (QiCliInvocation *invocation,
                  gpointer         user_data)
 {
-  QiApplication *app = user_data;
+  g_autoptr(QiApplication) app = get_app (invocation, user_data, FALSE);
   const char * const *args = qi_cli_invocation_get_arguments (invocation);
   g_autoptr(GError) error = NULL;
   g_autofree char *script = NULL;
+
+  if (app == NULL)
+    return 1;
 
   script = qi_cli_manager_generate_completion (qi_application_get_cli_manager (app),
                                                args[0] != NULL ? args[0] : "bash", &error);
@@ -461,8 +536,9 @@ add (QiCliManager *cli,
   g_autoptr(QiCliVerb) owned = verb;
   g_autoptr(GError) error = NULL;
 
-  if (!qi_cli_manager_add_verb (cli, owned, &error))
-    g_critical ("Built-in command: %s", error->message);
+  /* The registry is new: a clash is a bug in this file. */
+  qi_cli_manager_add_verb (cli, owned, &error);
+  g_assert_no_error (error);
 }
 
 void
@@ -473,18 +549,19 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   const char * const help_words[] = { "@commands", NULL };
   const char * const shells[] = { "bash", NULL };
 
-  verb = qi_cli_verb_new ("help", _("Show help for Qi or for one command"), help_verb, app, NULL);
-  qi_cli_verb_set_arguments (verb, _("[COMMAND]"), 0, 2);
+  verb = qi_cli_verb_new ("help", _("Show help for Qi or for one command"), help_verb,
+                          app_ref_new (app), app_ref_free);
+  qi_cli_verb_set_arguments (verb, _("[COMMAND]"), 0, G_MAXUINT);
   qi_cli_verb_set_completions (verb, help_words);
   add (cli, verb);
 
   verb = qi_cli_verb_new ("version", _("Show the version, git revision and build options"),
-                          version_verb, app, NULL);
+                          version_verb, NULL, NULL);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   add (cli, verb);
 
   verb = qi_cli_verb_new ("config show", _("Show the effective configuration"),
-                          config_show_verb, app, NULL);
+                          config_show_verb, app_ref_new (app), app_ref_free);
   qi_cli_verb_set_description (verb,
     _("Prints the launch options as resolved from the command line, the QI_* environment "
       "and the qi.toml files, then every other value of the qi.toml files."));
@@ -494,17 +571,17 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   add (cli, verb);
 
   verb = qi_cli_verb_new ("services", _("List the services and their state"),
-                          services_verb, app, NULL);
+                          services_verb, app_ref_new (app), app_ref_free);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   add (cli, verb);
 
   verb = qi_cli_verb_new ("status", _("Show the project, tracker, configuration and addon paths"),
-                          status_verb, app, NULL);
+                          status_verb, app_ref_new (app), app_ref_free);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   add (cli, verb);
 
   verb = qi_cli_verb_new ("completion", _("Print the shell completion script"),
-                          completion_verb, app, NULL);
+                          completion_verb, app_ref_new (app), app_ref_free);
   qi_cli_verb_set_arguments (verb, _("[SHELL]"), 0, 1);
   qi_cli_verb_set_completions (verb, shells);
   add (cli, verb);

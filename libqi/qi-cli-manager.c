@@ -344,6 +344,7 @@ qi_cli_manager_format_help (QiCliManager  *self,
   found = qi_cli_manager_lookup_verb (self, verb);
   if (found == NULL)
     {
+      g_autofree char *shown = g_utf8_make_valid (verb, -1);
       g_auto(GStrv) names = list_names (self, TRUE);
       g_autofree char *prefix = g_strconcat (verb, " ", NULL);
       g_autoptr(GPtrArray) verbs = qi_cli_manager_list_verbs (self);
@@ -371,10 +372,10 @@ qi_cli_manager_format_help (QiCliManager  *self,
 
       if (suggestion != NULL)
         g_set_error (error, QI_CLI_ERROR, QI_CLI_ERROR_UNKNOWN_VERB,
-                     _("unknown command “%s”; did you mean “%s”?"), verb, suggestion);
+                     _("unknown command “%s”; did you mean “%s”?"), shown, suggestion);
       else
         g_set_error (error, QI_CLI_ERROR, QI_CLI_ERROR_UNKNOWN_VERB,
-                     _("unknown command “%s”; run “qi --headless help” for the list"), verb);
+                     _("unknown command “%s”; run “qi --headless help” for the list"), shown);
       return NULL;
     }
 
@@ -400,6 +401,14 @@ usage_error (GOutputStream *err,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+
+  /* What the user typed is echoed; keep the line valid UTF-8. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+      g_free (message);
+      message = valid;
+    }
 
   if (verb != NULL)
     line = g_strdup_printf ("qi %s: %s\n", qi_cli_verb_get_name (verb), message);
@@ -609,6 +618,12 @@ qi_cli_manager_run (QiCliManager       *self,
         text = arguments[++i];
       else
         return usage_error (err, verb, _("option “--%s” needs a value"), name);
+
+      if (!g_utf8_validate (text, -1, NULL))
+        {
+          g_autofree char *shown = g_utf8_make_valid (text, -1);
+          return usage_error (err, verb, _("option “--%s”: “%s” is not valid UTF-8"), name, shown);
+        }
 
       switch (kind)
         {

@@ -102,7 +102,9 @@ qi_config_manager_init (QiConfigManager *self)
   self->search_dirs = g_array_new (FALSE, TRUE, sizeof (SearchDir));
   g_array_set_clear_func (self->search_dirs, search_dir_clear);
   self->files = g_ptr_array_new_with_free_func (g_free);
-  self->root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonObject) root = json_object_new ();
+
+  self->root = json_node_init_object (json_node_alloc (), root);
   self->origins = origins_new ();
 }
 
@@ -138,16 +140,18 @@ qi_config_manager_add_search_dir (QiConfigManager *self,
                                   const char      *directory,
                                   QiConfigScope    scope)
 {
+  g_autofree char *canonical = NULL;
   SearchDir dir;
 
   g_return_if_fail (QI_IS_CONFIG_MANAGER (self));
   g_return_if_fail (directory != NULL);
 
+  canonical = g_canonicalize_filename (directory, NULL);
   for (guint i = 0; i < self->search_dirs->len; i++)
-    if (g_strcmp0 (g_array_index (self->search_dirs, SearchDir, i).directory, directory) == 0)
+    if (g_str_equal (g_array_index (self->search_dirs, SearchDir, i).directory, canonical))
       return;
 
-  dir.directory = g_canonicalize_filename (directory, NULL);
+  dir.directory = g_steal_pointer (&canonical);
   dir.scope = scope;
   g_array_append_val (self->search_dirs, dir);
 }
@@ -274,6 +278,7 @@ gboolean
 qi_config_manager_load (QiConfigManager  *self,
                         GError          **error)
 {
+  g_autoptr(JsonObject) root_object = json_object_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GHashTable) origins = NULL;
   g_autoptr(GPtrArray) files = NULL;
@@ -281,7 +286,7 @@ qi_config_manager_load (QiConfigManager  *self,
   g_return_val_if_fail (QI_IS_CONFIG_MANAGER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = json_node_init_object (json_node_alloc (), root_object);
   origins = origins_new ();
   files = g_ptr_array_new_with_free_func (g_free);
 
@@ -295,7 +300,20 @@ qi_config_manager_load (QiConfigManager  *self,
       JsonNode *file_root;
 
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        continue;
+        {
+          /* A link to a share that is not mounted must not be taken for
+           * "no configuration here". */
+          if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+            {
+              g_autofree char *target = g_file_read_link (path, NULL);
+
+              g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_IO,
+                           _("%s: the file is a link to %s, which does not exist"),
+                           path, target != NULL ? target : "?");
+              return FALSE;
+            }
+          continue;
+        }
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         {

@@ -9,6 +9,7 @@
 #include "qi-launch-config.h"
 #include "qi-launch-config-private.h"
 #include "qi-text-utils-private.h"
+#include "qi-toml-parser.h"
 
 /**
  * QiLaunchConfig:
@@ -255,6 +256,15 @@ parse_text (const char * const *envp,
 {
   const QiLaunchOption *opt = &launch_options[option];
 
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (text, -1);
+
+      g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_INVALID_VALUE,
+                   _("%s: “%s” is not valid UTF-8"), where, shown);
+      return NULL;
+    }
+
   switch (opt->kind)
     {
     case QI_LAUNCH_KIND_BOOL:
@@ -291,6 +301,14 @@ parse_text (const char * const *envp,
             return NULL;
           }
         path = absolute_path (envp, text, NULL);
+        if (!g_utf8_validate (path, -1, NULL))
+          {
+            g_autofree char *shown = g_utf8_make_valid (path, -1);
+
+            g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_INVALID_VALUE,
+                         _("%s: the directory “%s” is not valid UTF-8"), where, shown);
+            return NULL;
+          }
         return g_variant_new_string (path);
       }
 
@@ -304,6 +322,15 @@ parse_text (const char * const *envp,
           if (parts[i][0] != '\0')
             {
               g_autofree char *path = absolute_path (envp, parts[i], NULL);
+
+              if (!g_utf8_validate (path, -1, NULL))
+                {
+                  g_autofree char *shown = g_utf8_make_valid (path, -1);
+
+                  g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_INVALID_VALUE,
+                               _("%s: the directory “%s” is not valid UTF-8"), where, shown);
+                  return NULL;
+                }
               g_strv_builder_add (builder, path);
             }
         paths = g_strv_builder_end (builder);
@@ -407,6 +434,7 @@ parse_argv (QiLaunchConfig     *self,
           const char *verb = g_str_equal (arg, "--version") ? "version" : "help";
           const char * const args[] = { verb, NULL };
 
+          g_clear_pointer (&cli[OPT_HEADLESS], g_variant_unref);
           cli[OPT_HEADLESS] = g_variant_ref_sink (g_variant_new_boolean (TRUE));
           self->arguments = g_strdupv ((char **) args);
           goto done;
@@ -544,7 +572,8 @@ apply_config_files (QiLaunchConfig     *self,
   if (launch == NULL)
     return TRUE;
 
-  if (!JSON_NODE_HOLDS_OBJECT (launch))
+  if (!JSON_NODE_HOLDS_OBJECT (launch) ||
+      qi_toml_node_get_datetime_kind (launch) != QI_TOML_DATETIME_NONE)
     {
       g_autofree char *origin = qi_config_manager_dup_origin (config, "/launch");
 
@@ -566,8 +595,8 @@ apply_config_files (QiLaunchConfig     *self,
       g_autoptr(GVariant) value = NULL;
       g_autoptr(GError) local_error = NULL;
       g_autofree char *file_dir = NULL;
-      const char *file;
-      QiConfigScope scope;
+      const char *file = NULL;
+      QiConfigScope scope = QI_CONFIG_SCOPE_USER;
       int option = -1;
 
       for (guint i = 0; i < N_OPTIONS; i++)
@@ -578,7 +607,11 @@ apply_config_files (QiLaunchConfig     *self,
         {
           const char *suggestion = qi_text_suggest (key, (const char * const *) keys->pdata);
 
-          if (suggestion != NULL)
+          if (g_str_equal (key, "config-dir"))
+            g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_UNKNOWN_KEY,
+                         _("%s: launch.config-dir cannot be set in qi.toml, which it locates; "
+                           "use --config-dir or QI_CONFIG_DIR"), origin);
+          else if (suggestion != NULL)
             g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_UNKNOWN_KEY,
                          _("%s: unknown key launch.%s; did you mean launch.%s?"),
                          origin, key, suggestion);
@@ -588,7 +621,8 @@ apply_config_files (QiLaunchConfig     *self,
           return FALSE;
         }
 
-      qi_config_manager_get_origin (config, pointer, &file, NULL, NULL, &scope);
+      if (!qi_config_manager_get_origin (config, pointer, &file, NULL, NULL, &scope))
+        g_assert_not_reached ();
       file_dir = g_path_get_dirname (file);
 
       switch (launch_options[option].kind)
@@ -639,13 +673,22 @@ apply_config_files (QiLaunchConfig     *self,
                 g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
                 g_auto(GStrv) paths = NULL;
 
-                for (guint i = 0; list[i] != NULL; i++)
+                for (guint i = 0; list[i] != NULL && local_error == NULL; i++)
                   {
-                    g_autofree char *path = absolute_path (envp, list[i], file_dir);
+                    g_autofree char *path = NULL;
+
+                    if (list[i][0] == '\0')
+                      {
+                        g_set_error (&local_error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_INVALID_VALUE,
+                                     _("%s: launch.%s[%u] is empty; remove it"), origin, key, i);
+                        break;
+                      }
+                    path = absolute_path (envp, list[i], file_dir);
                     g_strv_builder_add (builder, path);
                   }
                 paths = g_strv_builder_end (builder);
-                value = g_variant_new_strv ((const char * const *) paths, -1);
+                if (local_error == NULL)
+                  value = g_variant_new_strv ((const char * const *) paths, -1);
               }
           }
           break;
@@ -726,13 +769,14 @@ apply_command_line (QiLaunchConfig *self,
     return;
 
   flag = g_strdup_printf ("--%s", launch_options[option].name);
-  set_value (self, option, g_variant_ref (cli[option]), QI_LAUNCH_SOURCE_COMMAND_LINE, flag);
+  /* set_value() takes its own reference of the (sunk) value. */
+  set_value (self, option, cli[option], QI_LAUNCH_SOURCE_COMMAND_LINE, flag);
 }
 
 /**
  * qi_launch_config_new:
- * @argv: (array zero-terminated=1) (nullable): the command line, with the
- *   program name first
+ * @argv: (array zero-terminated=1) (element-type filename) (nullable): the
+ *   command line, with the program name first; option values must be UTF-8
  * @envp: (array zero-terminated=1) (nullable): the environment, as from
  *   g_get_environ(); %NULL for the process environment
  * @error: return location for a #GError
@@ -761,6 +805,24 @@ qi_launch_config_new (const char * const  *argv,
 
   if (envp == NULL)
     envp = (const char * const *) (process_env = g_get_environ ());
+
+  /* Every path Qi derives from these is shown to people and sent as
+   * JSON, so they must be UTF-8, as on any current Linux desktop. */
+  for (const char * const *name = (const char * const []) {
+         "HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", NULL };
+       *name != NULL; name++)
+    {
+      const char *value = env_lookup (envp, *name);
+
+      if (value != NULL && !g_utf8_validate (value, -1, NULL))
+        {
+          g_autofree char *shown = g_utf8_make_valid (value, -1);
+
+          g_set_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_INVALID_VALUE,
+                       _("%s: “%s” is not valid UTF-8"), *name, shown);
+          return NULL;
+        }
+    }
 
   self = g_object_new (QI_TYPE_LAUNCH_CONFIG, NULL);
   set_defaults (self, envp);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
+
 #include "qi-service.h"
 #include "qi-enum-types.h"
 
@@ -203,10 +205,11 @@ qi_service_init (QiService *self)
 const char *
 qi_service_get_name (QiService *self)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServicePrivate *priv;
 
   g_return_val_if_fail (QI_IS_SERVICE (self), NULL);
 
+  priv = qi_service_get_instance_private (self);
   return priv->name;
 }
 
@@ -219,10 +222,11 @@ qi_service_get_name (QiService *self)
 const char *
 qi_service_get_description (QiService *self)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServicePrivate *priv;
 
   g_return_val_if_fail (QI_IS_SERVICE (self), NULL);
 
+  priv = qi_service_get_instance_private (self);
   return priv->description;
 }
 
@@ -235,10 +239,11 @@ qi_service_get_description (QiService *self)
 QiServiceState
 qi_service_get_state (QiService *self)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServicePrivate *priv;
 
   g_return_val_if_fail (QI_IS_SERVICE (self), QI_SERVICE_STATE_STOPPED);
 
+  priv = qi_service_get_instance_private (self);
   return priv->state;
 }
 
@@ -252,10 +257,11 @@ qi_service_get_state (QiService *self)
 const char *
 qi_service_get_state_error (QiService *self)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServicePrivate *priv;
 
   g_return_val_if_fail (QI_IS_SERVICE (self), NULL);
 
+  priv = qi_service_get_instance_private (self);
   return priv->state_error;
 }
 
@@ -272,20 +278,31 @@ gboolean
 qi_service_start (QiService  *self,
                   GError    **error)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServiceClass *klass;
+  QiServicePrivate *priv;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (QI_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = qi_service_get_instance_private (self);
+  klass = QI_SERVICE_GET_CLASS (self);
 
   if (priv->state == QI_SERVICE_STATE_RUNNING)
     return TRUE;
 
   g_clear_pointer (&priv->state_error, g_free);
 
-  if (!QI_SERVICE_GET_CLASS (self)->start (self, &local_error))
+  if (klass->start != NULL && !klass->start (self, &local_error))
     {
-      g_assert (local_error != NULL);
+      if (local_error == NULL)
+        {
+          /* A subclass bug; the service still counts as failed. */
+          g_critical ("%s::start returned FALSE without setting an error",
+                      G_OBJECT_TYPE_NAME (self));
+          g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the %s service failed to start", priv->name);
+        }
       priv->state_error = g_strdup (local_error->message);
       qi_service_set_state (self, QI_SERVICE_STATE_FAILED);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -306,13 +323,18 @@ qi_service_start (QiService  *self,
 void
 qi_service_stop (QiService *self)
 {
-  QiServicePrivate *priv = qi_service_get_instance_private (self);
+  QiServiceClass *klass;
+  QiServicePrivate *priv;
 
   g_return_if_fail (QI_IS_SERVICE (self));
+
+  priv = qi_service_get_instance_private (self);
+  klass = QI_SERVICE_GET_CLASS (self);
 
   if (priv->state != QI_SERVICE_STATE_RUNNING)
     return;
 
-  QI_SERVICE_GET_CLASS (self)->stop (self);
+  if (klass->stop != NULL)
+    klass->stop (self);
   qi_service_set_state (self, QI_SERVICE_STATE_STOPPED);
 }

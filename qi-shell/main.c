@@ -12,7 +12,9 @@
  * command line to the application object, which runs the bootstrap phases.
  */
 
-static QiApplication *log_app;
+/* The rank of the least severe level to log, set once phase 0 has read
+ * --log-level; read from whatever thread logs. */
+static gint log_threshold = 3;
 
 static int
 level_rank (GLogLevelFlags level)
@@ -53,8 +55,7 @@ log_writer (GLogLevelFlags   level,
             gsize            n_fields,
             gpointer         user_data)
 {
-  QiLaunchConfig *launch = log_app != NULL ? qi_application_get_launch_config (log_app) : NULL;
-  int limit = threshold_rank (launch != NULL ? qi_launch_config_get_log_level (launch) : NULL);
+  int limit = g_atomic_int_get (&log_threshold);
   int rank = level_rank (level);
 
   if (rank <= limit && rank >= 4)
@@ -64,6 +65,17 @@ log_writer (GLogLevelFlags   level,
     return G_LOG_WRITER_HANDLED;
 
   return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+static void
+on_launch_config (QiApplication *app,
+                  GParamSpec    *pspec,
+                  gpointer       user_data)
+{
+  QiLaunchConfig *launch = qi_application_get_launch_config (app);
+
+  if (launch != NULL)
+    g_atomic_int_set (&log_threshold, threshold_rank (qi_launch_config_get_log_level (launch)));
 }
 
 int
@@ -82,13 +94,12 @@ main (int    argc,
   g_set_application_name (_("Qi"));
 
   app = qi_application_new ();
-  log_app = app;
+  g_signal_connect (app, "notify::launch-config", G_CALLBACK (on_launch_config), NULL);
   /* Logs never mix with a command's output on stdout. */
   g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (log_writer, NULL, NULL);
 
   status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
 
-  log_app = NULL;
   return status;
 }

@@ -160,7 +160,7 @@ test_services (Fixture       *f,
 
   g_assert_true (qi_application_add_service (app, QI_SERVICE (hub), &error));
   g_assert_false (qi_application_add_service (app, QI_SERVICE (dup), &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_error (error, QI_APPLICATION_ERROR, QI_APPLICATION_ERROR_DUPLICATE_SERVICE);
   g_assert_true (qi_application_get_service (app, "hub") == QI_SERVICE (hub));
   g_assert_null (qi_application_get_service (app, "gui"));
 
@@ -225,6 +225,60 @@ test_extra_verb (Fixture       *f,
 }
 
 static void
+test_command_without_headless (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(QiApplication) app = qi_application_new ();
+
+  /* A command is never ignored: without --headless it is a usage error. */
+  g_assert_cmpint (run_app (f, app, (const char * const []) { "qi", "status", NULL }), ==, 2);
+  g_assert_cmpstr (f->err, ==, "qi: “status” is a command; run it with --headless: qi --headless status\n");
+}
+
+static void
+test_runs_once (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(QiApplication) app = qi_application_new ();
+
+  g_assert_cmpint (run_app (f, app, (const char * const []) { "qi", "--headless", "version", NULL }), ==, 0);
+
+  if (g_test_subprocess ())
+    {
+      /* A second run is a programming error, caught by a precondition. */
+      g_assert_cmpint (run_app (f, app, (const char * const []) { "qi", "--headless", "version", NULL }), ==, 1);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*qi_application_run*has_run*");
+}
+
+static void
+test_verbs_outlive_app (Fixture       *f,
+                        gconstpointer  data)
+{
+  QiApplication *app = qi_application_new ();
+  g_autoptr(QiCliManager) cli = g_object_ref (qi_application_get_cli_manager (app));
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) err2 = g_memory_output_stream_new_resizable ();
+  g_autofree char *text = NULL;
+
+  /* Before the application has run, commands that need it say so. */
+  g_assert_cmpint (qi_cli_manager_run (cli, (const char * const []) { "status", NULL }, out, err), ==, 1);
+  text = qi_test_steal_text (err);
+  g_assert_cmpstr (text, ==, "qi status: the application has not started; run it with qi_application_run()\n");
+  g_clear_pointer (&text, g_free);
+
+  /* A binding may keep the manager after the application is gone. */
+  g_object_unref (app);
+  g_assert_cmpint (qi_cli_manager_run (cli, (const char * const []) { "services", NULL }, out, err2), ==, 1);
+  text = qi_test_steal_text (err2);
+  g_assert_cmpstr (text, ==, "qi services: the application is gone\n");
+}
+
+static void
 test_config_errors (Fixture       *f,
                     gconstpointer  data)
 {
@@ -278,7 +332,8 @@ test_config_show (Fixture       *f,
   g_autofree char *path = qi_test_env_write_config (&f->env, FALSE,
                                                     "[launch]\nbundle = \"staging\"\n"
                                                     "[tracker]\nurl = \"https://ftrack.example\"\n"
-                                                    "retries = 3\n");
+                                                    "retries = 3\n"
+                                                    "studio = \"Café \\\"Lumière\\\"\"\n");
   g_autoptr(QiApplication) app = qi_application_new ();
   g_autoptr(QiApplication) app2 = qi_application_new ();
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -295,6 +350,8 @@ test_config_show (Fixture       *f,
   g_assert_nonnull (strstr (f->out, "launch.port = 4000 "));
   g_assert_nonnull (strstr (f->out, "# QI_PORT (environment)\n"));
   g_assert_nonnull (strstr (f->out, "tracker.retries = 3"));
+  /* Text stays readable: UTF-8 as it is, quotes escaped as in TOML. */
+  g_assert_nonnull (strstr (f->out, "tracker.studio = \"Café \\\"Lumière\\\"\""));
 
   g_assert_cmpint (run_app (f, app2, (const char * const []) { "qi", "--headless", "config", "show", "--json", "--origin", NULL }), ==, 0);
   json_parser_load_from_data (parser, f->out, -1, &error);
@@ -323,6 +380,9 @@ main (int    argc,
   ADD ("/qi/application/service-fails", test_service_fails);
   ADD ("/qi/application/extra-verb", test_extra_verb);
   ADD ("/qi/application/config-errors", test_config_errors);
+  ADD ("/qi/application/command-without-headless", test_command_without_headless);
+  ADD ("/qi/application/runs-once", test_runs_once);
+  ADD ("/qi/application/verbs-outlive-app", test_verbs_outlive_app);
   ADD ("/qi/application/status", test_status);
   ADD ("/qi/application/config-show", test_config_show);
 #undef ADD

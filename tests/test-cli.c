@@ -190,6 +190,7 @@ static const UsageCase usage_cases[] = {
   { { "render", "--dry-run=yes", "x", NULL }, "qi render: option “--dry-run” takes no value\n" },
   { { "render", "x", "--frames", NULL }, "qi render: option “--frames” needs a value\n" },
   { { "render", "x", "--priority=high", NULL }, "qi render: option “--priority” needs a whole number, not “high”\n" },
+  { { "render", "x", "--frames=1\xff", NULL }, "qi render: option “--frames”: “1\xef\xbf\xbd” is not valid UTF-8\n" },
   { { "render", NULL },
     "qi render: missing arguments; usage: qi --headless render [--frames=RANGE] [--priority=N] [--tag=TAG] [--dry-run] SHOT…\n" },
   { { "fail", "now", NULL }, "qi fail: takes no arguments, but got “now”\n" },

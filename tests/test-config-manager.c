@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <unistd.h>
+
 #include "qi-test-utils.h"
 
 typedef struct
@@ -264,6 +266,40 @@ test_parse_error_keeps_state (Fixture       *f,
 }
 
 static void
+test_broken_link (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->user_dir, "qi.toml", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A qi.toml on a share that is not mounted is an error, not "none". */
+  g_assert_cmpint (g_mkdir_with_parents (f->user_dir, 0700), ==, 0);
+  g_assert_cmpint (symlink ("/nonexistent/studio/qi.toml", path), ==, 0);
+  g_assert_false (qi_config_manager_load (f->config, &error));
+  g_assert_error (error, QI_CONFIG_ERROR, QI_CONFIG_ERROR_IO);
+  expected = g_strdup_printf ("%s: the file is a link to /nonexistent/studio/qi.toml, which does not exist", path);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
+static void
+test_same_dir_once (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *dotted = g_build_filename (f->user_dir, ".", NULL);
+  g_autofree char *file = write_file (f->user_dir, "a = 1\n");
+  g_auto(GStrv) dirs = NULL;
+  g_auto(GStrv) files = NULL;
+
+  qi_config_manager_add_search_dir (f->config, dotted, QI_CONFIG_SCOPE_SYSTEM);
+  dirs = qi_config_manager_dup_search_dirs (f->config);
+  g_assert_cmpuint (g_strv_length (dirs), ==, 2);
+  g_assert_true (qi_config_manager_load (f->config, NULL));
+  files = qi_config_manager_dup_files (f->config);
+  g_assert_cmpuint (g_strv_length (files), ==, 1);
+}
+
+static void
 test_unreadable (Fixture       *f,
                  gconstpointer  data)
 {
@@ -291,6 +327,8 @@ main (int    argc,
   ADD ("/qi/config-manager/wrong-types", test_wrong_types);
   ADD ("/qi/config-manager/parse-error-keeps-state", test_parse_error_keeps_state);
   ADD ("/qi/config-manager/unreadable", test_unreadable);
+  ADD ("/qi/config-manager/broken-link", test_broken_link);
+  ADD ("/qi/config-manager/same-dir-once", test_same_dir_once);
 #undef ADD
 
   return g_test_run ();

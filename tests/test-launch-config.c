@@ -210,14 +210,24 @@ static void
 test_help_version (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(QiLaunchConfig) help = parse (f, (const char * const []) { "qi", "--help", NULL }, &error);
-  g_autoptr(QiLaunchConfig) version = parse (f, (const char * const []) { "qi", "--version", NULL }, &error);
+  const char * const *argvs[] = {
+    (const char * const []) { "qi", "--help", NULL },
+    (const char * const []) { "qi", "-h", "status", NULL },
+    (const char * const []) { "qi", "--headless", "--help", NULL },
+    (const char * const []) { "qi", "--port=1", "--version", NULL },
+  };
+  const char *verbs[] = { "help", "help", "help", "version" };
 
-  g_assert_no_error (error);
-  g_assert_true (qi_launch_config_get_headless (help));
-  g_assert_cmpstr (qi_launch_config_get_arguments (help)[0], ==, "help");
-  g_assert_cmpstr (qi_launch_config_get_arguments (version)[0], ==, "version");
+  for (guint i = 0; i < G_N_ELEMENTS (argvs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QiLaunchConfig) config = parse (f, argvs[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_true (qi_launch_config_get_headless (config));
+      g_assert_cmpstr (qi_launch_config_get_arguments (config)[0], ==, verbs[i]);
+      g_assert_null (qi_launch_config_get_arguments (config)[1]);
+    }
 }
 
 typedef struct
@@ -265,6 +275,20 @@ static const BadCase bad_cases[] = {
     "%s:1:10: launch must be a table, such as [launch]" },
   { { "qi", NULL }, NULL, NULL, "[launch]\nlog-level = \"loud\"\n", QI_CONFIG_ERROR_INVALID_VALUE,
     "%s:2:13: launch.log-level: unknown log level “loud”; use one of error, critical, warning, message, info, debug" },
+  { { "qi", NULL }, NULL, NULL, "launch = 1979-05-27\n", QI_CONFIG_ERROR_WRONG_TYPE,
+    "%s:1:10: launch must be a table, such as [launch]" },
+  { { "qi", NULL }, NULL, NULL, "[launch]\naddon-paths = [\"/a\", \"\"]\n", QI_CONFIG_ERROR_INVALID_VALUE,
+    "%s:2:15: launch.addon-paths[1] is empty; remove it" },
+  { { "qi", NULL }, NULL, NULL, "[launch]\nconfig-dir = \"/x\"\n", QI_CONFIG_ERROR_UNKNOWN_KEY,
+    "%s:2:14: launch.config-dir cannot be set in qi.toml, which it locates; use --config-dir or QI_CONFIG_DIR" },
+  { { "qi", "--project=sh\xff", NULL }, NULL, NULL, NULL, QI_CONFIG_ERROR_INVALID_VALUE,
+    "--project: “sh\xef\xbf\xbd” is not valid UTF-8" },
+  { { "qi", "--config-dir", "/tmp/\xff", NULL }, NULL, NULL, NULL, QI_CONFIG_ERROR_INVALID_VALUE,
+    "--config-dir: “/tmp/\xef\xbf\xbd” is not valid UTF-8" },
+  { { "qi", NULL }, "QI_DATA_DIR", "/tmp/\xff", NULL, QI_CONFIG_ERROR_INVALID_VALUE,
+    "QI_DATA_DIR: “/tmp/\xef\xbf\xbd” is not valid UTF-8" },
+  { { "qi", NULL }, "HOME", "/home/\xe9", NULL, QI_CONFIG_ERROR_INVALID_VALUE,
+    "HOME: “/home/\xef\xbf\xbd” is not valid UTF-8" },
   { { "qi", NULL }, NULL, NULL, "[launch]\nproject = \n", QI_CONFIG_ERROR_PARSE, NULL },
 };
 

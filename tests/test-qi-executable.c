@@ -23,7 +23,8 @@ fixture_setup (Fixture       *f,
   qi_test_env_setup (&f->env);
   /* Keep what the sanitizers and GLib need from the test's environment. */
   for (const char * const *name = (const char * const []) {
-         "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "LANG", NULL };
+         "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "G_SLICE",
+         "LANG", "LC_ALL", NULL };
        *name != NULL; name++)
     if (g_getenv (*name) != NULL)
       qi_test_env_setenv (&f->env, *name, g_getenv (*name));
@@ -69,6 +70,7 @@ run_qi (Fixture            *f,
   g_assert_null (strstr (f->err, "CRITICAL"));
   g_assert_null (strstr (f->err, "WARNING"));
   g_assert_null (strstr (f->err, "runtime error"));
+  g_assert_null (strstr (f->err, "Sanitizer"));
 
   return g_subprocess_get_exit_status (process);
 }
@@ -229,6 +231,26 @@ test_no_shell (Fixture       *f,
   g_assert_cmpint (run_qi (f, (const char * const []) { NULL }), ==, 1);
   assert_one_line (f->err);
   g_assert_nonnull (strstr (f->err, "--headless"));
+
+  g_assert_cmpint (run_qi (f, (const char * const []) { "stauts", NULL }), ==, 2);
+  g_assert_cmpstr (f->err, ==, "qi: “stauts” is a command; run it with --headless: qi --headless stauts\n");
+}
+
+static void
+test_not_utf8 (Fixture       *f,
+               gconstpointer  data)
+{
+  /* Bytes that are not UTF-8, wherever they come from: one line, exit 2. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "--config-dir", "/tmp/\xff", "version", NULL }), ==, 2);
+  assert_one_line (f->err);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "--project", "\xff", "version", NULL }), ==, 2);
+  assert_one_line (f->err);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "help", "\xff\xfe", NULL }), ==, 2);
+  assert_one_line (f->err);
+
+  qi_test_env_setenv (&f->env, "HOME", "/tmp/h\xe9");
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "version", NULL }), ==, 2);
+  assert_one_line (f->err);
 }
 
 /* Runs the completion function of the generated script for a command line
@@ -316,6 +338,7 @@ main (int    argc,
   ADD ("/qi/executable/bad-values", test_bad_values);
   ADD ("/qi/executable/log-level", test_log_level);
   ADD ("/qi/executable/no-shell", test_no_shell);
+  ADD ("/qi/executable/not-utf8", test_not_utf8);
   ADD ("/qi/executable/bash-completion", test_bash_completion);
 #undef ADD
 
