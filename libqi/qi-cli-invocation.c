@@ -59,7 +59,8 @@ qi_cli_invocation_init (QiCliInvocation *self)
 /**
  * qi_cli_invocation_new:
  * @verb: the verb to run
- * @arguments: (array zero-terminated=1) (nullable): its positional arguments
+ * @arguments: (array zero-terminated=1) (element-type filename) (nullable):
+ *   its positional arguments
  * @out: where the verb writes its output
  * @err: where the verb writes its errors
  *
@@ -105,8 +106,8 @@ qi_cli_invocation_get_verb (QiCliInvocation *self)
  * qi_cli_invocation_get_arguments:
  * @self: a #QiCliInvocation
  *
- * Returns: (transfer none) (array zero-terminated=1): the positional
- *   arguments
+ * Returns: (transfer none) (array zero-terminated=1) (element-type filename):
+ *   the positional arguments, as given on the command line
  */
 const char * const *
 qi_cli_invocation_get_arguments (QiCliInvocation *self)

@@ -505,8 +505,9 @@ report_unknown_verb (QiCliManager       *self,
 /**
  * qi_cli_manager_run:
  * @self: a #QiCliManager
- * @arguments: (array zero-terminated=1): the command and its arguments,
- *   such as `{ "config", "show", "--origin", NULL }`
+ * @arguments: (array zero-terminated=1) (element-type filename): the command
+ *   and its arguments, such as `{ "config", "show", "--origin", NULL }`;
+ *   option values must be UTF-8
  * @out: where the verb writes its output
  * @err: where the verb and the parser write errors
  *

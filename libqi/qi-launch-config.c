@@ -1000,8 +1000,9 @@ qi_launch_config_get_log_level (QiLaunchConfig *self)
  * qi_launch_config_get_arguments:
  * @self: a #QiLaunchConfig
  *
- * Returns: (transfer none) (array zero-terminated=1): the command and its
- *   arguments: what follows the global options; empty if there is none
+ * Returns: (transfer none) (array zero-terminated=1) (element-type filename):
+ *   the command and its arguments, as given: what follows the global
+ *   options; empty if there is none
  */
 const char * const *
 qi_launch_config_get_arguments (QiLaunchConfig *self)
