@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "qi-toml-parser.h"
 #include "qi-enum-types.h"
 
@@ -274,16 +276,16 @@ describe_char (TomlReader *r,
   char buf[8] = { 0, };
 
   if (at >= r->end)
-    return g_strdup ("the end of the file");
+    return g_strdup (_("the end of the file"));
 
   if (*at == '\n' || (*at == '\r' && at + 1 < r->end && at[1] == '\n'))
-    return g_strdup ("the end of the line");
+    return g_strdup (_("the end of the line"));
 
   if (*at == ' ')
-    return g_strdup ("a space");
+    return g_strdup (_("a space"));
 
   if (*at == '\t')
-    return g_strdup ("a tab");
+    return g_strdup (_("a tab"));
 
   if (*at == '\'')
     return g_strdup ("\"'\"");
@@ -291,10 +293,10 @@ describe_char (TomlReader *r,
   c = g_utf8_get_char (at);
 
   if (c < 0x80 && !g_ascii_isgraph ((char) c))
-    return g_strdup_printf ("the control character U+%04X", c);
+    return g_strdup_printf (_("the control character U+%04X"), c);
 
   if (!g_unichar_isgraph (c))
-    return g_strdup_printf ("the character U+%04X", c);
+    return g_strdup_printf (_("the character U+%04X"), c);
 
   g_unichar_to_utf8 (c, buf);
   return g_strdup_printf ("'%s'", buf);
@@ -307,12 +309,12 @@ control_char_error (TomlReader *r,
 {
   if (*at == '\r')
     return toml_reader_error (r, at, QI_TOML_ERROR_SYNTAX,
-                              "a carriage return must be followed by a line "
-                              "feed; bare CR characters are not allowed in %s",
+                              _("a carriage return must be followed by a line "
+                                "feed; bare CR characters are not allowed in %s"),
                               where);
 
   return toml_reader_error (r, at, QI_TOML_ERROR_SYNTAX,
-                            "the control character U+%04X is not allowed in %s",
+                            _("the control character U+%04X is not allowed in %s"),
                             (guint) (guchar) *at, where);
 }
 
@@ -479,7 +481,7 @@ skip_comment (TomlReader *r)
         break;
 
       if (is_control (c))
-        return control_char_error (r, r->pos, "a comment");
+        return control_char_error (r, r->pos, _("a comment"));
     }
 
   return TRUE;
@@ -541,11 +543,11 @@ expect_line_end (TomlReader *r,
     }
 
   if (*r->pos == '\r')
-    return control_char_error (r, r->pos, "a document");
+    return control_char_error (r, r->pos, _("a document"));
 
   found = describe_char (r, r->pos);
   return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                            "expected a new line after %s, found %s",
+                            _("expected a new line after %s, found %s"),
                             after, found);
 }
 
@@ -590,17 +592,17 @@ parse_escape (TomlReader *r,
     default:
       if (c == '\0' || c == '\n' || c == '\r')
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "a backslash must be followed by an escape "
-                                  "sequence; write \\\\ for a backslash");
+                                  _("a backslash must be followed by an escape "
+                                    "sequence; write \\\\ for a backslash"));
       if (g_ascii_isgraph (c))
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid escape sequence \\%c in a string", c);
+                                  _("invalid escape sequence \\%c in a string"), c);
       {
         g_autofree char *found = describe_char (r, start + 1);
 
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid escape sequence: a backslash "
-                                  "followed by %s; write \\\\ for a backslash",
+                                  _("invalid escape sequence: a backslash "
+                                    "followed by %s; write \\\\ for a backslash"),
                                   found);
       }
     }
@@ -611,16 +613,16 @@ parse_escape (TomlReader *r,
 
       if (digit < 0)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid escape sequence in a string: \\%c "
-                                  "needs exactly %u hexadecimal digits",
+                                  _("invalid escape sequence in a string: \\%c "
+                                    "needs exactly %u hexadecimal digits"),
                                   c, n_digits);
       value = (value << 4) | (gunichar) digit;
     }
 
   if (value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "the escape sequence \\%c%.*s is not a Unicode "
-                              "scalar value",
+                              _("the escape sequence \\%c%.*s is not a Unicode "
+                                "scalar value"),
                               c, (int) n_digits, start + 2);
 
   g_string_append_unichar (out, value);
@@ -672,8 +674,8 @@ parse_single_line_string (TomlReader  *r,
 
           toml_reader_locate (r, start, &line, &column);
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "the string started at %u:%u is not "
-                                    "closed; add %s before the end of the line",
+                                    _("the string started at %u:%u is not "
+                                      "closed; add %s before the end of the line"),
                                     line, column,
                                     quote == '"' ? "'\"'" : "\"'\"");
         }
@@ -691,7 +693,7 @@ parse_single_line_string (TomlReader  *r,
           continue;
         }
 
-      return control_char_error (r, r->pos, "a string");
+      return control_char_error (r, r->pos, _("a string"));
     }
 
   *out = g_string_free (g_steal_pointer (&buffer), FALSE);
@@ -723,8 +725,8 @@ parse_multi_line_string (TomlReader  *r,
 
           toml_reader_locate (r, start, &line, &column);
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "the multi-line string started at %u:%u "
-                                    "is not closed; add %s",
+                                    _("the multi-line string started at %u:%u "
+                                      "is not closed; add %s"),
                                     line, column,
                                     quote == '"' ? "'\"\"\"'" : "\"'''\"");
         }
@@ -785,7 +787,7 @@ parse_multi_line_string (TomlReader  *r,
           continue;
         }
 
-      return control_char_error (r, r->pos, "a string");
+      return control_char_error (r, r->pos, _("a string"));
     }
 
   *out = g_string_free (g_steal_pointer (&buffer), FALSE);
@@ -839,7 +841,7 @@ parse_key (TomlReader *r,
         {
           if (at_triple_quote (r))
             return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                      "a key cannot be a multi-line string");
+                                      _("a key cannot be a multi-line string"));
 
           if (!parse_single_line_string (r, &part.name))
             return FALSE;
@@ -850,21 +852,21 @@ parse_key (TomlReader *r,
 
           if (key->len > 0)
             return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                      "expected a key after '.', found %s",
+                                      _("expected a key after '.', found %s"),
                                       found);
 
           if (c == '=')
             return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                      "a key is missing before '='");
+                                      _("a key is missing before '='"));
 
           if (c == '\0' || strchr ("[]{}.,#\r\n", c) != NULL)
             return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                      "expected a key, found %s", found);
+                                      _("expected a key, found %s"), found);
 
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "expected a key, found %s; a bare key is "
-                                    "made of ASCII letters, digits, '_' and "
-                                    "'-', other keys need quotes",
+                                    _("expected a key, found %s; a bare key is "
+                                      "made of ASCII letters, digits, '_' and "
+                                      "'-', other keys need quotes"),
                                     found);
         }
 
@@ -872,7 +874,7 @@ parse_key (TomlReader *r,
 
       if (depth + key->len > MAX_DEPTH)
         return toml_reader_error (r, part.start, QI_TOML_ERROR_TOO_DEEP,
-                                  "the key nests more than %u levels deep",
+                                  _("the key nests more than %u levels deep"),
                                   MAX_DEPTH);
 
       skip_ws (r);
@@ -931,13 +933,13 @@ value_in_the_way (TomlReader *r,
 
   if (JSON_NODE_HOLDS_ARRAY (node))
     return toml_reader_error (r, at, QI_TOML_ERROR_DUPLICATE_KEY,
-                              "the key %s already holds an array%s and cannot "
-                              "be used as a table",
+                              _("the key %s already holds an array%s and cannot "
+                                "be used as a table"),
                               display, where);
 
   return toml_reader_error (r, at, QI_TOML_ERROR_DUPLICATE_KEY,
-                            "the key %s already holds a value%s and cannot be "
-                            "used as a table",
+                            _("the key %s already holds a value%s and cannot be "
+                              "used as a table"),
                             display, where);
 }
 
@@ -989,8 +991,8 @@ parse_header (TomlReader *r)
 
       return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
                                 array ?
-                                "expected ']]' to close the header [[%s]], found %s" :
-                                "expected ']' to close the header [%s], found %s",
+                                _("expected ']]' to close the header [[%s]], found %s") :
+                                _("expected ']' to close the header [%s], found %s"),
                                 name, found);
     }
   r->pos += array ? 2 : 1;
@@ -1008,7 +1010,7 @@ parse_header (TomlReader *r)
       pointer_append (r->pointer, part->name);
       if (++depth > MAX_DEPTH)
         return toml_reader_error (r, part->start, QI_TOML_ERROR_TOO_DEEP,
-                                  "the table nests more than %u levels deep",
+                                  _("the table nests more than %u levels deep"),
                                   MAX_DEPTH);
 
       if (kind == TABLE_INLINE)
@@ -1016,8 +1018,8 @@ parse_header (TomlReader *r)
           g_autofree char *where = where_defined (r, "at");
 
           return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                    "the inline table %s%s cannot be extended; "
-                                    "an inline table holds all of its keys",
+                                    _("the inline table %s%s cannot be extended; "
+                                      "an inline table holds all of its keys"),
                                     display, where);
         }
 
@@ -1041,7 +1043,7 @@ parse_header (TomlReader *r)
               pointer_append_index (r->pointer, index);
               if (++depth > MAX_DEPTH)
                 return toml_reader_error (r, part->start, QI_TOML_ERROR_TOO_DEEP,
-                                          "the table nests more than %u levels deep",
+                                          _("the table nests more than %u levels deep"),
                                           MAX_DEPTH);
             }
           else
@@ -1070,7 +1072,7 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "first at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "the table [%s] is defined twice%s",
+                                        _("the table [%s] is defined twice%s"),
                                         name, where);
             }
           else if (kind == TABLE_DOTTED)
@@ -1078,9 +1080,9 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "the table [%s] was already created by "
-                                        "dotted keys%s and cannot be defined "
-                                        "again with a header",
+                                        _("the table [%s] was already created by "
+                                          "dotted keys%s and cannot be defined "
+                                          "again with a header"),
                                         name, where);
             }
           else if (is_array_of_tables (r, node))
@@ -1088,8 +1090,8 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "first at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "%s is an array of tables%s; write "
-                                        "[[%s]] to add an element to it",
+                                        _("%s is an array of tables%s; write "
+                                          "[[%s]] to add an element to it"),
                                         display, where, name);
             }
           else
@@ -1117,8 +1119,8 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "%s is already a table%s, so [[%s]] "
-                                        "cannot make it an array of tables",
+                                        _("%s is already a table%s, so [[%s]] "
+                                          "cannot make it an array of tables"),
                                         display, where, name);
             }
           else if (JSON_NODE_HOLDS_ARRAY (node))
@@ -1126,9 +1128,9 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "set at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "the key %s already holds an array "
-                                        "value%s; [[%s]] can only add to "
-                                        "arrays of tables",
+                                        _("the key %s already holds an array "
+                                          "value%s; [[%s]] can only add to "
+                                          "arrays of tables"),
                                         display, where, name);
             }
           else
@@ -1136,14 +1138,14 @@ parse_header (TomlReader *r)
               g_autofree char *where = where_defined (r, "set at");
 
               return toml_reader_error (r, start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                        "the key %s already holds a value%s "
-                                        "and cannot be an array of tables",
+                                        _("the key %s already holds a value%s "
+                                          "and cannot be an array of tables"),
                                         display, where);
             }
 
           if (++depth > MAX_DEPTH)
             return toml_reader_error (r, part->start, QI_TOML_ERROR_TOO_DEEP,
-                                      "the table nests more than %u levels deep",
+                                      _("the table nests more than %u levels deep"),
                                       MAX_DEPTH);
 
           table = json_object_new ();
@@ -1599,15 +1601,15 @@ parse_number (TomlReader  *r,
 
       if (clean->len > 0)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "the integer %.*s cannot have a sign; only "
-                                  "decimal integers can",
+                                  _("the integer %.*s cannot have a sign; only "
+                                    "decimal integers can"),
                                   (int) length, text);
 
       p += 2;
       n = scan_digits (&p, end, base, clean);
       if (n <= 0 || p != end)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid integer %.*s",
+                                  _("invalid integer %.*s"),
                                   (int) length, text);
 
       for (const char *d = clean->str; *d != '\0'; d++)
@@ -1618,7 +1620,7 @@ parse_number (TomlReader  *r,
             value = value * base + hex_value (*d);
           if (value > G_MAXINT64)
             return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                      "integer %.*s does not fit in 64 bits",
+                                      _("integer %.*s does not fit in 64 bits"),
                                       (int) length, text);
         }
 
@@ -1628,13 +1630,13 @@ parse_number (TomlReader  *r,
 
   if (p >= end || !is_digit (*p))
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid value %.*s; text values must be quoted",
+                              _("invalid value %.*s; text values must be quoted"),
                               (int) length, text);
 
   if (end - p >= 2 && p[0] == '0' && (p[1] == 'X' || p[1] == 'O' || p[1] == 'B'))
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid integer %.*s; the prefixes 0x, 0o and "
-                              "0b are written in lowercase",
+                              _("invalid integer %.*s; the prefixes 0x, 0o and "
+                                "0b are written in lowercase"),
                               (int) length, text);
 
   /* Digits then '-' or ':' is a date or a time gone wrong. */
@@ -1646,22 +1648,22 @@ parse_number (TomlReader  *r,
 
     if (q < end && (*q == '-' || *q == ':') && clean->len == 0)
       return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                "invalid date-time %.*s: dates are written "
-                                "YYYY-MM-DD and times HH:MM:SS",
+                                _("invalid date-time %.*s: dates are written "
+                                  "YYYY-MM-DD and times HH:MM:SS"),
                                 (int) length, text);
   }
 
   n = scan_digits (&p, end, 10, clean);
   if (n < 0)
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid number %.*s; an underscore must be "
-                              "between two digits",
+                              _("invalid number %.*s; an underscore must be "
+                                "between two digits"),
                               (int) length, text);
 
   if (n > 1 && clean->str[clean->len - n] == '0')
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid number %.*s; numbers cannot start with "
-                              "a zero",
+                              _("invalid number %.*s; numbers cannot start with "
+                                "a zero"),
                               (int) length, text);
 
   if (p < end && *p == '.')
@@ -1671,8 +1673,8 @@ parse_number (TomlReader  *r,
       n = scan_digits (&p, end, 10, clean);
       if (n <= 0)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid number %.*s; a decimal point must "
-                                  "have digits on both sides",
+                                  _("invalid number %.*s; a decimal point must "
+                                    "have digits on both sides"),
                                   (int) length, text);
     }
 
@@ -1685,13 +1687,13 @@ parse_number (TomlReader  *r,
       n = scan_digits (&p, end, 10, clean);
       if (n <= 0)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid number %.*s; an exponent needs digits",
+                                  _("invalid number %.*s; an exponent needs digits"),
                                   (int) length, text);
     }
 
   if (p != end)
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid number %.*s", (int) length, text);
+                              _("invalid number %.*s"), (int) length, text);
 
   if (is_float)
     {
@@ -1699,7 +1701,7 @@ parse_number (TomlReader  *r,
 
       if (isinf (value))
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "the number %.*s is too large for a 64-bit float",
+                                  _("the number %.*s is too large for a 64-bit float"),
                                   (int) length, text);
 
       *out = make_float (r, value);
@@ -1712,7 +1714,7 @@ parse_number (TomlReader  *r,
       if (!g_ascii_string_to_signed (clean->str, 10, G_MININT64, G_MAXINT64,
                                      &value, NULL))
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "integer %.*s does not fit in 64 bits",
+                                  _("integer %.*s does not fit in 64 bits"),
                                   (int) length, text);
 
       *out = make_integer (r, value);
@@ -1756,7 +1758,7 @@ parse_bare_value (TomlReader  *r,
       g_autofree char *found = describe_char (r, start);
 
       return toml_reader_error (r, start, QI_TOML_ERROR_SYNTAX,
-                                "expected a value, found %s", found);
+                                _("expected a value, found %s"), found);
     }
 
   if (length == 4 && strncmp (start, "true", 4) == 0)
@@ -1781,7 +1783,7 @@ parse_bare_value (TomlReader  *r,
 
       if (!parse_datetime_fields (start, length, &fields, &problem))
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                                  "invalid date-time %.*s: %s",
+                                  _("invalid date-time %.*s: %s"),
                                   (int) length, start, problem);
 
       text = format_datetime_fields (&fields);
@@ -1792,8 +1794,8 @@ parse_bare_value (TomlReader  *r,
   if (g_ascii_isalpha (start[0]) &&
       !(length == 3 && (strncmp (start, "inf", 3) == 0 || strncmp (start, "nan", 3) == 0)))
     return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
-                              "invalid value %.*s; text values must be quoted "
-                              "and booleans are written true or false",
+                              _("invalid value %.*s; text values must be quoted "
+                                "and booleans are written true or false"),
                               (int) length, start);
 
   return parse_number (r, start, start, length, out);
@@ -1810,7 +1812,7 @@ parse_array (TomlReader  *r,
 
   if (depth > MAX_DEPTH)
     return toml_reader_error (r, start, QI_TOML_ERROR_TOO_DEEP,
-                              "arrays and tables nest more than %u levels deep",
+                              _("arrays and tables nest more than %u levels deep"),
                               MAX_DEPTH);
 
   r->pos++;
@@ -1829,8 +1831,8 @@ parse_array (TomlReader  *r,
 
           toml_reader_locate (r, start, &line, &column);
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "the array started at %u:%u is not closed; "
-                                    "add ']'",
+                                    _("the array started at %u:%u is not closed; "
+                                      "add ']'"),
                                     line, column);
         }
 
@@ -1861,14 +1863,14 @@ parse_array (TomlReader  *r,
 
           toml_reader_locate (r, start, &line, &column);
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "the array started at %u:%u is not closed; "
-                                    "add ']'",
+                                    _("the array started at %u:%u is not closed; "
+                                      "add ']'"),
                                     line, column);
         }
 
       return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                "expected ',' or ']' after an array element, "
-                                "found %s",
+                                _("expected ',' or ']' after an array element, "
+                                  "found %s"),
                                 found);
     }
 
@@ -1893,7 +1895,7 @@ parse_inline_table (TomlReader  *r,
 
   if (depth > MAX_DEPTH)
     return toml_reader_error (r, start, QI_TOML_ERROR_TOO_DEEP,
-                              "arrays and tables nest more than %u levels deep",
+                              _("arrays and tables nest more than %u levels deep"),
                               MAX_DEPTH);
 
   /* The hash table does not hold a reference; the table is registered
@@ -1916,16 +1918,16 @@ parse_inline_table (TomlReader  *r,
 
           toml_reader_locate (r, start, &line, &column);
           return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                    "the inline table started at %u:%u is not "
-                                    "closed; an inline table must end with '}' "
-                                    "on the line where it starts",
+                                    _("the inline table started at %u:%u is not "
+                                      "closed; an inline table must end with '}' "
+                                      "on the line where it starts"),
                                     line, column);
         }
 
       if (peek (r, 0) == '}')
         return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                  "a comma cannot follow the last key of an "
-                                  "inline table");
+                                  _("a comma cannot follow the last key of an "
+                                    "inline table"));
 
       if (!parse_keyval (r, table, depth, NULL))
         return FALSE;
@@ -1948,8 +1950,8 @@ parse_inline_table (TomlReader  *r,
 
       found = describe_char (r, r->pos);
       return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                                "expected ',' or '}' after a value in an "
-                                "inline table, found %s",
+                                _("expected ',' or '}' after a value in an "
+                                  "inline table, found %s"),
                                 found);
     }
 
@@ -1993,10 +1995,10 @@ parse_value (TomlReader  *r,
     g_autofree char *found = describe_char (r, r->pos);
 
     if (c == '\r' && !at_newline (r))
-      return control_char_error (r, r->pos, "a document");
+      return control_char_error (r, r->pos, _("a document"));
 
     return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                              "expected a value, found %s", found);
+                              _("expected a value, found %s"), found);
   }
 }
 
@@ -2021,14 +2023,14 @@ parse_keyval (TomlReader  *r,
 
   if (peek (r, 0) != '=')
     return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                              "expected '=' after the key %s", display);
+                              _("expected '=' after the key %s"), display);
 
   r->pos++;
   skip_ws (r);
 
   if (at_end (r) || at_newline (r) || peek (r, 0) == '#')
     return toml_reader_error (r, r->pos, QI_TOML_ERROR_SYNTAX,
-                              "the key %s has no value after '='", display);
+                              _("the key %s has no value after '='"), display);
 
   /* Walk down the dotted key, creating the tables it names. */
   for (guint i = 0; i + 1 < key->len; i++)
@@ -2056,9 +2058,9 @@ parse_keyval (TomlReader  *r,
           g_autofree char *where = where_defined (r, "at");
 
           return toml_reader_error (r, part->start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                    "the dotted key %s cannot add to the table "
-                                    "%s, which has its own header%s; put the "
-                                    "key in that table's section",
+                                    _("the dotted key %s cannot add to the table "
+                                      "%s, which has its own header%s; put the "
+                                      "key in that table's section"),
                                     display, part_display, where);
         }
       else if (kind == TABLE_INLINE)
@@ -2066,8 +2068,8 @@ parse_keyval (TomlReader  *r,
           g_autofree char *where = where_defined (r, "at");
 
           return toml_reader_error (r, part->start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                    "the inline table %s%s cannot be extended; "
-                                    "an inline table holds all of its keys",
+                                    _("the inline table %s%s cannot be extended; "
+                                      "an inline table holds all of its keys"),
                                     part_display, where);
         }
       else if (is_array_of_tables (r, node))
@@ -2075,8 +2077,8 @@ parse_keyval (TomlReader  *r,
           g_autofree char *where = where_defined (r, "at");
 
           return toml_reader_error (r, part->start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                    "%s is an array of tables%s; dotted keys "
-                                    "cannot add to it",
+                                    _("%s is an array of tables%s; dotted keys "
+                                      "cannot add to it"),
                                     part_display, where);
         }
       else
@@ -2093,7 +2095,7 @@ parse_keyval (TomlReader  *r,
       g_autofree char *where = where_defined (r, "first at");
 
       return toml_reader_error (r, last->start, QI_TOML_ERROR_DUPLICATE_KEY,
-                                "the key %s is defined twice%s",
+                                _("the key %s is defined twice%s"),
                                 display, where);
     }
 
@@ -2127,7 +2129,7 @@ parse_document (TomlReader *r)
 
       if (peek (r, 0) == '#')
         {
-          if (!expect_line_end (r, "a comment"))
+          if (!expect_line_end (r, _("a comment")))
             return FALSE;
         }
       else if (at_newline (r))
@@ -2141,7 +2143,7 @@ parse_document (TomlReader *r)
         }
       else if (peek (r, 0) == '\r')
         {
-          return control_char_error (r, r->pos, "a document");
+          return control_char_error (r, r->pos, _("a document"));
         }
       else
         {
@@ -2409,8 +2411,8 @@ qi_toml_parser_load_from_data (QiTomlParser  *self,
         control_char_error (&r, invalid, "a document");
       else
         toml_reader_error (&r, invalid, QI_TOML_ERROR_INVALID_UTF8,
-                           "the document is not valid UTF-8 (byte 0x%02X); "
-                           "save it with the UTF-8 encoding",
+                           _("the document is not valid UTF-8 (byte 0x%02X); "
+                             "save it with the UTF-8 encoding"),
                            (guint) (guchar) *invalid);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -2470,7 +2472,7 @@ qi_toml_parser_load_from_file (QiTomlParser  *self,
         reason = "it is a directory";
 
       g_set_error (error, QI_TOML_ERROR, QI_TOML_ERROR_IO,
-                   "%s: cannot read the file: %s", display, reason);
+                   _("%s: cannot read the file: %s"), display, reason);
       return FALSE;
     }
 
@@ -2685,14 +2687,14 @@ qi_toml_node_dup_gdatetime (JsonNode  *node,
   if (text == NULL)
     {
       g_set_error_literal (error, QI_TOML_ERROR, QI_TOML_ERROR_INVALID_VALUE,
-                           "the value is not a date-time");
+                           _("the value is not a date-time"));
       return NULL;
     }
 
   if (kind == QI_TOML_DATETIME_LOCAL_TIME)
     {
       g_set_error (error, QI_TOML_ERROR, QI_TOML_ERROR_INVALID_VALUE,
-                   "%s is a local time, and a local time has no date", text);
+                   _("%s is a local time, and a local time has no date"), text);
       return NULL;
     }
 
@@ -2700,7 +2702,7 @@ qi_toml_node_dup_gdatetime (JsonNode  *node,
       fields.kind != kind)
     {
       g_set_error (error, QI_TOML_ERROR, QI_TOML_ERROR_INVALID_VALUE,
-                   "%s is not a valid TOML date-time%s%s", text,
+                   _("%s is not a valid TOML date-time%s%s"), text,
                    problem ? ": " : "", problem ? problem : "");
       return NULL;
     }
@@ -2736,7 +2738,7 @@ qi_toml_node_dup_gdatetime (JsonNode  *node,
   if (datetime == NULL)
     {
       g_set_error (error, QI_TOML_ERROR, QI_TOML_ERROR_INVALID_VALUE,
-                   "%s cannot be represented as a GDateTime", text);
+                   _("%s cannot be represented as a GDateTime"), text);
       return NULL;
     }
 
