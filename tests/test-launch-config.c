@@ -304,7 +304,10 @@ test_bad_input (Fixture       *f,
       g_autofree char *path = NULL;
       g_auto(GStrv) saved = g_strdupv (f->env.envp);
 
-      g_test_message ("case %u: %s %s", i, c->argv[1] ? c->argv[1] : "", c->config ? c->config : "");
+      g_autofree char *shown_arg = g_strescape (c->argv[1] ? c->argv[1] : "", NULL);
+      g_autofree char *shown_config = g_strescape (c->config ? c->config : "", NULL);
+
+      g_test_message ("case %u: %s %s", i, shown_arg, shown_config);
       if (c->env_name != NULL)
         qi_test_env_setenv (&f->env, c->env_name, c->env_value);
       if (c->config != NULL)
