@@ -1,0 +1,1680 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "qi-message.h"
+
+/**
+ * QiMessage:
+ *
+ * The hub's envelope. Every message, in process or on the wire, is one of
+ * four kinds (#QiMessageKind) with an id, a topic, a JSON object payload
+ * and, for replies and errors, the id of the request it answers.
+ *
+ * A message is immutable once built and reference counted, so the hub
+ * passes the same message to every in-process receiver without copying or
+ * serialising it. Its payload is sealed (json_node_seal()): read it, never
+ * change it. To change a field, build a new message:
+ * qi_message_with_session() and qi_message_with_timeout() share everything
+ * but the field they set.
+ *
+ * On the wire a message is one JSON object, written by qi_message_to_json()
+ * and read by qi_message_new_from_data():
+ *
+ * |[
+ * {"v":1,"id":"5c1f0e9a27d3-1","kind":"request","topic":"db.version.list",
+ *  "session":"ui/main","timeout_ms":5000,"payload":{"shot":"sh010"}}
+ * {"v":1,"id":"8e02a1c4f7b6-7","kind":"reply","topic":"db.version.list",
+ *  "re":"5c1f0e9a27d3-1","payload":{"versions":[1,2]}}
+ * ]|
+ *
+ * Ids are unique within the process that made them: a random prefix chosen
+ * once per process, a dash and a counter.
+ */
+
+struct _QiMessage
+{
+  gatomicrefcount  ref_count;
+  QiMessageKind    kind;
+  guint            timeout_ms;  /* requests only; 0 = the hub's default */
+  char            *id;          /* GRefString */
+  char            *topic;       /* GRefString; NULL only in replies and errors */
+  char            *re;          /* GRefString; NULL in requests and events */
+  char            *session;     /* GRefString or NULL */
+  JsonNode        *payload;     /* a sealed object node, never NULL */
+};
+
+G_DEFINE_BOXED_TYPE (QiMessage, qi_message, qi_message_ref, qi_message_unref)
+
+static const char * const kind_names[] = {
+  "request",
+  "reply",
+  "event",
+  "error",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == QI_MESSAGE_KIND_ERROR + 1);
+
+/* Message building */
+
+static char *
+ref_string_new_nullable (const char *string)
+{
+  return string != NULL ? g_ref_string_new (string) : NULL;
+}
+
+static char *
+ref_string_acquire_nullable (char *string)
+{
+  return string != NULL ? g_ref_string_acquire (string) : NULL;
+}
+
+static void
+ref_string_clear (char **string)
+{
+  g_clear_pointer (string, g_ref_string_release);
+}
+
+static char *
+new_id (void)
+{
+  static gsize prefix_ready = 0;
+  static char prefix[16];
+  static atomic_uint_fast64_t counter;
+  char buffer[sizeof prefix + 24];
+  guint64 n;
+
+  if (g_once_init_enter (&prefix_ready))
+    {
+      g_snprintf (prefix, sizeof prefix, "%08x%04x",
+                  g_random_int (), g_random_int () & 0xffff);
+      g_once_init_leave (&prefix_ready, 1);
+    }
+
+  n = atomic_fetch_add_explicit (&counter, 1, memory_order_relaxed) + 1;
+  g_snprintf (buffer, sizeof buffer, "%s-%" G_GUINT64_FORMAT, prefix, n);
+
+  return g_ref_string_new (buffer);
+}
+
+static JsonNode *
+empty_object_node (void)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node = json_node_init_object (json_node_alloc (), object);
+
+  json_node_seal (node);
+  return node;
+}
+
+static JsonNode *node_deep_copy (JsonNode *node);
+
+static void
+copy_member (JsonObject  *object,
+             const char  *name,
+             JsonNode    *node,
+             gpointer     user_data)
+{
+  json_object_set_member (user_data, name, node_deep_copy (node));
+}
+
+/* json_node_copy() shares the objects, arrays and values of its source, and
+ * sealing a copy would seal the caller's tree too; this copies all of it. */
+static JsonNode *
+node_deep_copy (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        g_autoptr(JsonObject) copy = json_object_new ();
+
+        json_object_foreach_member (json_node_get_object (node), copy_member, copy);
+        return json_node_init_object (json_node_alloc (), copy);
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint length = json_array_get_length (array);
+        g_autoptr(JsonArray) copy = json_array_sized_new (length);
+
+        for (guint i = 0; i < length; i++)
+          json_array_add_element (copy, node_deep_copy (json_array_get_element (array, i)));
+        return json_node_init_array (json_node_alloc (), copy);
+      }
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          return json_node_init_int (json_node_alloc (), json_node_get_int (node));
+        case G_TYPE_DOUBLE:
+          return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+        case G_TYPE_BOOLEAN:
+          return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (node));
+        case G_TYPE_STRING:
+          return json_node_init_string (json_node_alloc (), json_node_get_string (node));
+        default:
+          break;
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      break;
+    }
+
+  return json_node_init_null (json_node_alloc ());
+}
+
+/* Takes a caller's payload: a sealed node is shared, anything else copied
+ * and sealed, so the message never changes under its readers. */
+static JsonNode *
+import_node (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (json_node_is_immutable (node))
+    return json_node_ref (node);
+
+  copy = node_deep_copy (node);
+  json_node_seal (copy);
+  return copy;
+}
+
+static JsonNode *
+import_payload (JsonNode *payload)
+{
+  return payload != NULL ? import_node (payload) : empty_object_node ();
+}
+
+static QiMessage *
+message_alloc (QiMessageKind kind)
+{
+  QiMessage *msg = g_new0 (QiMessage, 1);
+
+  g_atomic_ref_count_init (&msg->ref_count);
+  msg->kind = kind;
+  return msg;
+}
+
+/* A new message with all of @msg's fields, the strings and payload shared. */
+static QiMessage *
+message_copy (QiMessage *msg)
+{
+  QiMessage *copy = message_alloc (msg->kind);
+
+  copy->timeout_ms = msg->timeout_ms;
+  copy->id = g_ref_string_acquire (msg->id);
+  copy->topic = ref_string_acquire_nullable (msg->topic);
+  copy->re = ref_string_acquire_nullable (msg->re);
+  copy->session = ref_string_acquire_nullable (msg->session);
+  copy->payload = json_node_ref (msg->payload);
+  return copy;
+}
+
+static void
+message_free (QiMessage *msg)
+{
+  ref_string_clear (&msg->id);
+  ref_string_clear (&msg->topic);
+  ref_string_clear (&msg->re);
+  ref_string_clear (&msg->session);
+  g_clear_pointer (&msg->payload, json_node_unref);
+  g_free (msg);
+}
+
+/**
+ * qi_message_topic_is_valid:
+ * @topic: (nullable): a topic
+ *
+ * Checks the topic rule: a topic is one or more segments separated by
+ * single dots; a segment is one or more ASCII letters, digits, `_` or `-`;
+ * the whole topic is at most %QI_MESSAGE_MAX_TOPIC_LENGTH bytes. So
+ * `db.version.list` and `hub.ping` are topics, and `db..list`, `.db`,
+ * `db.`, `db.*` and the empty string are not (`*` and `**` belong to
+ * subscription patterns, not to topics).
+ *
+ * Returns: %TRUE if @topic follows the rule
+ */
+gboolean
+qi_message_topic_is_valid (const char *topic)
+{
+  gsize segment = 0;
+  gsize i;
+
+  if (topic == NULL)
+    return FALSE;
+
+  for (i = 0; topic[i] != '\0'; i++)
+    {
+      char c = topic[i];
+
+      if (i >= QI_MESSAGE_MAX_TOPIC_LENGTH)
+        return FALSE;
+
+      if (c == '.')
+        {
+          if (segment == 0)
+            return FALSE;
+          segment = 0;
+        }
+      else if (g_ascii_isalnum (c) || c == '_' || c == '-')
+        segment++;
+      else
+        return FALSE;
+    }
+
+  return segment > 0;
+}
+
+/**
+ * qi_message_kind_to_string:
+ * @kind: a #QiMessageKind
+ *
+ * Gives the wire name of @kind: `request`, `reply`, `event` or `error`.
+ *
+ * Returns: a static string
+ */
+const char *
+qi_message_kind_to_string (QiMessageKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_names), NULL);
+
+  return kind_names[kind];
+}
+
+static QiMessage *
+new_with_topic (QiMessageKind  kind,
+                const char    *topic,
+                JsonNode      *payload)
+{
+  QiMessage *msg = message_alloc (kind);
+
+  msg->id = new_id ();
+  msg->topic = g_ref_string_new (topic);
+  msg->payload = import_payload (payload);
+  return msg;
+}
+
+/**
+ * qi_message_new_request:
+ * @topic: the topic, which must follow the rule of
+ *   qi_message_topic_is_valid()
+ * @payload: (nullable): a JSON object, or %NULL for an empty one
+ *
+ * Creates a request with a new id. A sealed @payload (json_node_seal()) is
+ * shared; any other is copied, so that the message never changes.
+ *
+ * Returns: (transfer full): a new request
+ */
+QiMessage *
+qi_message_new_request (const char *topic,
+                        JsonNode   *payload)
+{
+  g_return_val_if_fail (qi_message_topic_is_valid (topic), NULL);
+  g_return_val_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload), NULL);
+
+  return new_with_topic (QI_MESSAGE_KIND_REQUEST, topic, payload);
+}
+
+/**
+ * qi_message_new_event:
+ * @topic: the topic, which must follow the rule of
+ *   qi_message_topic_is_valid()
+ * @payload: (nullable): a JSON object, or %NULL for an empty one
+ *
+ * Creates an event with a new id. A sealed @payload is shared; any other is
+ * copied.
+ *
+ * Returns: (transfer full): a new event
+ */
+QiMessage *
+qi_message_new_event (const char *topic,
+                      JsonNode   *payload)
+{
+  g_return_val_if_fail (qi_message_topic_is_valid (topic), NULL);
+  g_return_val_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload), NULL);
+
+  return new_with_topic (QI_MESSAGE_KIND_EVENT, topic, payload);
+}
+
+/**
+ * qi_message_new_reply:
+ * @request: the request answered
+ * @payload: (nullable): a JSON object, or %NULL for an empty one
+ *
+ * Creates a reply to @request, with a new id, `re` set to the id of
+ * @request and the topic of @request. A sealed @payload is shared; any
+ * other is copied.
+ *
+ * Returns: (transfer full): a new reply
+ */
+QiMessage *
+qi_message_new_reply (QiMessage *request,
+                      JsonNode  *payload)
+{
+  QiMessage *msg;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->kind == QI_MESSAGE_KIND_REQUEST, NULL);
+  g_return_val_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload), NULL);
+
+  msg = message_alloc (QI_MESSAGE_KIND_REPLY);
+  msg->id = new_id ();
+  msg->topic = ref_string_acquire_nullable (request->topic);
+  msg->re = g_ref_string_acquire (request->id);
+  msg->payload = import_payload (payload);
+  return msg;
+}
+
+/**
+ * qi_message_new_error_full:
+ * @re: (nullable): the id of the message answered, or %NULL if it could not
+ *   be read
+ * @topic: (nullable): the topic of the message answered, or %NULL
+ * @code: the error code
+ * @message: a sentence for people: what went wrong and, if it helps, what
+ *   to do
+ * @data: (nullable): a JSON object with details for programs, or %NULL
+ *
+ * Creates an error answering a message of which only the id may be known,
+ * such as one that qi_message_new_from_data() refused (it gives the id
+ * through its @bad_id argument). The payload is
+ * `{"code": "<snake_case>", "message": "…", "data": {…}}`, without `data`
+ * when @data is %NULL.
+ *
+ * Returns: (transfer full): a new error message
+ */
+QiMessage *
+qi_message_new_error_full (const char *re,
+                           const char *topic,
+                           QiHubError  code,
+                           const char *message,
+                           JsonNode   *data)
+{
+  g_autoptr(JsonObject) object = NULL;
+  QiMessage *msg;
+
+  g_return_val_if_fail (re == NULL || *re != '\0', NULL);
+  g_return_val_if_fail (topic == NULL || qi_message_topic_is_valid (topic), NULL);
+  g_return_val_if_fail (qi_hub_error_code_to_string (code) != NULL, NULL);
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (data == NULL || JSON_NODE_HOLDS_OBJECT (data), NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "code", qi_hub_error_code_to_string (code));
+  json_object_set_string_member (object, "message", message);
+  if (data != NULL)
+    json_object_set_member (object, "data", import_node (data));
+
+  msg = message_alloc (QI_MESSAGE_KIND_ERROR);
+  msg->id = new_id ();
+  msg->topic = ref_string_new_nullable (topic);
+  msg->re = ref_string_new_nullable (re);
+  msg->payload = json_node_init_object (json_node_alloc (), object);
+  json_node_seal (msg->payload);
+  return msg;
+}
+
+/**
+ * qi_message_new_error:
+ * @request: (nullable): the message answered, usually a request, or %NULL
+ *   if there is none
+ * @code: the error code
+ * @message: a sentence for people: what went wrong and, if it helps, what
+ *   to do
+ * @data: (nullable): a JSON object with details for programs, or %NULL
+ *
+ * Creates an error answering @request: `re` is the id of @request and the
+ * topic is its topic. See qi_message_new_error_full() for the payload.
+ *
+ * Returns: (transfer full): a new error message
+ */
+QiMessage *
+qi_message_new_error (QiMessage  *request,
+                      QiHubError  code,
+                      const char *message,
+                      JsonNode   *data)
+{
+  return qi_message_new_error_full (request != NULL ? request->id : NULL,
+                                    request != NULL ? request->topic : NULL,
+                                    code, message, data);
+}
+
+/**
+ * qi_message_ref:
+ * @msg: a #QiMessage
+ *
+ * Takes a reference to @msg.
+ *
+ * Returns: (transfer full): @msg
+ */
+QiMessage *
+qi_message_ref (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  g_atomic_ref_count_inc (&msg->ref_count);
+  return msg;
+}
+
+/**
+ * qi_message_unref:
+ * @msg: (transfer full): a #QiMessage
+ *
+ * Drops a reference to @msg, freeing it with the last one.
+ */
+void
+qi_message_unref (QiMessage *msg)
+{
+  g_return_if_fail (msg != NULL);
+
+  if (g_atomic_ref_count_dec (&msg->ref_count))
+    message_free (msg);
+}
+
+/**
+ * qi_message_with_session:
+ * @msg: a #QiMessage
+ * @session: (nullable): a session id, or %NULL for none
+ *
+ * Makes a message like @msg, same id included, from the session @session.
+ * The hub stamps every message with its sender's session this way; the
+ * value a client put in the message is ignored.
+ *
+ * Returns: (transfer full): a new message
+ */
+QiMessage *
+qi_message_with_session (QiMessage  *msg,
+                         const char *session)
+{
+  QiMessage *copy;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  copy = message_copy (msg);
+  ref_string_clear (&copy->session);
+  copy->session = ref_string_new_nullable (session);
+  return copy;
+}
+
+/**
+ * qi_message_with_timeout:
+ * @msg: a request
+ * @timeout_ms: how long the hub waits for the reply, in milliseconds, at
+ *   most %G_MAXINT32; 0 for the hub's default
+ *
+ * Makes a request like @msg, same id included, with a deadline of its own.
+ *
+ * Returns: (transfer full): a new request
+ */
+QiMessage *
+qi_message_with_timeout (QiMessage *msg,
+                         guint      timeout_ms)
+{
+  QiMessage *copy;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (msg->kind == QI_MESSAGE_KIND_REQUEST, NULL);
+  g_return_val_if_fail (timeout_ms <= G_MAXINT32, NULL);
+
+  copy = message_copy (msg);
+  copy->timeout_ms = timeout_ms;
+  return copy;
+}
+
+/**
+ * qi_message_get_kind:
+ * @msg: a #QiMessage
+ *
+ * Returns: the kind of @msg
+ */
+QiMessageKind
+qi_message_get_kind (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, QI_MESSAGE_KIND_ERROR);
+
+  return msg->kind;
+}
+
+/**
+ * qi_message_get_id:
+ * @msg: a #QiMessage
+ *
+ * Returns: the id of @msg, unique among its sender's messages
+ */
+const char *
+qi_message_get_id (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  return msg->id;
+}
+
+/**
+ * qi_message_get_topic:
+ * @msg: a #QiMessage
+ *
+ * Gives the topic. Requests and events always have one; replies and errors
+ * carry the topic of the request they answer, if known.
+ *
+ * Returns: (nullable): the topic of @msg
+ */
+const char *
+qi_message_get_topic (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  return msg->topic;
+}
+
+/**
+ * qi_message_get_payload:
+ * @msg: a #QiMessage
+ *
+ * Gives the payload, a sealed JSON object: an empty one if the message was
+ * made or sent without payload. Take a reference with json_node_ref() to
+ * keep it beyond @msg.
+ *
+ * Returns: (transfer none): the payload of @msg
+ */
+JsonNode *
+qi_message_get_payload (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  return msg->payload;
+}
+
+/**
+ * qi_message_get_re:
+ * @msg: a #QiMessage
+ *
+ * Gives the id of the request that a reply or an error answers. Requests
+ * and events have none, nor have errors about a message whose id could not
+ * be read.
+ *
+ * Returns: (nullable): the id of the message answered
+ */
+const char *
+qi_message_get_re (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  return msg->re;
+}
+
+/**
+ * qi_message_get_session:
+ * @msg: a #QiMessage
+ *
+ * Gives the session of the sender, as stamped by the hub with
+ * qi_message_with_session().
+ *
+ * Returns: (nullable): the session id, or %NULL if none was set
+ */
+const char *
+qi_message_get_session (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  return msg->session;
+}
+
+/**
+ * qi_message_get_timeout_ms:
+ * @msg: a #QiMessage
+ *
+ * Returns: the request's own deadline in milliseconds, or 0 for the hub's
+ *   default (always 0 for other kinds)
+ */
+guint
+qi_message_get_timeout_ms (QiMessage *msg)
+{
+  g_return_val_if_fail (msg != NULL, 0);
+
+  return msg->timeout_ms;
+}
+
+/**
+ * qi_message_get_error:
+ * @msg: a #QiMessage
+ * @error: return location for the error that @msg carries
+ *
+ * Turns an error message into a #GError in the %QI_HUB_ERROR domain with
+ * the payload's `message`. A `code` that this version of Qi does not know
+ * becomes %QI_HUB_ERROR_HANDLER_FAILED. Like any fallible function it
+ * returns %FALSE when it sets @error, so a reply is checked with
+ * `if (!qi_message_get_error (reply, error)) return FALSE;`.
+ *
+ * Returns: %FALSE, setting @error, if @msg is an error message; %TRUE,
+ *   leaving @error alone, for any other kind
+ */
+gboolean
+qi_message_get_error (QiMessage  *msg,
+                      GError    **error)
+{
+  JsonObject *payload;
+  QiHubError code = QI_HUB_ERROR_HANDLER_FAILED;
+
+  g_return_val_if_fail (msg != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (msg->kind != QI_MESSAGE_KIND_ERROR)
+    return TRUE;
+
+  /* Both constructors and the decoder guarantee these two members. */
+  payload = json_node_get_object (msg->payload);
+  if (!qi_hub_error_code_from_string (json_object_get_string_member (payload, "code"), &code))
+    code = QI_HUB_ERROR_HANDLER_FAILED;
+
+  g_set_error_literal (error, QI_HUB_ERROR, code,
+                       json_object_get_string_member (payload, "message"));
+  return FALSE;
+}
+
+/**
+ * qi_message_equal:
+ * @a: a #QiMessage
+ * @b: a #QiMessage
+ *
+ * Compares two messages field by field, payloads by value
+ * (json_node_equal()).
+ *
+ * Returns: %TRUE if @a and @b have the same fields
+ */
+gboolean
+qi_message_equal (QiMessage *a,
+                  QiMessage *b)
+{
+  g_return_val_if_fail (a != NULL, FALSE);
+  g_return_val_if_fail (b != NULL, FALSE);
+
+  if (a == b)
+    return TRUE;
+
+  return a->kind == b->kind &&
+         a->timeout_ms == b->timeout_ms &&
+         g_strcmp0 (a->id, b->id) == 0 &&
+         g_strcmp0 (a->topic, b->topic) == 0 &&
+         g_strcmp0 (a->re, b->re) == 0 &&
+         g_strcmp0 (a->session, b->session) == 0 &&
+         json_node_equal (a->payload, b->payload);
+}
+
+/* The encoder */
+
+static void append_node (GString  *out,
+                         JsonNode *node);
+
+static void
+append_string (GString    *out,
+               const char *string)
+{
+  g_autofree char *valid = NULL;
+  const char *run;
+  const char *p;
+
+  /* A WebSocket peer closes the connection on a text frame that is not
+   * UTF-8, so bytes a caller put in a payload by mistake are replaced. */
+  if (!g_utf8_validate (string, -1, NULL))
+    string = valid = g_utf8_make_valid (string, -1);
+
+  g_string_append_c (out, '"');
+  for (run = p = string; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+      const char *escape;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"': escape = "\\\""; break;
+        case '\\': escape = "\\\\"; break;
+        case '\b': escape = "\\b"; break;
+        case '\f': escape = "\\f"; break;
+        case '\n': escape = "\\n"; break;
+        case '\r': escape = "\\r"; break;
+        case '\t': escape = "\\t"; break;
+        default:
+          g_string_append_printf (out, "\\u%04x", c);
+          continue;
+        }
+      g_string_append (out, escape);
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+/* The shortest form that reads back as the same double, always with a
+ * fraction or an exponent so that it reads back as a double at all. JSON
+ * has no infinity or NaN: they become null. */
+static void
+append_double (GString *out,
+               double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+  if (strpbrk (buffer, ".e") == NULL)
+    g_string_append (out, ".0");
+}
+
+typedef struct
+{
+  GString  *out;
+  gboolean  first;
+} MemberWriter;
+
+static void
+append_member (JsonObject *object,
+               const char *name,
+               JsonNode   *node,
+               gpointer    user_data)
+{
+  MemberWriter *writer = user_data;
+
+  if (!writer->first)
+    g_string_append_c (writer->out, ',');
+  writer->first = FALSE;
+  append_string (writer->out, name);
+  g_string_append_c (writer->out, ':');
+  append_node (writer->out, node);
+}
+
+static void
+append_node (GString  *out,
+             JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        MemberWriter writer = { out, TRUE };
+
+        g_string_append_c (out, '{');
+        json_object_foreach_member (json_node_get_object (node), append_member, &writer);
+        g_string_append_c (out, '}');
+        return;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint length = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < length; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            append_node (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+        return;
+      }
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          return;
+        case G_TYPE_DOUBLE:
+          append_double (out, json_node_get_double (node));
+          return;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          return;
+        case G_TYPE_STRING:
+          append_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "");
+          return;
+        default:
+          break;
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      break;
+    }
+
+  g_string_append (out, "null");
+}
+
+/**
+ * qi_message_to_json:
+ * @msg: a #QiMessage
+ * @length: (out) (optional): where to store the length of the text, in bytes
+ *
+ * Writes @msg in its wire form: one compact JSON object in UTF-8 with the
+ * fields, when present, in the order `v`, `id`, `kind`, `topic`, `re`,
+ * `session`, `timeout_ms` (only when not 0), `payload` (always). Reading
+ * the text back with qi_message_new_from_data() gives a message equal to
+ * @msg, except that a double that is infinite or NaN, which JSON cannot
+ * express, is written as null.
+ *
+ * Returns: (transfer full): the JSON text, nul-terminated
+ */
+char *
+qi_message_to_json (QiMessage *msg,
+                    gsize     *length)
+{
+  GString *out;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  out = g_string_sized_new (128);
+  g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
+  append_string (out, msg->id);
+  g_string_append (out, ",\"kind\":\"");
+  g_string_append (out, kind_names[msg->kind]);
+  g_string_append_c (out, '"');
+  if (msg->topic != NULL)
+    {
+      g_string_append (out, ",\"topic\":");
+      append_string (out, msg->topic);
+    }
+  if (msg->re != NULL)
+    {
+      g_string_append (out, ",\"re\":");
+      append_string (out, msg->re);
+    }
+  if (msg->session != NULL)
+    {
+      g_string_append (out, ",\"session\":");
+      append_string (out, msg->session);
+    }
+  if (msg->timeout_ms != 0)
+    g_string_append_printf (out, ",\"timeout_ms\":%u", msg->timeout_ms);
+  g_string_append (out, ",\"payload\":");
+  append_node (out, msg->payload);
+  g_string_append_c (out, '}');
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/* The decoder
+ *
+ * A strict RFC 8259 reader into JsonNode trees. JsonParser is not used: in
+ * json-glib 1.6 it accepts single quotes, comments, hexadecimal numbers and
+ * raw tabs in strings, truncates strings at \u0000, turns 1e400 into
+ * infinity and overflowing integers into -1, and recurses without limit, so
+ * that a message of nested brackets overflows the stack.
+ */
+
+typedef struct
+{
+  const char  *start;
+  const char  *pos;
+  const char  *end;
+  guint        depth;
+  GError     **error;
+} Reader;
+
+static gpointer
+reader_fail (Reader     *r,
+             const char *reason)
+{
+  g_set_error (r->error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+               _("message is not valid JSON: %s at byte %" G_GSIZE_FORMAT),
+               reason, (gsize) (r->pos - r->start));
+  return NULL;
+}
+
+static gpointer
+reader_fail_unexpected (Reader *r)
+{
+  g_autofree char *reason = NULL;
+
+  if (r->pos == r->end)
+    return reader_fail (r, _("unexpected end of data"));
+
+  if (g_ascii_isprint (*r->pos))
+    reason = g_strdup_printf (_("unexpected character '%c'"), *r->pos);
+  else
+    reason = g_strdup_printf (_("unexpected byte 0x%02x"), (guchar) *r->pos);
+  return reader_fail (r, reason);
+}
+
+static void
+reader_skip_space (Reader *r)
+{
+  while (r->pos < r->end &&
+         (*r->pos == ' ' || *r->pos == '\n' || *r->pos == '\r' || *r->pos == '\t'))
+    r->pos++;
+}
+
+static gboolean
+reader_expect_word (Reader     *r,
+                    const char *word)
+{
+  gsize length = strlen (word);
+
+  if ((gsize) (r->end - r->pos) < length || memcmp (r->pos, word, length) != 0)
+    return reader_fail_unexpected (r) != NULL;
+
+  r->pos += length;
+  return TRUE;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Reads the four hex digits after "\u". */
+static gboolean
+reader_read_hex4 (Reader   *r,
+                  gunichar *value)
+{
+  *value = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = r->pos < r->end ? hex_value (*r->pos) : -1;
+
+      if (digit < 0)
+        return reader_fail (r, _("invalid \\u escape")) != NULL;
+      *value = *value * 16 + (gunichar) digit;
+      r->pos++;
+    }
+  return TRUE;
+}
+
+static gboolean
+reader_read_escape (Reader  *r,
+                    GString *out)
+{
+  gunichar c;
+
+  /* r->pos is on the backslash. */
+  r->pos++;
+  if (r->pos == r->end)
+    return reader_fail (r, _("unterminated string")) != NULL;
+
+  switch (*r->pos++)
+    {
+    case '"': g_string_append_c (out, '"'); return TRUE;
+    case '\\': g_string_append_c (out, '\\'); return TRUE;
+    case '/': g_string_append_c (out, '/'); return TRUE;
+    case 'b': g_string_append_c (out, '\b'); return TRUE;
+    case 'f': g_string_append_c (out, '\f'); return TRUE;
+    case 'n': g_string_append_c (out, '\n'); return TRUE;
+    case 'r': g_string_append_c (out, '\r'); return TRUE;
+    case 't': g_string_append_c (out, '\t'); return TRUE;
+    case 'u':
+      break;
+    default:
+      r->pos--;
+      return reader_fail (r, _("invalid escape")) != NULL;
+    }
+
+  if (!reader_read_hex4 (r, &c))
+    return FALSE;
+
+  if (c >= 0xdc00 && c <= 0xdfff)
+    return reader_fail (r, _("unpaired surrogate")) != NULL;
+
+  if (c >= 0xd800 && c <= 0xdbff)
+    {
+      gunichar low;
+
+      if (r->end - r->pos < 2 || r->pos[0] != '\\' || r->pos[1] != 'u')
+        return reader_fail (r, _("unpaired surrogate")) != NULL;
+      r->pos += 2;
+      if (!reader_read_hex4 (r, &low))
+        return FALSE;
+      if (low < 0xdc00 || low > 0xdfff)
+        return reader_fail (r, _("unpaired surrogate")) != NULL;
+      c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+    }
+
+  /* JsonNode strings end at the first nul. */
+  if (c == 0)
+    return reader_fail (r, _("\\u0000 is not allowed in strings")) != NULL;
+
+  g_string_append_unichar (out, c);
+  return TRUE;
+}
+
+/* Reads a string; r->pos is on its opening quote. The whole text was
+ * checked to be UTF-8 beforehand, and a quote or backslash is never part of
+ * a multi-byte sequence, so the raw bytes between them are UTF-8 too. */
+static char *
+reader_read_string (Reader *r)
+{
+  g_autoptr(GString) out = NULL;
+  const char *run;
+
+  run = ++r->pos;
+  while (r->pos < r->end)
+    {
+      guchar c = (guchar) *r->pos;
+
+      if (c == '"')
+        {
+          char *string;
+
+          if (out == NULL)
+            string = g_strndup (run, r->pos - run);
+          else
+            {
+              g_string_append_len (out, run, r->pos - run);
+              string = g_string_free (g_steal_pointer (&out), FALSE);
+            }
+          r->pos++;
+          return string;
+        }
+      else if (c == '\\')
+        {
+          if (out == NULL)
+            out = g_string_sized_new (r->pos - run + 16);
+          g_string_append_len (out, run, r->pos - run);
+          if (!reader_read_escape (r, out))
+            return NULL;
+          run = r->pos;
+        }
+      else if (c < 0x20)
+        return reader_fail (r, _("control character in a string"));
+      else
+        r->pos++;
+    }
+
+  return reader_fail (r, _("unterminated string"));
+}
+
+static gboolean
+reader_skip_digits (Reader *r)
+{
+  const char *start = r->pos;
+
+  while (r->pos < r->end && g_ascii_isdigit (*r->pos))
+    r->pos++;
+  return r->pos > start;
+}
+
+static JsonNode *
+reader_read_number (Reader *r)
+{
+  const char *start = r->pos;
+  gboolean negative = FALSE;
+  gboolean integer = TRUE;
+  guint64 magnitude = 0;
+  gboolean overflow = FALSE;
+  char buffer[64];
+  g_autofree char *long_text = NULL;
+  const char *text;
+  gsize length;
+  double value;
+
+  if (*r->pos == '-')
+    {
+      negative = TRUE;
+      r->pos++;
+    }
+
+  if (r->pos < r->end && *r->pos == '0')
+    r->pos++;
+  else if (r->pos < r->end && *r->pos >= '1' && *r->pos <= '9')
+    {
+      for (; r->pos < r->end && g_ascii_isdigit (*r->pos); r->pos++)
+        {
+          guint digit = (guint) (*r->pos - '0');
+
+          if (magnitude > (G_MAXUINT64 - digit) / 10)
+            overflow = TRUE;
+          else
+            magnitude = magnitude * 10 + digit;
+        }
+    }
+  else
+    return reader_fail (r, _("invalid number"));
+
+  if (r->pos < r->end && *r->pos == '.')
+    {
+      integer = FALSE;
+      r->pos++;
+      if (!reader_skip_digits (r))
+        return reader_fail (r, _("invalid number"));
+    }
+
+  if (r->pos < r->end && (*r->pos == 'e' || *r->pos == 'E'))
+    {
+      integer = FALSE;
+      r->pos++;
+      if (r->pos < r->end && (*r->pos == '+' || *r->pos == '-'))
+        r->pos++;
+      if (!reader_skip_digits (r))
+        return reader_fail (r, _("invalid number"));
+    }
+
+  if (integer && !overflow)
+    {
+      if (!negative && magnitude <= (guint64) G_MAXINT64)
+        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
+      if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
+        return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
+    }
+
+  /* A fraction, an exponent or an integer beyond 64 bits: a double. The
+   * data need not be nul-terminated, so strtod gets a copy. */
+  length = r->pos - start;
+  if (length < sizeof buffer)
+    {
+      memcpy (buffer, start, length);
+      buffer[length] = '\0';
+      text = buffer;
+    }
+  else
+    text = long_text = g_strndup (start, length);
+
+  value = g_ascii_strtod (text, NULL);
+  if (!isfinite (value))
+    {
+      r->pos = start;
+      return reader_fail (r, _("number out of range"));
+    }
+
+  return json_node_init_double (json_node_alloc (), value);
+}
+
+static JsonNode *reader_read_value (Reader *r);
+
+static JsonNode *
+reader_read_object (Reader *r)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  /* r->pos is on the brace; the depth was checked by the caller. */
+  r->pos++;
+  reader_skip_space (r);
+  if (r->pos < r->end && *r->pos == '}')
+    {
+      r->pos++;
+      return json_node_init_object (json_node_alloc (), object);
+    }
+
+  for (;;)
+    {
+      g_autofree char *name = NULL;
+      const char *name_start;
+      JsonNode *value;
+
+      reader_skip_space (r);
+      if (r->pos == r->end || *r->pos != '"')
+        return reader_fail_unexpected (r);
+
+      name_start = r->pos;
+      name = reader_read_string (r);
+      if (name == NULL)
+        return NULL;
+      if (json_object_has_member (object, name))
+        {
+          g_autofree char *reason = g_strdup_printf (_("duplicate member \"%s\""), name);
+
+          r->pos = name_start;
+          return reader_fail (r, reason);
+        }
+
+      reader_skip_space (r);
+      if (r->pos == r->end || *r->pos != ':')
+        return reader_fail_unexpected (r);
+      r->pos++;
+
+      value = reader_read_value (r);
+      if (value == NULL)
+        return NULL;
+      json_object_set_member (object, name, value);
+
+      reader_skip_space (r);
+      if (r->pos < r->end && *r->pos == ',')
+        r->pos++;
+      else if (r->pos < r->end && *r->pos == '}')
+        {
+          r->pos++;
+          return json_node_init_object (json_node_alloc (), object);
+        }
+      else
+        return reader_fail_unexpected (r);
+    }
+}
+
+static JsonNode *
+reader_read_array (Reader *r)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  r->pos++;
+  reader_skip_space (r);
+  if (r->pos < r->end && *r->pos == ']')
+    {
+      r->pos++;
+      return json_node_init_array (json_node_alloc (), array);
+    }
+
+  for (;;)
+    {
+      JsonNode *value = reader_read_value (r);
+
+      if (value == NULL)
+        return NULL;
+      json_array_add_element (array, value);
+
+      reader_skip_space (r);
+      if (r->pos < r->end && *r->pos == ',')
+        r->pos++;
+      else if (r->pos < r->end && *r->pos == ']')
+        {
+          r->pos++;
+          return json_node_init_array (json_node_alloc (), array);
+        }
+      else
+        return reader_fail_unexpected (r);
+    }
+}
+
+static JsonNode *
+reader_read_value (Reader *r)
+{
+  JsonNode *node = NULL;
+
+  reader_skip_space (r);
+  if (r->pos == r->end)
+    return reader_fail_unexpected (r);
+
+  switch (*r->pos)
+    {
+    case '{':
+    case '[':
+      if (r->depth >= QI_MESSAGE_MAX_DEPTH)
+        {
+          g_autofree char *reason =
+            g_strdup_printf (_("nesting deeper than %d levels"), QI_MESSAGE_MAX_DEPTH);
+
+          return reader_fail (r, reason);
+        }
+      r->depth++;
+      node = *r->pos == '{' ? reader_read_object (r) : reader_read_array (r);
+      r->depth--;
+      return node;
+
+    case '"':
+      {
+        char *string = reader_read_string (r);
+
+        if (string == NULL)
+          return NULL;
+        node = json_node_init_string (json_node_alloc (), string);
+        g_free (string);
+        return node;
+      }
+
+    case 't':
+      return reader_expect_word (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+    case 'f':
+      return reader_expect_word (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+    case 'n':
+      return reader_expect_word (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+      return reader_read_number (r);
+
+    default:
+      return reader_fail_unexpected (r);
+    }
+}
+
+static gpointer fail_field (GError     **error,
+                            const char  *format,
+                            ...) G_GNUC_PRINTF (2, 3);
+
+static gpointer
+fail_field (GError     **error,
+            const char  *format,
+            ...)
+{
+  va_list args;
+
+  if (error == NULL)
+    return NULL;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE, format, args));
+  va_end (args);
+  return NULL;
+}
+
+static const char *
+node_get_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+node_holds_int (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+/* An optional string field: TRUE with *value NULL if absent. */
+static gboolean
+get_optional_string (JsonObject  *envelope,
+                     const char  *field,
+                     const char **value,
+                     GError     **error)
+{
+  JsonNode *node = json_object_get_member (envelope, field);
+
+  *value = NULL;
+  if (node == NULL)
+    return TRUE;
+
+  *value = node_get_string (node);
+  if (*value == NULL)
+    return fail_field (error, _("the field \"%s\" must be a string"), field) != NULL;
+  return TRUE;
+}
+
+static gboolean
+check_topic (const char  *topic,
+             GError     **error)
+{
+  if (strlen (topic) > QI_MESSAGE_MAX_TOPIC_LENGTH)
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("the field \"topic\" is longer than %d bytes"),
+                   QI_MESSAGE_MAX_TOPIC_LENGTH);
+      return FALSE;
+    }
+
+  if (!qi_message_topic_is_valid (topic))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("the topic \"%s\" is not valid: a topic is one or more "
+                     "segments of letters, digits, '_' and '-', separated by dots"),
+                   topic);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_error_payload (JsonObject  *payload,
+                     GError     **error)
+{
+  JsonNode *data;
+
+  if (node_get_string (json_object_get_member (payload, "code")) == NULL)
+    return fail_field (error, _("the field \"%s\" must be a string"), "payload.code") != NULL;
+  if (node_get_string (json_object_get_member (payload, "message")) == NULL)
+    return fail_field (error, _("the field \"%s\" must be a string"), "payload.message") != NULL;
+
+  data = json_object_get_member (payload, "data");
+  if (data != NULL && !JSON_NODE_HOLDS_OBJECT (data))
+    return fail_field (error, _("the field \"%s\" must be an object"), "payload.data") != NULL;
+
+  return TRUE;
+}
+
+static QiMessage *
+message_from_envelope (JsonObject  *envelope,
+                       GError     **error)
+{
+  g_autoptr(QiMessage) msg = NULL;
+  JsonNode *node;
+  const char *id;
+  const char *kind_name;
+  const char *topic;
+  const char *re;
+  const char *session;
+  guint kind;
+
+  node = json_object_get_member (envelope, "v");
+  if (node == NULL)
+    return fail_field (error, _("the field \"%s\" is missing"), "v");
+  if (!node_holds_int (node))
+    return fail_field (error, _("the field \"%s\" must be an integer"), "v");
+  if (json_node_get_int (node) != QI_MESSAGE_PROTOCOL_VERSION)
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("unsupported protocol version %" G_GINT64_FORMAT "; this hub speaks %d"),
+                   json_node_get_int (node), QI_MESSAGE_PROTOCOL_VERSION);
+      return NULL;
+    }
+
+  node = json_object_get_member (envelope, "id");
+  if (node == NULL)
+    return fail_field (error, _("the field \"%s\" is missing"), "id");
+  id = node_get_string (node);
+  if (id == NULL)
+    return fail_field (error, _("the field \"%s\" must be a string"), "id");
+  if (*id == '\0')
+    return fail_field (error, _("the field \"%s\" must not be empty"), "id");
+
+  node = json_object_get_member (envelope, "kind");
+  if (node == NULL)
+    return fail_field (error, _("the field \"%s\" is missing"), "kind");
+  kind_name = node_get_string (node);
+  if (kind_name == NULL)
+    return fail_field (error, _("the field \"%s\" must be a string"), "kind");
+  for (kind = 0; kind < G_N_ELEMENTS (kind_names); kind++)
+    if (strcmp (kind_name, kind_names[kind]) == 0)
+      break;
+  if (kind == G_N_ELEMENTS (kind_names))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNKNOWN_KIND,
+                   _("unknown message kind \"%s\"; expected request, reply, event or error"),
+                   kind_name);
+      return NULL;
+    }
+
+  msg = message_alloc ((QiMessageKind) kind);
+  msg->id = g_ref_string_new (id);
+
+  if (!get_optional_string (envelope, "topic", &topic, error))
+    return NULL;
+  if (topic == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+    return fail_field (error, _("the field \"%s\" is missing"), "topic");
+  if (topic != NULL && !check_topic (topic, error))
+    return NULL;
+  msg->topic = ref_string_new_nullable (topic);
+
+  if (!get_optional_string (envelope, "re", &re, error))
+    return NULL;
+  if (re != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+    return fail_field (error, _("the field \"%s\" is only allowed in replies and errors"), "re");
+  if (re == NULL && kind == QI_MESSAGE_KIND_REPLY)
+    return fail_field (error, _("the field \"%s\" is missing"), "re");
+  if (re != NULL && *re == '\0')
+    return fail_field (error, _("the field \"%s\" must not be empty"), "re");
+  msg->re = ref_string_new_nullable (re);
+
+  if (!get_optional_string (envelope, "session", &session, error))
+    return NULL;
+  msg->session = ref_string_new_nullable (session);
+
+  node = json_object_get_member (envelope, "timeout_ms");
+  if (node != NULL)
+    {
+      if (kind != QI_MESSAGE_KIND_REQUEST)
+        return fail_field (error, _("the field \"%s\" is only allowed in requests"), "timeout_ms");
+      if (!node_holds_int (node) || json_node_get_int (node) < 0 ||
+          json_node_get_int (node) > G_MAXINT32)
+        return fail_field (error, _("the field \"%s\" must be an integer from 0 to 2147483647"),
+                           "timeout_ms");
+      msg->timeout_ms = (guint) json_node_get_int (node);
+    }
+
+  node = json_object_get_member (envelope, "payload");
+  if (node == NULL && kind == QI_MESSAGE_KIND_ERROR)
+    return fail_field (error, _("the field \"%s\" is missing"), "payload");
+  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+    return fail_field (error, _("the field \"%s\" must be an object"), "payload");
+  if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
+    return NULL;
+
+  if (node != NULL)
+    {
+      /* The decoded tree is the message's own: kept, not copied. */
+      msg->payload = json_node_ref (node);
+      json_node_seal (msg->payload);
+    }
+  else
+    msg->payload = empty_object_node ();
+
+  return g_steal_pointer (&msg);
+}
+
+/**
+ * qi_message_new_from_data:
+ * @data: (array length=length) (element-type guint8): the wire form of a
+ *   message, which need not be nul-terminated
+ * @length: the length of @data in bytes
+ * @max_size: the largest message accepted, in bytes, or 0 for no limit
+ * @bad_id: (out) (optional) (nullable) (transfer full): where to store, if
+ *   reading fails, the id of the message when it could be read (so that an
+ *   error can answer it, see qi_message_new_error_full()); %NULL otherwise
+ * @error: return location for a #GError
+ *
+ * Reads one message in its wire form, a JSON object (RFC 8259, UTF-8):
+ *
+ * - `v` (integer, required): the protocol version,
+ *   %QI_MESSAGE_PROTOCOL_VERSION;
+ * - `id` (non-empty string, required): unique among the sender's messages;
+ * - `kind` (string, required): `request`, `reply`, `event` or `error`;
+ * - `topic` (string): required in requests and events, optional in replies
+ *   and errors; it must follow the rule of qi_message_topic_is_valid();
+ * - `re` (non-empty string): the id of the message answered; required in
+ *   replies, optional in errors (an error about a message whose id could
+ *   not be read has none), not allowed in requests and events;
+ * - `session` (string, optional): the sender's session;
+ * - `timeout_ms` (integer from 0 to %G_MAXINT32, optional, requests only);
+ * - `payload` (object): optional, an empty object if absent, except in
+ *   errors, whose payload is required and holds a string `code`, a string
+ *   `message` and optionally an object `data`.
+ *
+ * Other fields are ignored, for newer protocol revisions. The reader is
+ * strict: no comments, single quotes, trailing commas, byte order mark,
+ * duplicate member names, unpaired surrogates, `\u0000` in strings,
+ * numbers beyond the range of a double, or nesting deeper than
+ * %QI_MESSAGE_MAX_DEPTH. An integer beyond 64 bits is read as a double.
+ *
+ * Errors are in %QI_HUB_ERROR: %QI_HUB_ERROR_TOO_LARGE when @length exceeds
+ * @max_size, %QI_HUB_ERROR_UNKNOWN_KIND for a kind this version does not
+ * know, %QI_HUB_ERROR_BAD_MESSAGE for anything else, with a message naming
+ * the field or the byte offset at fault. No input makes it crash or log.
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set
+ */
+QiMessage *
+qi_message_new_from_data (const char  *data,
+                          gsize        length,
+                          gsize        max_size,
+                          char       **bad_id,
+                          GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *invalid = NULL;
+  QiMessage *msg;
+  Reader r;
+
+  if (bad_id != NULL)
+    *bad_id = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (max_size != 0 && length > max_size)
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE,
+                   _("message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
+                     G_GSIZE_FORMAT " bytes"),
+                   length, max_size);
+      return NULL;
+    }
+
+  /* This also refuses nul bytes. */
+  if (length > 0 && !g_utf8_validate_len (data, length, &invalid))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("message is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")"),
+                   (gsize) (invalid - data));
+      return NULL;
+    }
+
+  r.start = r.pos = data;
+  r.end = data + length;
+  r.depth = 0;
+  r.error = error;
+
+  root = reader_read_value (&r);
+  if (root == NULL)
+    return NULL;
+  reader_skip_space (&r);
+  if (r.pos != r.end)
+    return reader_fail (&r, _("unexpected data after the message"));
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                           _("message must be a JSON object"));
+      return NULL;
+    }
+
+  msg = message_from_envelope (json_node_get_object (root), &local_error);
+  if (msg == NULL)
+    {
+      const char *id = node_get_string (json_object_get_member (json_node_get_object (root), "id"));
+
+      if (bad_id != NULL && id != NULL && *id != '\0')
+        *bad_id = g_strdup (id);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return msg;
+}
