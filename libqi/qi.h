@@ -11,7 +11,10 @@
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"
 #include "qi-config-manager.h"
+#include "qi-handler-registry.h"
+#include "qi-hub-error.h"
 #include "qi-launch-config.h"
+#include "qi-message.h"
 #include "qi-service.h"
 #include "qi-toml-parser.h"
 

@@ -9,10 +9,10 @@ QI_BUILD_PACKAGES=(
   bash-completion
 )
 
-# What the tests use on top: PyGObject to load the typelib, bash for the
-# completion script, LLVM's sanitizer runtime comes with gcc.
+# What the tests use on top: PyGObject to load the typelib, clang and its
+# runtime for the libFuzzer target.
 QI_TEST_PACKAGES=(
-  python3 python3-gi
+  python3 python3-gi clang libclang-rt-14-dev
 )
 
 qi_install_packages() {
