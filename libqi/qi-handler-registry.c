@@ -48,6 +48,7 @@ struct _Node
 typedef struct
 {
   guint           id;
+  guint64         serial;      /* order of subscription, never reused */
   char           *pattern;
   char           *session;
   Node           *node;
@@ -72,6 +73,7 @@ struct _QiHandlerRegistry
   GHashTable *subscriptions;   /* id -> Subscription */
   Node       *root;
   guint       last_id;
+  guint64     last_serial;
 };
 
 G_DEFINE_FINAL_TYPE (QiHandlerRegistry, qi_handler_registry, G_TYPE_OBJECT)
@@ -128,9 +130,11 @@ qi_handler_registry_finalize (GObject *object)
 {
   QiHandlerRegistry *self = QI_HANDLER_REGISTRY (object);
 
+  /* The tree first: subscriptions point into it, and their destroy
+   * notifies run when the table goes. */
+  g_clear_pointer (&self->root, node_free);
   g_clear_pointer (&self->handlers, g_hash_table_unref);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
-  g_clear_pointer (&self->root, node_free);
 
   G_OBJECT_CLASS (qi_handler_registry_parent_class)->finalize (object);
 }
@@ -174,7 +178,6 @@ check_name (const char  *text,
             gboolean     pattern,
             GError     **error)
 {
-  const char *what = pattern ? _("pattern") : _("topic");
   const char *p = text;
 
   /* Topics follow the rule of the envelope; the rest of this function
@@ -182,19 +185,25 @@ check_name (const char  *text,
   if (!pattern && qi_message_topic_is_valid (text))
     return TRUE;
 
-  if (text != NULL && strlen (text) > QI_MESSAGE_MAX_TOPIC_LENGTH)
-    {
-      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                   _("the %s is longer than %d bytes"), what, QI_MESSAGE_MAX_TOPIC_LENGTH);
-      return FALSE;
-    }
+#define FAIL(topic_message, pattern_message, ...) \
+  G_STMT_START { \
+    if (pattern) \
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE, pattern_message, __VA_ARGS__); \
+    else \
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE, topic_message, __VA_ARGS__); \
+    return FALSE; \
+  } G_STMT_END
 
   if (text == NULL || text[0] == '\0')
     {
-      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                   _("the %s is empty"), what);
+      g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                           pattern ? _("the pattern is empty") : _("the topic is empty"));
       return FALSE;
     }
+
+  if (strlen (text) > QI_MESSAGE_MAX_TOPIC_LENGTH)
+    FAIL (_("the topic is longer than %d bytes"), _("the pattern is longer than %d bytes"),
+          QI_MESSAGE_MAX_TOPIC_LENGTH);
 
   while (*p != '\0')
     {
@@ -204,11 +213,8 @@ check_name (const char  *text,
         p++;
 
       if (p == start)
-        {
-          g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                       _("the %s “%s” has an empty segment"), what, text);
-          return FALSE;
-        }
+        FAIL (_("the topic “%s” has an empty segment"),
+              _("the pattern “%s” has an empty segment"), text);
 
       if (pattern && p - start == 1 && *start == '*')
         ;
@@ -225,31 +231,26 @@ check_name (const char  *text,
       else
         for (const char *c = start; c < p; c++)
           if (!is_segment_char (*c))
-            {
-              g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                           _("the %s “%s” may only hold letters, digits, “_”, “-” and dots%s"),
-                           what, text, pattern ? _(", and “*” or “**” as whole segments") : "");
-              return FALSE;
-            }
+            FAIL (_("the topic “%s” may only hold letters, digits, “_”, “-” and dots"),
+                  _("the pattern “%s” may only hold letters, digits, “_”, “-”, dots, "
+                    "and “*” or “**” as whole segments"),
+                  text);
 
       if (*p == '.')
         {
           p++;
           if (*p == '\0')
-            {
-              g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                           _("the %s “%s” ends with a dot"), what, text);
-              return FALSE;
-            }
+            FAIL (_("the topic “%s” ends with a dot"), _("the pattern “%s” ends with a dot"), text);
         }
     }
 
+#undef FAIL
   return TRUE;
 }
 
 /**
  * qi_handler_registry_check_topic:
- * @topic: a topic, such as `db_service.version.list`
+ * @topic: (nullable): a topic, such as `db_service.version.list`
  * @error: return location for a #GError
  *
  * Returns: %TRUE if @topic is a valid topic; %FALSE with
@@ -264,7 +265,7 @@ qi_handler_registry_check_topic (const char  *topic,
 
 /**
  * qi_handler_registry_check_pattern:
- * @pattern: a pattern, such as `db_service.*`
+ * @pattern: (nullable): a pattern, such as `db_service.*`
  * @error: return location for a #GError
  *
  * Returns: %TRUE if @pattern is a valid pattern; %FALSE with
@@ -400,7 +401,9 @@ qi_handler_registry_remove_handler (QiHandlerRegistry *self,
   if (handler == NULL || !g_str_equal (handler->session, session))
     return FALSE;
 
-  return g_hash_table_remove (self->handlers, topic);
+  g_hash_table_steal (self->handlers, topic);
+  handler_free (handler);
+  return TRUE;
 }
 
 /**
@@ -493,7 +496,13 @@ qi_handler_registry_subscribe (QiHandlerRegistry  *self,
   n = g_strv_length (segments);
 
   sub = g_new0 (Subscription, 1);
-  sub->id = ++self->last_id;
+  /* Ids are small numbers a client sends back; after 2^32 of them they
+   * wrap, so skip 0 and those still in use. The serial orders delivery. */
+  do
+    sub->id = ++self->last_id;
+  while (sub->id == 0 ||
+         g_hash_table_contains (self->subscriptions, GUINT_TO_POINTER (sub->id)));
+  sub->serial = ++self->last_serial;
   sub->pattern = g_strdup (pattern);
   sub->session = g_strdup (session);
   sub->data = data;
@@ -535,6 +544,8 @@ prune (Node *node)
       Node *parent = node->parent;
 
       g_hash_table_remove (parent->children, node->segment);
+      if (g_hash_table_size (parent->children) == 0)
+        g_clear_pointer (&parent->children, g_hash_table_unref);
       node = parent;
     }
 }
@@ -554,23 +565,84 @@ detach (QiHandlerRegistry *self,
  * qi_handler_registry_unsubscribe:
  * @self: a #QiHandlerRegistry
  * @subscription: an id from qi_handler_registry_subscribe()
+ * @session: the session that subscribed
  *
- * Returns: %TRUE if the subscription existed and is gone
+ * Ends a subscription of @session; another session's is left alone.
+ *
+ * Returns: %TRUE if the subscription existed, belonged to @session and is
+ *   gone
  */
 gboolean
 qi_handler_registry_unsubscribe (QiHandlerRegistry *self,
-                                 guint              subscription)
+                                 guint              subscription,
+                                 const char        *session)
 {
   Subscription *sub;
 
   g_return_val_if_fail (QI_IS_HANDLER_REGISTRY (self), FALSE);
+  g_return_val_if_fail (session != NULL, FALSE);
 
   sub = g_hash_table_lookup (self->subscriptions, GUINT_TO_POINTER (subscription));
-  if (sub == NULL)
+  if (sub == NULL || !g_str_equal (sub->session, session))
     return FALSE;
 
   detach (self, sub);
-  return g_hash_table_remove (self->subscriptions, GUINT_TO_POINTER (subscription));
+  g_hash_table_steal (self->subscriptions, GUINT_TO_POINTER (subscription));
+  /* Its destroy notify may call back into the registry: now it may. */
+  subscription_free (sub);
+  return TRUE;
+}
+
+/* Removes the subscriptions of @session for which @pattern is NULL or
+ * equal to theirs; frees them only once the registry is consistent, since
+ * their destroy notifies may call back into it. */
+static guint
+remove_subscriptions (QiHandlerRegistry *self,
+                      const char        *session,
+                      const char        *pattern)
+{
+  g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func (subscription_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Subscription *sub = value;
+
+      if (g_str_equal (sub->session, session) &&
+          (pattern == NULL || g_str_equal (sub->pattern, pattern)))
+        {
+          detach (self, sub);
+          g_hash_table_iter_steal (&iter);
+          g_ptr_array_add (removed, sub);
+        }
+    }
+
+  return removed->len;
+}
+
+/**
+ * qi_handler_registry_unsubscribe_pattern:
+ * @self: a #QiHandlerRegistry
+ * @pattern: a pattern @session subscribed to
+ * @session: the session that subscribed
+ *
+ * Ends every subscription of @session to @pattern, as the hub's
+ * `hub.unsubscribe {pattern}` does.
+ *
+ * Returns: how many subscriptions ended
+ */
+guint
+qi_handler_registry_unsubscribe_pattern (QiHandlerRegistry *self,
+                                         const char        *pattern,
+                                         const char        *session)
+{
+  g_return_val_if_fail (QI_IS_HANDLER_REGISTRY (self), 0);
+  g_return_val_if_fail (pattern != NULL, 0);
+  g_return_val_if_fail (session != NULL, 0);
+
+  return remove_subscriptions (self, session, pattern);
 }
 
 static void
@@ -605,7 +677,7 @@ compare_ids (gconstpointer a,
   const Subscription *sa = *(const Subscription **) a;
   const Subscription *sb = *(const Subscription **) b;
 
-  return (sa->id > sb->id) - (sa->id < sb->id);
+  return (sa->serial > sb->serial) - (sa->serial < sb->serial);
 }
 
 /**
@@ -615,8 +687,12 @@ compare_ids (gconstpointer a,
  *
  * Finds the subscriptions whose patterns match @topic.
  *
- * Returns: (transfer container) (element-type gpointer): the data of each
- *   matching subscription, in the order they subscribed
+ * The data is borrowed: it stays valid until the registry next changes. A
+ * bus that delivers to several subscribers, any of which may unsubscribe
+ * another, must take its own references first.
+ *
+ * Returns: (transfer container): the data of each matching subscription,
+ *   in the order they subscribed
  */
 GPtrArray *
 qi_handler_registry_match (QiHandlerRegistry *self,
@@ -627,7 +703,7 @@ qi_handler_registry_match (QiHandlerRegistry *self,
   GPtrArray *data;
 
   g_return_val_if_fail (QI_IS_HANDLER_REGISTRY (self), NULL);
-  g_return_val_if_fail (topic != NULL, NULL);
+  g_return_val_if_fail (qi_message_topic_is_valid (topic), NULL);
 
   segments = g_strsplit (topic, ".", -1);
   collect (self->root, segments, 0, found);
@@ -646,11 +722,14 @@ qi_handler_registry_match (QiHandlerRegistry *self,
  * @session: a session
  *
  * Removes every handler and subscription of @session, as when it closes.
+ * The destroy notifies run once the registry no longer holds them, so they
+ * may call back into it.
  */
 void
 qi_handler_registry_remove_session (QiHandlerRegistry *self,
                                     const char        *session)
 {
+  g_autoptr(GPtrArray) handlers = g_ptr_array_new_with_free_func (handler_free);
   GHashTableIter iter;
   gpointer value;
 
@@ -660,19 +739,12 @@ qi_handler_registry_remove_session (QiHandlerRegistry *self,
   g_hash_table_iter_init (&iter, self->handlers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (g_str_equal (((Handler *) value)->session, session))
-      g_hash_table_iter_remove (&iter);
+      {
+        g_hash_table_iter_steal (&iter);
+        g_ptr_array_add (handlers, value);
+      }
 
-  g_hash_table_iter_init (&iter, self->subscriptions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Subscription *sub = value;
-
-      if (g_str_equal (sub->session, session))
-        {
-          detach (self, sub);
-          g_hash_table_iter_remove (&iter);
-        }
-    }
+  remove_subscriptions (self, session, NULL);
 }
 
 /**

@@ -51,7 +51,12 @@ guint              qi_handler_registry_subscribe          (QiHandlerRegistry  *s
                                                            GError            **error);
 QI_AVAILABLE_IN_ALL
 gboolean           qi_handler_registry_unsubscribe        (QiHandlerRegistry  *self,
-                                                           guint               subscription);
+                                                           guint               subscription,
+                                                           const char         *session);
+QI_AVAILABLE_IN_ALL
+guint              qi_handler_registry_unsubscribe_pattern (QiHandlerRegistry *self,
+                                                           const char         *pattern,
+                                                           const char         *session);
 QI_AVAILABLE_IN_ALL
 GPtrArray         *qi_handler_registry_match              (QiHandlerRegistry  *self,
                                                            const char         *topic);

@@ -880,7 +880,13 @@ append_node (GString  *out,
  * `session`, `timeout_ms` (only when not 0), `payload` (always). Reading
  * the text back with qi_message_new_from_data() gives a message equal to
  * @msg, except that a double that is infinite or NaN, which JSON cannot
- * express, is written as null.
+ * express, is written as null, and text that is not UTF-8 is repaired.
+ *
+ * A message built in process is not held to the reader's limits: if its
+ * payload nests deeper than %QI_MESSAGE_MAX_DEPTH, or holds more than
+ * %QI_MESSAGE_MAX_VALUES values or objects of more than
+ * %QI_MESSAGE_MAX_MEMBERS members, a peer refuses the text. Keep such data
+ * flat (a list of items with parent ids rather than a deep tree).
  *
  * Returns: (transfer full): the JSON text, nul-terminated
  */
@@ -933,12 +939,44 @@ qi_message_to_json (QiMessage *msg,
  * that a message of nested brackets overflows the stack.
  */
 
+/* A client's text, fit to quote in an error that goes back to it and into
+ * logs: at most 64 bytes (cut on a character boundary), control
+ * characters escaped. */
+static char *
+shorten_for_message (const char *text)
+{
+  const char *end = text;
+  g_autofree char *cut = NULL;
+
+  while (*end != '\0' && end - text < 64)
+    end = g_utf8_next_char (end);
+  cut = g_strndup (text, end - text);
+
+  {
+    g_autoptr(GString) out = g_string_new (NULL);
+
+    for (const char *p = cut; *p != '\0'; p++)
+      {
+        if ((guchar) *p < 0x20 || *p == 0x7f)
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+        else if (*p == '"' || *p == '\\')
+          g_string_append_printf (out, "\\%c", *p);
+        else
+          g_string_append_c (out, *p);
+      }
+    if (*end != '\0')
+      g_string_append (out, "…");
+    return g_string_free (g_steal_pointer (&out), FALSE);
+  }
+}
+
 typedef struct
 {
   const char  *start;
   const char  *pos;
   const char  *end;
   guint        depth;
+  guint        values;
   GError     **error;
 } Reader;
 
@@ -948,6 +986,19 @@ reader_fail (Reader     *r,
 {
   g_set_error (r->error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                _("message is not valid JSON: %s at byte %" G_GSIZE_FORMAT),
+               reason, (gsize) (r->pos - r->start));
+  return NULL;
+}
+
+/* A message within the byte limit can still cost far more memory and time
+ * than its size (an array of a million "{}", an object of names that all
+ * fall in one bucket of the member table): such messages are too large. */
+static gpointer
+reader_fail_too_large (Reader     *r,
+                       const char *reason)
+{
+  g_set_error (r->error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE,
+               _("message is too large: %s at byte %" G_GSIZE_FORMAT),
                reason, (gsize) (r->pos - r->start));
   return NULL;
 }
@@ -1217,10 +1268,46 @@ reader_read_number (Reader *r)
 
 static JsonNode *reader_read_value (Reader *r);
 
+/* JsonObject keeps its members in a GHashTable with g_str_hash(), which
+ * has no seed: names made to share one hash value ("aB" and "b!" do) make
+ * every insertion walk all the earlier ones, so that one crafted object
+ * costs seconds. Real names almost never share a whole 32-bit hash, so an
+ * object in which more than MAX_SAME_HASH do is refused. The count is kept
+ * only for objects large enough to matter. */
+#define COUNT_HASHES_FROM 32
+#define MAX_SAME_HASH 8
+
+static gboolean
+count_hash (GHashTable **counts,
+            JsonObject  *object,
+            const char  *name)
+{
+  guint count;
+
+  if (*counts == NULL)
+    {
+      g_autoptr(GList) names = NULL;
+
+      if (json_object_get_size (object) < COUNT_HASHES_FROM)
+        return TRUE;
+
+      *counts = g_hash_table_new (NULL, NULL);
+      names = json_object_get_members (object);
+      for (GList *l = names; l != NULL; l = l->next)
+        if (!count_hash (counts, object, l->data))
+          return FALSE;
+    }
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (*counts, GUINT_TO_POINTER (g_str_hash (name)))) + 1;
+  g_hash_table_insert (*counts, GUINT_TO_POINTER (g_str_hash (name)), GUINT_TO_POINTER (count));
+  return count <= MAX_SAME_HASH;
+}
+
 static JsonNode *
 reader_read_object (Reader *r)
 {
   g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GHashTable) hash_counts = NULL;
 
   /* r->pos is on the brace; the depth was checked by the caller. */
   r->pos++;
@@ -1247,7 +1334,8 @@ reader_read_object (Reader *r)
         return NULL;
       if (json_object_has_member (object, name))
         {
-          g_autofree char *reason = g_strdup_printf (_("duplicate member \"%s\""), name);
+          g_autofree char *shown = shorten_for_message (name);
+          g_autofree char *reason = g_strdup_printf (_("duplicate member \"%s\""), shown);
 
           r->pos = name_start;
           return reader_fail (r, reason);
@@ -1257,6 +1345,21 @@ reader_read_object (Reader *r)
       if (r->pos == r->end || *r->pos != ':')
         return reader_fail_unexpected (r);
       r->pos++;
+
+      if (!count_hash (&hash_counts, object, name))
+        {
+          r->pos = name_start;
+          return reader_fail (r, _("member names made to collide in a hash table"));
+        }
+
+      if (json_object_get_size (object) >= QI_MESSAGE_MAX_MEMBERS)
+        {
+          g_autofree char *reason =
+            g_strdup_printf (_("an object with more than %d members"), QI_MESSAGE_MAX_MEMBERS);
+
+          r->pos = name_start;
+          return reader_fail_too_large (r, reason);
+        }
 
       value = reader_read_value (r);
       if (value == NULL)
@@ -1318,6 +1421,14 @@ reader_read_value (Reader *r)
   reader_skip_space (r);
   if (r->pos == r->end)
     return reader_fail_unexpected (r);
+
+  if (++r->values > QI_MESSAGE_MAX_VALUES)
+    {
+      g_autofree char *reason =
+        g_strdup_printf (_("more than %d values"), QI_MESSAGE_MAX_VALUES);
+
+      return reader_fail_too_large (r, reason);
+    }
 
   switch (*r->pos)
     {
@@ -1414,6 +1525,10 @@ get_optional_string (JsonObject  *envelope,
   *value = node_get_string (node);
   if (*value == NULL)
     return fail_field (error, _("the field \"%s\" must be a string"), field) != NULL;
+  /* Ids and session names are kept in tables; keep them short. */
+  if (!g_str_equal (field, "topic") && strlen (*value) > QI_MESSAGE_MAX_ID_LENGTH)
+    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field,
+                       QI_MESSAGE_MAX_ID_LENGTH) != NULL;
   return TRUE;
 }
 
@@ -1493,6 +1608,9 @@ message_from_envelope (JsonObject  *envelope,
     return fail_field (error, _("the field \"%s\" must be a string"), "id");
   if (*id == '\0')
     return fail_field (error, _("the field \"%s\" must not be empty"), "id");
+  if (strlen (id) > QI_MESSAGE_MAX_ID_LENGTH)
+    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), "id",
+                       QI_MESSAGE_MAX_ID_LENGTH);
 
   node = json_object_get_member (envelope, "kind");
   if (node == NULL)
@@ -1505,9 +1623,11 @@ message_from_envelope (JsonObject  *envelope,
       break;
   if (kind == G_N_ELEMENTS (kind_names))
     {
+      g_autofree char *shown = shorten_for_message (kind_name);
+
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNKNOWN_KIND,
                    _("unknown message kind \"%s\"; expected request, reply, event or error"),
-                   kind_name);
+                   shown);
       return NULL;
     }
 
@@ -1576,7 +1696,8 @@ message_from_envelope (JsonObject  *envelope,
  * @max_size: the largest message accepted, in bytes, or 0 for no limit
  * @bad_id: (out) (optional) (nullable) (transfer full): where to store, if
  *   reading fails, the id of the message when it could be read (so that an
- *   error can answer it, see qi_message_new_error_full()); %NULL otherwise
+ *   error can answer it, see qi_message_new_error_full()); %NULL otherwise.
+ *   Bindings, which raise on error and drop out arguments, do not see it
  * @error: return location for a #GError
  *
  * Reads one message in its wire form, a JSON object (RFC 8259, UTF-8):
@@ -1603,7 +1724,8 @@ message_from_envelope (JsonObject  *envelope,
  * %QI_MESSAGE_MAX_DEPTH. An integer beyond 64 bits is read as a double.
  *
  * Errors are in %QI_HUB_ERROR: %QI_HUB_ERROR_TOO_LARGE when @length exceeds
- * @max_size, %QI_HUB_ERROR_UNKNOWN_KIND for a kind this version does not
+ * @max_size or the message holds more than %QI_MESSAGE_MAX_VALUES values or
+ * an object of more than %QI_MESSAGE_MAX_MEMBERS members, %QI_HUB_ERROR_UNKNOWN_KIND for a kind this version does not
  * know, %QI_HUB_ERROR_BAD_MESSAGE for anything else, with a message naming
  * the field or the byte offset at fault. No input makes it crash or log.
  *
@@ -1649,6 +1771,7 @@ qi_message_new_from_data (const char  *data,
   r.start = r.pos = data;
   r.end = data + length;
   r.depth = 0;
+  r.values = 0;
   r.error = error;
 
   root = reader_read_value (&r);
@@ -1670,7 +1793,7 @@ qi_message_new_from_data (const char  *data,
     {
       const char *id = node_get_string (json_object_get_member (json_node_get_object (root), "id"));
 
-      if (bad_id != NULL && id != NULL && *id != '\0')
+      if (bad_id != NULL && id != NULL && *id != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH)
         *bad_id = g_strdup (id);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;

@@ -30,6 +30,32 @@ G_BEGIN_DECLS
 #define QI_MESSAGE_MAX_DEPTH 128
 
 /**
+ * QI_MESSAGE_MAX_VALUES:
+ *
+ * The most JSON values (objects, arrays, strings, numbers, literals) one
+ * message may hold on the wire, the envelope's own included. More is
+ * refused as %QI_HUB_ERROR_TOO_LARGE: it bounds the memory a message of
+ * a few megabytes can make the hub allocate.
+ */
+#define QI_MESSAGE_MAX_VALUES 100000
+
+/**
+ * QI_MESSAGE_MAX_MEMBERS:
+ *
+ * The most members one object of a message may have on the wire. More is
+ * refused as %QI_HUB_ERROR_TOO_LARGE: it bounds the time a crafted object,
+ * whose member names all share one hash bucket, can cost.
+ */
+#define QI_MESSAGE_MAX_MEMBERS 1024
+
+/**
+ * QI_MESSAGE_MAX_ID_LENGTH:
+ *
+ * The longest `id`, `re` and `session` on the wire, in bytes.
+ */
+#define QI_MESSAGE_MAX_ID_LENGTH 255
+
+/**
  * QI_MESSAGE_MAX_TOPIC_LENGTH:
  *
  * The longest topic, in bytes.

@@ -177,8 +177,10 @@ test_subscriptions (void)
   m3 = match_string (registry, "db_service");
   g_assert_cmpstr (m3, ==, "db_service.** **");
 
-  g_assert_true (qi_handler_registry_unsubscribe (registry, ids[0]));
-  g_assert_false (qi_handler_registry_unsubscribe (registry, ids[0]));
+  /* Only the subscriber ends its subscription. */
+  g_assert_false (qi_handler_registry_unsubscribe (registry, ids[0], "dcc/blender/42"));
+  g_assert_true (qi_handler_registry_unsubscribe (registry, ids[0], "ui/browser"));
+  g_assert_false (qi_handler_registry_unsubscribe (registry, ids[0], "ui/browser"));
   m4 = match_string (registry, "db_service.saved");
   g_assert_cmpstr (m4, ==, "db_service.* **");
 
@@ -192,6 +194,50 @@ test_subscriptions (void)
 
   g_assert_cmpuint (qi_handler_registry_subscribe (registry, "a..b", "x", NULL, NULL, &error), ==, 0);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+  g_clear_error (&error);
+
+  /* hub.unsubscribe {pattern} ends every subscription of that session to it. */
+  g_assert_cmpuint (qi_handler_registry_subscribe (registry, "*.version.*", "dcc/blender/42", (gpointer) "again", NULL, NULL), >, 0);
+  g_assert_cmpuint (qi_handler_registry_unsubscribe_pattern (registry, "*.version.*", "ui/browser"), ==, 0);
+  g_assert_cmpuint (qi_handler_registry_unsubscribe_pattern (registry, "*.version.*", "dcc/blender/42"), ==, 2);
+  g_assert_cmpuint (qi_handler_registry_get_n_subscriptions (registry), ==, 2);
+}
+
+typedef struct
+{
+  QiHandlerRegistry *registry;
+  guint              other;
+  int                freed;
+} Reentry;
+
+static void
+reentering_free (gpointer data)
+{
+  Reentry *r = data;
+
+  /* A destroy notify that calls back into the registry, as a session
+   * dropping its last reference may. */
+  r->freed++;
+  qi_handler_registry_unsubscribe (r->registry, r->other, "s2");
+  qi_handler_registry_subscribe (r->registry, "late.topic", "s3", NULL, NULL, NULL);
+}
+
+static void
+test_reentry (void)
+{
+  g_autoptr(QiHandlerRegistry) registry = qi_handler_registry_new ();
+  Reentry r = { registry, 0, 0 };
+
+  r.other = qi_handler_registry_subscribe (registry, "a.b", "s2", NULL, NULL, NULL);
+  for (guint i = 0; i < 50; i++)
+    qi_handler_registry_subscribe (registry, i % 2 ? "a.*" : "a.**", "s1", &r, reentering_free, NULL);
+  g_assert_true (qi_handler_registry_add_handler (registry, "a.run", "s1", &r, reentering_free, NULL));
+
+  qi_handler_registry_remove_session (registry, "s1");
+  g_assert_cmpint (r.freed, ==, 51);
+  g_assert_cmpuint (qi_handler_registry_get_n_handlers (registry), ==, 0);
+  /* s2's subscription went in the first callback; each callback added one. */
+  g_assert_cmpuint (qi_handler_registry_get_n_subscriptions (registry), ==, 51);
 }
 
 static void
@@ -232,6 +278,7 @@ test_match_agrees (void)
   for (guint t = 0; topics[t] != NULL; t++)
     {
       g_autoptr(GPtrArray) found = qi_handler_registry_match (registry, topics[t]);
+      guint expected = 0;
 
       for (guint p = 0; patterns[p] != NULL; p++)
         {
@@ -239,6 +286,23 @@ test_match_agrees (void)
 
           g_test_message ("%s ~ %s", patterns[p], topics[t]);
           g_assert_cmpint (in_tree, ==, qi_handler_registry_pattern_matches (patterns[p], topics[t]));
+          expected += in_tree;
+        }
+      /* Each subscription at most once, in the order of subscription. */
+      g_assert_cmpuint (found->len, ==, expected);
+      for (guint i = 1; i < found->len; i++)
+        {
+          guint a = 0, b = 0;
+
+          g_assert_true (g_strv_contains ((const char * const *) patterns, g_ptr_array_index (found, i - 1)));
+          for (guint p = 0; patterns[p] != NULL; p++)
+            {
+              if (patterns[p] == g_ptr_array_index (found, i - 1))
+                a = p;
+              if (patterns[p] == g_ptr_array_index (found, i))
+                b = p;
+            }
+          g_assert_cmpuint (a, <, b);
         }
     }
 }
@@ -255,6 +319,7 @@ main (int    argc,
   g_test_add_func ("/qi/handler-registry/subscriptions", test_subscriptions);
   g_test_add_func ("/qi/handler-registry/many-sessions", test_many_sessions);
   g_test_add_func ("/qi/handler-registry/match-agrees", test_match_agrees);
+  g_test_add_func ("/qi/handler-registry/reentry", test_reentry);
 
   return g_test_run ();
 }

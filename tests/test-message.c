@@ -19,7 +19,12 @@ static QiMessage *
 decode (const char  *text,
         GError     **error)
 {
-  return qi_message_new_from_data (text, strlen (text), 0, NULL, error);
+  /* An exact-size copy with no nul after it: ASan sees any read past the
+   * end. */
+  gsize length = strlen (text);
+  g_autofree char *copy = g_memdup2 (text, MAX (length, 1));
+
+  return qi_message_new_from_data (copy, length, 0, NULL, error);
 }
 
 /* Encodes, decodes and checks that nothing changed. */
@@ -594,6 +599,76 @@ test_bad_topic_is_a_critical (void)
   g_test_trap_assert_stderr ("*CRITICAL*qi_message_new_request*qi_message_topic_is_valid*");
 }
 
+/* Messages small in bytes and large in cost are refused before they cost
+ * much: too many values, member names that share one hash value, an object
+ * of too many members, too long an id. */
+static void
+test_hostile (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"v\":1,\"id\":\"x\",\"kind\":\"event\",\"topic\":\"a\",\"payload\":{\"x\":[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QiMessage) msg = NULL;
+  g_autofree char *bad_id = NULL;
+  g_autofree char *long_id = g_strnfill (QI_MESSAGE_MAX_ID_LENGTH + 1, 'i');
+  g_autofree char *long_kind = g_strnfill (100, 'k');
+  g_autofree char *doc = NULL;
+
+  for (guint i = 0; i < QI_MESSAGE_MAX_VALUES; i++)
+    g_string_append (text, i > 0 ? ",{}" : "{}");
+  g_string_append (text, "]}}");
+  msg = qi_message_new_from_data (text->str, text->len, 0, NULL, &error);
+  g_assert_null (msg);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE);
+  g_assert_true (g_str_has_prefix (error->message, "message is too large: more than 100000 values at byte "));
+  g_clear_error (&error);
+
+  /* "aB" and "b!" hash alike: 11 such pairs make 2048 colliding names. */
+  g_string_assign (text, "{\"v\":1,\"id\":\"x\",\"kind\":\"event\",\"topic\":\"a\",\"payload\":{");
+  for (guint i = 0; i < 2048; i++)
+    {
+      g_string_append (text, i > 0 ? ",\"" : "\"");
+      for (guint bit = 0; bit < 11; bit++)
+        g_string_append (text, (i >> bit) & 1 ? "b!" : "aB");
+      g_string_append (text, "\":0");
+    }
+  g_string_append (text, "}}");
+  msg = qi_message_new_from_data (text->str, text->len, 0, NULL, &error);
+  g_assert_null (msg);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "message is not valid JSON: member names made to collide in a hash table"));
+  g_clear_error (&error);
+
+  /* Plain names: up to 1024 members an object. */
+  g_string_assign (text, "{\"v\":1,\"id\":\"x\",\"kind\":\"event\",\"topic\":\"a\",\"payload\":{");
+  for (guint i = 0; i < 1025; i++)
+    g_string_append_printf (text, "%s\"name-%u\":0", i > 0 ? "," : "", i);
+  g_string_append (text, "}}");
+  msg = qi_message_new_from_data (text->str, text->len, 0, NULL, &error);
+  g_assert_null (msg);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE);
+  g_assert_true (g_str_has_prefix (error->message, "message is too large: an object with more than 1024 members"));
+  g_clear_error (&error);
+
+  doc = g_strdup_printf ("{\"v\":1,\"id\":\"%s\",\"kind\":\"event\",\"topic\":\"a\"}", long_id);
+  msg = qi_message_new_from_data (doc, strlen (doc), 0, &bad_id, &error);
+  g_assert_null (msg);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+  g_assert_cmpstr (error->message, ==, "the field \"id\" is longer than 255 bytes");
+  /* Too long to echo back. */
+  g_assert_null (bad_id);
+  g_clear_error (&error);
+  g_free (doc);
+
+  doc = g_strdup_printf ("{\"v\":1,\"id\":\"x\",\"kind\":\"%s\\n\"}", long_kind);
+  msg = qi_message_new_from_data (doc, strlen (doc), 0, NULL, &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNKNOWN_KIND);
+  /* Quoted shortened, control characters escaped. */
+  g_assert_null (strchr (error->message, '\n'));
+  g_assert_nonnull (strstr (error->message, "kkkk…"));
+  g_assert_cmpuint (strlen (error->message), <, 200);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -617,6 +692,8 @@ main (int    argc,
   g_test_add_func ("/qi/message/with-session", test_with_session);
   g_test_add_func ("/qi/message/hub-error-codes", test_hub_error_codes);
   g_test_add_func ("/qi/message/bad-topic-is-a-critical", test_bad_topic_is_a_critical);
+
+  g_test_add_func ("/qi/message/hostile", test_hostile);
 
   return g_test_run ();
 }
