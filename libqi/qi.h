@@ -11,10 +11,12 @@
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"
 #include "qi-config-manager.h"
+#include "qi-connection-manager.h"
 #include "qi-handler-registry.h"
 #include "qi-hub-error.h"
 #include "qi-launch-config.h"
 #include "qi-message.h"
+#include "qi-session.h"
 #include "qi-service.h"
 #include "qi-toml-parser.h"
 
