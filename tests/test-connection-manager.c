@@ -177,7 +177,10 @@ test_many (void)
     }
 
   g_assert_cmpuint (qi_connection_manager_get_n_sessions (manager), ==, 1);
-  g_assert_cmpuint (qi_connection_manager_list_children (manager, "__hub__")->len, ==, 0);
+  {
+    g_autoptr(GPtrArray) children = qi_connection_manager_list_children (manager, "__hub__");
+    g_assert_cmpuint (children->len, ==, 0);
+  }
 
   /* Disposing the manager closes what is left. */
   g_signal_connect (manager, "session-closed", G_CALLBACK (on_closed), log);
