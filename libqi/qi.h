@@ -16,6 +16,7 @@
 #include "qi-hub-error.h"
 #include "qi-launch-config.h"
 #include "qi-message.h"
+#include "qi-message-bus.h"
 #include "qi-session.h"
 #include "qi-service.h"
 #include "qi-toml-parser.h"

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "qi-message-bus.h"
+#include "qi-hub-error.h"
+
+/**
+ * QiMessageBus:
+ *
+ * Routes the hub's messages between sessions: every message a session
+ * sends goes through qi_message_bus_send(), which stamps it with the
+ * sender's session id and
+ *
+ * - hands a request to the one session that handles its topic, or answers
+ *   `no_handler`; if no reply comes within the request's `timeout_ms` (or
+ *   the default), answers `timeout`;
+ * - hands a reply or an error back to the session whose request it
+ *   answers, and only if it comes from the session that was asked;
+ * - hands an event to every session subscribed to a matching pattern, in
+ *   the order they subscribed.
+ *
+ * The bus has its own session, `__hub__`, which answers the built-in
+ * topics `hub.ping`, `hub.register`, `hub.unregister`, `hub.subscribe`,
+ * `hub.unsubscribe` and `hub.sessions`, and sends the `session.opened` and
+ * `session.closed` events. When a session closes, its handlers and
+ * subscriptions go, the requests it owed fail with `session_closed`, and
+ * the requests it made are forgotten.
+ */
+
+typedef struct
+{
+  char      *key;        /* handler id "\n" request id */
+  char      *requester;
+  char      *handler;
+  QiMessage *request;
+  guint      timeout_id;
+} Pending;
+
+struct _QiMessageBus
+{
+  GObject              parent_instance;
+
+  QiConnectionManager *connections;
+  QiHandlerRegistry   *registry;
+  QiSession           *hub;
+  GHashTable          *pending;      /* key -> Pending */
+  guint                default_timeout_ms;
+  gulong               opened_id;
+  gulong               closed_id;
+};
+
+G_DEFINE_FINAL_TYPE (QiMessageBus, qi_message_bus, G_TYPE_OBJECT)
+
+static void
+pending_free (gpointer data)
+{
+  Pending *pending = data;
+
+  g_clear_handle_id (&pending->timeout_id, g_source_remove);
+  g_free (pending->key);
+  g_free (pending->requester);
+  g_free (pending->handler);
+  g_clear_pointer (&pending->request, qi_message_unref);
+  g_free (pending);
+}
+
+static char *
+pending_key (const char *handler,
+             const char *request_id)
+{
+  return g_strconcat (handler, "\n", request_id, NULL);
+}
+
+/* Hands @message, from the hub, to the session @to if it is open. */
+static void
+deliver_to (QiMessageBus *self,
+            const char   *to,
+            QiMessage    *message)
+{
+  QiSession *session = qi_connection_manager_lookup_session (self->connections, to);
+
+  if (session != NULL)
+    qi_session_deliver (session, message);
+}
+
+static void
+send_from_hub (QiMessageBus *self,
+               const char   *to,
+               QiMessage    *message)
+{
+  g_autoptr(QiMessage) stamped = qi_message_with_session (message, QI_MESSAGE_BUS_HUB_SESSION);
+
+  deliver_to (self, to, stamped);
+}
+
+static void
+answer_error (QiMessageBus *self,
+              const char   *to,
+              QiMessage    *request,
+              QiHubError    code,
+              const char   *format,
+              ...) G_GNUC_PRINTF (5, 6);
+
+static void
+answer_error (QiMessageBus *self,
+              const char   *to,
+              QiMessage    *request,
+              QiHubError    code,
+              const char   *format,
+              ...)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(QiMessage) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  error = qi_message_new_error (request, code, text, NULL);
+  send_from_hub (self, to, error);
+}
+
+static void
+answer_gerror (QiMessageBus *self,
+               const char   *to,
+               QiMessage    *request,
+               const GError *error)
+{
+  QiHubError code = error->domain == QI_HUB_ERROR ? (QiHubError) error->code
+                                                  : QI_HUB_ERROR_HANDLER_FAILED;
+
+  answer_error (self, to, request, code, "%s", error->message);
+}
+
+static void
+answer (QiMessageBus *self,
+        const char   *to,
+        QiMessage    *request,
+        JsonNode     *payload)
+{
+  g_autoptr(QiMessage) reply = qi_message_new_reply (request, payload);
+
+  send_from_hub (self, to, reply);
+}
+
+/* Sends @event from the hub, or passes on one a session sent, to every
+ * subscriber of a matching pattern. */
+static void
+deliver_event (QiMessageBus *self,
+               QiMessage    *event)
+{
+  g_autoptr(GPtrArray) matches = qi_handler_registry_match (self->registry, qi_message_get_topic (event));
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+
+  /* A subscriber may unsubscribe others as it receives: copy first. */
+  for (guint i = 0; i < matches->len; i++)
+    g_ptr_array_add (targets, g_strdup (g_ptr_array_index (matches, i)));
+
+  for (guint i = 0; i < targets->len; i++)
+    deliver_to (self, g_ptr_array_index (targets, i), event);
+}
+
+static void
+emit_from_hub (QiMessageBus *self,
+               const char   *topic,
+               JsonNode     *payload)
+{
+  g_autoptr(QiMessage) event = qi_message_new_event (topic, payload);
+  g_autoptr(QiMessage) stamped = qi_message_with_session (event, QI_MESSAGE_BUS_HUB_SESSION);
+
+  deliver_event (self, stamped);
+}
+
+static JsonNode *
+session_payload (QiSession *session)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, qi_session_get_id (session));
+  json_builder_set_member_name (builder, "parent");
+  if (qi_session_get_parent_id (session) != NULL)
+    json_builder_add_string_value (builder, qi_session_get_parent_id (session));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static void
+on_session_opened (QiConnectionManager *connections,
+                   QiSession           *session,
+                   QiMessageBus        *self)
+{
+  g_autoptr(JsonNode) payload = session_payload (session);
+
+  emit_from_hub (self, "session.opened", payload);
+}
+
+static void
+on_session_closed (QiConnectionManager *connections,
+                   QiSession           *session,
+                   QiMessageBus        *self)
+{
+  const char *id = qi_session_get_id (session);
+  g_autoptr(GPtrArray) owed = g_ptr_array_new_with_free_func (pending_free);
+  g_autoptr(JsonNode) payload = session_payload (session);
+  GHashTableIter iter;
+  gpointer value;
+
+  qi_handler_registry_remove_session (self->registry, id);
+
+  /* Requests the session made are forgotten; those it owed fail. */
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Pending *pending = value;
+
+      if (g_str_equal (pending->requester, id) || g_str_equal (pending->handler, id))
+        {
+          g_hash_table_iter_steal (&iter);
+          g_ptr_array_add (owed, pending);
+        }
+    }
+
+  for (guint i = 0; i < owed->len; i++)
+    {
+      Pending *pending = g_ptr_array_index (owed, i);
+
+      if (g_str_equal (pending->handler, id) && !g_str_equal (pending->requester, id))
+        answer_error (self, pending->requester, pending->request, QI_HUB_ERROR_SESSION_CLOSED,
+                      _("the session “%s” closed before answering “%s”"),
+                      id, qi_message_get_topic (pending->request));
+    }
+
+  emit_from_hub (self, "session.closed", payload);
+}
+
+static void
+qi_message_bus_dispose (GObject *object)
+{
+  QiMessageBus *self = QI_MESSAGE_BUS (object);
+
+  if (self->connections != NULL)
+    {
+      g_clear_signal_handler (&self->opened_id, self->connections);
+      g_clear_signal_handler (&self->closed_id, self->connections);
+      qi_connection_manager_close_all (self->connections);
+    }
+  if (self->pending != NULL)
+    g_hash_table_remove_all (self->pending);
+
+  G_OBJECT_CLASS (qi_message_bus_parent_class)->dispose (object);
+}
+
+static void
+qi_message_bus_finalize (GObject *object)
+{
+  QiMessageBus *self = QI_MESSAGE_BUS (object);
+
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->connections);
+
+  G_OBJECT_CLASS (qi_message_bus_parent_class)->finalize (object);
+}
+
+static void
+qi_message_bus_class_init (QiMessageBusClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = qi_message_bus_dispose;
+  object_class->finalize = qi_message_bus_finalize;
+}
+
+static void
+qi_message_bus_init (QiMessageBus *self)
+{
+  self->connections = qi_connection_manager_new ();
+  self->registry = qi_handler_registry_new ();
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
+  self->default_timeout_ms = QI_MESSAGE_BUS_DEFAULT_TIMEOUT_MS;
+
+  self->hub = qi_session_new ();
+  qi_connection_manager_open_session (self->connections, self->hub,
+                                      QI_MESSAGE_BUS_HUB_SESSION, NULL, NULL);
+  g_assert (g_strcmp0 (qi_session_get_id (self->hub), QI_MESSAGE_BUS_HUB_SESSION) == 0);
+
+  self->opened_id = g_signal_connect (self->connections, "session-opened",
+                                      G_CALLBACK (on_session_opened), self);
+  self->closed_id = g_signal_connect (self->connections, "session-closed",
+                                      G_CALLBACK (on_session_closed), self);
+}
+
+/**
+ * qi_message_bus_new:
+ *
+ * Creates a bus with its own connection manager, registry and `__hub__`
+ * session.
+ *
+ * Returns: (transfer full): a new #QiMessageBus
+ */
+QiMessageBus *
+qi_message_bus_new (void)
+{
+  return g_object_new (QI_TYPE_MESSAGE_BUS, NULL);
+}
+
+/**
+ * qi_message_bus_get_connection_manager:
+ * @self: a #QiMessageBus
+ *
+ * Returns: (transfer none): the sessions of the bus; open sessions there to
+ *   let them send and receive
+ */
+QiConnectionManager *
+qi_message_bus_get_connection_manager (QiMessageBus *self)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), NULL);
+
+  return self->connections;
+}
+
+/**
+ * qi_message_bus_get_registry:
+ * @self: a #QiMessageBus
+ *
+ * Returns: (transfer none): the handlers and subscriptions of the bus
+ */
+QiHandlerRegistry *
+qi_message_bus_get_registry (QiMessageBus *self)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), NULL);
+
+  return self->registry;
+}
+
+/**
+ * qi_message_bus_get_hub_session:
+ * @self: a #QiMessageBus
+ *
+ * Returns: (transfer none): the bus's own session, `__hub__`, the parent
+ *   of the hub's in-process sessions
+ */
+QiSession *
+qi_message_bus_get_hub_session (QiMessageBus *self)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), NULL);
+
+  return self->hub;
+}
+
+/**
+ * qi_message_bus_set_default_timeout:
+ * @self: a #QiMessageBus
+ * @timeout_ms: milliseconds, more than 0
+ *
+ * Sets how long a request without `timeout_ms` waits for its reply;
+ * %QI_MESSAGE_BUS_DEFAULT_TIMEOUT_MS unless set.
+ */
+void
+qi_message_bus_set_default_timeout (QiMessageBus *self,
+                                    guint         timeout_ms)
+{
+  g_return_if_fail (QI_IS_MESSAGE_BUS (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->default_timeout_ms = timeout_ms;
+}
+
+/**
+ * qi_message_bus_get_n_pending:
+ * @self: a #QiMessageBus
+ *
+ * Returns: the number of requests waiting for their reply
+ */
+guint
+qi_message_bus_get_n_pending (QiMessageBus *self)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), 0);
+
+  return g_hash_table_size (self->pending);
+}
+
+typedef struct
+{
+  QiMessageBus *bus;
+  char         *key;
+} TimeoutData;
+
+static void
+timeout_data_free (gpointer data)
+{
+  TimeoutData *td = data;
+
+  g_free (td->key);
+  g_free (td);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  TimeoutData *td = user_data;
+  QiMessageBus *self = td->bus;
+  Pending *pending = g_hash_table_lookup (self->pending, td->key);
+  guint timeout_ms;
+
+  if (pending == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* The source ends by returning; pending_free must not remove it. */
+  pending->timeout_id = 0;
+  g_hash_table_steal (self->pending, td->key);
+
+  timeout_ms = qi_message_get_timeout_ms (pending->request);
+  answer_error (self, pending->requester, pending->request, QI_HUB_ERROR_TIMEOUT,
+                _("no reply from “%s” to “%s” within %u ms"),
+                pending->handler, qi_message_get_topic (pending->request),
+                timeout_ms != 0 ? timeout_ms : self->default_timeout_ms);
+  pending_free (pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+payload_string (QiMessage  *message,
+                const char *member)
+{
+  JsonObject *payload = json_node_get_object (qi_message_get_payload (message));
+  JsonNode *node = json_object_get_member (payload, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static JsonNode *
+object_with (const char *member,
+             JsonNode   *value)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_member (object, member, value);
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+/* Answers the hub's own topics. */
+static void
+handle_builtin (QiMessageBus *self,
+                const char   *from,
+                QiMessage    *request)
+{
+  const char *topic = qi_message_get_topic (request);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+
+  if (g_str_equal (topic, "hub.ping"))
+    {
+      answer (self, from, request, qi_message_get_payload (request));
+      return;
+    }
+
+  if (g_str_equal (topic, "hub.sessions"))
+    {
+      g_autoptr(GPtrArray) sessions = qi_connection_manager_list_sessions (self->connections);
+      g_autoptr(JsonArray) array = json_array_new ();
+
+      for (guint i = 0; i < sessions->len; i++)
+        json_array_add_element (array, session_payload (g_ptr_array_index (sessions, i)));
+      payload = object_with ("sessions", json_node_init_array (json_node_alloc (), array));
+      answer (self, from, request, payload);
+      return;
+    }
+
+  if (g_str_equal (topic, "hub.register") || g_str_equal (topic, "hub.unregister"))
+    {
+      const char *handled = payload_string (request, "topic");
+
+      if (handled == NULL)
+        {
+          answer_error (self, from, request, QI_HUB_ERROR_BAD_MESSAGE,
+                        _("“%s” needs the string “topic” in its payload"), topic);
+          return;
+        }
+
+      if (g_str_equal (topic, "hub.unregister"))
+        payload = object_with ("removed",
+                               json_node_init_boolean (json_node_alloc (),
+                                                       qi_handler_registry_remove_handler (self->registry, handled, from)));
+      else if (g_str_has_prefix (handled, "hub."))
+        g_set_error (&error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_EXISTS,
+                     _("the topic “%s” belongs to the hub"), handled);
+      else
+        qi_handler_registry_add_handler (self->registry, handled, from, NULL, NULL, &error);
+
+      if (error != NULL)
+        answer_gerror (self, from, request, error);
+      else
+        answer (self, from, request, payload);
+      return;
+    }
+
+  if (g_str_equal (topic, "hub.subscribe") || g_str_equal (topic, "hub.unsubscribe"))
+    {
+      const char *pattern = payload_string (request, "pattern");
+
+      if (pattern == NULL)
+        {
+          answer_error (self, from, request, QI_HUB_ERROR_BAD_MESSAGE,
+                        _("“%s” needs the string “pattern” in its payload"), topic);
+          return;
+        }
+
+      if (g_str_equal (topic, "hub.unsubscribe"))
+        {
+          guint removed = qi_handler_registry_unsubscribe_pattern (self->registry, pattern, from);
+
+          payload = object_with ("removed", json_node_init_int (json_node_alloc (), removed));
+          answer (self, from, request, payload);
+          return;
+        }
+      else
+        {
+          guint id = qi_handler_registry_subscribe (self->registry, pattern, from,
+                                                    g_strdup (from), g_free, &error);
+
+          if (id == 0)
+            {
+              answer_gerror (self, from, request, error);
+              return;
+            }
+          payload = object_with ("subscription", json_node_init_int (json_node_alloc (), id));
+          answer (self, from, request, payload);
+          return;
+        }
+    }
+
+  answer_error (self, from, request, QI_HUB_ERROR_NO_HANDLER,
+                _("the hub has no topic “%s”"), topic);
+}
+
+static void
+route_request (QiMessageBus *self,
+               const char   *from,
+               QiMessage    *request)
+{
+  const char *topic = qi_message_get_topic (request);
+  const char *handler = NULL;
+  g_autofree char *key = NULL;
+  TimeoutData *td;
+  Pending *pending;
+  guint timeout_ms;
+
+  if (g_str_has_prefix (topic, "hub."))
+    {
+      handle_builtin (self, from, request);
+      return;
+    }
+
+  qi_handler_registry_lookup_handler (self->registry, topic, &handler);
+  if (handler == NULL)
+    {
+      answer_error (self, from, request, QI_HUB_ERROR_NO_HANDLER,
+                    _("no session handles “%s”"), topic);
+      return;
+    }
+
+  key = pending_key (handler, qi_message_get_id (request));
+  if (g_hash_table_contains (self->pending, key))
+    {
+      answer_error (self, from, request, QI_HUB_ERROR_BAD_MESSAGE,
+                    _("a request with the id “%s” is already waiting for “%s”; ids must be unique"),
+                    qi_message_get_id (request), handler);
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->key = g_steal_pointer (&key);
+  pending->requester = g_strdup (from);
+  pending->handler = g_strdup (handler);
+  pending->request = qi_message_ref (request);
+
+  timeout_ms = qi_message_get_timeout_ms (request);
+  td = g_new0 (TimeoutData, 1);
+  td->bus = self;
+  td->key = g_strdup (pending->key);
+  pending->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                            timeout_ms != 0 ? timeout_ms : self->default_timeout_ms,
+                                            on_timeout, td, timeout_data_free);
+  g_hash_table_insert (self->pending, pending->key, pending);
+
+  deliver_to (self, handler, request);
+}
+
+static void
+route_answer (QiMessageBus *self,
+              const char   *from,
+              QiMessage    *answer_message)
+{
+  const char *re = qi_message_get_re (answer_message);
+  g_autofree char *key = NULL;
+  Pending *pending;
+
+  if (re == NULL)
+    {
+      g_debug ("Dropped an error from “%s” that answers no request", from);
+      return;
+    }
+
+  /* Only the session that was asked can answer. */
+  key = pending_key (from, re);
+  pending = g_hash_table_lookup (self->pending, key);
+  if (pending == NULL)
+    {
+      g_debug ("Dropped an answer from “%s” to “%s”: no such request is waiting (late or unknown)",
+               from, re);
+      return;
+    }
+
+  g_hash_table_steal (self->pending, key);
+  deliver_to (self, pending->requester, answer_message);
+  pending_free (pending);
+}
+
+/**
+ * qi_message_bus_send:
+ * @self: a #QiMessageBus
+ * @from: the open session that sends
+ * @message: what it sends
+ *
+ * Routes @message, stamped with the id of @from. Whatever goes wrong is
+ * answered to @from as an error message; nothing is raised here. A message
+ * from a session that is not open is dropped.
+ */
+void
+qi_message_bus_send (QiMessageBus *self,
+                     QiSession    *from,
+                     QiMessage    *message)
+{
+  g_autoptr(QiMessage) stamped = NULL;
+  const char *id;
+
+  g_return_if_fail (QI_IS_MESSAGE_BUS (self));
+  g_return_if_fail (QI_IS_SESSION (from));
+  g_return_if_fail (message != NULL);
+
+  id = qi_session_get_id (from);
+  if (!qi_session_is_open (from) ||
+      qi_connection_manager_lookup_session (self->connections, id) != from)
+    {
+      g_debug ("Dropped a message from a session that is not open on this bus");
+      return;
+    }
+
+  stamped = qi_message_with_session (message, id);
+
+  switch (qi_message_get_kind (stamped))
+    {
+    case QI_MESSAGE_KIND_REQUEST:
+      route_request (self, id, stamped);
+      break;
+
+    case QI_MESSAGE_KIND_REPLY:
+    case QI_MESSAGE_KIND_ERROR:
+      route_answer (self, id, stamped);
+      break;
+
+    case QI_MESSAGE_KIND_EVENT:
+      deliver_event (self, stamped);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * qi_message_bus_cancel:
+ * @self: a #QiMessageBus
+ * @from: the session that made the request
+ * @request_id: the id of the request
+ *
+ * Forgets a request @from made: a reply that comes later is dropped, and
+ * no timeout is reported.
+ *
+ * Returns: %TRUE if the request was waiting
+ */
+gboolean
+qi_message_bus_cancel (QiMessageBus *self,
+                       QiSession    *from,
+                       const char   *request_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
+  g_return_val_if_fail (QI_IS_SESSION (from), FALSE);
+  g_return_val_if_fail (request_id != NULL, FALSE);
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Pending *pending = value;
+
+      if (g_strcmp0 (pending->requester, qi_session_get_id (from)) == 0 &&
+          g_str_equal (qi_message_get_id (pending->request), request_id))
+        {
+          g_hash_table_iter_steal (&iter);
+          pending_free (pending);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
