@@ -531,11 +531,14 @@ handle_builtin (QiMessageBus *self,
         }
       else
         {
+          char *subscriber = g_strdup (from);
           guint id = qi_handler_registry_subscribe (self->registry, pattern, from,
-                                                    g_strdup (from), g_free, &error);
+                                                    subscriber, g_free, &error);
 
           if (id == 0)
             {
+              /* On failure the registry does not take the data. */
+              g_free (subscriber);
               answer_gerror (self, from, request, error);
               return;
             }
