@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-connection-manager.h"
+#include "qi-connection-manager-private.h"
 #include "qi-hub-error.h"
 #include "qi-session-private.h"
 
@@ -21,6 +22,11 @@
  * joined by `/`, at most 255 bytes. The id of a session is its name; when
  * an open session already has that name, the id is the name followed by
  * `#2`, `#3`, … so that ids stay unique while names can repeat.
+ *
+ * Names whose first segment is `__hub__` belong to the hub: the root
+ * `__hub__` session is the message bus's own and cannot be closed but by
+ * qi_connection_manager_close_all(), and `__hub__/…` sessions open only
+ * below it, so that no one else can speak as the hub or one of its addons.
  *
  * Closing a session closes its children first, deepest first, then the
  * session; #QiConnectionManager::session-closed is emitted for each, which
@@ -40,6 +46,8 @@ struct _QiConnectionManager
 
   GHashTable *entries;   /* id -> Entry */
   GPtrArray  *order;     /* of QiSession, in open order */
+  QiSession  *hub;       /* the protected root, not owned */
+  gboolean    closing_all;
 };
 
 G_DEFINE_FINAL_TYPE (QiConnectionManager, qi_connection_manager, G_TYPE_OBJECT)
@@ -192,35 +200,25 @@ check_name (const char  *name,
   return TRUE;
 }
 
-/**
- * qi_connection_manager_open_session:
- * @self: a #QiConnectionManager
- * @session: a session that was never opened
- * @name: the name it asks for, such as `dcc/blender/4242`
- * @parent_id: (nullable): the id of an open session to be its parent
- * @error: return location for a #GError
- *
- * Opens @session under a unique id, in the tree below @parent_id.
- *
- * Returns: (transfer none) (nullable): the id of the session; %NULL with
- *   %QI_HUB_ERROR_BAD_MESSAGE for a bad name, or
- *   %QI_HUB_ERROR_SESSION_CLOSED if @parent_id is not an open session
- */
-const char *
-qi_connection_manager_open_session (QiConnectionManager  *self,
-                                    QiSession            *session,
-                                    const char           *name,
-                                    const char           *parent_id,
-                                    GError              **error)
+static gboolean
+is_hub_name (const char *name)
 {
+  return g_str_equal (name, QI_HUB_SESSION_NAME) ||
+         g_str_has_prefix (name, QI_HUB_SESSION_NAME "/");
+}
+
+static const char *
+open_internal (QiConnectionManager  *self,
+               QiSession            *session,
+               const char           *name,
+               const char           *parent_id,
+               gboolean              hub,
+               GError              **error)
+{
+  g_autoptr(QiConnectionManager) hold = g_object_ref (self);
   g_autofree char *id = NULL;
   Entry *parent = NULL;
   Entry *entry;
-
-  g_return_val_if_fail (QI_IS_CONNECTION_MANAGER (self), NULL);
-  g_return_val_if_fail (QI_IS_SESSION (session), NULL);
-  g_return_val_if_fail (qi_session_get_id (session) == NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_name (name, error))
     return NULL;
@@ -237,6 +235,15 @@ qi_connection_manager_open_session (QiConnectionManager  *self,
         }
     }
 
+  if (!hub && is_hub_name (name) &&
+      (parent == NULL || !is_hub_name (qi_session_get_id (parent->session))))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_FORBIDDEN,
+                   _("the session name “%s” is reserved: names starting with “__hub__” "
+                     "open only below the hub's session"), name);
+      return NULL;
+    }
+
   id = g_strdup (name);
   for (guint n = 2; g_hash_table_contains (self->entries, id); n++)
     {
@@ -244,22 +251,71 @@ qi_connection_manager_open_session (QiConnectionManager  *self,
       id = g_strdup_printf ("%s#%u", name, n);
     }
 
+  /* Nobody hears of the session before the manager holds it. */
+  g_object_freeze_notify (G_OBJECT (session));
   qi_session_set_opened (session, id, parent_id);
 
   entry = g_new0 (Entry, 1);
   entry->session = g_object_ref (session);
   entry->children = g_ptr_array_new_with_free_func (g_free);
-  /* The key is the session's own copy of its id. */
+  /* The key is the session's own copy of its id, which lives as long as
+   * the entry's reference. */
+  g_assert (!g_hash_table_contains (self->entries, id));
   g_hash_table_insert (self->entries, (gpointer) qi_session_get_id (session), entry);
   g_ptr_array_add (self->order, session);
   if (parent != NULL)
     g_ptr_array_add (parent->children, g_strdup (id));
+  if (hub)
+    self->hub = session;
 
   g_debug ("Session “%s” opened%s%s", id, parent_id != NULL ? " below " : "",
            parent_id != NULL ? parent_id : "");
+  g_object_thaw_notify (G_OBJECT (session));
   g_signal_emit (self, signals[SESSION_OPENED], 0, session);
 
   return qi_session_get_id (session);
+}
+
+/**
+ * qi_connection_manager_open_session:
+ * @self: a #QiConnectionManager
+ * @session: a session that was never opened
+ * @name: the name it asks for, such as `dcc/blender/4242`
+ * @parent_id: (nullable): the id of an open session to be its parent
+ * @error: return location for a #GError
+ *
+ * Opens @session under a unique id, in the tree below @parent_id.
+ *
+ * Returns: (transfer none) (nullable): the id of the session; %NULL with
+ *   %QI_HUB_ERROR_BAD_MESSAGE for a bad name, %QI_HUB_ERROR_FORBIDDEN for a
+ *   name reserved to the hub, or %QI_HUB_ERROR_SESSION_CLOSED if
+ *   @parent_id is not an open session
+ */
+const char *
+qi_connection_manager_open_session (QiConnectionManager  *self,
+                                    QiSession            *session,
+                                    const char           *name,
+                                    const char           *parent_id,
+                                    GError              **error)
+{
+  g_return_val_if_fail (QI_IS_CONNECTION_MANAGER (self), NULL);
+  g_return_val_if_fail (QI_IS_SESSION (session), NULL);
+  g_return_val_if_fail (qi_session_get_id (session) == NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return open_internal (self, session, name, parent_id, FALSE, error);
+}
+
+void
+qi_connection_manager_open_hub_session (QiConnectionManager *self,
+                                        QiSession           *session)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (self->hub == NULL);
+  open_internal (self, session, QI_HUB_SESSION_NAME, NULL, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert (g_str_equal (qi_session_get_id (session), QI_HUB_SESSION_NAME));
 }
 
 static gboolean
@@ -275,14 +331,16 @@ str_equal_func (gconstpointer a,
  * @id: the id of an open session
  *
  * Closes the children of the session, deepest first, then the session
- * itself, emitting #QiConnectionManager::session-closed for each.
+ * itself, emitting #QiConnectionManager::session-closed for each. The
+ * hub's own session is not closed this way.
  *
- * Returns: %TRUE if the session was open
+ * Returns: %TRUE if the session was open and is closed
  */
 gboolean
 qi_connection_manager_close_session (QiConnectionManager *self,
                                      const char          *id)
 {
+  g_autoptr(QiConnectionManager) hold = NULL;
   g_autoptr(QiSession) session = NULL;
   g_autofree char *parent_id = NULL;
   Entry *entry;
@@ -293,6 +351,13 @@ qi_connection_manager_close_session (QiConnectionManager *self,
   entry = g_hash_table_lookup (self->entries, id);
   if (entry == NULL)
     return FALSE;
+
+  /* The hub's own session goes only with everything else. */
+  if (entry->session == self->hub && !self->closing_all)
+    return FALSE;
+
+  /* A session-closed handler may drop the last reference to the manager. */
+  hold = g_object_ref (self);
 
   session = g_object_ref (entry->session);
 
@@ -326,6 +391,8 @@ qi_connection_manager_close_session (QiConnectionManager *self,
 
   g_ptr_array_remove (self->order, session);
   g_hash_table_remove (self->entries, qi_session_get_id (session));
+  if (session == self->hub)
+    self->hub = NULL;
   qi_session_set_closed (session);
 
   g_debug ("Session “%s” closed", qi_session_get_id (session));
@@ -343,14 +410,20 @@ qi_connection_manager_close_session (QiConnectionManager *self,
 void
 qi_connection_manager_close_all (QiConnectionManager *self)
 {
+  g_autoptr(QiConnectionManager) hold = NULL;
+
   g_return_if_fail (QI_IS_CONNECTION_MANAGER (self));
 
+  hold = g_object_ref (self);
+  self->closing_all = TRUE;
+  /* Last opened first: children before their parents, the hub last. */
   while (self->order->len > 0)
     {
-      g_autofree char *id = g_strdup (qi_session_get_id (g_ptr_array_index (self->order, 0)));
+      g_autofree char *id = g_strdup (qi_session_get_id (g_ptr_array_index (self->order, self->order->len - 1)));
 
       qi_connection_manager_close_session (self, id);
     }
+  self->closing_all = FALSE;
 }
 
 /**

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-message-bus.h"
+#include "qi-connection-manager-private.h"
 #include "qi-hub-error.h"
 
 /**
@@ -15,13 +16,15 @@
  * sends goes through qi_message_bus_send(), which stamps it with the
  * sender's session id and
  *
- * - hands a request to the one session that handles its topic, or answers
- *   `no_handler`; if no reply comes within the request's `timeout_ms` (or
- *   the default), answers `timeout`;
+ * - hands a request to the one session that handles its topic, under an id
+ *   of the hub's (`hub-N`), or answers `no_handler`; if no reply comes
+ *   within the request's `timeout_ms` (or the default), answers `timeout`;
  * - hands a reply or an error back to the session whose request it
- *   answers, and only if it comes from the session that was asked;
- * - hands an event to every session subscribed to a matching pattern, in
- *   the order they subscribed.
+ *   answers, under that session's own id, and only if it comes from the
+ *   session that was asked;
+ * - hands an event once to every session subscribed to a matching pattern,
+ *   in the order they subscribed; events on `hub.*` and `session.*` only
+ *   the hub may send.
  *
  * The bus has its own session, `__hub__`, which answers the built-in
  * topics `hub.ping`, `hub.register`, `hub.unregister`, `hub.subscribe`,
@@ -31,13 +34,17 @@
  * the requests it made are forgotten.
  */
 
+/* A request on its way. The handler sees it under an id the hub made,
+ * so that no client can collide with another's ids; its answer is passed
+ * back under the requester's own id. */
 typedef struct
 {
-  char      *key;        /* handler id "\n" request id */
+  char      *hub_id;        /* the id the handler sees */
+  char      *requester_key; /* requester id "\n" its request id */
   char      *requester;
   char      *handler;
-  QiMessage *request;
-  guint      timeout_id;
+  QiMessage *request;       /* as the requester sent it, stamped */
+  GSource   *timeout;
 } Pending;
 
 struct _QiMessageBus
@@ -47,7 +54,11 @@ struct _QiMessageBus
   QiConnectionManager *connections;
   QiHandlerRegistry   *registry;
   QiSession           *hub;
-  GHashTable          *pending;      /* key -> Pending */
+  GHashTable          *pending;        /* hub id -> Pending */
+  GHashTable          *by_requester;   /* requester key -> hub id (borrowed) */
+  GMainContext        *context;
+  guint64              last_hub_id;
+  gboolean             disposed;
   guint                default_timeout_ms;
   gulong               opened_id;
   gulong               closed_id;
@@ -60,8 +71,13 @@ pending_free (gpointer data)
 {
   Pending *pending = data;
 
-  g_clear_handle_id (&pending->timeout_id, g_source_remove);
-  g_free (pending->key);
+  if (pending->timeout != NULL)
+    {
+      g_source_destroy (pending->timeout);
+      g_clear_pointer (&pending->timeout, g_source_unref);
+    }
+  g_free (pending->hub_id);
+  g_free (pending->requester_key);
   g_free (pending->requester);
   g_free (pending->handler);
   g_clear_pointer (&pending->request, qi_message_unref);
@@ -69,10 +85,19 @@ pending_free (gpointer data)
 }
 
 static char *
-pending_key (const char *handler,
-             const char *request_id)
+requester_key (const char *requester,
+               const char *request_id)
 {
-  return g_strconcat (handler, "\n", request_id, NULL);
+  return g_strconcat (requester, "\n", request_id, NULL);
+}
+
+/* Takes @pending out of the bus's tables; the caller frees it. */
+static void
+pending_steal (QiMessageBus *self,
+               Pending      *pending)
+{
+  g_hash_table_remove (self->by_requester, pending->requester_key);
+  g_hash_table_steal (self->pending, pending->hub_id);
 }
 
 /* Hands @message, from the hub, to the session @to if it is open. */
@@ -156,12 +181,15 @@ deliver_event (QiMessageBus *self,
 {
   g_autoptr(GPtrArray) matches = qi_handler_registry_match (self->registry, qi_message_get_topic (event));
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  /* A subscriber may unsubscribe others as it receives: copy first. */
+  /* A subscriber may unsubscribe others as it receives: copy first. A
+   * session subscribed by two patterns receives the event once. */
   for (guint i = 0; i < matches->len; i++)
-    g_ptr_array_add (targets, g_strdup (g_ptr_array_index (matches, i)));
+    if (g_hash_table_add (seen, g_ptr_array_index (matches, i)))
+      g_ptr_array_add (targets, g_strdup (g_ptr_array_index (matches, i)));
 
-  for (guint i = 0; i < targets->len; i++)
+  for (guint i = 0; i < targets->len && !self->disposed; i++)
     deliver_to (self, g_ptr_array_index (targets, i), event);
 }
 
@@ -199,6 +227,7 @@ on_session_opened (QiConnectionManager *connections,
                    QiSession           *session,
                    QiMessageBus        *self)
 {
+  g_autoptr(QiMessageBus) hold = g_object_ref (self);
   g_autoptr(JsonNode) payload = session_payload (session);
 
   emit_from_hub (self, "session.opened", payload);
@@ -209,6 +238,7 @@ on_session_closed (QiConnectionManager *connections,
                    QiSession           *session,
                    QiMessageBus        *self)
 {
+  g_autoptr(QiMessageBus) hold = g_object_ref (self);
   const char *id = qi_session_get_id (session);
   g_autoptr(GPtrArray) owed = g_ptr_array_new_with_free_func (pending_free);
   g_autoptr(JsonNode) payload = session_payload (session);
@@ -225,12 +255,13 @@ on_session_closed (QiConnectionManager *connections,
 
       if (g_str_equal (pending->requester, id) || g_str_equal (pending->handler, id))
         {
+          g_hash_table_remove (self->by_requester, pending->requester_key);
           g_hash_table_iter_steal (&iter);
           g_ptr_array_add (owed, pending);
         }
     }
 
-  for (guint i = 0; i < owed->len; i++)
+  for (guint i = 0; i < owed->len && !self->disposed; i++)
     {
       Pending *pending = g_ptr_array_index (owed, i);
 
@@ -248,12 +279,16 @@ qi_message_bus_dispose (GObject *object)
 {
   QiMessageBus *self = QI_MESSAGE_BUS (object);
 
+  self->disposed = TRUE;
+
   if (self->connections != NULL)
     {
       g_clear_signal_handler (&self->opened_id, self->connections);
       g_clear_signal_handler (&self->closed_id, self->connections);
       qi_connection_manager_close_all (self->connections);
     }
+  if (self->by_requester != NULL)
+    g_hash_table_remove_all (self->by_requester);
   if (self->pending != NULL)
     g_hash_table_remove_all (self->pending);
 
@@ -265,7 +300,9 @@ qi_message_bus_finalize (GObject *object)
 {
   QiMessageBus *self = QI_MESSAGE_BUS (object);
 
+  g_clear_pointer (&self->by_requester, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->hub);
   g_clear_object (&self->registry);
   g_clear_object (&self->connections);
@@ -288,12 +325,13 @@ qi_message_bus_init (QiMessageBus *self)
   self->connections = qi_connection_manager_new ();
   self->registry = qi_handler_registry_new ();
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
+  self->by_requester = g_hash_table_new (g_str_hash, g_str_equal);
   self->default_timeout_ms = QI_MESSAGE_BUS_DEFAULT_TIMEOUT_MS;
+  /* Timeouts fire in the context of the thread that made the bus. */
+  self->context = g_main_context_ref_thread_default ();
 
   self->hub = qi_session_new ();
-  qi_connection_manager_open_session (self->connections, self->hub,
-                                      QI_MESSAGE_BUS_HUB_SESSION, NULL, NULL);
-  g_assert (g_strcmp0 (qi_session_get_id (self->hub), QI_MESSAGE_BUS_HUB_SESSION) == 0);
+  qi_connection_manager_open_hub_session (self->connections, self->hub);
 
   self->opened_id = g_signal_connect (self->connections, "session-opened",
                                       G_CALLBACK (on_session_opened), self);
@@ -394,7 +432,7 @@ qi_message_bus_get_n_pending (QiMessageBus *self)
 typedef struct
 {
   QiMessageBus *bus;
-  char         *key;
+  char         *hub_id;
 } TimeoutData;
 
 static void
@@ -402,7 +440,7 @@ timeout_data_free (gpointer data)
 {
   TimeoutData *td = data;
 
-  g_free (td->key);
+  g_free (td->hub_id);
   g_free (td);
 }
 
@@ -410,16 +448,16 @@ static gboolean
 on_timeout (gpointer user_data)
 {
   TimeoutData *td = user_data;
-  QiMessageBus *self = td->bus;
-  Pending *pending = g_hash_table_lookup (self->pending, td->key);
+  g_autoptr(QiMessageBus) self = g_object_ref (td->bus);
+  Pending *pending = g_hash_table_lookup (self->pending, td->hub_id);
   guint timeout_ms;
 
   if (pending == NULL)
     return G_SOURCE_REMOVE;
 
-  /* The source ends by returning; pending_free must not remove it. */
-  pending->timeout_id = 0;
-  g_hash_table_steal (self->pending, td->key);
+  pending_steal (self, pending);
+  /* The source ends by returning; pending_free must not destroy it. */
+  g_clear_pointer (&pending->timeout, g_source_unref);
 
   timeout_ms = qi_message_get_timeout_ms (pending->request);
   answer_error (self, pending->requester, pending->request, QI_HUB_ERROR_TIMEOUT,
@@ -560,6 +598,7 @@ route_request (QiMessageBus *self,
   const char *topic = qi_message_get_topic (request);
   const char *handler = NULL;
   g_autofree char *key = NULL;
+  g_autoptr(QiMessage) forwarded = NULL;
   TimeoutData *td;
   Pending *pending;
   guint timeout_ms;
@@ -578,17 +617,18 @@ route_request (QiMessageBus *self,
       return;
     }
 
-  key = pending_key (handler, qi_message_get_id (request));
-  if (g_hash_table_contains (self->pending, key))
+  key = requester_key (from, qi_message_get_id (request));
+  if (g_hash_table_contains (self->by_requester, key))
     {
       answer_error (self, from, request, QI_HUB_ERROR_BAD_MESSAGE,
-                    _("a request with the id “%s” is already waiting for “%s”; ids must be unique"),
-                    qi_message_get_id (request), handler);
+                    _("a request of yours with the id “%s” is still waiting; ids must be unique"),
+                    qi_message_get_id (request));
       return;
     }
 
   pending = g_new0 (Pending, 1);
-  pending->key = g_steal_pointer (&key);
+  pending->hub_id = g_strdup_printf ("hub-%" G_GUINT64_FORMAT, ++self->last_hub_id);
+  pending->requester_key = g_steal_pointer (&key);
   pending->requester = g_strdup (from);
   pending->handler = g_strdup (handler);
   pending->request = qi_message_ref (request);
@@ -596,13 +636,17 @@ route_request (QiMessageBus *self,
   timeout_ms = qi_message_get_timeout_ms (request);
   td = g_new0 (TimeoutData, 1);
   td->bus = self;
-  td->key = g_strdup (pending->key);
-  pending->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                            timeout_ms != 0 ? timeout_ms : self->default_timeout_ms,
-                                            on_timeout, td, timeout_data_free);
-  g_hash_table_insert (self->pending, pending->key, pending);
+  td->hub_id = g_strdup (pending->hub_id);
+  pending->timeout = g_timeout_source_new (timeout_ms != 0 ? timeout_ms : self->default_timeout_ms);
+  g_source_set_callback (pending->timeout, on_timeout, td, timeout_data_free);
+  g_source_set_static_name (pending->timeout, "[qi] request timeout");
+  g_source_attach (pending->timeout, self->context);
 
-  deliver_to (self, handler, request);
+  g_hash_table_insert (self->pending, pending->hub_id, pending);
+  g_hash_table_insert (self->by_requester, pending->requester_key, pending->hub_id);
+
+  forwarded = qi_message_with_id (request, pending->hub_id);
+  deliver_to (self, handler, forwarded);
 }
 
 static void
@@ -611,7 +655,7 @@ route_answer (QiMessageBus *self,
               QiMessage    *answer_message)
 {
   const char *re = qi_message_get_re (answer_message);
-  g_autofree char *key = NULL;
+  g_autoptr(QiMessage) passed = NULL;
   Pending *pending;
 
   if (re == NULL)
@@ -621,17 +665,17 @@ route_answer (QiMessageBus *self,
     }
 
   /* Only the session that was asked can answer. */
-  key = pending_key (from, re);
-  pending = g_hash_table_lookup (self->pending, key);
-  if (pending == NULL)
+  pending = g_hash_table_lookup (self->pending, re);
+  if (pending == NULL || !g_str_equal (pending->handler, from))
     {
-      g_debug ("Dropped an answer from “%s” to “%s”: no such request is waiting (late or unknown)",
+      g_debug ("Dropped an answer from “%s” to “%s”: no request of that id waits for it",
                from, re);
       return;
     }
 
-  g_hash_table_steal (self->pending, key);
-  deliver_to (self, pending->requester, answer_message);
+  pending_steal (self, pending);
+  passed = qi_message_with_re (answer_message, qi_message_get_id (pending->request));
+  deliver_to (self, pending->requester, passed);
   pending_free (pending);
 }
 
@@ -650,12 +694,19 @@ qi_message_bus_send (QiMessageBus *self,
                      QiSession    *from,
                      QiMessage    *message)
 {
+  g_autoptr(QiMessageBus) hold = NULL;
   g_autoptr(QiMessage) stamped = NULL;
   const char *id;
 
   g_return_if_fail (QI_IS_MESSAGE_BUS (self));
   g_return_if_fail (QI_IS_SESSION (from));
   g_return_if_fail (message != NULL);
+
+  if (self->disposed)
+    return;
+
+  /* A receiver may drop the last reference to the bus. */
+  hold = g_object_ref (self);
 
   id = qi_session_get_id (from);
   if (!qi_session_is_open (from) ||
@@ -679,6 +730,20 @@ qi_message_bus_send (QiMessageBus *self,
       break;
 
     case QI_MESSAGE_KIND_EVENT:
+      /* Only the hub speaks on its own topics. */
+      if (from != self->hub &&
+          (g_str_has_prefix (qi_message_get_topic (stamped), "hub.") ||
+           g_str_has_prefix (qi_message_get_topic (stamped), "session.")))
+        {
+          g_autofree char *text =
+            g_strdup_printf (_("only the hub sends events on “%s”"), qi_message_get_topic (stamped));
+          g_autoptr(QiMessage) error =
+            qi_message_new_error_full (qi_message_get_id (stamped), qi_message_get_topic (stamped),
+                                       QI_HUB_ERROR_FORBIDDEN, text, NULL);
+
+          send_from_hub (self, id, error);
+          break;
+        }
       deliver_event (self, stamped);
       break;
 
@@ -703,26 +768,24 @@ qi_message_bus_cancel (QiMessageBus *self,
                        QiSession    *from,
                        const char   *request_id)
 {
-  GHashTableIter iter;
-  gpointer value;
+  g_autofree char *key = NULL;
+  const char *hub_id;
+  Pending *pending;
 
   g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
   g_return_val_if_fail (QI_IS_SESSION (from), FALSE);
   g_return_val_if_fail (request_id != NULL, FALSE);
 
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Pending *pending = value;
+  if (qi_session_get_id (from) == NULL)
+    return FALSE;
 
-      if (g_strcmp0 (pending->requester, qi_session_get_id (from)) == 0 &&
-          g_str_equal (qi_message_get_id (pending->request), request_id))
-        {
-          g_hash_table_iter_steal (&iter);
-          pending_free (pending);
-          return TRUE;
-        }
-    }
+  key = requester_key (qi_session_get_id (from), request_id);
+  hub_id = g_hash_table_lookup (self->by_requester, key);
+  if (hub_id == NULL)
+    return FALSE;
 
-  return FALSE;
+  pending = g_hash_table_lookup (self->pending, hub_id);
+  pending_steal (self, pending);
+  pending_free (pending);
+  return TRUE;
 }

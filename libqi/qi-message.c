@@ -507,6 +507,57 @@ qi_message_with_session (QiMessage  *msg,
 }
 
 /**
+ * qi_message_with_id:
+ * @msg: a #QiMessage
+ * @id: a non-empty id of at most %QI_MESSAGE_MAX_ID_LENGTH bytes
+ *
+ * Makes a message like @msg with another id. The hub forwards requests
+ * under ids of its own, so that no client can collide with another's.
+ *
+ * Returns: (transfer full): a new message
+ */
+QiMessage *
+qi_message_with_id (QiMessage  *msg,
+                    const char *id)
+{
+  QiMessage *copy;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (id != NULL && id[0] != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
+
+  copy = message_copy (msg);
+  ref_string_clear (&copy->id);
+  copy->id = g_ref_string_new (id);
+  return copy;
+}
+
+/**
+ * qi_message_with_re:
+ * @msg: a reply or an error
+ * @re: the id of the request it answers
+ *
+ * Makes an answer like @msg that names another request, as the hub does
+ * when it passes an answer back under the requester's own id.
+ *
+ * Returns: (transfer full): a new message
+ */
+QiMessage *
+qi_message_with_re (QiMessage  *msg,
+                    const char *re)
+{
+  QiMessage *copy;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (msg->kind == QI_MESSAGE_KIND_REPLY || msg->kind == QI_MESSAGE_KIND_ERROR, NULL);
+  g_return_val_if_fail (re != NULL && re[0] != '\0' && strlen (re) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
+
+  copy = message_copy (msg);
+  ref_string_clear (&copy->re);
+  copy->re = g_ref_string_new (re);
+  return copy;
+}
+
+/**
  * qi_message_with_timeout:
  * @msg: a request
  * @timeout_ms: how long the hub waits for the reply, in milliseconds, at

@@ -123,6 +123,12 @@ QI_AVAILABLE_IN_ALL
 QiMessage     *qi_message_with_session      (QiMessage      *msg,
                                              const char     *session);
 QI_AVAILABLE_IN_ALL
+QiMessage     *qi_message_with_id           (QiMessage      *msg,
+                                             const char     *id);
+QI_AVAILABLE_IN_ALL
+QiMessage     *qi_message_with_re           (QiMessage      *msg,
+                                             const char     *re);
+QI_AVAILABLE_IN_ALL
 QiMessage     *qi_message_with_timeout      (QiMessage      *msg,
                                              guint           timeout_ms);
 

@@ -240,7 +240,7 @@ qi_session_deliver (QiSession *self,
   g_return_if_fail (message != NULL);
 
   priv = qi_session_get_instance_private (self);
-  if (!priv->open)
+  if (!priv->open || QI_SESSION_GET_CLASS (self)->deliver == NULL)
     return;
 
   QI_SESSION_GET_CLASS (self)->deliver (self, message);
@@ -273,6 +273,7 @@ qi_session_set_closed (QiSession *self)
     return;
 
   priv->open = FALSE;
-  QI_SESSION_GET_CLASS (self)->closed (self);
+  if (QI_SESSION_GET_CLASS (self)->closed != NULL)
+    QI_SESSION_GET_CLASS (self)->closed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPEN]);
 }

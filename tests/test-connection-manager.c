@@ -34,8 +34,8 @@ test_tree (void)
   g_autoptr(GString) log = g_string_new (NULL);
   g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GPtrArray) children = NULL;
-  g_autofree char *hub = g_strdup (open_session (manager, "__hub__", NULL));
-  g_autofree char *addon = g_strdup (open_session (manager, "__hub__/addon/db", hub));
+  g_autofree char *hub = g_strdup (open_session (manager, "studio", NULL));
+  g_autofree char *addon = g_strdup (open_session (manager, "studio/addon/db", hub));
   g_autofree char *blender = g_strdup (open_session (manager, "dcc/blender/4242", hub));
   g_autofree char *blender2 = g_strdup (open_session (manager, "dcc/blender/4242", hub));
   g_autofree char *ui = g_strdup (open_session (manager, "ui/publisher", blender));
@@ -52,7 +52,7 @@ test_tree (void)
 
   sessions = qi_connection_manager_list_sessions (manager);
   g_assert_cmpuint (sessions->len, ==, 5);
-  g_assert_cmpstr (qi_session_get_id (g_ptr_array_index (sessions, 0)), ==, "__hub__");
+  g_assert_cmpstr (qi_session_get_id (g_ptr_array_index (sessions, 0)), ==, "studio");
   g_assert_cmpstr (qi_session_get_id (g_ptr_array_index (sessions, 4)), ==, "ui/publisher");
   children = qi_connection_manager_list_children (manager, hub);
   g_assert_cmpuint (children->len, ==, 3);
@@ -67,7 +67,7 @@ test_tree (void)
 
   g_string_truncate (log, 0);
   g_assert_true (qi_connection_manager_close_session (manager, hub));
-  g_assert_cmpstr (log->str, ==, "dcc/blender/4242#2;__hub__/addon/db;__hub__;");
+  g_assert_cmpstr (log->str, ==, "dcc/blender/4242#2;studio/addon/db;studio;");
   g_assert_cmpuint (qi_connection_manager_get_n_sessions (manager), ==, 0);
 }
 
@@ -75,6 +75,7 @@ static void
 test_bad_names (void)
 {
   g_autoptr(QiConnectionManager) manager = qi_connection_manager_new ();
+  g_autoptr(QiSession) ui = qi_session_new ();
   g_autofree char *long_name = g_strnfill (256, 'n');
   struct { const char *name; const char *parent; int code; const char *message; } cases[] = {
     { "", NULL, QI_HUB_ERROR_BAD_MESSAGE, "the session name is empty" },
@@ -85,9 +86,15 @@ test_bad_names (void)
     { "a#2", NULL, QI_HUB_ERROR_BAD_MESSAGE,
       "the session name “a#2” may only hold letters, digits, “_”, “-”, “.” and “/”" },
     { long_name, NULL, QI_HUB_ERROR_BAD_MESSAGE, "the session name is longer than 255 bytes" },
-    { "ui/x", "__hub__", QI_HUB_ERROR_SESSION_CLOSED,
-      "there is no open session “__hub__” to be the parent of “ui/x”" },
+    { "ui/x", "studio", QI_HUB_ERROR_SESSION_CLOSED,
+      "there is no open session “studio” to be the parent of “ui/x”" },
+    { "__hub__", NULL, QI_HUB_ERROR_FORBIDDEN,
+      "the session name “__hub__” is reserved: names starting with “__hub__” open only below the hub's session" },
+    { "__hub__/addon/db", "ui", QI_HUB_ERROR_FORBIDDEN,
+      "the session name “__hub__/addon/db” is reserved: names starting with “__hub__” open only below the hub's session" },
   };
+
+  g_assert_nonnull (qi_connection_manager_open_session (manager, ui, "ui", NULL, NULL));
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -166,11 +173,11 @@ test_many (void)
   g_autoptr(QiConnectionManager) manager = qi_connection_manager_new ();
   g_autoptr(GString) log = g_string_new (NULL);
 
-  open_session (manager, "__hub__", NULL);
+  open_session (manager, "studio", NULL);
   for (guint i = 0; i < 1000; i++)
     {
       g_autofree char *name = g_strdup_printf ("dcc/nuke/%u", i % 10);
-      g_autofree char *id = g_strdup (open_session (manager, name, "__hub__"));
+      g_autofree char *id = g_strdup (open_session (manager, name, "studio"));
 
       open_session (manager, "ui/panel", id);
       g_assert_true (qi_connection_manager_close_session (manager, id));
@@ -178,14 +185,14 @@ test_many (void)
 
   g_assert_cmpuint (qi_connection_manager_get_n_sessions (manager), ==, 1);
   {
-    g_autoptr(GPtrArray) children = qi_connection_manager_list_children (manager, "__hub__");
+    g_autoptr(GPtrArray) children = qi_connection_manager_list_children (manager, "studio");
     g_assert_cmpuint (children->len, ==, 0);
   }
 
   /* Disposing the manager closes what is left. */
   g_signal_connect (manager, "session-closed", G_CALLBACK (on_closed), log);
   g_clear_object (&manager);
-  g_assert_cmpstr (log->str, ==, "__hub__;");
+  g_assert_cmpstr (log->str, ==, "studio;");
 }
 
 int

@@ -145,7 +145,9 @@ test_request_reply (void)
   g_assert_cmpuint (qi_message_bus_get_n_pending (bus), ==, 1);
   received = last (db);
   g_assert_cmpint (qi_message_get_kind (received), ==, QI_MESSAGE_KIND_REQUEST);
-  g_assert_cmpstr (qi_message_get_id (received), ==, qi_message_get_id (get));
+  /* The handler sees the request under an id the hub made. */
+  g_assert_true (g_str_has_prefix (qi_message_get_id (received), "hub-"));
+  g_assert_cmpstr (qi_message_get_topic (received), ==, "db_service.project.get");
   /* The hub stamps the sender. */
   g_assert_cmpstr (qi_message_get_session (received), ==, "ui/browser");
 
@@ -244,6 +246,84 @@ test_sessions_topic (void)
                    "{\"id\":\"ui/browser\",\"parent\":\"__hub__\"}]}");
 }
 
+static void
+test_no_impersonation (void)
+{
+  g_autoptr(QiMessageBus) bus = qi_message_bus_new ();
+  g_autoptr(Party) db = party_new (bus, "__hub__/addon/db");
+  g_autoptr(Party) ui = party_new (bus, "ui/browser");
+  g_autoptr(Party) rogue = party_new (bus, "dcc/blender/1");
+  g_autoptr(QiMessage) reg = request (bus, db, "hub.register", "{\"topic\":\"db_service.project.get\"}");
+  g_autoptr(QiMessage) hub_reg = request (bus, rogue, "hub.register", "{\"topic\":\"hub.sessions\"}");
+  g_autoptr(QiMessage) sub = request (bus, ui, "hub.subscribe", "{\"pattern\":\"session.*\"}");
+  g_autoptr(QiMessage) sub2 = request (bus, ui, "hub.subscribe", "{\"pattern\":\"session.**\"}");
+  g_autoptr(QiMessage) forged = qi_message_new_event ("session.closed", NULL);
+  g_autoptr(QiMessage) real = qi_message_new_request ("db_service.project.get", NULL);
+  g_autoptr(QiMessage) squatter = qi_message_with_id (real, qi_message_get_id (real));
+  guint before;
+
+  /* The hub's topics are its own. */
+  assert_error (last (rogue), hub_reg, QI_HUB_ERROR_HANDLER_EXISTS);
+
+  /* So are its events. */
+  before = ui->inbox->len;
+  qi_message_bus_send (bus, rogue->session, forged);
+  g_assert_cmpuint (ui->inbox->len, ==, before);
+  g_assert_cmpint (qi_message_get_kind (last (rogue)), ==, QI_MESSAGE_KIND_ERROR);
+  {
+    g_autoptr(GError) error = NULL;
+    g_assert_false (qi_message_get_error (last (rogue), &error));
+    g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_FORBIDDEN);
+  }
+
+  /* A session that reuses another's request id disturbs nobody. */
+  qi_message_bus_send (bus, rogue->session, squatter);
+  qi_message_bus_send (bus, ui->session, real);
+  g_assert_cmpuint (qi_message_bus_get_n_pending (bus), ==, 2);
+  g_assert_cmpint (qi_message_get_kind (last (db)), ==, QI_MESSAGE_KIND_REQUEST);
+
+  /* The hub's own session stays open. */
+  g_assert_false (qi_connection_manager_close_session (qi_message_bus_get_connection_manager (bus),
+                                                       QI_MESSAGE_BUS_HUB_SESSION));
+
+  /* Subscribed twice, a session receives an event once. */
+  before = ui->inbox->len;
+  {
+    g_autoptr(Party) late = party_new (bus, "ui/late");
+    g_assert_cmpuint (ui->inbox->len, ==, before + 1);
+  }
+}
+
+static void
+wait_for (Party *party,
+          guint  count)
+{
+  /* Timeouts are real time; wait for them with a generous cap. */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (party->inbox->len < count && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (party->inbox->len, ==, count);
+}
+
+static void
+test_default_timeout (void)
+{
+  g_autoptr(QiMessageBus) bus = qi_message_bus_new ();
+  g_autoptr(Party) slow = party_new (bus, "__hub__/addon/slow");
+  g_autoptr(Party) ui = party_new (bus, "ui/browser");
+  g_autoptr(QiMessage) reg = request (bus, slow, "hub.register", "{\"topic\":\"farm.submit\"}");
+  g_autoptr(QiMessage) ask = NULL;
+  g_autoptr(GError) error = NULL;
+
+  qi_message_bus_set_default_timeout (bus, 30);
+  ask = request (bus, ui, "farm.submit", NULL);
+  wait_for (ui, 1);
+  assert_error (last (ui), ask, QI_HUB_ERROR_TIMEOUT);
+  g_assert_false (qi_message_get_error (last (ui), &error));
+  g_assert_cmpstr (error->message, ==, "no reply from “__hub__/addon/slow” to “farm.submit” within 30 ms");
+}
+
 static gboolean
 quit_loop (gpointer data)
 {
@@ -264,14 +344,15 @@ test_timeout_and_cancel (void)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
 
-  qi_message_bus_set_default_timeout (bus, 30);
+  qi_message_bus_set_default_timeout (bus, 60000);
   qi_message_bus_send (bus, ui->session, quick);
   qi_message_bus_send (bus, ui->session, cancelled);
   g_assert_cmpuint (qi_message_bus_get_n_pending (bus), ==, 2);
   g_assert_true (qi_message_bus_cancel (bus, ui->session, qi_message_get_id (cancelled)));
   g_assert_false (qi_message_bus_cancel (bus, ui->session, qi_message_get_id (cancelled)));
 
-  g_timeout_add (200, quit_loop, loop);
+  wait_for (ui, 1);
+  g_timeout_add (50, quit_loop, loop);
   g_main_loop_run (loop);
 
   /* One timeout error, for the request that was not cancelled. */
@@ -320,6 +401,8 @@ main (int    argc,
   g_test_add_func ("/qi/message-bus/session-closed", test_session_closed);
   g_test_add_func ("/qi/message-bus/sessions-topic", test_sessions_topic);
   g_test_add_func ("/qi/message-bus/timeout-and-cancel", test_timeout_and_cancel);
+  g_test_add_func ("/qi/message-bus/default-timeout", test_default_timeout);
+  g_test_add_func ("/qi/message-bus/no-impersonation", test_no_impersonation);
   g_test_add_func ("/qi/message-bus/many-clients", test_many_clients);
 
   return g_test_run ();
