@@ -1090,18 +1090,6 @@ reader_expect_word (Reader     *r,
   return TRUE;
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Reads the four hex digits after "\u". */
 static gboolean
 reader_read_hex4 (Reader   *r,
@@ -1110,7 +1098,7 @@ reader_read_hex4 (Reader   *r,
   *value = 0;
   for (int i = 0; i < 4; i++)
     {
-      int digit = r->pos < r->end ? hex_value (*r->pos) : -1;
+      int digit = r->pos < r->end ? g_ascii_xdigit_value (*r->pos) : -1;
 
       if (digit < 0)
         return reader_fail (r, _("invalid \\u escape")) != NULL;

@@ -555,18 +555,6 @@ expect_line_end (TomlReader *r,
 
 /* Strings {{{ */
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Reads the escape sequence at r->pos (a backslash) into @out. */
 static gboolean
 parse_escape (TomlReader *r,
@@ -609,7 +597,7 @@ parse_escape (TomlReader *r,
 
   for (guint i = 0; i < n_digits; i++)
     {
-      int digit = hex_value (peek (r, 2 + i));
+      int digit = g_ascii_xdigit_value (peek (r, 2 + i));
 
       if (digit < 0)
         return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
@@ -1617,7 +1605,7 @@ parse_number (TomlReader  *r,
           if (value > (guint64) G_MAXINT64 / (guint64) base)
             value = G_MAXUINT64;
           else
-            value = value * base + hex_value (*d);
+            value = value * base + g_ascii_xdigit_value (*d);
           if (value > G_MAXINT64)
             return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
                                       _("integer %.*s does not fit in 64 bits"),
