@@ -9,6 +9,7 @@
 #include "qi-application.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-enum-types.h"
+#include "qi-hub.h"
 
 /**
  * QiApplication:
@@ -442,8 +443,18 @@ phase_bootstrap (QiApplication      *self,
       return 1;
     }
 
-  /* 0.2: the hub, with its empty handler registry */
-  find_provider (self, "0.2", "hub", "the message bus arrives with the hub");
+  /* 0.2: the hub, with its empty handler registry, unless the embedder
+   * registered one of its own */
+  if (qi_application_get_service (self, "hub") == NULL)
+    {
+      g_autoptr(QiHub) hub = qi_hub_new ();
+
+      if (!qi_application_add_service (self, QI_SERVICE (hub), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
 
   for (guint i = 0; i < self->services->len; i++)
     {

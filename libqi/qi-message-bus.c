@@ -492,6 +492,42 @@ object_with (const char *member,
   return json_node_init_object (json_node_alloc (), object);
 }
 
+/* The one way a session becomes a topic's handler: the hub keeps its own
+ * topics. */
+static gboolean
+add_handler (QiMessageBus  *self,
+             const char    *session,
+             const char    *topic,
+             GError       **error)
+{
+  if (g_str_has_prefix (topic, "hub."))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_EXISTS,
+                   _("the topic “%s” belongs to the hub"), topic);
+      return FALSE;
+    }
+
+  return qi_handler_registry_add_handler (self->registry, topic, session, NULL, NULL, error);
+}
+
+/* The one way a session subscribes: a subscription's data is the id of
+ * the session it delivers to. */
+static guint
+subscribe (QiMessageBus  *self,
+           const char    *session,
+           const char    *pattern,
+           GError       **error)
+{
+  char *subscriber = g_strdup (session);
+  guint id = qi_handler_registry_subscribe (self->registry, pattern, session,
+                                            subscriber, g_free, error);
+
+  /* On failure the registry does not take the data. */
+  if (id == 0)
+    g_free (subscriber);
+  return id;
+}
+
 /* Answers the hub's own topics. */
 static void
 handle_builtin (QiMessageBus *self,
@@ -501,6 +537,14 @@ handle_builtin (QiMessageBus *self,
   const char *topic = qi_message_get_topic (request);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) payload = NULL;
+
+  if (g_str_equal (topic, "hub.hello"))
+    {
+      answer_error (self, from, request, QI_HUB_ERROR_BAD_MESSAGE,
+                    _("“hub.hello” names a session with its first message; this one is already “%s”"),
+                    from);
+      return;
+    }
 
   if (g_str_equal (topic, "hub.ping"))
     {
@@ -535,11 +579,8 @@ handle_builtin (QiMessageBus *self,
         payload = object_with ("removed",
                                json_node_init_boolean (json_node_alloc (),
                                                        qi_handler_registry_remove_handler (self->registry, handled, from)));
-      else if (g_str_has_prefix (handled, "hub."))
-        g_set_error (&error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_EXISTS,
-                     _("the topic “%s” belongs to the hub"), handled);
       else
-        qi_handler_registry_add_handler (self->registry, handled, from, NULL, NULL, &error);
+        add_handler (self, from, handled, &error);
 
       if (error != NULL)
         answer_gerror (self, from, request, error);
@@ -569,14 +610,10 @@ handle_builtin (QiMessageBus *self,
         }
       else
         {
-          char *subscriber = g_strdup (from);
-          guint id = qi_handler_registry_subscribe (self->registry, pattern, from,
-                                                    subscriber, g_free, &error);
+          guint id = subscribe (self, from, pattern, &error);
 
           if (id == 0)
             {
-              /* On failure the registry does not take the data. */
-              g_free (subscriber);
               answer_gerror (self, from, request, error);
               return;
             }
@@ -788,4 +825,224 @@ qi_message_bus_cancel (QiMessageBus *self,
   pending_steal (self, pending);
   pending_free (pending);
   return TRUE;
+}
+
+/**
+ * qi_message_bus_open_and_send:
+ * @self: a #QiMessageBus
+ * @session: a session not yet open, of a transport
+ * @name: the name to open it as if @message does not name it
+ * @parent_id: (nullable): the parent to open it below if @message does not
+ *   name one
+ * @message: the first message the session's peer sent
+ *
+ * Opens the session of a connection with its first message. A `hub.hello`
+ * request names it with its payload's `name` and links it below `parent`
+ * (or @parent_id), and is answered with `{"session": ID}`; any other
+ * message opens it as @name below @parent_id and is then routed as by
+ * qi_message_bus_send(). A `hub.hello` that cannot be honoured (a reserved
+ * name, an unknown parent) still opens the session, as @name, and is
+ * answered with the error.
+ *
+ * Returns: %TRUE if the session is open; %FALSE if not even @name below
+ *   @parent_id could be opened (@parent_id closed meanwhile): the transport
+ *   then closes the connection
+ */
+gboolean
+qi_message_bus_open_and_send (QiMessageBus *self,
+                              QiSession    *session,
+                              const char   *name,
+                              const char   *parent_id,
+                              QiMessage    *message)
+{
+  g_autoptr(QiMessageBus) hold = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) hello_error = NULL;
+  gboolean hello;
+  const char *id = NULL;
+
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
+  g_return_val_if_fail (QI_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (!qi_session_is_open (session), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  if (self->disposed)
+    return FALSE;
+  hold = g_object_ref (self);
+
+  hello = qi_message_get_kind (message) == QI_MESSAGE_KIND_REQUEST &&
+          g_str_equal (qi_message_get_topic (message), "hub.hello");
+
+  if (hello)
+    {
+      JsonObject *payload = json_node_get_object (qi_message_get_payload (message));
+      JsonNode *hello_name = json_object_get_member (payload, "name");
+      JsonNode *hello_parent = json_object_get_member (payload, "parent");
+
+      if (hello_name == NULL || !JSON_NODE_HOLDS_VALUE (hello_name) ||
+          json_node_get_value_type (hello_name) != G_TYPE_STRING)
+        g_set_error (&hello_error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                     _("“hub.hello” needs the string “name” in its payload"));
+      else if (hello_parent != NULL && !JSON_NODE_HOLDS_NULL (hello_parent) &&
+               (!JSON_NODE_HOLDS_VALUE (hello_parent) ||
+                json_node_get_value_type (hello_parent) != G_TYPE_STRING))
+        g_set_error (&hello_error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                     _("“parent” in “hub.hello” must be a session id or null"));
+      else if (g_str_equal (json_node_get_string (hello_name), QI_MESSAGE_BUS_HUB_SESSION) ||
+               g_str_has_prefix (json_node_get_string (hello_name), QI_MESSAGE_BUS_HUB_SESSION "/"))
+        g_set_error (&hello_error, QI_HUB_ERROR, QI_HUB_ERROR_FORBIDDEN,
+                     _("the session name “%s” is reserved to the hub's own sessions"),
+                     json_node_get_string (hello_name));
+      else
+        id = qi_connection_manager_open_session (self->connections, session,
+                                                 json_node_get_string (hello_name),
+                                                 hello_parent != NULL && !JSON_NODE_HOLDS_NULL (hello_parent)
+                                                   ? json_node_get_string (hello_parent) : parent_id,
+                                                 &hello_error);
+    }
+
+  if (id == NULL)
+    id = qi_connection_manager_open_session (self->connections, session, name, parent_id, &error);
+  if (id == NULL)
+    {
+      g_debug ("Could not open a session “%s”: %s", name, error->message);
+      return FALSE;
+    }
+
+  if (!hello)
+    {
+      qi_message_bus_send (self, session, message);
+    }
+  else
+    {
+      g_autoptr(QiMessage) stamped = qi_message_with_session (message, id);
+
+      if (hello_error != NULL)
+        {
+          answer_gerror (self, id, stamped, hello_error);
+        }
+      else
+        {
+          g_autoptr(JsonNode) payload =
+            object_with ("session", json_node_init_string (json_node_alloc (), id));
+
+          answer (self, id, stamped, payload);
+        }
+    }
+
+  return qi_session_is_open (session);
+}
+
+/**
+ * qi_message_bus_add_handler:
+ * @self: a #QiMessageBus
+ * @session: an open session
+ * @topic: a request topic
+ * @error: return location for a #GError
+ *
+ * Makes @session the handler of @topic, as `hub.register` does.
+ *
+ * Returns: %TRUE on success; %FALSE with %QI_HUB_ERROR_HANDLER_EXISTS if
+ *   the topic has a handler or is the hub's, %QI_HUB_ERROR_BAD_MESSAGE if
+ *   it is not a topic
+ */
+gboolean
+qi_message_bus_add_handler (QiMessageBus  *self,
+                            QiSession     *session,
+                            const char    *topic,
+                            GError       **error)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
+  g_return_val_if_fail (QI_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (topic != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!qi_session_is_open (session))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_SESSION_CLOSED,
+                   _("a closed session cannot handle “%s”"), topic);
+      return FALSE;
+    }
+
+  return add_handler (self, qi_session_get_id (session), topic, error);
+}
+
+/**
+ * qi_message_bus_remove_handler:
+ * @self: a #QiMessageBus
+ * @session: a session
+ * @topic: a request topic
+ *
+ * Returns: %TRUE if @session handled @topic and now does not
+ */
+gboolean
+qi_message_bus_remove_handler (QiMessageBus *self,
+                               QiSession    *session,
+                               const char   *topic)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
+  g_return_val_if_fail (QI_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (topic != NULL, FALSE);
+
+  if (!qi_session_is_open (session))
+    return FALSE;
+
+  return qi_handler_registry_remove_handler (self->registry, topic, qi_session_get_id (session));
+}
+
+/**
+ * qi_message_bus_subscribe:
+ * @self: a #QiMessageBus
+ * @session: an open session
+ * @pattern: a pattern of topics
+ * @error: return location for a #GError
+ *
+ * Subscribes @session to the events matching @pattern, as `hub.subscribe`
+ * does.
+ *
+ * Returns: the subscription's id, or 0 with %QI_HUB_ERROR_BAD_MESSAGE for
+ *   a bad pattern
+ */
+guint
+qi_message_bus_subscribe (QiMessageBus  *self,
+                          QiSession     *session,
+                          const char    *pattern,
+                          GError       **error)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), 0);
+  g_return_val_if_fail (QI_IS_SESSION (session), 0);
+  g_return_val_if_fail (pattern != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!qi_session_is_open (session))
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_SESSION_CLOSED,
+                   _("a closed session cannot subscribe to “%s”"), pattern);
+      return 0;
+    }
+
+  return subscribe (self, qi_session_get_id (session), pattern, error);
+}
+
+/**
+ * qi_message_bus_unsubscribe:
+ * @self: a #QiMessageBus
+ * @session: a session
+ * @subscription: an id from qi_message_bus_subscribe()
+ *
+ * Returns: %TRUE if the subscription was @session's and has ended
+ */
+gboolean
+qi_message_bus_unsubscribe (QiMessageBus *self,
+                            QiSession    *session,
+                            guint         subscription)
+{
+  g_return_val_if_fail (QI_IS_MESSAGE_BUS (self), FALSE);
+  g_return_val_if_fail (QI_IS_SESSION (session), FALSE);
+
+  if (!qi_session_is_open (session))
+    return FALSE;
+
+  return qi_handler_registry_unsubscribe (self->registry, subscription, qi_session_get_id (session));
 }

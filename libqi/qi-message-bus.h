@@ -56,5 +56,29 @@ gboolean             qi_message_bus_cancel                 (QiMessageBus *self,
                                                             const char   *request_id);
 QI_AVAILABLE_IN_ALL
 guint                qi_message_bus_get_n_pending          (QiMessageBus *self);
+QI_AVAILABLE_IN_ALL
+gboolean             qi_message_bus_open_and_send          (QiMessageBus *self,
+                                                            QiSession    *session,
+                                                            const char   *name,
+                                                            const char   *parent_id,
+                                                            QiMessage    *message);
+QI_AVAILABLE_IN_ALL
+gboolean             qi_message_bus_add_handler            (QiMessageBus *self,
+                                                            QiSession    *session,
+                                                            const char   *topic,
+                                                            GError      **error);
+QI_AVAILABLE_IN_ALL
+gboolean             qi_message_bus_remove_handler         (QiMessageBus *self,
+                                                            QiSession    *session,
+                                                            const char   *topic);
+QI_AVAILABLE_IN_ALL
+guint                qi_message_bus_subscribe              (QiMessageBus *self,
+                                                            QiSession    *session,
+                                                            const char   *pattern,
+                                                            GError      **error);
+QI_AVAILABLE_IN_ALL
+gboolean             qi_message_bus_unsubscribe            (QiMessageBus *self,
+                                                            QiSession    *session,
+                                                            guint         subscription);
 
 G_END_DECLS

@@ -314,7 +314,7 @@ test_status (Fixture       *f,
   g_assert_nonnull (strstr (f->out, line));
   g_assert_nonnull (strstr (f->out, files));
   g_assert_nonnull (strstr (f->out, "Tracker:      no provider registered\n"));
-  g_assert_nonnull (strstr (f->out, "Services:     cli, config\n"));
+  g_assert_nonnull (strstr (f->out, "Services:     cli, config, hub\n"));
 
   g_assert_cmpint (run_app (f, app2, (const char * const []) { "qi", "--headless", "status", "--json", NULL }), ==, 0);
   json_parser_load_from_data (parser, f->out, -1, &error);
