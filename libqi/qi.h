@@ -22,6 +22,8 @@
 #include "qi-message-bus.h"
 #include "qi-session.h"
 #include "qi-service.h"
+#include "qi-token.h"
+#include "qi-token-authority.h"
 #include "qi-toml-parser.h"
 
 #undef QI_INSIDE

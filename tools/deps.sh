@@ -4,15 +4,16 @@
 
 QI_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev git gettext
-  libglib2.0-dev libjson-glib-dev
-  gobject-introspection libgirepository1.0-dev gir1.2-json-1.0
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev
+  gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   bash-completion
 )
 
 # What the tests use on top: PyGObject to load the typelib, clang and its
-# runtime for the libFuzzer target.
+# runtime for the libFuzzer target, pytest and Debian's websockets (an
+# independent WebSocket peer for the stdlib Python client).
 QI_TEST_PACKAGES=(
-  python3 python3-gi clang libclang-rt-14-dev
+  python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets
 )
 
 qi_install_packages() {
