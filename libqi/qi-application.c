@@ -8,6 +8,7 @@
 
 #include "qi-application.h"
 #include "qi-builtin-verbs-private.h"
+#include "qi-serve-verb-private.h"
 #include "qi-enum-types.h"
 #include "qi-hub.h"
 
@@ -173,6 +174,7 @@ qi_application_init (QiApplication *self)
 
   self->cli = qi_cli_manager_new ();
   qi_builtin_verbs_register (self->cli, self);
+  qi_serve_verb_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 

@@ -133,6 +133,21 @@ qi_hub_open_endpoint (QiHub       *self,
   return qi_hub_endpoint_new (self->bus, name, parent_id, error);
 }
 
+static void
+on_core_answer (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *reply = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_node_unref);
+}
+
 /**
  * qi_hub_request_async:
  * @self: a #QiHub
@@ -154,29 +169,33 @@ qi_hub_request_async (QiHub               *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (QI_IS_HUB (self));
 
+  /* The callback's source object is the hub, as callers expect. */
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_hub_request_async);
   qi_hub_endpoint_request_async (self->core, topic, payload, timeout_ms,
-                                 cancellable, callback, user_data);
+                                 cancellable, on_core_answer, task);
 }
 
 /**
  * qi_hub_request_finish:
  * @self: a #QiHub
- * @result: the #GAsyncResult
+ * @result: the result given to the callback
  * @error: return location for a #GError
  *
- * Returns: (transfer full): the reply's payload, or %NULL with an error;
- *   see qi_hub_endpoint_request_finish()
+ * Returns: (transfer full): the reply's payload, or %NULL with @error set
  */
 JsonNode *
 qi_hub_request_finish (QiHub         *self,
                        GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (QI_IS_HUB (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return qi_hub_endpoint_request_finish (self->core, result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

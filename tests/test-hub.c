@@ -246,6 +246,18 @@ test_handlers (void)
 }
 
 static void
+on_hub_answer (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  /* QiHub's own calls hand the hub to the callback. */
+  outcome->payload = qi_hub_request_finish (QI_HUB (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
 test_cancel (void)
 {
   g_autoptr(QiHub) hub = qi_hub_new ();
@@ -258,7 +270,7 @@ test_cancel (void)
   g_assert_true (qi_hub_add_handler (hub, "slow.job", keep_request, kept, NULL, &error));
   g_assert_no_error (error);
 
-  qi_hub_request_async (hub, "slow.job", NULL, 0, cancellable, (GAsyncReadyCallback) on_answer, &outcome);
+  qi_hub_request_async (hub, "slow.job", NULL, 0, cancellable, on_hub_answer, &outcome);
   g_assert_cmpuint (qi_message_bus_get_n_pending (bus), ==, 1);
   g_cancellable_cancel (cancellable);
   wait_for (&outcome);
@@ -271,7 +283,7 @@ test_cancel (void)
 
   /* Cancelled before sending: no request goes out at all. */
   outcome_clear (&outcome);
-  qi_hub_request_async (hub, "slow.job", NULL, 0, cancellable, (GAsyncReadyCallback) on_answer, &outcome);
+  qi_hub_request_async (hub, "slow.job", NULL, 0, cancellable, on_hub_answer, &outcome);
   wait_for (&outcome);
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (kept->len, ==, 1);

@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "qi-handler-registry.h"
+#include "qi-hub-client.h"
+#include "qi-hub-error.h"
+
+/**
+ * QiHubClient:
+ *
+ * A client of the hub over WebSocket, for tools and tests in other
+ * processes: it connects with a token, names its session with `hub.hello`,
+ * makes requests (any number in flight), emits events and subscribes.
+ *
+ * ```c
+ * qi_hub_client_connect_async (client, "ws://127.0.0.1:4711/ws", token,
+ *                              "tool/exporter", NULL, on_connected, NULL);
+ * ```
+ *
+ * The hub enforces each request's deadline; the client fails a request
+ * itself only when the hub has not answered one second after it, or when
+ * the connection closes (`session_closed`).
+ *
+ * Messages that answer nothing the client asked and match none of its
+ * subscriptions (an error about a frame it could not read, say) are
+ * emitted as #QiHubClient::message.
+ */
+
+#define MAX_INCOMING (64 * 1024 * 1024)
+
+typedef struct
+{
+  GTask  *task;
+  char   *id;
+  gint64  deadline;
+  gulong  cancel_id;
+} Pending;
+
+typedef struct
+{
+  guint          id;
+  char          *pattern;
+  QiHubEventFunc func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} Subscription;
+
+struct _QiHubClient
+{
+  GObject                  parent_instance;
+
+  SoupSession             *soup;
+  SoupWebsocketConnection *connection;
+  char                    *session_id;
+  GHashTable              *pending;        /* id → Pending */
+  GPtrArray               *subscriptions;  /* of Subscription */
+  guint                    next_subscription;
+  guint                    deadline_source;
+};
+
+G_DEFINE_FINAL_TYPE (QiHubClient, qi_hub_client, G_TYPE_OBJECT)
+
+enum {
+  MESSAGE,
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+pending_free (gpointer data)
+{
+  Pending *pending = data;
+
+  if (pending->cancel_id != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (pending->task), pending->cancel_id);
+  g_clear_object (&pending->task);
+  g_free (pending->id);
+  g_free (pending);
+}
+
+static void
+subscription_free (gpointer data)
+{
+  Subscription *subscription = data;
+
+  if (subscription->destroy != NULL)
+    subscription->destroy (subscription->data);
+  g_free (subscription->pattern);
+  g_free (subscription);
+}
+
+static void
+fail_all (QiHubClient *self,
+          QiHubError   code,
+          const char  *message)
+{
+  g_autoptr(GList) values = NULL;
+  GHashTable *pending = g_steal_pointer (&self->pending);
+
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
+  values = g_hash_table_get_values (pending);
+  for (GList *l = values; l != NULL; l = l->next)
+    {
+      Pending *p = l->data;
+
+      g_task_return_new_error (p->task, QI_HUB_ERROR, code, "%s", message);
+    }
+  g_hash_table_unref (pending);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           QiHubClient             *self)
+{
+  g_autoptr(QiHubClient) hold = g_object_ref (self);
+
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
+  fail_all (self, QI_HUB_ERROR_SESSION_CLOSED, _("the connection to the hub closed"));
+  g_signal_emit (self, signals[CLOSED], 0);
+}
+
+static void
+answer (QiHubClient *self,
+        QiMessage   *message)
+{
+  Pending *pending;
+  g_autoptr(GError) error = NULL;
+
+  pending = g_hash_table_lookup (self->pending, qi_message_get_re (message));
+  if (pending == NULL)
+    {
+      g_signal_emit (self, signals[MESSAGE], 0, message);
+      return;
+    }
+
+  g_hash_table_steal (self->pending, qi_message_get_re (message));
+  if (qi_message_get_error (message, &error))
+    g_task_return_pointer (pending->task, json_node_copy (qi_message_get_payload (message)),
+                           (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (pending->task, g_steal_pointer (&error));
+  pending_free (pending);
+}
+
+static void
+dispatch_event (QiHubClient *self,
+                QiMessage   *message)
+{
+  gboolean matched = FALSE;
+
+  for (guint i = 0; i < self->subscriptions->len; i++)
+    {
+      Subscription *subscription = g_ptr_array_index (self->subscriptions, i);
+
+      if (qi_handler_registry_pattern_matches (subscription->pattern, qi_message_get_topic (message)))
+        {
+          matched = TRUE;
+          subscription->func (message, subscription->data);
+        }
+    }
+
+  if (!matched)
+    g_signal_emit (self, signals[MESSAGE], 0, message);
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            gint                     type,
+            GBytes                  *data,
+            QiHubClient             *self)
+{
+  g_autoptr(QiHubClient) hold = g_object_ref (self);
+  g_autoptr(QiMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *bytes;
+  gsize length;
+
+  bytes = g_bytes_get_data (data, &length);
+  message = qi_message_new_from_data (bytes, length, MAX_INCOMING, NULL, &error);
+  if (message == NULL)
+    {
+      g_warning ("The hub sent a message that could not be read: %s", error->message);
+      return;
+    }
+
+  switch (qi_message_get_kind (message))
+    {
+    case QI_MESSAGE_KIND_REPLY:
+    case QI_MESSAGE_KIND_ERROR:
+      if (qi_message_get_re (message) != NULL)
+        answer (self, message);
+      else
+        g_signal_emit (self, signals[MESSAGE], 0, message);
+      break;
+    case QI_MESSAGE_KIND_EVENT:
+      dispatch_event (self, message);
+      break;
+    case QI_MESSAGE_KIND_REQUEST:
+    default:
+      g_signal_emit (self, signals[MESSAGE], 0, message);
+      break;
+    }
+}
+
+static void
+qi_hub_client_dispose (GObject *object)
+{
+  QiHubClient *self = QI_HUB_CLIENT (object);
+
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  if (self->pending != NULL)
+    fail_all (self, QI_HUB_ERROR_SESSION_CLOSED, _("the hub client was closed"));
+  g_clear_object (&self->connection);
+  g_clear_object (&self->soup);
+  if (self->subscriptions != NULL)
+    g_ptr_array_set_size (self->subscriptions, 0);
+
+  G_OBJECT_CLASS (qi_hub_client_parent_class)->dispose (object);
+}
+
+static void
+qi_hub_client_finalize (GObject *object)
+{
+  QiHubClient *self = QI_HUB_CLIENT (object);
+
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->subscriptions, g_ptr_array_unref);
+  g_free (self->session_id);
+
+  G_OBJECT_CLASS (qi_hub_client_parent_class)->finalize (object);
+}
+
+static void
+qi_hub_client_class_init (QiHubClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = qi_hub_client_dispose;
+  object_class->finalize = qi_hub_client_finalize;
+
+  /**
+   * QiHubClient::message:
+   * @self: the client
+   * @message: the message
+   *
+   * Emitted for a message from the hub that answers no request of the
+   * client and matches none of its subscriptions.
+   */
+  signals[MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, QI_TYPE_MESSAGE);
+
+  /**
+   * QiHubClient::closed:
+   * @self: the client
+   *
+   * Emitted when the connection has closed; the requests in flight have
+   * failed with %QI_HUB_ERROR_SESSION_CLOSED.
+   */
+  signals[CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+qi_hub_client_init (QiHubClient *self)
+{
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
+  self->subscriptions = g_ptr_array_new_with_free_func (subscription_free);
+}
+
+/**
+ * qi_hub_client_new:
+ *
+ * Returns: (transfer full): a new, unconnected #QiHubClient
+ */
+QiHubClient *
+qi_hub_client_new (void)
+{
+  return g_object_new (QI_TYPE_HUB_CLIENT, NULL);
+}
+
+static void
+on_hello (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  QiHubClient *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = qi_hub_client_request_finish (self, result, &error);
+  JsonObject *object;
+
+  if (reply == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  object = JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  if (object == NULL || !json_object_has_member (object, "session"))
+    {
+      g_task_return_new_error (task, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                               _("the hub answered “hub.hello” without a session id"));
+      return;
+    }
+
+  g_free (self->session_id);
+  self->session_id = g_strdup (json_object_get_string_member (object, "session"));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  QiHubClient *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  const char *name = g_task_get_task_data (task);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+
+  self->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (self->connection == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  soup_websocket_connection_set_max_incoming_payload_size (self->connection, MAX_INCOMING);
+  soup_websocket_connection_set_keepalive_interval (self->connection, 0);
+  g_signal_connect (self->connection, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (self->connection, "closed", G_CALLBACK (on_closed), self);
+
+  if (name == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_end_object (builder);
+  payload = json_builder_get_root (builder);
+
+  qi_hub_client_request_async (self, "hub.hello", payload, 0, g_task_get_cancellable (task),
+                               on_hello, g_object_ref (task));
+}
+
+/**
+ * qi_hub_client_connect_async:
+ * @self: a #QiHubClient
+ * @url: the hub's URL, such as `ws://127.0.0.1:4711/ws`
+ * @token: (nullable): a token of the server, sent as `Authorization: Bearer`
+ * @name: (nullable): the session name to ask for with `hub.hello`, such as
+ *   `tool/exporter`; %NULL to keep the token's
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when connected, or on failure
+ * @user_data: data for @callback
+ *
+ * Connects to the hub, and with @name names the session.
+ */
+void
+qi_hub_client_connect_async (QiHubClient         *self,
+                             const char          *url,
+                             const char          *token,
+                             const char          *name,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_if_fail (QI_IS_HUB_CLIENT (self));
+  g_return_if_fail (url != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_hub_client_connect_async);
+  g_task_set_task_data (task, g_strdup (name), g_free);
+
+  if (self->connection != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               _("the client is already connected"));
+      return;
+    }
+
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &error);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "ws") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "wss") != 0))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a ws:// URL"), url);
+      return;
+    }
+
+  msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  if (token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+
+  /* The hub is on loopback: no proxy applies, and asking the system's
+   * resolver (libproxy) for each connection costs more than the rest. */
+  if (self->soup == NULL)
+    self->soup = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  soup_session_websocket_connect_async (self->soup, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        cancellable, on_connected, g_steal_pointer (&task));
+}
+
+/**
+ * qi_hub_client_connect_finish:
+ * @self: a #QiHubClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if connected (and, with a name, the session named)
+ */
+gboolean
+qi_hub_client_connect_finish (QiHubClient   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * qi_hub_client_get_session_id:
+ * @self: a #QiHubClient
+ *
+ * Returns: (nullable): the session id `hub.hello` gave, or %NULL
+ */
+const char *
+qi_hub_client_get_session_id (QiHubClient *self)
+{
+  g_return_val_if_fail (QI_IS_HUB_CLIENT (self), NULL);
+
+  return self->session_id;
+}
+
+/**
+ * qi_hub_client_is_connected:
+ * @self: a #QiHubClient
+ *
+ * Returns: %TRUE while the connection is open
+ */
+gboolean
+qi_hub_client_is_connected (QiHubClient *self)
+{
+  g_return_val_if_fail (QI_IS_HUB_CLIENT (self), FALSE);
+
+  return self->connection != NULL &&
+         soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+static gboolean
+send_message (QiHubClient  *self,
+              QiMessage    *message,
+              GError      **error)
+{
+  gsize length = 0;
+  g_autoptr(GBytes) bytes = NULL;
+  char *json;
+
+  if (!qi_hub_client_is_connected (self))
+    {
+      g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_SESSION_CLOSED,
+                           _("the client is not connected to the hub"));
+      return FALSE;
+    }
+
+  json = qi_message_to_json (message, &length);
+  bytes = g_bytes_new_take (json, length);
+  soup_websocket_connection_send_message (self->connection, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+  return TRUE;
+}
+
+static gboolean
+check_deadlines (gpointer user_data)
+{
+  QiHubClient *self = QI_HUB_CLIENT (user_data);
+  g_autoptr(GPtrArray) late = g_ptr_array_new ();
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Pending *pending = value;
+
+      if (pending->deadline <= now)
+        {
+          g_ptr_array_add (late, pending);
+          g_hash_table_iter_steal (&iter);
+        }
+    }
+
+  for (guint i = 0; i < late->len; i++)
+    {
+      Pending *pending = g_ptr_array_index (late, i);
+
+      g_task_return_new_error (pending->task, QI_HUB_ERROR, QI_HUB_ERROR_TIMEOUT,
+                               _("the hub did not answer in time"));
+      pending_free (pending);
+    }
+
+  if (g_hash_table_size (self->pending) == 0)
+    {
+      self->deadline_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  QiHubClient *client;   /* weak */
+  char        *id;
+} CancelData;
+
+static void
+cancel_data_free (gpointer data)
+{
+  CancelData *cancel = data;
+
+  g_clear_weak_pointer (&cancel->client);
+  g_free (cancel->id);
+  g_free (cancel);
+}
+
+static gboolean
+cancel_in_idle (gpointer data)
+{
+  CancelData *cancel = data;
+  Pending *pending;
+
+  if (cancel->client == NULL)
+    return G_SOURCE_REMOVE;
+
+  pending = g_hash_table_lookup (cancel->client->pending, cancel->id);
+  if (pending == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_hash_table_steal (cancel->client->pending, cancel->id);
+  g_task_return_new_error (pending->task, QI_HUB_ERROR, QI_HUB_ERROR_CANCELLED,
+                           _("the request was cancelled"));
+  pending_free (pending);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_cancelled (GCancellable *cancellable,
+              gpointer      data)
+{
+  CancelData *source = data;
+  CancelData *copy = g_new0 (CancelData, 1);
+
+  /* Runs in the thread that cancelled: finish in the client's context. */
+  g_set_weak_pointer (&copy->client, source->client);
+  copy->id = g_strdup (source->id);
+  g_idle_add_full (G_PRIORITY_DEFAULT, cancel_in_idle, copy, cancel_data_free);
+}
+
+/**
+ * qi_hub_client_request_async:
+ * @self: a connected #QiHubClient
+ * @topic: the request's topic
+ * @payload: (nullable): a JSON object, or %NULL for `{}`
+ * @timeout_ms: the deadline, or 0 for the hub's default (30 s)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the reply or the error
+ * @user_data: data for @callback
+ *
+ * Sends a request. Any number may be in flight.
+ */
+void
+qi_hub_client_request_async (QiHubClient         *self,
+                             const char          *topic,
+                             JsonNode            *payload,
+                             guint                timeout_ms,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(QiMessage) request = NULL;
+  g_autoptr(GError) error = NULL;
+  Pending *pending;
+
+  g_return_if_fail (QI_IS_HUB_CLIENT (self));
+  g_return_if_fail (qi_message_topic_is_valid (topic));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_hub_client_request_async);
+
+  request = qi_message_new_request (topic, payload);
+  if (timeout_ms != 0)
+    {
+      QiMessage *timed = qi_message_with_timeout (request, timeout_ms);
+
+      qi_message_unref (request);
+      request = timed;
+    }
+
+  if (!send_message (self, request, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->task = g_steal_pointer (&task);
+  pending->id = g_strdup (qi_message_get_id (request));
+  pending->deadline = g_get_monotonic_time () +
+                      ((gint64) (timeout_ms != 0 ? timeout_ms : 30000) + 1000) * 1000;
+  if (cancellable != NULL)
+    {
+      CancelData *cancel = g_new0 (CancelData, 1);
+
+      g_set_weak_pointer (&cancel->client, self);
+      cancel->id = g_strdup (pending->id);
+      pending->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
+                                                  cancel, cancel_data_free);
+    }
+  g_hash_table_insert (self->pending, pending->id, pending);
+
+  if (self->deadline_source == 0)
+    self->deadline_source = g_timeout_add (500, check_deadlines, self);
+}
+
+/**
+ * qi_hub_client_request_finish:
+ * @self: a #QiHubClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the reply's payload, or %NULL with @error set
+ *   (in %QI_HUB_ERROR for an error the hub or the handler answered)
+ */
+JsonNode *
+qi_hub_client_request_finish (QiHubClient   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * qi_hub_client_emit:
+ * @self: a connected #QiHubClient
+ * @topic: the event's topic
+ * @payload: (nullable): a JSON object, or %NULL for `{}`
+ * @error: return location for a #GError
+ *
+ * Sends an event.
+ *
+ * Returns: %TRUE if it was sent
+ */
+gboolean
+qi_hub_client_emit (QiHubClient  *self,
+                    const char   *topic,
+                    JsonNode     *payload,
+                    GError      **error)
+{
+  g_autoptr(QiMessage) event = NULL;
+
+  g_return_val_if_fail (QI_IS_HUB_CLIENT (self), FALSE);
+  g_return_val_if_fail (qi_message_topic_is_valid (topic), FALSE);
+
+  event = qi_message_new_event (topic, payload);
+  return send_message (self, event, error);
+}
+
+/**
+ * qi_hub_client_subscribe:
+ * @self: a connected #QiHubClient
+ * @pattern: a pattern, such as `db_service.**`
+ * @callback: (scope notified) (closure user_data) (destroy destroy): called
+ *   with each matching event
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data
+ * @error: return location for a #GError
+ *
+ * Subscribes to events: sends `hub.subscribe` (without waiting for its
+ * answer) and calls @callback for each event whose topic matches.
+ *
+ * Returns: a subscription id, or 0 with @error set
+ */
+guint
+qi_hub_client_subscribe (QiHubClient     *self,
+                         const char      *pattern,
+                         QiHubEventFunc   callback,
+                         gpointer         user_data,
+                         GDestroyNotify   destroy,
+                         GError         **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(QiMessage) request = NULL;
+  Subscription *subscription;
+
+  g_return_val_if_fail (QI_IS_HUB_CLIENT (self), 0);
+  g_return_val_if_fail (pattern != NULL, 0);
+  g_return_val_if_fail (callback != NULL, 0);
+
+  if (!qi_handler_registry_check_pattern (pattern, error))
+    return 0;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pattern");
+  json_builder_add_string_value (builder, pattern);
+  json_builder_end_object (builder);
+  payload = json_builder_get_root (builder);
+  request = qi_message_new_request ("hub.subscribe", payload);
+  if (!send_message (self, request, error))
+    return 0;
+
+  subscription = g_new0 (Subscription, 1);
+  subscription->id = ++self->next_subscription;
+  subscription->pattern = g_strdup (pattern);
+  subscription->func = callback;
+  subscription->data = user_data;
+  subscription->destroy = destroy;
+  g_ptr_array_add (self->subscriptions, subscription);
+
+  return subscription->id;
+}
+
+/**
+ * qi_hub_client_send_text:
+ * @self: a connected #QiHubClient
+ * @text: (array length=length) (element-type guint8): the frame's bytes
+ * @length: the number of bytes in @text
+ * @error: return location for a #GError
+ *
+ * Sends one text frame as it is, for tools that speak the protocol
+ * themselves and for tests of what the hub does with bad input. Answers
+ * arrive through #QiHubClient::message.
+ *
+ * Returns: %TRUE if it was sent
+ */
+gboolean
+qi_hub_client_send_text (QiHubClient  *self,
+                         const char   *text,
+                         gsize         length,
+                         GError      **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (QI_IS_HUB_CLIENT (self), FALSE);
+  g_return_val_if_fail (text != NULL || length == 0, FALSE);
+
+  if (!qi_hub_client_is_connected (self))
+    {
+      g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_SESSION_CLOSED,
+                           _("the client is not connected to the hub"));
+      return FALSE;
+    }
+
+  bytes = g_bytes_new (text, length);
+  soup_websocket_connection_send_message (self->connection, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+  return TRUE;
+}
+
+/**
+ * qi_hub_client_close:
+ * @self: a #QiHubClient
+ *
+ * Closes the connection (code 1000); #QiHubClient::closed follows once
+ * the close handshake is done.
+ */
+void
+qi_hub_client_close (QiHubClient *self)
+{
+  g_return_if_fail (QI_IS_HUB_CLIENT (self));
+
+  if (qi_hub_client_is_connected (self))
+    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+
+#include "qi-cli-invocation.h"
+#include "qi-serve-verb-private.h"
+#include "qi-server.h"
+
+/*
+ * `qi --headless serve`: the hub and the local server without the GUI,
+ * until SIGINT or SIGTERM. It writes where to reach it, and a token for
+ * local tools, to an info file (mode 0600, written atomically) that it
+ * removes on the way out.
+ */
+
+/* How long the info file's token is valid. Its key dies with the process
+ * anyway; this bounds a token copied out of the file. */
+#define LOCAL_TOOL_TOKEN_LIFETIME_S (7 * 24 * 3600)
+
+static gpointer
+app_ref_new (QiApplication *app)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, app);
+  return ref;
+}
+
+static void
+app_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static char *
+default_info_path (void)
+{
+  return g_build_filename (g_get_user_runtime_dir (), "qi", "server.json", NULL);
+}
+
+/* Another live `qi serve` that wrote @path: its pid, or 0. */
+static pid_t
+live_owner (const char *path)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *object;
+  gint64 pid;
+
+  if (!json_parser_load_from_file (parser, path, NULL))
+    return 0;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+  object = json_node_get_object (root);
+  if (!json_object_has_member (object, "pid"))
+    return 0;
+
+  pid = json_object_get_int_member (object, "pid");
+  if (pid <= 1 || pid > G_MAXINT32 || pid == getpid ())
+    return 0;
+
+  return kill ((pid_t) pid, 0) == 0 || errno == EPERM ? (pid_t) pid : 0;
+}
+
+static gboolean
+write_info_file (const char  *path,
+                 QiServer    *server,
+                 const char  *token,
+                 GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *json = NULL;
+  g_autofree char *url = qi_server_dup_websocket_url (server);
+  g_autofree char *http = qi_server_dup_http_url (server);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not create the folder “%s”: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_set_member_name (builder, "http");
+  json_builder_add_string_value (builder, http);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, getpid ());
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, TRUE);
+
+  /* A temporary file, fsync, rename: a reader sees the old file or the
+   * whole new one, never a part; 0600 because the token is a secret. */
+  return g_file_set_contents_full (path, json, -1,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0600, error);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+serve_verb (QiCliInvocation *invocation,
+            gpointer         user_data)
+{
+  g_autoptr(QiApplication) app = g_weak_ref_get (user_data);
+  g_autoptr(QiTokenAuthority) authority = NULL;
+  g_autoptr(QiServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *info_path = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, QI_TOKEN_SCOPE_UI, NULL };
+  QiLaunchConfig *launch;
+  QiConfigManager *config;
+  QiService *hub;
+  gint64 port;
+  gint64 max_message_size;
+  pid_t owner;
+  guint sigint, sigterm;
+
+  if (app == NULL || (launch = qi_application_get_launch_config (app)) == NULL)
+    {
+      qi_cli_invocation_printerr (invocation, _("qi serve: the application has not started\n"));
+      return 1;
+    }
+
+  hub = qi_application_get_service (app, "hub");
+  if (hub == NULL || !QI_IS_HUB (hub))
+    {
+      qi_cli_invocation_printerr (invocation, _("qi serve: there is no hub to serve\n"));
+      return 1;
+    }
+
+  port = qi_launch_config_get_port (launch);
+  if (qi_cli_invocation_get_int (invocation, "port", &port) && (port < 0 || port > 65535))
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi serve: --port: %" G_GINT64_FORMAT " is not a port number (0 to 65535; 0 picks a free port)\n"),
+                                  port);
+      return 2;
+    }
+
+  config = qi_application_get_config_manager (app);
+  max_message_size = QI_SERVER_DEFAULT_MAX_MESSAGE_SIZE;
+  if (config != NULL)
+    {
+      max_message_size = qi_config_manager_get_int (config, "/server/max-message-size",
+                                                    QI_SERVER_DEFAULT_MAX_MESSAGE_SIZE, &error);
+      if (error == NULL && (max_message_size < 1024 || max_message_size > G_MAXUINT32))
+        {
+          g_autofree char *where = qi_config_manager_dup_origin (config, "/server/max-message-size");
+
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("%s: server.max-message-size must be between 1024 and 4294967295 bytes"),
+                       where != NULL ? where : "qi.toml");
+        }
+      if (error != NULL)
+        {
+          qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
+          return 2;
+        }
+    }
+
+  info_path = g_strdup (qi_cli_invocation_get_string (invocation, "info-file"));
+  if (info_path == NULL)
+    info_path = default_info_path ();
+
+  owner = live_owner (info_path);
+  if (owner != 0)
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi serve: another Qi server (pid %d) is running and owns “%s”; "
+                                    "stop it or pass --info-file\n"),
+                                  (int) owner, info_path);
+      return 1;
+    }
+
+  authority = qi_token_authority_new (&error);
+  if (authority == NULL)
+    {
+      qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
+      return 1;
+    }
+
+  server = qi_server_new (QI_HUB (hub), authority);
+  g_object_set (server, "max-message-size", (guint64) max_message_size, NULL);
+  if (!qi_server_listen (server, (guint) port, &error))
+    {
+      qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
+      return 1;
+    }
+
+  token = qi_token_authority_issue (authority, "tool/local", NULL, scopes,
+                                    LOCAL_TOOL_TOKEN_LIFETIME_S, &error);
+  if (token == NULL || !write_info_file (info_path, server, token, &error))
+    {
+      qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
+      return 1;
+    }
+
+  url = qi_server_dup_websocket_url (server);
+  qi_cli_invocation_print (invocation, _("Serving the hub at %s (connection details in %s)\n"),
+                           url, info_path);
+  g_output_stream_flush (qi_cli_invocation_get_stdout (invocation), NULL, NULL);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_signal, loop);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  qi_service_stop (QI_SERVICE (server));
+  if (g_unlink (info_path) != 0 && errno != ENOENT)
+    g_warning ("Could not remove “%s”: %s", info_path, g_strerror (errno));
+
+  return 0;
+}
+
+void
+qi_serve_verb_register (QiCliManager  *cli,
+                        QiApplication *app)
+{
+  g_autoptr(QiCliVerb) verb = NULL;
+  g_autoptr(GError) error = NULL;
+
+  verb = qi_cli_verb_new ("serve", _("Run the hub and the local server without the GUI"),
+                          serve_verb, app_ref_new (app), app_ref_free);
+  qi_cli_verb_set_description (verb,
+    _("Serves the hub (WebSocket at /ws), the REST routes (/api/) and the UIs (/ui/) on "
+      "127.0.0.1 until SIGINT or SIGTERM. Writes the URL, the pid and a token for local "
+      "tools to the info file, by default $XDG_RUNTIME_DIR/qi/server.json, and removes it on exit."));
+  qi_cli_verb_add_option (verb, "port", QI_CLI_OPTION_INT, _("PORT"),
+                          _("The loopback port (0 picks a free one); default: the launch option --port"));
+  qi_cli_verb_add_option (verb, "info-file", QI_CLI_OPTION_STRING, _("PATH"),
+                          _("Where to write the connection details"));
+  qi_cli_manager_add_verb (cli, verb, &error);
+  g_assert_no_error (error);
+}
