@@ -303,6 +303,44 @@ qi_metered_stream_close (GIOStream     *stream,
 }
 
 static void
+on_base_closed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_io_stream_close_finish (G_IO_STREAM (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* GIOStream's default runs close_fn in a thread; the base stream closes
+ * asynchronously by itself, on the main context, without one. */
+static void
+qi_metered_stream_close_async (GIOStream           *stream,
+                               int                  io_priority,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, qi_metered_stream_close_async);
+  g_io_stream_close_async (QI_METERED_STREAM (stream)->base, io_priority, cancellable,
+                           on_base_closed, task);
+}
+
+static gboolean
+qi_metered_stream_close_finish (GIOStream     *stream,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 qi_metered_stream_dispose (GObject *object)
 {
   QiMeteredStream *self = QI_METERED_STREAM (object);
@@ -337,6 +375,8 @@ qi_metered_stream_class_init (QiMeteredStreamClass *klass)
   stream_class->get_input_stream = qi_metered_stream_get_input_stream;
   stream_class->get_output_stream = qi_metered_stream_get_output_stream;
   stream_class->close_fn = qi_metered_stream_close;
+  stream_class->close_async = qi_metered_stream_close_async;
+  stream_class->close_finish = qi_metered_stream_close_finish;
 }
 
 static void

@@ -610,9 +610,10 @@ test_many_clients (Fixture       *f,
           g_assert_true (outcomes[i].ok);
         }
       g_assert_cmpuint (count_sessions (watcher, "test/many"), ==, 50);
-      for (guint i = 0; i < 50; i++)
+      /* Half close with the handshake; the other half are dropped with
+       * the round, their close frame not waited for. */
+      for (guint i = 0; i < 50; i += 2)
         qi_hub_client_close (clients->pdata[i]);
-      /* Half of each round just drop their socket without a close frame. */
     }
 
   for (guint i = 0; i < 400 && count_sessions (watcher, "test/many") > 0; i++)
