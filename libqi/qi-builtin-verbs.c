@@ -18,8 +18,8 @@
  * manager, and so the verbs, may outlive it in a binding's hands.
  */
 
-static gpointer
-app_ref_new (QiApplication *app)
+gpointer
+qi_builtin_verbs_app_ref_new (QiApplication *app)
 {
   GWeakRef *ref = g_new0 (GWeakRef, 1);
 
@@ -27,8 +27,8 @@ app_ref_new (QiApplication *app)
   return ref;
 }
 
-static void
-app_ref_free (gpointer data)
+void
+qi_builtin_verbs_app_ref_free (gpointer data)
 {
   g_weak_ref_clear (data);
   g_free (data);
@@ -550,7 +550,8 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   const char * const shells[] = { "bash", NULL };
 
   verb = qi_cli_verb_new ("help", _("Show help for Qi or for one command"), help_verb,
-                          app_ref_new (app), app_ref_free);
+                          qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_arguments (verb, _("[COMMAND]"), 0, G_MAXUINT);
   qi_cli_verb_set_completions (verb, help_words);
   add (cli, verb);
@@ -561,7 +562,8 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   add (cli, verb);
 
   verb = qi_cli_verb_new ("config show", _("Show the effective configuration"),
-                          config_show_verb, app_ref_new (app), app_ref_free);
+                          config_show_verb, qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_description (verb,
     _("Prints the launch options as resolved from the command line, the QI_* environment "
       "and the qi.toml files, then every other value of the qi.toml files."));
@@ -571,17 +573,20 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   add (cli, verb);
 
   verb = qi_cli_verb_new ("services", _("List the services and their state"),
-                          services_verb, app_ref_new (app), app_ref_free);
+                          services_verb, qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   add (cli, verb);
 
   verb = qi_cli_verb_new ("status", _("Show the project, tracker, configuration and addon paths"),
-                          status_verb, app_ref_new (app), app_ref_free);
+                          status_verb, qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   add (cli, verb);
 
   verb = qi_cli_verb_new ("completion", _("Print the shell completion script"),
-                          completion_verb, app_ref_new (app), app_ref_free);
+                          completion_verb, qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_arguments (verb, _("[SHELL]"), 0, 1);
   qi_cli_verb_set_completions (verb, shells);
   add (cli, verb);

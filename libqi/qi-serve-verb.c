@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 #include "qi-serve-verb-private.h"
 #include "qi-server.h"
@@ -25,22 +26,6 @@
 /* How long the info file's token is valid. Its key dies with the process
  * anyway; this bounds a token copied out of the file. */
 #define LOCAL_TOOL_TOKEN_LIFETIME_S (7 * 24 * 3600)
-
-static gpointer
-app_ref_new (QiApplication *app)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, app);
-  return ref;
-}
-
-static void
-app_ref_free (gpointer data)
-{
-  g_weak_ref_clear (data);
-  g_free (data);
-}
 
 static char *
 default_info_path (void)
@@ -251,7 +236,8 @@ qi_serve_verb_register (QiCliManager  *cli,
   g_autoptr(GError) error = NULL;
 
   verb = qi_cli_verb_new ("serve", _("Run the hub and the local server without the GUI"),
-                          serve_verb, app_ref_new (app), app_ref_free);
+                          serve_verb, qi_builtin_verbs_app_ref_new (app),
+                          qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_description (verb,
     _("Serves the hub (WebSocket at /ws), the REST routes (/api/) and the UIs (/ui/) on "
       "127.0.0.1 until SIGINT or SIGTERM. Writes the URL, the pid and a token for local "
