@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <signal.h>
+
 #include "qi-test-utils.h"
 
 /*
@@ -322,6 +324,62 @@ test_bash_completion (Fixture       *f,
   g_assert_cmpstr (f->err, ==, "qi completion: no completion script for the shell “fish”; Qi supports bash\n");
 }
 
+/* `qi --headless serve`: the info file, a second server refused, SIGTERM. */
+static void
+test_serve (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *info = g_build_filename (f->env.root, "run", "qi", "server.json", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *expected = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *object;
+  GStatBuf st;
+
+  g_subprocess_launcher_set_environ (launcher, f->env.envp);
+  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "serve",
+                                        "--port", "0", "--info-file", info, NULL);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 1000 && !g_file_test (info, G_FILE_TEST_EXISTS); i++)
+    g_usleep (10 * 1000);
+
+  /* Written whole, private to the user: it holds a token. */
+  g_assert_cmpint (g_stat (info, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  json_parser_load_from_file (parser, info, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "url"), "ws://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "http"), "http://127.0.0.1:"));
+  g_assert_cmpint (json_object_get_int_member (object, "pid"), ==,
+                   g_ascii_strtoll (g_subprocess_get_identifier (server), NULL, 10));
+  g_assert_cmpuint (strlen (json_object_get_string_member (object, "token")), >, 40);
+
+  /* A second server does not take over the file of a live one. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "serve", "--port", "0",
+                                                        "--info-file", info, NULL }), ==, 1);
+  expected = g_strdup_printf ("qi serve: another Qi server (pid %s) is running and owns “%s”; "
+                              "stop it or pass --info-file\n", g_subprocess_get_identifier (server), info);
+  g_assert_cmpstr (f->err, ==, expected);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "serve", "--port", "70000", NULL }), ==, 2);
+  assert_one_line (f->err);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_communicate_utf8 (server, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server));
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Serving the hub at ws://127.0.0.1:"));
+  g_assert_null (strstr (err, "WARNING"));
+  g_assert_null (strstr (err, "CRITICAL"));
+  g_assert_false (g_file_test (info, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -341,6 +399,7 @@ main (int    argc,
   ADD ("/qi/executable/no-shell", test_no_shell);
   ADD ("/qi/executable/not-utf8", test_not_utf8);
   ADD ("/qi/executable/bash-completion", test_bash_completion);
+  ADD ("/qi/executable/serve", test_serve);
 #undef ADD
 
   return g_test_run ();
