@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-message.h"
+#include "qi-json-reader-private.h"
 
 /**
  * QiMessage:
@@ -983,11 +984,8 @@ qi_message_to_json (QiMessage *msg,
 
 /* The decoder
  *
- * A strict RFC 8259 reader into JsonNode trees. JsonParser is not used: in
- * json-glib 1.6 it accepts single quotes, comments, hexadecimal numbers and
- * raw tabs in strings, truncates strings at \u0000, turns 1e400 into
- * infinity and overflowing integers into -1, and recurses without limit, so
- * that a message of nested brackets overflows the stack.
+ * qi-json-reader.c reads the text (strictly: see there why JsonParser is
+ * not used); the limits and the words of the errors are the hub's.
  */
 
 /* A client's text, fit to quote in an error that goes back to it and into
@@ -1021,495 +1019,107 @@ shorten_for_message (const char *text)
   }
 }
 
-typedef struct
-{
-  const char  *start;
-  const char  *pos;
-  const char  *end;
-  guint        depth;
-  guint        values;
-  GError     **error;
-} Reader;
+static const QiJsonLimits message_limits = {
+  .max_depth = QI_MESSAGE_MAX_DEPTH,
+  .max_values = QI_MESSAGE_MAX_VALUES,
+  .max_members = QI_MESSAGE_MAX_MEMBERS,
+  .big_integers_as_doubles = TRUE,
+};
 
-static gpointer
-reader_fail (Reader     *r,
-             const char *reason)
-{
-  g_set_error (r->error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-               _("message is not valid JSON: %s at byte %" G_GSIZE_FORMAT),
-               reason, (gsize) (r->pos - r->start));
-  return NULL;
-}
-
-/* A message within the byte limit can still cost far more memory and time
- * than its size (an array of a million "{}", an object of names that all
- * fall in one bucket of the member table): such messages are too large. */
-static gpointer
-reader_fail_too_large (Reader     *r,
-                       const char *reason)
-{
-  g_set_error (r->error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE,
-               _("message is too large: %s at byte %" G_GSIZE_FORMAT),
-               reason, (gsize) (r->pos - r->start));
-  return NULL;
-}
-
-static gpointer
-reader_fail_unexpected (Reader *r)
-{
-  g_autofree char *reason = NULL;
-
-  if (r->pos == r->end)
-    return reader_fail (r, _("unexpected end of data"));
-
-  if (g_ascii_isprint (*r->pos))
-    reason = g_strdup_printf (_("unexpected character '%c'"), *r->pos);
-  else
-    reason = g_strdup_printf (_("unexpected byte 0x%02x"), (guchar) *r->pos);
-  return reader_fail (r, reason);
-}
-
+/* Sets @error for what qi_json_read() found wrong in @data, at the byte
+ * where reading stopped (at the start of a misspelt word). */
 static void
-reader_skip_space (Reader *r)
+set_json_error (GError              **error,
+                const char           *data,
+                gsize                 length,
+                const QiJsonFailure  *failure)
 {
-  while (r->pos < r->end &&
-         (*r->pos == ' ' || *r->pos == '\n' || *r->pos == '\r' || *r->pos == '\t'))
-    r->pos++;
-}
+  g_autofree char *formatted = NULL;
+  const char *reason = NULL;
+  gboolean too_large = FALSE;
+  gsize at = failure->offset;
 
-static gboolean
-reader_expect_word (Reader     *r,
-                    const char *word)
-{
-  gsize length = strlen (word);
-
-  if ((gsize) (r->end - r->pos) < length || memcmp (r->pos, word, length) != 0)
-    return reader_fail_unexpected (r) != NULL;
-
-  r->pos += length;
-  return TRUE;
-}
-
-/* Reads the four hex digits after "\u". */
-static gboolean
-reader_read_hex4 (Reader   *r,
-                  gunichar *value)
-{
-  *value = 0;
-  for (int i = 0; i < 4; i++)
+  switch (failure->problem)
     {
-      int digit = r->pos < r->end ? g_ascii_xdigit_value (*r->pos) : -1;
+    case QI_JSON_PROBLEM_NOT_UTF8:
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("message is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")"), at);
+      return;
 
-      if (digit < 0)
-        return reader_fail (r, _("invalid \\u escape")) != NULL;
-      *value = *value * 16 + (gunichar) digit;
-      r->pos++;
-    }
-  return TRUE;
-}
-
-static gboolean
-reader_read_escape (Reader  *r,
-                    GString *out)
-{
-  gunichar c;
-
-  /* r->pos is on the backslash. */
-  r->pos++;
-  if (r->pos == r->end)
-    return reader_fail (r, _("unterminated string")) != NULL;
-
-  switch (*r->pos++)
-    {
-    case '"': g_string_append_c (out, '"'); return TRUE;
-    case '\\': g_string_append_c (out, '\\'); return TRUE;
-    case '/': g_string_append_c (out, '/'); return TRUE;
-    case 'b': g_string_append_c (out, '\b'); return TRUE;
-    case 'f': g_string_append_c (out, '\f'); return TRUE;
-    case 'n': g_string_append_c (out, '\n'); return TRUE;
-    case 'r': g_string_append_c (out, '\r'); return TRUE;
-    case 't': g_string_append_c (out, '\t'); return TRUE;
-    case 'u':
+    case QI_JSON_PROBLEM_BAD_WORD:
+      at = failure->token;
+      G_GNUC_FALLTHROUGH;
+    case QI_JSON_PROBLEM_UNEXPECTED:
+      if (at == length)
+        reason = _("unexpected end of data");
+      else if (g_ascii_isprint (data[at]))
+        reason = formatted = g_strdup_printf (_("unexpected character '%c'"), data[at]);
+      else
+        reason = formatted = g_strdup_printf (_("unexpected byte 0x%02x"), (guchar) data[at]);
       break;
-    default:
-      r->pos--;
-      return reader_fail (r, _("invalid escape")) != NULL;
-    }
 
-  if (!reader_read_hex4 (r, &c))
-    return FALSE;
-
-  if (c >= 0xdc00 && c <= 0xdfff)
-    return reader_fail (r, _("unpaired surrogate")) != NULL;
-
-  if (c >= 0xd800 && c <= 0xdbff)
-    {
-      gunichar low;
-
-      if (r->end - r->pos < 2 || r->pos[0] != '\\' || r->pos[1] != 'u')
-        return reader_fail (r, _("unpaired surrogate")) != NULL;
-      r->pos += 2;
-      if (!reader_read_hex4 (r, &low))
-        return FALSE;
-      if (low < 0xdc00 || low > 0xdfff)
-        return reader_fail (r, _("unpaired surrogate")) != NULL;
-      c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-    }
-
-  /* JsonNode strings end at the first nul. */
-  if (c == 0)
-    return reader_fail (r, _("\\u0000 is not allowed in strings")) != NULL;
-
-  g_string_append_unichar (out, c);
-  return TRUE;
-}
-
-/* Reads a string; r->pos is on its opening quote. The whole text was
- * checked to be UTF-8 beforehand, and a quote or backslash is never part of
- * a multi-byte sequence, so the raw bytes between them are UTF-8 too. */
-static char *
-reader_read_string (Reader *r)
-{
-  g_autoptr(GString) out = NULL;
-  const char *run;
-
-  run = ++r->pos;
-  while (r->pos < r->end)
-    {
-      guchar c = (guchar) *r->pos;
-
-      if (c == '"')
-        {
-          char *string;
-
-          if (out == NULL)
-            string = g_strndup (run, r->pos - run);
-          else
-            {
-              g_string_append_len (out, run, r->pos - run);
-              string = g_string_free (g_steal_pointer (&out), FALSE);
-            }
-          r->pos++;
-          return string;
-        }
-      else if (c == '\\')
-        {
-          if (out == NULL)
-            out = g_string_sized_new (r->pos - run + 16);
-          g_string_append_len (out, run, r->pos - run);
-          if (!reader_read_escape (r, out))
-            return NULL;
-          run = r->pos;
-        }
-      else if (c < 0x20)
-        return reader_fail (r, _("control character in a string"));
-      else
-        r->pos++;
-    }
-
-  return reader_fail (r, _("unterminated string"));
-}
-
-static gboolean
-reader_skip_digits (Reader *r)
-{
-  const char *start = r->pos;
-
-  while (r->pos < r->end && g_ascii_isdigit (*r->pos))
-    r->pos++;
-  return r->pos > start;
-}
-
-static JsonNode *
-reader_read_number (Reader *r)
-{
-  const char *start = r->pos;
-  gboolean negative = FALSE;
-  gboolean integer = TRUE;
-  guint64 magnitude = 0;
-  gboolean overflow = FALSE;
-  char buffer[64];
-  g_autofree char *long_text = NULL;
-  const char *text;
-  gsize length;
-  double value;
-
-  if (*r->pos == '-')
-    {
-      negative = TRUE;
-      r->pos++;
-    }
-
-  if (r->pos < r->end && *r->pos == '0')
-    r->pos++;
-  else if (r->pos < r->end && *r->pos >= '1' && *r->pos <= '9')
-    {
-      for (; r->pos < r->end && g_ascii_isdigit (*r->pos); r->pos++)
-        {
-          guint digit = (guint) (*r->pos - '0');
-
-          if (magnitude > (G_MAXUINT64 - digit) / 10)
-            overflow = TRUE;
-          else
-            magnitude = magnitude * 10 + digit;
-        }
-    }
-  else
-    return reader_fail (r, _("invalid number"));
-
-  if (r->pos < r->end && *r->pos == '.')
-    {
-      integer = FALSE;
-      r->pos++;
-      if (!reader_skip_digits (r))
-        return reader_fail (r, _("invalid number"));
-    }
-
-  if (r->pos < r->end && (*r->pos == 'e' || *r->pos == 'E'))
-    {
-      integer = FALSE;
-      r->pos++;
-      if (r->pos < r->end && (*r->pos == '+' || *r->pos == '-'))
-        r->pos++;
-      if (!reader_skip_digits (r))
-        return reader_fail (r, _("invalid number"));
-    }
-
-  if (integer && !overflow)
-    {
-      if (!negative && magnitude <= (guint64) G_MAXINT64)
-        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
-      if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
-        return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
-    }
-
-  /* A fraction, an exponent or an integer beyond 64 bits: a double. The
-   * data need not be nul-terminated, so strtod gets a copy. */
-  length = r->pos - start;
-  if (length < sizeof buffer)
-    {
-      memcpy (buffer, start, length);
-      buffer[length] = '\0';
-      text = buffer;
-    }
-  else
-    text = long_text = g_strndup (start, length);
-
-  value = g_ascii_strtod (text, NULL);
-  if (!isfinite (value))
-    {
-      r->pos = start;
-      return reader_fail (r, _("number out of range"));
-    }
-
-  return json_node_init_double (json_node_alloc (), value);
-}
-
-static JsonNode *reader_read_value (Reader *r);
-
-/* JsonObject keeps its members in a GHashTable with g_str_hash(), which
- * has no seed: names made to share one hash value ("aB" and "b!" do) make
- * every insertion walk all the earlier ones, so that one crafted object
- * costs seconds. Real names almost never share a whole 32-bit hash, so an
- * object in which more than MAX_SAME_HASH do is refused. The count is kept
- * only for objects large enough to matter. */
-#define COUNT_HASHES_FROM 32
-#define MAX_SAME_HASH 8
-
-static gboolean
-count_hash (GHashTable **counts,
-            JsonObject  *object,
-            const char  *name)
-{
-  guint count;
-
-  if (*counts == NULL)
-    {
-      g_autoptr(GList) names = NULL;
-
-      if (json_object_get_size (object) < COUNT_HASHES_FROM)
-        return TRUE;
-
-      *counts = g_hash_table_new (NULL, NULL);
-      names = json_object_get_members (object);
-      for (GList *l = names; l != NULL; l = l->next)
-        if (!count_hash (counts, object, l->data))
-          return FALSE;
-    }
-
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (*counts, GUINT_TO_POINTER (g_str_hash (name)))) + 1;
-  g_hash_table_insert (*counts, GUINT_TO_POINTER (g_str_hash (name)), GUINT_TO_POINTER (count));
-  return count <= MAX_SAME_HASH;
-}
-
-static JsonNode *
-reader_read_object (Reader *r)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(GHashTable) hash_counts = NULL;
-
-  /* r->pos is on the brace; the depth was checked by the caller. */
-  r->pos++;
-  reader_skip_space (r);
-  if (r->pos < r->end && *r->pos == '}')
-    {
-      r->pos++;
-      return json_node_init_object (json_node_alloc (), object);
-    }
-
-  for (;;)
-    {
-      g_autofree char *name = NULL;
-      const char *name_start;
-      JsonNode *value;
-
-      reader_skip_space (r);
-      if (r->pos == r->end || *r->pos != '"')
-        return reader_fail_unexpected (r);
-
-      name_start = r->pos;
-      name = reader_read_string (r);
-      if (name == NULL)
-        return NULL;
-      if (json_object_has_member (object, name))
-        {
-          g_autofree char *shown = shorten_for_message (name);
-          g_autofree char *reason = g_strdup_printf (_("duplicate member \"%s\""), shown);
-
-          r->pos = name_start;
-          return reader_fail (r, reason);
-        }
-
-      reader_skip_space (r);
-      if (r->pos == r->end || *r->pos != ':')
-        return reader_fail_unexpected (r);
-      r->pos++;
-
-      if (!count_hash (&hash_counts, object, name))
-        {
-          r->pos = name_start;
-          return reader_fail (r, _("member names made to collide in a hash table"));
-        }
-
-      if (json_object_get_size (object) >= QI_MESSAGE_MAX_MEMBERS)
-        {
-          g_autofree char *reason =
-            g_strdup_printf (_("an object with more than %d members"), QI_MESSAGE_MAX_MEMBERS);
-
-          r->pos = name_start;
-          return reader_fail_too_large (r, reason);
-        }
-
-      value = reader_read_value (r);
-      if (value == NULL)
-        return NULL;
-      json_object_set_member (object, name, value);
-
-      reader_skip_space (r);
-      if (r->pos < r->end && *r->pos == ',')
-        r->pos++;
-      else if (r->pos < r->end && *r->pos == '}')
-        {
-          r->pos++;
-          return json_node_init_object (json_node_alloc (), object);
-        }
-      else
-        return reader_fail_unexpected (r);
-    }
-}
-
-static JsonNode *
-reader_read_array (Reader *r)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-
-  r->pos++;
-  reader_skip_space (r);
-  if (r->pos < r->end && *r->pos == ']')
-    {
-      r->pos++;
-      return json_node_init_array (json_node_alloc (), array);
-    }
-
-  for (;;)
-    {
-      JsonNode *value = reader_read_value (r);
-
-      if (value == NULL)
-        return NULL;
-      json_array_add_element (array, value);
-
-      reader_skip_space (r);
-      if (r->pos < r->end && *r->pos == ',')
-        r->pos++;
-      else if (r->pos < r->end && *r->pos == ']')
-        {
-          r->pos++;
-          return json_node_init_array (json_node_alloc (), array);
-        }
-      else
-        return reader_fail_unexpected (r);
-    }
-}
-
-static JsonNode *
-reader_read_value (Reader *r)
-{
-  JsonNode *node = NULL;
-
-  reader_skip_space (r);
-  if (r->pos == r->end)
-    return reader_fail_unexpected (r);
-
-  if (++r->values > QI_MESSAGE_MAX_VALUES)
-    {
-      g_autofree char *reason =
-        g_strdup_printf (_("more than %d values"), QI_MESSAGE_MAX_VALUES);
-
-      return reader_fail_too_large (r, reason);
-    }
-
-  switch (*r->pos)
-    {
-    case '{':
-    case '[':
-      if (r->depth >= QI_MESSAGE_MAX_DEPTH)
-        {
-          g_autofree char *reason =
-            g_strdup_printf (_("nesting deeper than %d levels"), QI_MESSAGE_MAX_DEPTH);
-
-          return reader_fail (r, reason);
-        }
-      r->depth++;
-      node = *r->pos == '{' ? reader_read_object (r) : reader_read_array (r);
-      r->depth--;
-      return node;
-
-    case '"':
+    case QI_JSON_PROBLEM_TRAILING_DATA:
+      reason = _("unexpected data after the message");
+      break;
+    case QI_JSON_PROBLEM_BAD_NUMBER:
+      reason = _("invalid number");
+      break;
+    case QI_JSON_PROBLEM_NUMBER_RANGE:
+    case QI_JSON_PROBLEM_INTEGER_RANGE:
+      reason = _("number out of range");
+      break;
+    case QI_JSON_PROBLEM_CONTROL_CHARACTER:
+      reason = _("control character in a string");
+      break;
+    case QI_JSON_PROBLEM_UNTERMINATED_STRING:
+      reason = _("unterminated string");
+      break;
+    case QI_JSON_PROBLEM_BAD_ESCAPE:
+      reason = _("invalid escape");
+      break;
+    case QI_JSON_PROBLEM_BAD_HEX:
+      reason = _("invalid \\u escape");
+      break;
+    case QI_JSON_PROBLEM_UNPAIRED_SURROGATE:
+      reason = _("unpaired surrogate");
+      break;
+    case QI_JSON_PROBLEM_NUL_ESCAPE:
+      reason = _("\\u0000 is not allowed in strings");
+      break;
+    case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
       {
-        char *string = reader_read_string (r);
+        g_autofree char *shown = shorten_for_message (failure->member);
 
-        if (string == NULL)
-          return NULL;
-        node = json_node_init_string (json_node_alloc (), string);
-        g_free (string);
-        return node;
+        reason = formatted = g_strdup_printf (_("duplicate member \"%s\""), shown);
       }
+      break;
+    case QI_JSON_PROBLEM_HASH_FLOOD:
+      reason = _("member names made to collide in a hash table");
+      break;
+    case QI_JSON_PROBLEM_TOO_DEEP:
+      reason = formatted = g_strdup_printf (_("nesting deeper than %d levels"), QI_MESSAGE_MAX_DEPTH);
+      break;
 
-    case 't':
-      return reader_expect_word (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
-    case 'f':
-      return reader_expect_word (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
-    case 'n':
-      return reader_expect_word (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
-
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-      return reader_read_number (r);
-
-    default:
-      return reader_fail_unexpected (r);
+    /* A message within the byte limit can still cost far more memory and
+     * time than its size (an array of a million "{}"): such messages are
+     * too large. */
+    case QI_JSON_PROBLEM_TOO_MANY_VALUES:
+      too_large = TRUE;
+      reason = formatted = g_strdup_printf (_("more than %d values"), QI_MESSAGE_MAX_VALUES);
+      break;
+    case QI_JSON_PROBLEM_TOO_MANY_MEMBERS:
+      too_large = TRUE;
+      reason = formatted =
+        g_strdup_printf (_("an object with more than %d members"), QI_MESSAGE_MAX_MEMBERS);
+      break;
     }
+
+  if (too_large)
+    g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_TOO_LARGE,
+                 _("message is too large: %s at byte %" G_GSIZE_FORMAT), reason, at);
+  else
+    g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                 _("message is not valid JSON: %s at byte %" G_GSIZE_FORMAT), reason, at);
 }
 
 static gpointer fail_field (GError     **error,
@@ -1779,9 +1389,8 @@ qi_message_new_from_data (const char  *data,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
-  const char *invalid = NULL;
+  g_auto(QiJsonFailure) failure = { 0 };
   QiMessage *msg;
-  Reader r;
 
   if (bad_id != NULL)
     *bad_id = NULL;
@@ -1798,27 +1407,12 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  /* This also refuses nul bytes. */
-  if (length > 0 && !g_utf8_validate_len (data, length, &invalid))
+  root = qi_json_read (data, length, &message_limits, &failure);
+  if (root == NULL)
     {
-      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                   _("message is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")"),
-                   (gsize) (invalid - data));
+      set_json_error (error, data, length, &failure);
       return NULL;
     }
-
-  r.start = r.pos = data;
-  r.end = data + length;
-  r.depth = 0;
-  r.values = 0;
-  r.error = error;
-
-  root = reader_read_value (&r);
-  if (root == NULL)
-    return NULL;
-  reader_skip_space (&r);
-  if (r.pos != r.end)
-    return reader_fail (&r, _("unexpected data after the message"));
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {

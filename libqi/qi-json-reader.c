@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "qi-json-reader-private.h"
+
+typedef struct
+{
+  const char          *start;
+  const char          *pos;
+  const char          *end;
+  const QiJsonLimits  *limits;
+  guint                depth;
+  guint                values;
+  QiJsonFailure       *failure;
+} Reader;
+
+static gpointer
+reader_fail_at (Reader        *r,
+                QiJsonProblem  problem,
+                const char    *token)
+{
+  r->failure->problem = problem;
+  r->failure->offset = r->pos - r->start;
+  r->failure->token = token - r->start;
+  return NULL;
+}
+
+static gpointer
+reader_fail (Reader        *r,
+             QiJsonProblem  problem)
+{
+  return reader_fail_at (r, problem, r->pos);
+}
+
+static void
+reader_skip_space (Reader *r)
+{
+  while (r->pos < r->end &&
+         (*r->pos == ' ' || *r->pos == '\n' || *r->pos == '\r' || *r->pos == '\t'))
+    r->pos++;
+}
+
+static gboolean
+reader_expect_word (Reader     *r,
+                    const char *word,
+                    gsize       length)
+{
+  const char *token = r->pos;
+
+  if ((gsize) (r->end - r->pos) >= length && memcmp (r->pos, word, length) == 0)
+    {
+      r->pos += length;
+      return TRUE;
+    }
+
+  while (r->pos < r->end && *word != '\0' && *r->pos == *word)
+    {
+      r->pos++;
+      word++;
+    }
+  return reader_fail_at (r, QI_JSON_PROBLEM_BAD_WORD, token) != NULL;
+}
+
+/* Reads the four hex digits after "\u"; @escape is the backslash. */
+static gboolean
+reader_read_hex4 (Reader     *r,
+                  const char *escape,
+                  gunichar   *value)
+{
+  *value = 0;
+  for (guint i = 0; i < 4; i++)
+    {
+      int digit = r->pos < r->end ? g_ascii_xdigit_value (*r->pos) : -1;
+
+      if (digit < 0)
+        return reader_fail_at (r, QI_JSON_PROBLEM_BAD_HEX, escape) != NULL;
+      *value = *value * 16 + (gunichar) digit;
+      r->pos++;
+    }
+  return TRUE;
+}
+
+static gboolean
+reader_read_escape (Reader  *r,
+                    GString *out)
+{
+  const char *escape = r->pos;
+  gunichar c;
+
+  /* r->pos is on the backslash. */
+  r->pos++;
+  if (r->pos == r->end)
+    return reader_fail (r, QI_JSON_PROBLEM_UNTERMINATED_STRING) != NULL;
+
+  switch (*r->pos++)
+    {
+    case '"': g_string_append_c (out, '"'); return TRUE;
+    case '\\': g_string_append_c (out, '\\'); return TRUE;
+    case '/': g_string_append_c (out, '/'); return TRUE;
+    case 'b': g_string_append_c (out, '\b'); return TRUE;
+    case 'f': g_string_append_c (out, '\f'); return TRUE;
+    case 'n': g_string_append_c (out, '\n'); return TRUE;
+    case 'r': g_string_append_c (out, '\r'); return TRUE;
+    case 't': g_string_append_c (out, '\t'); return TRUE;
+    case 'u':
+      break;
+    default:
+      r->pos--;
+      return reader_fail_at (r, QI_JSON_PROBLEM_BAD_ESCAPE, escape) != NULL;
+    }
+
+  if (!reader_read_hex4 (r, escape, &c))
+    return FALSE;
+
+  if (c >= 0xdc00 && c <= 0xdfff)
+    return reader_fail_at (r, QI_JSON_PROBLEM_UNPAIRED_SURROGATE, escape) != NULL;
+
+  if (c >= 0xd800 && c <= 0xdbff)
+    {
+      gunichar low;
+
+      if (r->end - r->pos < 2 || r->pos[0] != '\\' || r->pos[1] != 'u')
+        return reader_fail_at (r, QI_JSON_PROBLEM_UNPAIRED_SURROGATE, escape) != NULL;
+      r->pos += 2;
+      if (!reader_read_hex4 (r, escape, &low))
+        return FALSE;
+      if (low < 0xdc00 || low > 0xdfff)
+        return reader_fail_at (r, QI_JSON_PROBLEM_UNPAIRED_SURROGATE, escape) != NULL;
+      c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+    }
+
+  /* JsonNode strings end at the first nul. */
+  if (c == 0)
+    return reader_fail_at (r, QI_JSON_PROBLEM_NUL_ESCAPE, escape) != NULL;
+
+  g_string_append_unichar (out, c);
+  return TRUE;
+}
+
+/* Reads a string; r->pos is on its opening quote. The whole text was
+ * checked to be UTF-8 beforehand, and a quote or backslash is never part of
+ * a multi-byte sequence, so the raw bytes between them are UTF-8 too. A
+ * string without escapes, the common case, costs one allocation. */
+static char *
+reader_read_string (Reader *r)
+{
+  g_autoptr(GString) out = NULL;
+  const char *run;
+
+  run = ++r->pos;
+  while (r->pos < r->end)
+    {
+      guchar c = (guchar) *r->pos;
+
+      if (c == '"')
+        {
+          char *string;
+
+          if (out == NULL)
+            string = g_strndup (run, r->pos - run);
+          else
+            {
+              g_string_append_len (out, run, r->pos - run);
+              string = g_string_free (g_steal_pointer (&out), FALSE);
+            }
+          r->pos++;
+          return string;
+        }
+      else if (c == '\\')
+        {
+          if (out == NULL)
+            out = g_string_sized_new (r->pos - run + 16);
+          g_string_append_len (out, run, r->pos - run);
+          if (!reader_read_escape (r, out))
+            return NULL;
+          run = r->pos;
+        }
+      else if (c < 0x20)
+        return reader_fail (r, QI_JSON_PROBLEM_CONTROL_CHARACTER);
+      else
+        r->pos++;
+    }
+
+  return reader_fail (r, QI_JSON_PROBLEM_UNTERMINATED_STRING);
+}
+
+static gboolean
+reader_skip_digits (Reader *r)
+{
+  const char *start = r->pos;
+
+  while (r->pos < r->end && g_ascii_isdigit (*r->pos))
+    r->pos++;
+  return r->pos > start;
+}
+
+/* Integers that fit in 64 bits are read without strtod or a copy. */
+static JsonNode *
+reader_read_number (Reader *r)
+{
+  const char *start = r->pos;
+  gboolean negative = FALSE;
+  gboolean integer = TRUE;
+  guint64 magnitude = 0;
+  gboolean overflow = FALSE;
+  char buffer[64];
+  g_autofree char *long_text = NULL;
+  const char *text;
+  gsize length;
+  double value;
+
+  if (*r->pos == '-')
+    {
+      negative = TRUE;
+      r->pos++;
+    }
+
+  if (r->pos < r->end && *r->pos == '0')
+    r->pos++;
+  else if (r->pos < r->end && *r->pos >= '1' && *r->pos <= '9')
+    {
+      for (; r->pos < r->end && g_ascii_isdigit (*r->pos); r->pos++)
+        {
+          guint digit = (guint) (*r->pos - '0');
+
+          if (magnitude > (G_MAXUINT64 - digit) / 10)
+            overflow = TRUE;
+          else
+            magnitude = magnitude * 10 + digit;
+        }
+    }
+  else
+    return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+
+  if (r->pos < r->end && *r->pos == '.')
+    {
+      integer = FALSE;
+      r->pos++;
+      if (!reader_skip_digits (r))
+        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+    }
+
+  if (r->pos < r->end && (*r->pos == 'e' || *r->pos == 'E'))
+    {
+      integer = FALSE;
+      r->pos++;
+      if (r->pos < r->end && (*r->pos == '+' || *r->pos == '-'))
+        r->pos++;
+      if (!reader_skip_digits (r))
+        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+    }
+
+  if (integer)
+    {
+      if (!overflow && !negative && magnitude <= (guint64) G_MAXINT64)
+        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
+      if (!overflow && negative && magnitude <= (guint64) G_MAXINT64 + 1)
+        return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
+      if (!r->limits->big_integers_as_doubles)
+        {
+          r->pos = start;
+          return reader_fail (r, QI_JSON_PROBLEM_INTEGER_RANGE);
+        }
+    }
+
+  /* A fraction, an exponent or an integer beyond 64 bits: a double. The
+   * data need not be nul-terminated, so strtod gets a copy. */
+  length = r->pos - start;
+  if (length < sizeof buffer)
+    {
+      memcpy (buffer, start, length);
+      buffer[length] = '\0';
+      text = buffer;
+    }
+  else
+    text = long_text = g_strndup (start, length);
+
+  value = g_ascii_strtod (text, NULL);
+  if (!isfinite (value))
+    {
+      r->pos = start;
+      return reader_fail (r, QI_JSON_PROBLEM_NUMBER_RANGE);
+    }
+
+  return json_node_init_double (json_node_alloc (), value);
+}
+
+static JsonNode *reader_read_value (Reader *r);
+
+/* JsonObject keeps its members in a GHashTable with g_str_hash(), which
+ * has no seed: names made to share one hash value ("aB" and "b!" do) make
+ * every insertion walk all the earlier ones, so that one crafted object
+ * costs seconds. Real names almost never share a whole 32-bit hash, so an
+ * object in which more than MAX_SAME_HASH do is refused. The count is kept
+ * only for objects large enough to matter. */
+#define COUNT_HASHES_FROM 32
+#define MAX_SAME_HASH 8
+
+static gboolean
+count_hash (GHashTable **counts,
+            JsonObject  *object,
+            const char  *name)
+{
+  guint count;
+
+  if (*counts == NULL)
+    {
+      g_autoptr(GList) names = NULL;
+
+      if (json_object_get_size (object) < COUNT_HASHES_FROM)
+        return TRUE;
+
+      *counts = g_hash_table_new (NULL, NULL);
+      names = json_object_get_members (object);
+      for (GList *l = names; l != NULL; l = l->next)
+        if (!count_hash (counts, object, l->data))
+          return FALSE;
+    }
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (*counts, GUINT_TO_POINTER (g_str_hash (name)))) + 1;
+  g_hash_table_insert (*counts, GUINT_TO_POINTER (g_str_hash (name)), GUINT_TO_POINTER (count));
+  return count <= MAX_SAME_HASH;
+}
+
+static JsonNode *
+reader_read_object (Reader *r)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GHashTable) hash_counts = NULL;
+
+  /* r->pos is on the brace; the depth was checked by the caller. */
+  r->pos++;
+  reader_skip_space (r);
+  if (r->pos < r->end && *r->pos == '}')
+    {
+      r->pos++;
+      return json_node_init_object (json_node_alloc (), object);
+    }
+
+  for (;;)
+    {
+      g_autofree char *name = NULL;
+      const char *name_start;
+      JsonNode *value;
+
+      reader_skip_space (r);
+      if (r->pos == r->end || *r->pos != '"')
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+
+      name_start = r->pos;
+      name = reader_read_string (r);
+      if (name == NULL)
+        return NULL;
+      if (json_object_has_member (object, name))
+        {
+          r->pos = name_start;
+          r->failure->member = g_steal_pointer (&name);
+          return reader_fail (r, QI_JSON_PROBLEM_DUPLICATE_MEMBER);
+        }
+
+      reader_skip_space (r);
+      if (r->pos == r->end || *r->pos != ':')
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+      r->pos++;
+
+      if (!count_hash (&hash_counts, object, name))
+        {
+          r->pos = name_start;
+          return reader_fail (r, QI_JSON_PROBLEM_HASH_FLOOD);
+        }
+
+      if (json_object_get_size (object) >= r->limits->max_members)
+        {
+          r->pos = name_start;
+          return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_MEMBERS);
+        }
+
+      value = reader_read_value (r);
+      if (value == NULL)
+        return NULL;
+      json_object_set_member (object, name, value);
+
+      reader_skip_space (r);
+      if (r->pos < r->end && *r->pos == ',')
+        r->pos++;
+      else if (r->pos < r->end && *r->pos == '}')
+        {
+          r->pos++;
+          return json_node_init_object (json_node_alloc (), object);
+        }
+      else
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+    }
+}
+
+static JsonNode *
+reader_read_array (Reader *r)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  r->pos++;
+  reader_skip_space (r);
+  if (r->pos < r->end && *r->pos == ']')
+    {
+      r->pos++;
+      return json_node_init_array (json_node_alloc (), array);
+    }
+
+  for (;;)
+    {
+      JsonNode *value = reader_read_value (r);
+
+      if (value == NULL)
+        return NULL;
+      json_array_add_element (array, value);
+
+      reader_skip_space (r);
+      if (r->pos < r->end && *r->pos == ',')
+        r->pos++;
+      else if (r->pos < r->end && *r->pos == ']')
+        {
+          r->pos++;
+          return json_node_init_array (json_node_alloc (), array);
+        }
+      else
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+    }
+}
+
+static JsonNode *
+reader_read_value (Reader *r)
+{
+  JsonNode *node = NULL;
+
+  reader_skip_space (r);
+  if (r->pos == r->end)
+    return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+
+  if (++r->values > r->limits->max_values)
+    return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_VALUES);
+
+  switch (*r->pos)
+    {
+    case '{':
+    case '[':
+      if (r->depth >= r->limits->max_depth)
+        return reader_fail (r, QI_JSON_PROBLEM_TOO_DEEP);
+      r->depth++;
+      node = *r->pos == '{' ? reader_read_object (r) : reader_read_array (r);
+      r->depth--;
+      return node;
+
+    case '"':
+      {
+        g_autofree char *string = reader_read_string (r);
+
+        if (string == NULL)
+          return NULL;
+        return json_node_init_string (json_node_alloc (), string);
+      }
+
+    case 't':
+      return reader_expect_word (r, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+    case 'f':
+      return reader_expect_word (r, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+    case 'n':
+      return reader_expect_word (r, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+      return reader_read_number (r);
+
+    default:
+      return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+    }
+}
+
+/* Counts the values of the text as the reader does (the root, then one per
+ * member or element: a non-empty container holds one more than its
+ * commas), without building anything. Returns where the first value past
+ * the limit starts, or NULL. Exact for JSON; for what is not JSON, the
+ * reader finds the error. */
+static const char *
+find_value_past_limit (const char *p,
+                       const char *end,
+                       guint       limit)
+{
+  guint64 values = 1;
+
+  while (p < end)
+    {
+      char c = *p++;
+      const char *next;
+
+      if (c == '"')
+        {
+          while (p < end && *p != '"')
+            p += *p == '\\' && end - p > 1 ? 2 : 1;
+          if (p < end)
+            p++;
+          continue;
+        }
+      if (c != ',' && c != '[' && c != '{')
+        continue;
+
+      next = p;
+      while (next < end && (*next == ' ' || *next == '\t' || *next == '\n' || *next == '\r'))
+        next++;
+      if (c != ',' && next < end && (*next == ']' || *next == '}'))
+        continue;
+      if (++values > limit)
+        return next;
+    }
+  return NULL;
+}
+
+/*
+ * qi_json_read:
+ * @data: the text, which need not be nul-terminated
+ * @length: its length in bytes
+ * @limits: what to refuse
+ * @failure: (out caller-allocates): where to say what is wrong, if
+ *   anything is; clear it with qi_json_failure_clear()
+ *
+ * Reads one JSON value, the whole of @data (see the header for what is
+ * refused).
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL with @failure
+ *   filled
+ */
+JsonNode *
+qi_json_read (const char         *data,
+              gsize               length,
+              const QiJsonLimits *limits,
+              QiJsonFailure      *failure)
+{
+  Reader r;
+  const char *invalid = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert (data != NULL || length == 0);
+  g_assert (limits != NULL && failure != NULL);
+
+  if (data == NULL)
+    data = "";
+
+  r.start = r.pos = data;
+  r.end = data + length;
+  r.limits = limits;
+  r.depth = 0;
+  r.values = 0;
+  r.failure = failure;
+  failure->member = NULL;
+
+  /* This also refuses nul bytes. */
+  if (!g_utf8_validate_len (data, length, &invalid))
+    {
+      r.pos = invalid;
+      return reader_fail (&r, QI_JSON_PROBLEM_NOT_UTF8);
+    }
+
+  if (limits->count_values_first)
+    {
+      invalid = find_value_past_limit (data, r.end, limits->max_values);
+      if (invalid != NULL)
+        {
+          r.pos = invalid;
+          return reader_fail (&r, QI_JSON_PROBLEM_TOO_MANY_VALUES);
+        }
+    }
+
+  root = reader_read_value (&r);
+  if (root == NULL)
+    return NULL;
+
+  reader_skip_space (&r);
+  if (r.pos != r.end)
+    return reader_fail (&r, QI_JSON_PROBLEM_TRAILING_DATA);
+
+  return g_steal_pointer (&root);
+}
+
+void
+qi_json_failure_clear (QiJsonFailure *failure)
+{
+  g_clear_pointer (&failure->member, g_free);
+}
