@@ -23,6 +23,7 @@
 #include "qi-message-bus.h"
 #include "qi-rest-request.h"
 #include "qi-rest-router.h"
+#include "qi-semver.h"
 #include "qi-server.h"
 #include "qi-session.h"
 #include "qi-service.h"
@@ -30,5 +31,6 @@
 #include "qi-token.h"
 #include "qi-token-authority.h"
 #include "qi-toml-parser.h"
+#include "qi-version-range.h"
 
 #undef QI_INSIDE
