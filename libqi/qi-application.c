@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "qi-application.h"
+#include "qi-addon-verbs-private.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-serve-verb-private.h"
 #include "qi-enum-types.h"
@@ -175,6 +176,7 @@ qi_application_init (QiApplication *self)
   self->cli = qi_cli_manager_new ();
   qi_builtin_verbs_register (self->cli, self);
   qi_serve_verb_register (self->cli, self);
+  qi_addon_verbs_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 

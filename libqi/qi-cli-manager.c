@@ -116,6 +116,31 @@ qi_cli_manager_add_verb (QiCliManager  *self,
 }
 
 /**
+ * qi_cli_manager_remove_verb:
+ * @self: a #QiCliManager
+ * @verb: a verb of the registry
+ *
+ * Removes @verb, as an addon does when it closes. A verb of the same name
+ * that is not @verb is left alone.
+ *
+ * Returns: %TRUE if @verb was registered
+ */
+gboolean
+qi_cli_manager_remove_verb (QiCliManager *self,
+                            QiCliVerb    *verb)
+{
+  const char *name;
+
+  g_return_val_if_fail (QI_IS_CLI_MANAGER (self), FALSE);
+  g_return_val_if_fail (QI_IS_CLI_VERB (verb), FALSE);
+
+  name = qi_cli_verb_get_name (verb);
+  if (g_hash_table_lookup (self->verbs, name) != verb)
+    return FALSE;
+  return g_hash_table_remove (self->verbs, name);
+}
+
+/**
  * qi_cli_manager_lookup_verb:
  * @self: a #QiCliManager
  * @name: a verb name, such as "config show"

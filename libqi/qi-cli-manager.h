@@ -58,6 +58,9 @@ gboolean       qi_cli_manager_add_verb             (QiCliManager       *self,
                                                     QiCliVerb          *verb,
                                                     GError            **error);
 QI_AVAILABLE_IN_ALL
+gboolean       qi_cli_manager_remove_verb          (QiCliManager       *self,
+                                                    QiCliVerb          *verb);
+QI_AVAILABLE_IN_ALL
 QiCliVerb     *qi_cli_manager_lookup_verb          (QiCliManager       *self,
                                                     const char         *name);
 QI_AVAILABLE_IN_ALL

@@ -6,6 +6,10 @@
 #include "qi-version.h"
 #include "qi-enum-types.h"
 
+#include "qi-addon.h"
+#include "qi-addon-info.h"
+#include "qi-addon-manager.h"
+#include "qi-addon-module.h"
 #include "qi-application.h"
 #include "qi-cli-invocation.h"
 #include "qi-cli-manager.h"

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(QI_INSIDE) && !defined(QI_COMPILATION)
+# error "Only <qi/qi.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "qi-addon.h"
+#include "qi-addon-info.h"
+#include "qi-cli-manager.h"
+#include "qi-hub.h"
+#include "qi-rest-router.h"
+#include "qi-service.h"
+#include "qi-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * QI_ADDON_PROVIDER_ROLES:
+ *
+ * The roles whose providers load first (phase 1), each from exactly one
+ * addon.
+ */
+#define QI_ADDON_PROVIDER_ROLES "auth", "db"
+
+#define QI_TYPE_ADDON_MANAGER (qi_addon_manager_get_type ())
+
+QI_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (QiAddonManager, qi_addon_manager, QI, ADDON_MANAGER, QiService)
+
+QI_AVAILABLE_IN_ALL
+QiAddonManager     *qi_addon_manager_new               (void);
+QI_AVAILABLE_IN_ALL
+void                qi_addon_manager_add_search_path   (QiAddonManager      *self,
+                                                        const char          *path);
+QI_AVAILABLE_IN_ALL
+const char * const *qi_addon_manager_get_search_paths  (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
+void                qi_addon_manager_discover          (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
+GPtrArray          *qi_addon_manager_list_addons       (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
+QiAddonInfo        *qi_addon_manager_lookup            (QiAddonManager      *self,
+                                                        const char          *name);
+QI_AVAILABLE_IN_ALL
+GPtrArray          *qi_addon_manager_list_providers    (QiAddonManager      *self,
+                                                        const char          *role);
+QI_AVAILABLE_IN_ALL
+gboolean            qi_addon_manager_check_providers   (QiAddonManager      *self,
+                                                        const char * const  *roles,
+                                                        GError             **error);
+QI_AVAILABLE_IN_ALL
+GPtrArray          *qi_addon_manager_resolve           (QiAddonManager      *self,
+                                                        const char * const  *allow_list);
+QI_AVAILABLE_IN_ALL
+void                qi_addon_manager_load              (QiAddonManager      *self,
+                                                        const char * const  *allow_list);
+QI_AVAILABLE_IN_ALL
+QiAddon            *qi_addon_manager_get_addon         (QiAddonManager      *self,
+                                                        const char          *name);
+QI_AVAILABLE_IN_ALL
+void                qi_addon_manager_close_all         (QiAddonManager      *self);
+
+G_END_DECLS

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "qi-test-utils.h"
+
+/* QiAddonInfo and QiAddonManager on real addon folders made by the test:
+ * metadata, kinds, shadowing, providers, dependency order and every way an
+ * addon cannot load. Nothing here opens a module: the .so files are not
+ * even ELF, and would crash a loader. */
+
+typedef struct
+{
+  char           *root;
+  char           *first;    /* a search path */
+  char           *second;   /* another, of lower precedence */
+  QiAddonManager *manager;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->root = g_dir_make_tmp ("qi-addons-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->first = g_build_filename (f->root, "first", NULL);
+  f->second = g_build_filename (f->root, "second", NULL);
+  g_assert_cmpint (g_mkdir (f->first, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (f->second, 0700), ==, 0);
+  f->manager = qi_addon_manager_new ();
+  qi_addon_manager_add_search_path (f->manager, f->first);
+  qi_addon_manager_add_search_path (f->manager, f->second);
+  qi_addon_manager_add_search_path (f->manager, "/nonexistent/qi/addons");
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->manager);
+  remove_tree (f->root);
+  g_free (f->root);
+  g_free (f->first);
+  g_free (f->second);
+}
+
+/* Makes @path/@folder with an addon.toml of @toml (none if NULL). */
+static char *
+make_addon (const char *path,
+            const char *folder,
+            const char *toml)
+{
+  char *dir = g_build_filename (path, folder, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  if (toml != NULL)
+    {
+      g_autofree char *file = g_build_filename (dir, "addon.toml", NULL);
+
+      qi_test_env_write (file, toml);
+    }
+  return dir;
+}
+
+static void
+touch (const char *dir,
+       const char *name,
+       const char *contents)
+{
+  g_autofree char *file = g_build_filename (dir, name, NULL);
+
+  qi_test_env_write (file, contents);
+}
+
+static QiAddonInfo *
+lookup (Fixture    *f,
+        const char *name)
+{
+  QiAddonInfo *info = qi_addon_manager_lookup (f->manager, name);
+
+  g_assert_nonnull (info);
+  return info;
+}
+
+static const char *
+error_message (QiAddonInfo *info)
+{
+  const GError *error = qi_addon_info_get_error (info);
+
+  g_assert_nonnull (error);
+  return error->message;
+}
+
+static void
+test_metadata (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *loader = make_addon (f->first, "loader-folder",
+                                        "name = \"loader\"\n"
+                                        "version = \"1.2.0\"\n"
+                                        "description = \"Load published versions into the open scene\"\n"
+                                        "roles = []\n"
+                                        "hosts = [\"maya\", \"nuke\", \"blender\"]\n"
+                                        "[dependencies]\n"
+                                        "ui-kit = \">=1.0, <2\"\n");
+  g_autofree char *kit = make_addon (f->first, "ui-kit", "version = \"1.4.1\"\n");
+  g_autofree char *python = make_addon (f->first, "pyaddon", NULL);
+  g_autofree char *folder = NULL;
+  g_autofree char *expected_folder = g_build_filename (loader, "plugins", "publish", NULL);
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *text = NULL;
+  QiAddonInfo *info;
+  g_autofree char *version = NULL;
+  const char * const hosts[] = { "maya", "nuke", "blender", NULL };
+  const char * const dependencies[] = { "ui-kit", NULL };
+  const char * const kinds[] = { "load", "publish", NULL };
+
+  touch (loader, "loader.so", "not ELF: never opened while discovering");
+  g_assert_cmpint (g_mkdir_with_parents (expected_folder, 0700), ==, 0);
+  {
+    g_autofree char *load = g_build_filename (loader, "plugins", "load", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (load, 0700), ==, 0);
+  }
+  touch (python, "addon.py", "raise SystemExit('never imported while discovering')\n");
+
+  qi_addon_manager_discover (f->manager);
+
+  info = lookup (f, "loader");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_DISCOVERED);
+  g_assert_null (qi_addon_info_get_error (info));
+  version = qi_semver_to_string (qi_addon_info_get_version (info));
+  g_assert_cmpstr (version, ==, "1.2.0");
+  g_assert_cmpstr (qi_addon_info_get_description (info), ==, "Load published versions into the open scene");
+  g_assert_cmpint (qi_addon_info_get_kind (info), ==, QI_ADDON_KIND_NATIVE);
+  g_assert_true (g_str_has_suffix (qi_addon_info_get_module_path (info), "/loader-folder/loader.so"));
+  g_assert_cmpstrv (qi_addon_info_get_hosts (info), hosts);
+  g_assert_cmpstrv (qi_addon_info_get_dependencies (info), dependencies);
+  g_assert_cmpstr (qi_version_range_get_text (qi_addon_info_get_dependency_range (info, "ui-kit")), ==,
+                   ">=1.0, <2");
+  g_assert_false (qi_addon_info_has_role (info, "db"));
+  g_assert_cmpstrv (qi_addon_info_get_plugin_kinds (info), kinds);
+  folder = qi_addon_info_dup_plugin_folder (info, "publish");
+  g_assert_cmpstr (folder, ==, expected_folder);
+  g_assert_null (qi_addon_info_dup_plugin_folder (info, "create"));
+
+  json = qi_addon_info_to_json (info);
+  text = json_to_string (json, FALSE);
+  g_assert_nonnull (strstr (text, "\"name\":\"loader\",\"version\":\"1.2.0\""));
+  g_assert_nonnull (strstr (text, "\"kind\":\"native\""));
+  g_assert_nonnull (strstr (text, "\"dependencies\":{\"ui-kit\":\">=1.0, <2\"}"));
+  g_assert_nonnull (strstr (text, "\"state\":\"discovered\""));
+
+  /* No addon.toml: the folder names it; addon.py makes it Python. */
+  info = lookup (f, "pyaddon");
+  g_assert_cmpint (qi_addon_info_get_kind (info), ==, QI_ADDON_KIND_PYTHON);
+  g_assert_null (qi_addon_info_get_version (info));
+  info = lookup (f, "ui-kit");
+  g_assert_cmpint (qi_addon_info_get_kind (info), ==, QI_ADDON_KIND_DATA);
+}
+
+static void
+test_bad_metadata (Fixture       *f,
+                   gconstpointer  data)
+{
+  struct {
+    const char *folder;
+    const char *toml;
+    const char *message;   /* after "…/addon.toml:" */
+  } cases[] = {
+    { "broken", "name = \"broken\"\nversion = \n", "2:11: " },
+    { "typo", "name = \"typo\"\nversoin = \"1.0.0\"\n", "2:11: unknown key “versoin”; did you mean “version”?" },
+    { "badversion", "version = \"1.0\"\n", "1:11: " },
+    { "badname", "name = \"Bad Name\"\n", "1:8: “Bad Name” is not an addon name" },
+    { "badroles", "roles = \"db\"\n", "1:9: “roles” must be an array of strings" },
+    { "badrange", "[dependencies]\nkit = \">=1.0, <<2\"\n", "2:7: " },
+    { "selfdep", "[dependencies]\nselfdep = \"*\"\n", "2:11: an addon cannot depend on itself" },
+    { "badmodule", "module = \"../../etc/passwd\"\n", "1:10: “module” must be a file in the addon's folder" },
+    { "nomodule", "module = \"gone.so\"\n", "1:10: the module “" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_free (make_addon (f->first, cases[i].folder, cases[i].toml));
+  qi_addon_manager_discover (f->manager);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      QiAddonInfo *info = lookup (f, cases[i].folder);
+      g_autofree char *prefix = g_strdup_printf ("%s/%s/addon.toml:%s", f->first, cases[i].folder,
+                                                 cases[i].message);
+      const GError *error = qi_addon_info_get_error (info);
+
+      g_test_message ("%s: %s", cases[i].folder, error != NULL ? error->message : "(none)");
+      g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
+      g_assert_true (g_error_matches (error, QI_ADDON_ERROR, QI_ADDON_ERROR_BAD_METADATA));
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+    }
+
+  /* A folder whose name cannot be an addon's, and nothing to rename it. */
+  g_free (make_addon (f->second, "Not An Addon", NULL));
+  qi_addon_manager_discover (f->manager);
+  g_assert_cmpint (qi_addon_info_get_state (lookup (f, "Not An Addon")), ==, QI_ADDON_STATE_FAILED);
+}
+
+static void
+test_shadowing (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) addons = NULL;
+
+  g_free (make_addon (f->first, "loader", "version = \"2.0.0\"\n"));
+  g_free (make_addon (f->second, "loader", "version = \"1.0.0\"\n"));
+  qi_addon_manager_discover (f->manager);
+
+  addons = qi_addon_manager_list_addons (f->manager);
+  g_assert_cmpuint (addons->len, ==, 2);
+  g_assert_true (lookup (f, "loader") == addons->pdata[0]);
+  g_assert_cmpint (qi_addon_info_get_state (addons->pdata[0]), ==, QI_ADDON_STATE_DISCOVERED);
+  g_assert_cmpint (qi_addon_info_get_state (addons->pdata[1]), ==, QI_ADDON_STATE_DISABLED);
+  g_assert_true (g_str_has_prefix (error_message (addons->pdata[1]), "shadowed by the addon of the same name in “"));
+}
+
+static void
+test_providers (Fixture       *f,
+                gconstpointer  data)
+{
+  const char * const roles[] = { QI_ADDON_PROVIDER_ROLES, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_free (make_addon (f->first, "sqlite", "roles = [\"db\"]\n"));
+  g_free (make_addon (f->first, "local-auth", "roles = [\"auth\"]\n"));
+  qi_addon_manager_discover (f->manager);
+  g_assert_true (qi_addon_manager_check_providers (f->manager, roles, &error));
+  g_assert_no_error (error);
+
+  /* Two trackers: fatal, and both are named. */
+  g_free (make_addon (f->second, "ftrack", "roles = [\"db\", \"auth-hints\"]\n"));
+  qi_addon_manager_discover (f->manager);
+  g_assert_false (qi_addon_manager_check_providers (f->manager, roles, &error));
+  g_assert_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS);
+  g_assert_true (g_str_has_prefix (error->message, "2 addons provide the role “db”: “sqlite” ("));
+  g_assert_nonnull (strstr (error->message, "“ftrack” ("));
+  g_clear_error (&error);
+
+  /* None: fatal too. */
+  g_assert_false (qi_addon_manager_check_providers (f->manager, (const char * const []) { "render-farm", NULL },
+                                                    &error));
+  g_assert_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS);
+  g_assert_true (g_str_has_prefix (error->message, "no addon provides the role “render-farm” (searched: "));
+  g_clear_error (&error);
+
+  /* A provider whose metadata is broken does not count. */
+  g_free (make_addon (f->second, "ftrack", "roles = [\"db\"\n"));
+  qi_addon_manager_discover (f->manager);
+  g_assert_true (qi_addon_manager_check_providers (f->manager, roles, &error));
+}
+
+static char *
+order_of (GPtrArray *order)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < order->len; i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? " " : "", qi_addon_info_get_name (order->pdata[i]));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+test_dependencies (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) order = NULL;
+  g_autofree char *text = NULL;
+
+  /* A chain, declared out of order. */
+  g_free (make_addon (f->first, "app", "version = \"1.0.0\"\n[dependencies]\nlib = \"^2.1\"\n"));
+  g_free (make_addon (f->first, "lib", "version = \"2.3.0\"\n[dependencies]\nbase = \">=1.0, <2\"\n"));
+  g_free (make_addon (f->second, "base", "version = \"1.9.9\"\n"));
+  /* A cycle, and an addon that needs it. */
+  g_free (make_addon (f->first, "x", "version = \"1.0.0\"\n[dependencies]\ny = \"*\"\n"));
+  g_free (make_addon (f->first, "y", "version = \"1.0.0\"\n[dependencies]\nx = \"*\"\n"));
+  g_free (make_addon (f->first, "z", "version = \"1.0.0\"\n[dependencies]\nx = \"*\"\n"));
+  /* A version conflict, a missing addon, a dependency without version. */
+  g_free (make_addon (f->first, "old", "version = \"1.0.0\"\n[dependencies]\nlib = \">=3\"\n"));
+  g_free (make_addon (f->first, "lonely", "[dependencies]\nnowhere = \"^1\"\n"));
+  g_free (make_addon (f->first, "unversioned", NULL));
+  g_free (make_addon (f->first, "strict", "[dependencies]\nunversioned = \"^1\"\n"));
+  /* Needs one that failed, two steps away. */
+  g_free (make_addon (f->first, "top", "[dependencies]\nmiddle = \"*\"\n"));
+  g_free (make_addon (f->first, "middle", "version = \"0.1.0\"\n[dependencies]\nold = \"*\"\n"));
+
+  qi_addon_manager_discover (f->manager);
+  order = qi_addon_manager_resolve (f->manager, NULL);
+  text = order_of (order);
+  g_assert_cmpstr (text, ==, "base lib app unversioned");
+
+  g_assert_cmpstr (error_message (lookup (f, "x")), ==, "dependency cycle: x → y → x");
+  g_assert_cmpstr (error_message (lookup (f, "y")), ==, "dependency cycle: x → y → x");
+  g_assert_true (g_error_matches (qi_addon_info_get_error (lookup (f, "x")), QI_ADDON_ERROR, QI_ADDON_ERROR_CYCLE));
+  g_assert_cmpstr (error_message (lookup (f, "z")), ==,
+                   "needs “x”, which cannot load: dependency cycle: x → y → x");
+  g_assert_true (g_str_has_prefix (error_message (lookup (f, "old")), "needs “lib” >=3, but “lib” is version 2.3.0 ("));
+  g_assert_cmpstr (error_message (lookup (f, "lonely")), ==,
+                   "needs the addon “nowhere” (^1), which is not installed");
+  g_assert_cmpstr (error_message (lookup (f, "strict")), ==,
+                   "needs “unversioned” ^1, but “unversioned” names no version in its addon.toml");
+  g_assert_true (g_str_has_prefix (error_message (lookup (f, "top")),
+                                   "needs “middle”, which cannot load: needs “old”, which cannot load: needs “lib” >=3"));
+  g_assert_cmpint (qi_addon_info_get_state (lookup (f, "app")), ==, QI_ADDON_STATE_DISCOVERED);
+}
+
+static void
+test_allow_list (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char * const allowed[] = { "app", "tool", NULL };
+  g_autoptr(GPtrArray) order = NULL;
+  g_autofree char *text = NULL;
+
+  g_free (make_addon (f->first, "app", "version = \"1.0.0\"\n"));
+  g_free (make_addon (f->first, "lib", "version = \"1.0.0\"\n"));
+  g_free (make_addon (f->first, "tool", "[dependencies]\nlib = \"1.0.0\"\n"));
+  qi_addon_manager_discover (f->manager);
+  order = qi_addon_manager_resolve (f->manager, allowed);
+  text = order_of (order);
+
+  g_assert_cmpstr (text, ==, "app");
+  g_assert_cmpint (qi_addon_info_get_state (lookup (f, "lib")), ==, QI_ADDON_STATE_DISABLED);
+  g_assert_cmpstr (error_message (lookup (f, "lib")), ==, "not in the bundle");
+  g_assert_cmpstr (error_message (lookup (f, "tool")), ==, "needs the addon “lib”, which the bundle leaves out");
+}
+
+/* --- Loading the native addons built with the tests (tests/addons). */
+
+typedef struct
+{
+  gboolean  done;
+  JsonNode *payload;
+  GError   *error;
+} Answer;
+
+static void
+on_answer (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Answer *answer = user_data;
+
+  answer->payload = qi_hub_request_finish (QI_HUB (source), result, &answer->error);
+  answer->done = TRUE;
+}
+
+static JsonNode *
+ask (QiHub       *hub,
+     const char  *topic,
+     const char  *payload,
+     GError     **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (payload, NULL);
+  Answer answer = { 0 };
+
+  qi_hub_request_async (hub, topic, node, 2000, NULL, on_answer, &answer);
+  while (!answer.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (answer.error != NULL)
+    g_propagate_error (error, answer.error);
+  return answer.payload;
+}
+
+static void
+noop_route (QiRestRequest *request,
+            gpointer       user_data)
+{
+}
+
+static void
+test_native (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "addons", NULL);
+  g_autoptr(QiHub) hub = qi_hub_new ();
+  g_autoptr(QiCliManager) cli = qi_cli_manager_new ();
+  g_autoptr(QiRestRouter) router = qi_rest_router_new ();
+  g_autoptr(QiAddonManager) manager = qi_addon_manager_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *text = NULL;
+  QiAddonInfo *info;
+
+  /* A data addon that needs the failing one, beside the built modules. */
+  g_free (make_addon (f->first, "needs-failing", "version = \"1.0.0\"\n[dependencies]\nfailing = \"^1\"\n"));
+  g_free (make_addon (f->first, "plain", "version = \"1.0.0\"\n"));
+  qi_addon_manager_add_search_path (manager, built);
+  qi_addon_manager_add_search_path (manager, f->first);
+  g_object_set (manager, "hub", hub, "cli-manager", cli, "router", router, NULL);
+  qi_addon_manager_discover (manager);
+  qi_addon_manager_load (manager, NULL);
+
+  info = qi_addon_manager_lookup (manager, "hello");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_LOADED);
+  g_assert_null (qi_addon_info_get_error (info));
+  g_assert_cmpint (qi_addon_info_get_state (qi_addon_manager_lookup (manager, "plain")), ==, QI_ADDON_STATE_LOADED);
+
+  info = qi_addon_manager_lookup (manager, "failing");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
+  g_assert_cmpstr (error_message (info), ==, "register: the render farm is not configured");
+  info = qi_addon_manager_lookup (manager, "needs-failing");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
+  g_assert_cmpstr (error_message (info), ==,
+                   "needs “failing”, which failed to load: register: the render farm is not configured");
+
+  info = qi_addon_manager_lookup (manager, "oldabi");
+  g_assert_true (g_error_matches (qi_addon_info_get_error (info), QI_ADDON_ERROR, QI_ADDON_ERROR_ABI));
+  g_assert_cmpstr (error_message (info), ==,
+                   "the module was built for Qi addon ABI 42, this Qi has ABI 1: rebuild it against libqi-1");
+  info = qi_addon_manager_lookup (manager, "nosymbol");
+  g_assert_true (g_error_matches (qi_addon_info_get_error (info), QI_ADDON_ERROR, QI_ADDON_ERROR_MODULE));
+  g_assert_true (g_str_has_suffix (error_message (info),
+                                   "nosymbol.so” is not a Qi addon module: it does not export qi_addon_abi_version "
+                                   "and qi_addon_module_register (see QI_ADDON_MODULE_DEFINE)"));
+
+  /* What hello added works; what failing added is gone. */
+  reply = ask (hub, "hello.greet", "{\"name\":\"Ada\"}", &error);
+  g_assert_no_error (error);
+  text = json_to_string (reply, FALSE);
+  g_assert_cmpstr (text, ==, "{\"greeting\":\"hello, Ada\"}");
+  g_assert_nonnull (qi_cli_manager_lookup_verb (cli, "hello"));
+  g_assert_null (qi_cli_manager_lookup_verb (cli, "failing"));
+  g_assert_false (qi_rest_router_add_route (router, "GET", "/api/hello/{who}", noop_route, NULL, NULL, NULL));
+  g_assert_true (qi_rest_router_add_route (router, "GET", "/api/failing", noop_route, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, json_node_unref);
+  reply = ask (hub, "failing.ask", "{}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_NO_HANDLER);
+  g_clear_error (&error);
+  g_assert_true (QI_IS_ADDON (qi_addon_manager_get_addon (manager, "hello")));
+  g_assert_null (qi_addon_manager_get_addon (manager, "failing"));
+
+  /* Closing removes everything the addons added. */
+  qi_addon_manager_close_all (manager);
+  g_assert_null (qi_cli_manager_lookup_verb (cli, "hello"));
+  g_assert_true (qi_rest_router_add_route (router, "GET", "/api/hello/{who}", noop_route, NULL, NULL, &error));
+  g_assert_no_error (error);
+  reply = ask (hub, "hello.greet", "{}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_NO_HANDLER);
+  g_clear_error (&error);
+
+  /* And a second load opens the module again. */
+  g_assert_true (qi_rest_router_remove_route (router, "GET", "/api/hello/{who}"));
+  qi_addon_manager_discover (manager);
+  qi_addon_manager_load (manager, (const char * const []) { "hello", NULL });
+  info = qi_addon_manager_lookup (manager, "hello");
+  if (qi_addon_info_get_error (info) != NULL)
+    g_test_message ("hello: %s", error_message (info));
+  g_assert_cmpint (qi_addon_info_get_state (qi_addon_manager_lookup (manager, "hello")), ==, QI_ADDON_STATE_LOADED);
+  g_clear_pointer (&reply, json_node_unref);
+  reply = ask (hub, "hello.greet", "{}", &error);
+  g_assert_no_error (error);
+}
+
+/* `qi --headless addons list --json` and `addons info`, as a user runs them. */
+static void
+test_cli (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "addons", NULL);
+  g_autofree char *paths = g_strconcat (built, ":", f->first, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *config = g_build_filename (f->root, "config", NULL);
+  g_autofree char *data_home = g_build_filename (f->root, "data", NULL);
+  JsonArray *addons;
+  guint seen = 0;
+
+  g_free (make_addon (f->first, "broken", "version = \n"));
+  g_subprocess_launcher_setenv (launcher, "QI_ADDON_PATH", paths, TRUE);
+  g_subprocess_launcher_setenv (launcher, "QI_CONFIG_DIR", config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"),
+                                         "--headless", "addons", "list", "--json", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_null (strstr (err, "CRITICAL"));
+  g_assert_null (strstr (err, "WARNING"));
+
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  addons = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (addons); i++)
+    {
+      JsonObject *addon = json_array_get_object_element (addons, i);
+      const char *name = json_object_get_string_member (addon, "name");
+      const char *state = json_object_get_string_member (addon, "state");
+
+      if (g_str_equal (name, "hello"))
+        {
+          g_assert_cmpstr (state, ==, "loaded");
+          seen++;
+        }
+      else if (g_str_equal (name, "failing") || g_str_equal (name, "oldabi") ||
+               g_str_equal (name, "nosymbol") || g_str_equal (name, "broken"))
+        {
+          g_assert_cmpstr (state, ==, "failed");
+          g_assert_nonnull (json_object_get_string_member (addon, "error"));
+          seen++;
+        }
+    }
+  g_assert_cmpuint (seen, ==, 5);
+
+  g_clear_object (&process);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"),
+                                         "--headless", "addons", "info", "nothing-here", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_cmpstr (err, ==, "qi addons info: no addon “nothing-here”; “qi --headless addons list” shows them\n");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/qi/addon-manager/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("metadata", test_metadata);
+  ADD ("bad-metadata", test_bad_metadata);
+  ADD ("shadowing", test_shadowing);
+  ADD ("providers", test_providers);
+  ADD ("dependencies", test_dependencies);
+  ADD ("allow-list", test_allow_list);
+  ADD ("native", test_native);
+  ADD ("cli", test_cli);
+
+  return g_test_run ();
+}
