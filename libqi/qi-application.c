@@ -9,6 +9,7 @@
 #include "qi-application.h"
 #include "qi-addon-verbs-private.h"
 #include "qi-builtin-verbs-private.h"
+#include "qi-bundle-verbs-private.h"
 #include "qi-serve-verb-private.h"
 #include "qi-enum-types.h"
 #include "qi-hub.h"
@@ -177,6 +178,7 @@ qi_application_init (QiApplication *self)
   qi_builtin_verbs_register (self->cli, self);
   qi_serve_verb_register (self->cli, self);
   qi_addon_verbs_register (self->cli, self);
+  qi_bundle_verbs_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 

@@ -11,6 +11,8 @@
 #include "qi-addon-manager.h"
 #include "qi-addon-module.h"
 #include "qi-application.h"
+#include "qi-bundle.h"
+#include "qi-bundle-manager.h"
 #include "qi-cli-invocation.h"
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"

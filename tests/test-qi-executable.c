@@ -104,7 +104,7 @@ test_help (Fixture       *f,
   g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "help", NULL }), ==, 0);
   g_assert_true (g_str_has_prefix (f->out, "Usage: qi [OPTION…] [COMMAND [ARG…]]\n"));
   for (const char * const *verb = (const char * const []) {
-         "completion", "config show", "help", "serve", "services", "status", "version", NULL };
+         "bundles list", "completion", "config show", "help", "serve", "services", "status", "version", NULL };
        *verb != NULL; verb++)
     {
       g_autofree char *row = g_strdup_printf ("\n  %s ", *verb);
@@ -296,7 +296,7 @@ test_bash_completion (Fixture       *f,
     { "qi --headless con", "config" },
     { "qi --headless config ", "show" },
     { "qi --headless config show --", "--origin --json --help" },
-    { "qi --headless help ", "addons completion config help serve services status version" },
+    { "qi --headless help ", "addons bundles completion config help serve services status version" },
     { "qi --headless serve --", "--port --info-file --help" },
     { "qi --headless completion ", "bash" },
     { "qi --hea", "--headless" },
