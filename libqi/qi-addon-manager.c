@@ -7,7 +7,6 @@
 
 #include "qi-addon-manager.h"
 #include "qi-addon-module.h"
-#include "qi-addon-module-private.h"
 #include "qi-addon-private.h"
 
 /**
@@ -46,7 +45,6 @@ struct _QiAddonManager
   GPtrArray    *search_paths;   /* of char *, NULL-terminated */
   GPtrArray    *addons;         /* of QiAddonInfo, in discovery order */
   GHashTable   *by_name;        /* name → QiAddonInfo (the usable one) */
-  GHashTable   *modules;        /* path → QiAddonModule, kept once made */
   GPtrArray    *loaded;         /* of Loaded, in load order */
   QiHub        *hub;
   QiCliManager *cli;
@@ -155,21 +153,6 @@ qi_addon_manager_finalize (GObject *object)
   g_ptr_array_unref (self->addons);
   g_hash_table_unref (self->by_name);
   g_ptr_array_unref (self->loaded);
-  {
-    GHashTableIter iter;
-    gpointer key, value;
-
-    /* A GTypeModule that registered types is never finalised: the type
-     * system keeps it. One that never did can go. */
-    g_hash_table_iter_init (&iter, self->modules);
-    while (g_hash_table_iter_next (&iter, &key, &value))
-      {
-        if (!qi_addon_module_is_resident (value))
-          g_object_unref (value);
-        g_hash_table_iter_remove (&iter);
-      }
-    g_hash_table_unref (self->modules);
-  }
 
   G_OBJECT_CLASS (qi_addon_manager_parent_class)->finalize (object);
 }
@@ -222,7 +205,6 @@ qi_addon_manager_init (QiAddonManager *self)
   g_ptr_array_add (self->search_paths, NULL);
   self->addons = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  self->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->loaded = g_ptr_array_new_with_free_func (loaded_free);
 }
 
@@ -762,12 +744,7 @@ load_one (QiAddonManager *self,
       {
         const char *path = qi_addon_info_get_module_path (info);
 
-        module = g_hash_table_lookup (self->modules, path);
-        if (module == NULL)
-          {
-            module = qi_addon_module_new (path);
-            g_hash_table_insert (self->modules, g_strdup (path), module);
-          }
+        module = qi_addon_module_get_for_path (path);
         type = qi_addon_module_load_type (module, &error);
         if (type == G_TYPE_INVALID)
           {

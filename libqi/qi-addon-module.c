@@ -5,7 +5,6 @@
 
 #include "qi-addon.h"
 #include "qi-addon-module.h"
-#include "qi-addon-module-private.h"
 
 /**
  * QiAddonModule:
@@ -24,7 +23,6 @@ struct _QiAddonModule
   char        *path;
   GModule     *module;
   GType        addon_type;
-  gboolean     resident;  /* it registered types: it must never go */
   GError      *error;     /* why the last load failed */
 };
 
@@ -70,7 +68,6 @@ qi_addon_module_load (GTypeModule *type_module)
     }
 
   register_func = (QiAddonModuleRegisterFunc) symbol;
-  self->resident = TRUE;
   type = register_func (type_module);
   if (type == G_TYPE_INVALID || !g_type_is_a (type, QI_TYPE_ADDON) || G_TYPE_IS_ABSTRACT (type))
     {
@@ -138,6 +135,42 @@ qi_addon_module_new (const char *path)
   return self;
 }
 
+/* Types are the process's, so their modules are too: one per file. */
+static GHashTable *modules_by_path;   /* path → QiAddonModule */
+G_LOCK_DEFINE_STATIC (modules);
+
+/**
+ * qi_addon_module_get_for_path:
+ * @path: (type filename): the `.so` of a native addon
+ *
+ * Returns the process's module for @path, made on first use. A
+ * #GTypeModule that registered types lives as long as the process; every
+ * #QiAddonManager shares it, so that loading an addon again (another
+ * manager, a reload) registers its types into the same module.
+ *
+ * Returns: (transfer none): the module
+ */
+QiAddonModule *
+qi_addon_module_get_for_path (const char *path)
+{
+  QiAddonModule *module;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  G_LOCK (modules);
+  if (modules_by_path == NULL)
+    modules_by_path = g_hash_table_new (g_str_hash, g_str_equal);
+  module = g_hash_table_lookup (modules_by_path, path);
+  if (module == NULL)
+    {
+      module = qi_addon_module_new (path);
+      g_hash_table_insert (modules_by_path, module->path, module);
+    }
+  G_UNLOCK (modules);
+
+  return module;
+}
+
 /**
  * qi_addon_module_get_path:
  * @self: a #QiAddonModule
@@ -186,10 +219,4 @@ qi_addon_module_load_type (QiAddonModule  *self,
     }
 
   return self->addon_type;
-}
-
-gboolean
-qi_addon_module_is_resident (QiAddonModule *self)
-{
-  return self->resident;
 }

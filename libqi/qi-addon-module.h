@@ -70,6 +70,8 @@ G_DECLARE_FINAL_TYPE (QiAddonModule, qi_addon_module, QI, ADDON_MODULE, GTypeMod
 QI_AVAILABLE_IN_ALL
 QiAddonModule *qi_addon_module_new            (const char     *path);
 QI_AVAILABLE_IN_ALL
+QiAddonModule *qi_addon_module_get_for_path   (const char     *path);
+QI_AVAILABLE_IN_ALL
 const char    *qi_addon_module_get_path       (QiAddonModule  *self);
 QI_AVAILABLE_IN_ALL
 GType          qi_addon_module_load_type      (QiAddonModule  *self,
