@@ -898,3 +898,18 @@ qi_addon_manager_close_all (QiAddonManager *self)
       g_ptr_array_remove_index (self->loaded, self->loaded->len - 1);
     }
 }
+
+/**
+ * qi_addon_manager_get_router:
+ * @self: a #QiAddonManager
+ *
+ * Returns: (transfer none) (nullable): the router the addons' REST routes
+ *   go to, for the server to serve
+ */
+QiRestRouter *
+qi_addon_manager_get_router (QiAddonManager *self)
+{
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  return self->router;
+}

@@ -61,6 +61,8 @@ QI_AVAILABLE_IN_ALL
 QiAddon            *qi_addon_manager_get_addon         (QiAddonManager      *self,
                                                         const char          *name);
 QI_AVAILABLE_IN_ALL
+QiRestRouter       *qi_addon_manager_get_router        (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
 void                qi_addon_manager_close_all         (QiAddonManager      *self);
 
 G_END_DECLS

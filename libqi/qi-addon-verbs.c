@@ -32,35 +32,23 @@ qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
   return manager;
 }
 
-/* Discovers the addons and loads them, as phase 4 does, into this run's
- * hub and CLI registry and a router of their own, so that the states say
- * what really loads. Unreferencing the manager closes them again. */
+/* The application's addon manager: phase 4 has loaded the addons for
+ * these verbs, so the states say what really loads. */
 static QiAddonManager *
 scan (QiCliInvocation *invocation,
       gpointer         user_data)
 {
   g_autoptr(QiApplication) app = g_weak_ref_get (user_data);
-  QiLaunchConfig *launch = app != NULL ? qi_application_get_launch_config (app) : NULL;
-  QiService *hub = app != NULL ? qi_application_get_service (app, "hub") : NULL;
-  g_autoptr(QiRestRouter) router = qi_rest_router_new ();
-  QiAddonManager *manager;
+  QiService *service = app != NULL ? qi_application_get_service (app, "addons") : NULL;
 
-  if (launch == NULL || hub == NULL || !QI_IS_HUB (hub))
+  if (service == NULL || !QI_IS_ADDON_MANAGER (service))
     {
-      qi_cli_invocation_printerr (invocation, _("qi %s: the application has not started\n"),
+      qi_cli_invocation_printerr (invocation, _("qi %s: the application has no addon manager\n"),
                                   qi_cli_verb_get_name (qi_cli_invocation_get_verb (invocation)));
       return NULL;
     }
 
-  manager = qi_addon_manager_new_for_launch (launch);
-  g_object_set (manager,
-                "hub", hub,
-                "cli-manager", qi_application_get_cli_manager (app),
-                "router", router,
-                NULL);
-  qi_addon_manager_discover (manager);
-  qi_addon_manager_load (manager, NULL);
-  return manager;
+  return g_object_ref (QI_ADDON_MANAGER (service));
 }
 
 static char *
@@ -192,9 +180,9 @@ qi_addon_verbs_register (QiCliManager  *cli,
                           addons_list_verb, qi_builtin_verbs_app_ref_new (app),
                           qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_description (list,
-    _("Scans the addon paths (--addon-path, QI_ADDON_PATH, $XDG_DATA_HOME/qi/addons, the "
-      "installed addons), puts the addons in dependency order and loads them, then says "
-      "which loaded and why the others did not."));
+    _("The addons found on the addon paths (--addon-path, QI_ADDON_PATH, "
+      "$XDG_DATA_HOME/qi/addons, the installed addons) in the order they loaded in, "
+      "and why the others did not load."));
   qi_cli_verb_add_option (list, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   qi_cli_manager_add_verb (cli, list, &error);
   g_assert_no_error (error);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "qi-application.h"
+#include "qi-addon-manager.h"
 #include "qi-addon-verbs-private.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
@@ -462,6 +463,19 @@ phase_bootstrap (QiApplication      *self,
         }
     }
 
+  /* 0.3: the addon manager, searching the launch's addon paths, unless
+   * the embedder registered one of its own */
+  if (qi_application_get_service (self, "addons") == NULL)
+    {
+      g_autoptr(QiAddonManager) addons = qi_addon_manager_new_for_launch (self->launch_config);
+
+      if (!qi_application_add_service (self, QI_SERVICE (addons), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
+
   for (guint i = 0; i < self->services->len; i++)
     {
       QiService *service = g_ptr_array_index (self->services, i);
@@ -478,11 +492,50 @@ phase_bootstrap (QiApplication      *self,
   return -1;
 }
 
+static QiAddonManager *
+get_addon_manager (QiApplication *self)
+{
+  QiService *service = qi_application_get_service (self, "addons");
+
+  return service != NULL && QI_IS_ADDON_MANAGER (service) ? QI_ADDON_MANAGER (service) : NULL;
+}
+
 static int
 phase_provider_preload (QiApplication *self)
 {
-  /* 1.1–1.4: the addons with the roles "auth" and "db" */
-  find_provider (self, "1.1", "addons", "no auth or db provider addon is loaded");
+  const char * const roles[] = { QI_ADDON_PROVIDER_ROLES, NULL };
+  QiAddonManager *addons;
+
+  /* 1.1: scan the addon paths, metadata only */
+  if (find_provider (self, "1.1", "addons", "no addon is discovered") == NULL)
+    return -1;
+  addons = get_addon_manager (self);
+  if (addons == NULL)
+    return -1;
+  qi_addon_manager_discover (addons);
+
+  /* 1.2: one provider per role. Several are fatal: Qi cannot tell which
+   * tracker or login is meant. None is not fatal yet: the providers ship
+   * with the tracker issue; until then Qi runs without them. */
+  for (guint i = 0; roles[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) providers = qi_addon_manager_list_providers (addons, roles[i]);
+      g_autoptr(GError) error = NULL;
+
+      if (providers->len == 0)
+        {
+          phase_debug ("1.2: no addon provides “%s”", roles[i]);
+          continue;
+        }
+      if (!qi_addon_manager_check_providers (addons, (const char * const []) { roles[i], NULL }, &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+      phase_debug ("1.2: “%s” is provided by “%s”", roles[i],
+                   qi_addon_info_get_name (providers->pdata[0]));
+    }
+
   return -1;
 }
 
@@ -517,8 +570,37 @@ phase_settings (QiApplication *self)
 static int
 phase_addon_load (QiApplication *self)
 {
+  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
+  QiAddonManager *addons = get_addon_manager (self);
+  QiService *hub = qi_application_get_service (self, "hub");
+  QiCliVerb *verb;
+
   /* 4.1–4.2: the addons of the bundle, their settings, verbs and routes */
-  find_provider (self, "4.1", "addons", "no addon is loaded");
+  if (find_provider (self, "4.1", "addons", "no addon is loaded") == NULL || addons == NULL)
+    return -1;
+
+  /* A built-in command that needs no addon runs none of their code. */
+  verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
+  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
+    {
+      phase_debug ("4.1: “%s” needs no addon: none is loaded", qi_cli_verb_get_name (verb));
+      return -1;
+    }
+
+  if (hub == NULL || !QI_IS_HUB (hub))
+    {
+      phase_debug ("4.1: the “hub” service is not a QiHub: no addon is loaded");
+      return -1;
+    }
+
+  if (qi_addon_manager_get_router (addons) == NULL)
+    {
+      g_autoptr(QiRestRouter) router = qi_rest_router_new ();
+
+      g_object_set (addons, "router", router, NULL);
+    }
+  g_object_set (addons, "hub", hub, "cli-manager", self->cli, NULL);
+  qi_addon_manager_load (addons, NULL);
   return -1;
 }
 

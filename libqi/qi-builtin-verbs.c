@@ -559,6 +559,7 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   verb = qi_cli_verb_new ("version", _("Show the version, git revision and build options"),
                           version_verb, NULL, NULL);
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
+  qi_cli_verb_set_needs_addons (verb, FALSE);
   add (cli, verb);
 
   verb = qi_cli_verb_new ("config show", _("Show the effective configuration"),
@@ -570,6 +571,7 @@ qi_builtin_verbs_register (QiCliManager  *cli,
   qi_cli_verb_add_option (verb, "origin", QI_CLI_OPTION_FLAG, NULL,
                           _("Tell where each value comes from: a flag, a variable or FILE:LINE:COLUMN"));
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
+  qi_cli_verb_set_needs_addons (verb, FALSE);
   add (cli, verb);
 
   verb = qi_cli_verb_new ("services", _("List the services and their state"),
@@ -589,5 +591,6 @@ qi_builtin_verbs_register (QiCliManager  *cli,
                           qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_arguments (verb, _("[SHELL]"), 0, 1);
   qi_cli_verb_set_completions (verb, shells);
+  qi_cli_verb_set_needs_addons (verb, FALSE);
   add (cli, verb);
 }

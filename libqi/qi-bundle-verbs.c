@@ -511,6 +511,8 @@ add (QiCliManager *cli,
   g_autoptr(QiCliVerb) owned = verb;
   g_autoptr(GError) error = NULL;
 
+  /* Bundles are files of the configuration: no addon code is needed. */
+  qi_cli_verb_set_needs_addons (owned, FALSE);
   qi_cli_manager_add_verb (cli, owned, &error);
   g_assert_no_error (error);
 }

@@ -490,6 +490,30 @@ resolve_verb (QiCliManager       *self,
   return NULL;
 }
 
+/**
+ * qi_cli_manager_resolve_verb:
+ * @self: a #QiCliManager
+ * @arguments: (array zero-terminated=1): a command line after the global
+ *   options, such as `{"config", "show", "--json", NULL}`
+ *
+ * Finds the verb a command line runs, as qi_cli_manager_run() would: the
+ * longest registered name made of its leading words.
+ *
+ * Returns: (transfer none) (nullable): the verb, or %NULL if none is
+ *   registered (yet: an addon may add it)
+ */
+QiCliVerb *
+qi_cli_manager_resolve_verb (QiCliManager       *self,
+                             const char * const *arguments)
+{
+  guint n_words = 0;
+
+  g_return_val_if_fail (QI_IS_CLI_MANAGER (self), NULL);
+  g_return_val_if_fail (arguments != NULL, NULL);
+
+  return resolve_verb (self, arguments, &n_words);
+}
+
 static int
 report_unknown_verb (QiCliManager       *self,
                      const char * const *args,

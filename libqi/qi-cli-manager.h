@@ -61,6 +61,9 @@ QI_AVAILABLE_IN_ALL
 gboolean       qi_cli_manager_remove_verb          (QiCliManager       *self,
                                                     QiCliVerb          *verb);
 QI_AVAILABLE_IN_ALL
+QiCliVerb     *qi_cli_manager_resolve_verb         (QiCliManager       *self,
+                                                    const char * const *arguments);
+QI_AVAILABLE_IN_ALL
 QiCliVerb     *qi_cli_manager_lookup_verb          (QiCliManager       *self,
                                                     const char         *name);
 QI_AVAILABLE_IN_ALL

@@ -37,6 +37,7 @@ struct _QiCliVerb
   guint           max_args;
   GArray         *options;      /* of Option */
   GStrv           completions;
+  gboolean        without_addons;
 
   QiCliVerbFunc   func;
   gpointer        user_data;
@@ -368,6 +369,38 @@ qi_cli_verb_get_option_info (QiCliVerb        *self,
     *description = option->description;
 
   return TRUE;
+}
+
+/**
+ * qi_cli_verb_set_needs_addons:
+ * @self: a #QiCliVerb
+ * @needs_addons: whether the verb needs the addons loaded
+ *
+ * A verb that needs no addon (`version`, `config show`) runs without the
+ * bootstrap loading any: no addon code runs for it. The default is
+ * %TRUE, since a verb may use what addons add.
+ */
+void
+qi_cli_verb_set_needs_addons (QiCliVerb *self,
+                              gboolean   needs_addons)
+{
+  g_return_if_fail (QI_IS_CLI_VERB (self));
+
+  self->without_addons = !needs_addons;
+}
+
+/**
+ * qi_cli_verb_get_needs_addons:
+ * @self: a #QiCliVerb
+ *
+ * Returns: whether the bootstrap loads the addons before the verb runs
+ */
+gboolean
+qi_cli_verb_get_needs_addons (QiCliVerb *self)
+{
+  g_return_val_if_fail (QI_IS_CLI_VERB (self), TRUE);
+
+  return !self->without_addons;
 }
 
 /**

@@ -87,6 +87,11 @@ gboolean        qi_cli_verb_get_option_info  (QiCliVerb       *self,
                                               const char     **arg_name,
                                               const char     **description);
 QI_AVAILABLE_IN_ALL
+void            qi_cli_verb_set_needs_addons (QiCliVerb       *self,
+                                              gboolean         needs_addons);
+QI_AVAILABLE_IN_ALL
+gboolean        qi_cli_verb_get_needs_addons (QiCliVerb       *self);
+QI_AVAILABLE_IN_ALL
 void            qi_cli_verb_set_completions  (QiCliVerb       *self,
                                               const char     *const *words);
 QI_AVAILABLE_IN_ALL

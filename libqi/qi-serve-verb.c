@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "qi-addon-manager.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 #include "qi-serve-verb-private.h"
@@ -195,6 +196,14 @@ serve_verb (QiCliInvocation *invocation,
 
   server = qi_server_new (QI_HUB (hub), authority);
   g_object_set (server, "max-message-size", (guint64) max_message_size, NULL);
+  /* The addons' REST routes, from phase 4. */
+  {
+    QiService *addons = qi_application_get_service (app, "addons");
+
+    if (addons != NULL && QI_IS_ADDON_MANAGER (addons) &&
+        qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)) != NULL)
+      g_object_set (server, "router", qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)), NULL);
+  }
   if (!qi_server_listen (server, (guint) port, &error))
     {
       qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);

@@ -68,6 +68,7 @@ enum {
   PROP_MAX_QUEUED_BYTES,
   PROP_HEARTBEAT_INTERVAL,
   PROP_HEARTBEAT_TIMEOUT,
+  PROP_ROUTER,
   N_PROPS
 };
 
@@ -496,6 +497,9 @@ qi_server_get_property (GObject    *object,
     case PROP_HEARTBEAT_TIMEOUT:
       g_value_set_uint (value, self->heartbeat_timeout);
       break;
+    case PROP_ROUTER:
+      g_value_set_object (value, self->router);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -531,6 +535,10 @@ qi_server_set_property (GObject      *object,
       break;
     case PROP_HEARTBEAT_TIMEOUT:
       self->heartbeat_timeout = g_value_get_uint (value);
+      break;
+    case PROP_ROUTER:
+      if (g_value_get_object (value) != NULL)
+        g_set_object (&self->router, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -654,6 +662,16 @@ qi_server_class_init (QiServerClass *klass)
   properties[PROP_HEARTBEAT_TIMEOUT] =
     g_param_spec_uint ("heartbeat-timeout", NULL, NULL, 100, G_MAXUINT32, 9000,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiServer:router:
+   *
+   * The router of the REST routes under `/api/`, such as the addons'
+   * (qi_addon_manager_get_router()); a new, empty one by default.
+   */
+  properties[PROP_ROUTER] =
+    g_param_spec_object ("router", NULL, NULL, QI_TYPE_REST_ROUTER,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -533,6 +533,30 @@ test_cli (Fixture       *f,
     }
   g_assert_cmpuint (seen, ==, 5);
 
+  /* An addon's verb, through the bootstrap's phase 4. */
+  g_clear_object (&process);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "hello", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from an addon\n");
+
+  /* A command that needs no addon loads none. */
+  g_clear_object (&process);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "QiBootstrap", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "version", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_nonnull (strstr (err, "4.1: “version” needs no addon: none is loaded"));
+  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+
   g_clear_object (&process);
   process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"),
                                          "--headless", "addons", "info", "nothing-here", NULL);
@@ -543,6 +567,21 @@ test_cli (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
   g_assert_cmpstr (err, ==, "qi addons info: no addon “nothing-here”; “qi --headless addons list” shows them\n");
+
+  /* Two trackers: Qi stops at phase 1 and names both. */
+  g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
+  g_free (make_addon (f->first, "tracker-b", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
+  g_clear_object (&process);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "status", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "qi: 2 addons provide the role “db”: “tracker-a” ("));
+  g_assert_nonnull (strstr (err, "“tracker-b” ("));
+  g_assert_true (g_str_has_suffix (err, "; keep one of them in the bundle\n"));
 }
 
 int

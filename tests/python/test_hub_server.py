@@ -35,7 +35,7 @@ def wait_until(predicate, timeout=5.0, interval=0.02):
 
 
 class QiServer:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, addon_path=None):
         self.dirs = {}
         for var in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                     "XDG_STATE_HOME"):
@@ -44,6 +44,8 @@ class QiServer:
             self.dirs[var] = str(d)
         env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
         env.update(self.dirs)
+        if addon_path is not None:
+            env["QI_ADDON_PATH"] = addon_path
         self.info_path = tmp_path / "server.json"
         self.log_path = tmp_path / "qi-serve.log"
         self.argv = [QI_EXE, "--headless", "serve", "--port", "0", "--info-file", str(self.info_path)]
@@ -266,3 +268,41 @@ def test_sigterm_exits_0_and_removes_the_info_file(server):
         assert wait_until(lambda: not c.connected, T)
     finally:
         c.close(timeout=1)
+
+
+# The native addons meson builds for the tests (tests/addons), beside
+# G_TEST_BUILDDIR, which meson sets to the build's tests folder.
+ADDONS = os.path.join(os.environ.get("G_TEST_BUILDDIR", ""), "addons")
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(ADDONS, "hello")),
+                    reason="the test addons are not built (run through meson test)")
+def test_addon_answers_on_the_hub_and_over_rest(tmp_path):
+    """A loaded addon's hub handler and REST route, through the real
+    server; the addons that fail to load do not stop it."""
+    import urllib.error
+    import urllib.request
+
+    s = QiServer(tmp_path, addon_path=ADDONS)
+    try:
+        with qi.hub.connect(s.url, s.token, name="test/addons", timeout=T) as c:
+            assert c.request("hello.greet", {"name": "Ada"}, timeout=T) == {"greeting": "hello, Ada"}
+            ids = [x["id"] for x in c.request("hub.sessions", timeout=T)["sessions"]]
+            assert "__hub__/addon/hello" in ids
+            assert "__hub__/addon/failing" not in ids
+            with pytest.raises(HubError) as failed:
+                c.request("failing.ask", {}, timeout=T)
+            assert failed.value.code == "no_handler"
+
+        request = urllib.request.Request(s.info["http"] + "/api/hello/Grace",
+                                         headers={"Authorization": "Bearer " + s.token})
+        with urllib.request.urlopen(request, timeout=T) as response:
+            assert response.status == 200
+            assert json.loads(response.read().decode()) == {"greeting": "hello, Grace"}
+
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(urllib.request.Request(
+                s.info["http"] + "/api/failing", headers={"Authorization": "Bearer " + s.token}), timeout=T)
+        assert missing.value.code == 404
+    finally:
+        s.stop()
