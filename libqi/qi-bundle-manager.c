@@ -463,25 +463,6 @@ check_all (GPtrArray   *bundles,
 /* Reading the file. */
 
 static void
-locate (const char *start,
-        const char *at,
-        guint      *line,
-        guint      *column)
-{
-  const char *line_start = start;
-
-  *line = 1;
-  for (const char *p = start; p < at; p++)
-    if (*p == '\n')
-      {
-        (*line)++;
-        line_start = p + 1;
-      }
-  *column = (at > line_start && g_utf8_validate (line_start, at - line_start, NULL)
-             ? (guint) g_utf8_strlen (line_start, at - line_start) : (guint) (at - line_start)) + 1;
-}
-
-static void
 set_parse_error (GError              **error,
                  const char           *file,
                  const char           *data,
@@ -526,7 +507,7 @@ set_parse_error (GError              **error,
       break;
     }
 
-  locate (data, data + MIN (at, length), &line, &column);
+  qi_json_locate (data, data + MIN (at, length), &line, &column);
   g_set_error (error, QI_BUNDLE_ERROR, QI_BUNDLE_ERROR_PARSE,
                _("%s:%u:%u: %s; fix the file or restore it from a backup"),
                file, line, column, reason);

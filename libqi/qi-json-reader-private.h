@@ -115,4 +115,10 @@ void      qi_json_failure_clear (QiJsonFailure      *failure);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QiJsonFailure, qi_json_failure_clear)
 
+G_GNUC_INTERNAL
+void      qi_json_locate        (const char          *start,
+                                 const char          *at,
+                                 guint               *line,
+                                 guint               *column);
+
 G_END_DECLS

@@ -588,3 +588,26 @@ qi_json_failure_clear (QiJsonFailure *failure)
 {
   g_clear_pointer (&failure->member, g_free);
 }
+
+/* The line and column (in characters, from 1) of @at in the text from
+ * @start; bytes that are not UTF-8 count one column each. */
+void
+qi_json_locate (const char *start,
+                const char *at,
+                guint      *line,
+                guint      *column)
+{
+  const char *line_start = start;
+
+  *line = 1;
+  for (const char *p = start; p < at; p++)
+    {
+      if (*p == '\n')
+        {
+          (*line)++;
+          line_start = p + 1;
+        }
+    }
+  *column = (at > line_start && g_utf8_validate (line_start, at - line_start, NULL)
+             ? (guint) g_utf8_strlen (line_start, at - line_start) : (guint) (at - line_start)) + 1;
+}

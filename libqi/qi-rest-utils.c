@@ -138,26 +138,6 @@ static const QiJsonLimits body_limits = {
   .count_values_first = TRUE,
 };
 
-static void
-locate (const char *start,
-        const char *at,
-        guint      *line,
-        guint      *column)
-{
-  const char *line_start = start;
-
-  *line = 1;
-  for (const char *p = start; p < at; p++)
-    {
-      if (*p == '\n')
-        {
-          (*line)++;
-          line_start = p + 1;
-        }
-    }
-  *column = (at > line_start ? (guint) g_utf8_strlen (line_start, at - line_start) : 0) + 1;
-}
-
 /* Sets @error for what qi_json_read() found wrong in @data: at the
  * backslash of a bad escape, elsewhere where reading stopped. */
 static void
@@ -174,7 +154,7 @@ set_json_error (GError              **error,
   switch (failure->problem)
     {
     case QI_JSON_PROBLEM_NOT_UTF8:
-      locate (data, data + at, &line, &column);
+      qi_json_locate (data, data + at, &line, &column);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("the request body is not valid UTF-8 at line %u, column %u"),
                    line, column);
@@ -246,7 +226,7 @@ set_json_error (GError              **error,
       break;
     }
 
-  locate (data, data + at, &line, &column);
+  qi_json_locate (data, data + at, &line, &column);
   if (code == G_IO_ERROR_MESSAGE_TOO_LARGE)
     g_set_error (error, G_IO_ERROR, code,
                  _("the request body is too large: %s at line %u, column %u"),

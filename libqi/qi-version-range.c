@@ -139,13 +139,16 @@ group_add (GArray   *group,
   g_array_append_val (group, comparator);
 }
 
-/* Adds the bound just above everything that starts with numbers[0..level]:
- * `<` the next version at @level, or, if that number cannot grow, `<=` the
- * largest version that starts so. */
+/* Adds the bound just past everything that starts with numbers[0..level]:
+ * @op the next version at @level (`<` for an upper bound, `>=` for the
+ * lower bound of what comes after), or, if that number cannot grow,
+ * @op_at_max the largest version that starts so (`<=`, `>`). */
 static void
-group_add_upper (GArray        *group,
+group_add_bound (GArray        *group,
                  const guint64  numbers[3],
-                 guint          level)
+                 guint          level,
+                 Op             op,
+                 Op             op_at_max)
 {
   guint64 bound[3] = { 0, 0, 0 };
 
@@ -156,39 +159,19 @@ group_add_upper (GArray        *group,
     {
       for (guint i = level; i < 3; i++)
         bound[i] = G_MAXUINT64;
-      group_add (group, OP_LE, qi_semver_new (bound[0], bound[1], bound[2]));
+      group_add (group, op_at_max, qi_semver_new (bound[0], bound[1], bound[2]));
     }
   else
     {
       bound[level] = numbers[level] + 1;
-      group_add (group, OP_LT, qi_semver_new (bound[0], bound[1], bound[2]));
+      group_add (group, op, qi_semver_new (bound[0], bound[1], bound[2]));
     }
 }
 
-/* Adds the bound just below everything after what starts with
- * numbers[0..level]: the mirror of group_add_upper(). */
-static void
-group_add_lower_after (GArray        *group,
-                       const guint64  numbers[3],
-                       guint          level)
-{
-  guint64 bound[3] = { 0, 0, 0 };
-
-  for (guint i = 0; i < level; i++)
-    bound[i] = numbers[i];
-
-  if (numbers[level] == G_MAXUINT64)
-    {
-      for (guint i = level; i < 3; i++)
-        bound[i] = G_MAXUINT64;
-      group_add (group, OP_GT, qi_semver_new (bound[0], bound[1], bound[2]));
-    }
-  else
-    {
-      bound[level] = numbers[level] + 1;
-      group_add (group, OP_GE, qi_semver_new (bound[0], bound[1], bound[2]));
-    }
-}
+#define group_add_upper(group, numbers, level) \
+  group_add_bound ((group), (numbers), (level), OP_LT, OP_LE)
+#define group_add_lower_after(group, numbers, level) \
+  group_add_bound ((group), (numbers), (level), OP_GE, OP_GT)
 
 static gboolean
 is_blank (char c)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 #include <qi/qi.h>
@@ -74,22 +75,31 @@ qi_test_env_write_config (QiTestEnv  *env,
   return path;
 }
 
+/* Removes @path and what is below it, never following a link. */
 static inline void
 qi_test_remove_tree (const char *path)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
+  GStatBuf st;
 
-  if (dir != NULL)
+  if (g_lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
     {
-      while ((name = g_dir_read_name (dir)) != NULL)
+      GDir *dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
+
           qi_test_remove_tree (child);
         }
-      g_dir_close (dir);
+      if (dir != NULL)
+        g_dir_close (dir);
+      g_rmdir (path);
     }
-  g_remove (path);
+  else
+    g_unlink (path);
 }
 
 static inline void

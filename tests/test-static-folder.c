@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "qi-test-http.h"
+#include "qi-test-utils.h"
 
 /* QiStaticFolder, through a real SoupServer on 127.0.0.1: a folder of
  * fixtures is mounted at /static; /probe hands qi_static_folder_serve()
@@ -48,35 +49,6 @@ make_link (const char *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
   g_assert_cmpint (symlink (target, path), ==, 0);
-}
-
-/* Removes @path and what is below it, never following a link. */
-static void
-remove_tree (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      g_assert_nonnull (dir);
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    {
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
 }
 
 static char *
@@ -180,7 +152,7 @@ fixture_teardown (Fixture       *f,
 {
   qi_test_http_teardown (&f->http);
   g_clear_object (&f->folder);
-  remove_tree (f->tmp);
+  qi_test_remove_tree (f->tmp);
   g_assert_false (g_file_test (f->tmp, G_FILE_TEST_EXISTS));
   g_clear_pointer (&f->tmp, g_free);
   g_clear_pointer (&f->root, g_free);
