@@ -102,10 +102,18 @@ qi_addon_info_init (QiAddonInfo *self)
   self->dependency_names = g_new0 (char *, 1);
 }
 
-/* Addon names become session names (`__hub__/addon/NAME`), URL segments
- * (`/ui/NAME/`) and file names. */
-static gboolean
-name_is_valid (const char *name)
+/**
+ * qi_addon_name_is_valid:
+ * @name: a name
+ *
+ * Addon names become session names (`__hub__/addon/NAME`), URL segments
+ * (`/ui/NAME/`), C identifiers and file names: lower-case letters, digits,
+ * `-` and `_`, starting with a letter or digit, at most 64 bytes.
+ *
+ * Returns: %TRUE if @name can name an addon
+ */
+gboolean
+qi_addon_name_is_valid (const char *name)
 {
   gsize length = strlen (name);
 
@@ -246,7 +254,7 @@ read_metadata (QiAddonInfo  *self,
       !read_strv (parser, root, "hosts", &self->hosts, error))
     return FALSE;
 
-  if (!name_is_valid (self->name))
+  if (!qi_addon_name_is_valid (self->name))
     return fail_at (parser, "/name", error,
                     _("“%s” is not an addon name: use lower-case letters, digits, “-” and “_”, "
                       "starting with a letter or digit, at most 64"), self->name);
@@ -293,7 +301,7 @@ read_metadata (QiAddonInfo  *self,
           g_autoptr(GError) local_error = NULL;
           QiVersionRange *range;
 
-          if (!name_is_valid (name))
+          if (!qi_addon_name_is_valid (name))
             return fail_at (parser, pointer, error, _("“%s” is not an addon name"), name);
           if (g_str_equal (name, self->name))
             return fail_at (parser, pointer, error, _("an addon cannot depend on itself"));
@@ -399,7 +407,7 @@ qi_addon_info_new_for_path (const char  *path,
       self->state = QI_ADDON_STATE_FAILED;
       self->error = g_steal_pointer (&metadata_error);
     }
-  else if (!name_is_valid (self->name))
+  else if (!qi_addon_name_is_valid (self->name))
     {
       self->state = QI_ADDON_STATE_FAILED;
       g_set_error (&self->error, QI_ADDON_ERROR, QI_ADDON_ERROR_BAD_METADATA,

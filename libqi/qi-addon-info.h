@@ -101,6 +101,8 @@ QI_AVAILABLE_IN_ALL
 GQuark              qi_addon_error_quark               (void);
 
 QI_AVAILABLE_IN_ALL
+gboolean            qi_addon_name_is_valid             (const char    *name);
+QI_AVAILABLE_IN_ALL
 const char         *qi_addon_kind_to_string            (QiAddonKind    kind);
 QI_AVAILABLE_IN_ALL
 const char         *qi_addon_state_to_string           (QiAddonState   state);

@@ -16,8 +16,9 @@
  * module is opened and no Python imported while it discovers and
  * resolves.
  *
- * Each search path holds addon folders (see #QiAddonInfo), scanned in name
- * order; an addon whose name an earlier path already gave is
+ * Each search path holds addon folders (see #QiAddonInfo): folders with an
+ * `addon.toml`, an `addon.py` or a module named after the folder; they
+ * are scanned in name order; an addon whose name an earlier path already gave is
  * %QI_ADDON_STATE_DISABLED (shadowed), so a `--addon-path` folder
  * overrides the installed addon of the same name.
  *
@@ -261,6 +262,29 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* An addon folder has an addon.toml, an addon.py or its module; any other
+ * folder on an addon path (a build tree's meson-logs, say) is not one. */
+static gboolean
+looks_like_addon (const char *folder,
+                  const char *name)
+{
+  const char *markers[] = { "addon.toml", "addon.py", NULL, NULL, NULL };
+  g_autofree char *plain = g_strconcat (name, ".so", NULL);
+  g_autofree char *prefixed = g_strconcat ("lib", name, ".so", NULL);
+
+  markers[2] = plain;
+  markers[3] = prefixed;
+  for (guint i = 0; markers[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (folder, markers[i], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+    }
+  g_debug ("“%s” is not an addon: it has no addon.toml, addon.py or %s", folder, plain);
+  return FALSE;
+}
+
 static void
 scan_path (QiAddonManager *self,
            const char     *path)
@@ -288,7 +312,7 @@ scan_path (QiAddonManager *self,
       g_autoptr(QiAddonInfo) info = NULL;
       QiAddonInfo *earlier;
 
-      if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+      if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || !looks_like_addon (folder, names->pdata[i]))
         continue;
 
       info = qi_addon_info_new_for_path (folder, NULL);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "qi-addon-verbs-private.h"
@@ -168,6 +172,180 @@ addons_info_verb (QiCliInvocation *invocation,
   return 0;
 }
 
+/* The scaffold's words for @name: "demo-tool" → demo_tool, DEMO_TOOL,
+ * DemoTool. */
+static char *
+fill_template (const char *text,
+               const char *name)
+{
+  g_autoptr(GString) out = g_string_new (text);
+  g_autoptr(GString) prefix = g_string_new (NULL);
+  g_autoptr(GString) type = g_string_new (NULL);
+  g_autofree char *upper = NULL;
+  gboolean capital = TRUE;
+
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (*p == '-' || *p == '_')
+        {
+          g_string_append_c (prefix, '_');
+          capital = TRUE;
+          continue;
+        }
+      g_string_append_c (prefix, *p);
+      g_string_append_c (type, capital ? g_ascii_toupper (*p) : *p);
+      capital = FALSE;
+    }
+  upper = g_ascii_strup (prefix->str, -1);
+
+  g_string_replace (out, "@NAME@", name, 0);
+  g_string_replace (out, "@prefix@", prefix->str, 0);
+  g_string_replace (out, "@PREFIX@", upper, 0);
+  g_string_replace (out, "@Type@", type->str, 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Removes the scratch folder of a scaffold that failed; it holds only
+ * what this run wrote, and a link in it is removed, never followed. */
+static void
+remove_tree (const char *path)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, entry, NULL);
+
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static gboolean
+write_scaffold (const char  *root,
+                const char  *name,
+                GError     **error)
+{
+  static const struct { const char *resource; const char *path; } files[] = {
+    { "addon.toml", "addon.toml" },
+    { "meson.build", "meson.build" },
+    { "src/meson.build", "src/meson.build" },
+    { "src/addon.c", "src/@NAME@.c" },
+    { "README.md", "README.md" },
+  };
+  const char * const folders[] = {
+    "src", "ui", "ui_dist", "plugins/create", "plugins/load", "plugins/hooks", "plugins/publish",
+    "plugins/actions", NULL
+  };
+
+  for (guint i = 0; folders[i] != NULL; i++)
+    {
+      g_autofree char *folder = g_build_filename (root, folders[i], NULL);
+      g_autofree char *keep = g_build_filename (folder, ".gitkeep", NULL);
+
+      if (g_mkdir_with_parents (folder, 0755) != 0 ||
+          (!g_str_equal (folders[i], "src") && !g_file_set_contents (keep, "", 0, error)))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                         _("Could not create “%s”: %s"), folder, g_strerror (errno));
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *resource = g_strconcat ("/org/qi/addon-template/c/", files[i].resource, NULL);
+      g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+      g_autofree char *text = NULL;
+      g_autofree char *relative = NULL;
+      g_autofree char *path = NULL;
+
+      if (bytes == NULL)
+        return FALSE;
+      text = fill_template (g_bytes_get_data (bytes, NULL), name);
+      relative = fill_template (files[i].path, name);
+      path = g_build_filename (root, relative, NULL);
+      if (!g_file_set_contents (path, text, -1, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static int
+addons_new_verb (QiCliInvocation *invocation,
+                 gpointer         user_data)
+{
+  const char *name = qi_cli_invocation_get_arguments (invocation)[0];
+  const char *lang = qi_cli_invocation_get_string (invocation, "lang");
+  const char *dir = qi_cli_invocation_get_string (invocation, "dir");
+  g_autofree char *target = NULL;
+  g_autofree char *scratch = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!qi_addon_name_is_valid (name) || !g_ascii_isalpha (name[0]))
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi addons new: “%s” is not an addon name: use lower-case letters, "
+                                    "digits, “-” and “_”, starting with a letter\n"), name);
+      return QI_CLI_EXIT_USAGE;
+    }
+  if (lang == NULL || !g_str_equal (lang, "c"))
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi addons new: --lang %s: this Qi makes native addons only "
+                                    "(--lang c); Python addons come with the Python bridge\n"),
+                                  lang != NULL ? lang : _("(none)"));
+      return QI_CLI_EXIT_USAGE;
+    }
+
+  target = g_build_filename (dir != NULL ? dir : ".", name, NULL);
+  if (g_file_test (target, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    {
+      qi_cli_invocation_printerr (invocation, _("qi addons new: “%s” exists; nothing was written\n"), target);
+      return 1;
+    }
+
+  /* Written in a scratch folder beside it, then renamed into place: an
+   * interrupted run leaves no half-made addon under the name. */
+  scratch = g_strdup_printf ("%s/.%s-XXXXXX", dir != NULL ? dir : ".", name);
+  if (g_mkdtemp (scratch) == NULL)
+    {
+      int saved = errno;
+
+      qi_cli_invocation_printerr (invocation, _("qi addons new: cannot write in “%s”: %s\n"),
+                                  dir != NULL ? dir : ".", g_strerror (saved));
+      return 1;
+    }
+  if (g_chmod (scratch, 0755) != 0 || !write_scaffold (scratch, name, &error) ||
+      g_rename (scratch, target) != 0)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, G_FILE_ERROR, g_file_error_from_errno (errno), g_strerror (errno));
+      qi_cli_invocation_printerr (invocation, _("qi addons new: %s; nothing was written\n"), error->message);
+      remove_tree (scratch);
+      return 1;
+    }
+
+  qi_cli_invocation_print (invocation,
+                           _("Created the addon “%s” in %s. Build and try it:\n"
+                             "  cd %s && meson setup _build && meson compile -C _build\n"
+                             "  qi --headless --addon-path _build %s hello\n"),
+                           name, target, target, name);
+  return 0;
+}
+
 void
 qi_addon_verbs_register (QiCliManager  *cli,
                          QiApplication *app)
@@ -175,6 +353,7 @@ qi_addon_verbs_register (QiCliManager  *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(QiCliVerb) list = NULL;
   g_autoptr(QiCliVerb) info = NULL;
+  g_autoptr(QiCliVerb) made = NULL;
 
   list = qi_cli_verb_new ("addons list", _("List the addons found, their state and why one cannot load"),
                           addons_list_verb, qi_builtin_verbs_app_ref_new (app),
@@ -193,5 +372,18 @@ qi_addon_verbs_register (QiCliManager  *cli,
   qi_cli_verb_set_arguments (info, _("NAME"), 1, 1);
   qi_cli_verb_add_option (info, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   qi_cli_manager_add_verb (cli, info, &error);
+  g_assert_no_error (error);
+
+  made = qi_cli_verb_new ("addons new", _("Make a new addon that builds and loads as it is"),
+                          addons_new_verb, NULL, NULL);
+  qi_cli_verb_set_description (made,
+    _("Writes DIR/NAME: addon.toml, a meson.build that builds against the installed qi-1.pc, "
+      "a module with an example of each extension kind (hub handler, subscription, CLI verb, "
+      "REST route), the plugin folders and ui/."));
+  qi_cli_verb_set_arguments (made, _("NAME"), 1, 1);
+  qi_cli_verb_add_option (made, "lang", QI_CLI_OPTION_STRING, _("LANG"), _("The addon's language: c"));
+  qi_cli_verb_add_option (made, "dir", QI_CLI_OPTION_STRING, _("DIR"), _("Where to make it (default: here)"));
+  qi_cli_verb_set_needs_addons (made, FALSE);
+  qi_cli_manager_add_verb (cli, made, &error);
   g_assert_no_error (error);
 }

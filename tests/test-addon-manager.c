@@ -197,10 +197,18 @@ test_bad_metadata (Fixture       *f,
       g_assert_true (g_str_has_prefix (error->message, prefix));
     }
 
-  /* A folder whose name cannot be an addon's, and nothing to rename it. */
-  g_free (make_addon (f->second, "Not An Addon", NULL));
+  /* A folder whose name cannot be an addon's, and nothing to rename it;
+   * a folder with nothing of an addon is not one at all. */
+  {
+    g_autofree char *bad = make_addon (f->second, "Not An Addon", NULL);
+    g_autofree char *logs = make_addon (f->second, "meson-logs", NULL);
+
+    touch (bad, "addon.py", "");
+    touch (logs, "meson-log.txt", "");
+  }
   qi_addon_manager_discover (f->manager);
   g_assert_cmpint (qi_addon_info_get_state (lookup (f, "Not An Addon")), ==, QI_ADDON_STATE_FAILED);
+  g_assert_null (qi_addon_manager_lookup (f->manager, "meson-logs"));
 }
 
 static void
@@ -284,7 +292,7 @@ test_dependencies (Fixture       *f,
   /* A version conflict, a missing addon, a dependency without version. */
   g_free (make_addon (f->first, "old", "version = \"1.0.0\"\n[dependencies]\nlib = \">=3\"\n"));
   g_free (make_addon (f->first, "lonely", "[dependencies]\nnowhere = \"^1\"\n"));
-  g_free (make_addon (f->first, "unversioned", NULL));
+  g_free (make_addon (f->first, "unversioned", ""));
   g_free (make_addon (f->first, "strict", "[dependencies]\nunversioned = \"^1\"\n"));
   /* Needs one that failed, two steps away. */
   g_free (make_addon (f->first, "top", "[dependencies]\nmiddle = \"*\"\n"));
@@ -549,6 +557,49 @@ test_cli (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
   g_assert_cmpstr (err, ==, "qi addons info: no addon “nothing-here”; “qi --headless addons list” shows them\n");
+
+  /* addons new: refuses a bad name, another language, an existing
+   * folder; writes the whole scaffold otherwise. */
+  {
+    g_autofree char *made = g_build_filename (f->second, "demo-tool", NULL);
+    g_autofree char *source = g_build_filename (made, "src", "demo-tool.c", NULL);
+    g_autofree char *publish = g_build_filename (made, "plugins", "publish", NULL);
+    g_autofree char *contents = NULL;
+    struct {
+      const char *name;
+      const char *lang;
+      int         status;
+      const char *message;
+    } cases[] = {
+      { "Demo Tool", "c", 2, "qi addons new: “Demo Tool” is not an addon name" },
+      { "3d-tools", "c", 2, "qi addons new: “3d-tools” is not an addon name" },
+      { "demo-tool", "python", 2, "qi addons new: --lang python: this Qi makes native addons only" },
+      { "demo-tool", "c", 0, NULL },
+      { "demo-tool", "c", 1, "qi addons new: “" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_clear_object (&process);
+        process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "addons",
+                                               "new", cases[i].name, "--lang", cases[i].lang,
+                                               "--dir", f->second, NULL);
+        g_assert_no_error (error);
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+        g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+        g_assert_no_error (error);
+        g_test_message ("addons new %s --lang %s: %s", cases[i].name, cases[i].lang, err);
+        g_assert_cmpint (g_subprocess_get_exit_status (process), ==, cases[i].status);
+        if (cases[i].message != NULL)
+          g_assert_true (g_str_has_prefix (err, cases[i].message));
+      }
+    g_assert_true (g_str_has_suffix (err, "demo-tool” exists; nothing was written\n"));
+    g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "G_DEFINE_DYNAMIC_TYPE (DemoToolAddon, demo_tool_addon, QI_TYPE_ADDON)"));
+    g_assert_nonnull (strstr (contents, "QI_ADDON_MODULE_DEFINE (demo_tool_register)"));
+    g_assert_true (g_file_test (publish, G_FILE_TEST_IS_DIR));
+  }
 
   /* Two trackers: Qi stops at phase 1 and names both. */
   g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\"]\n"));

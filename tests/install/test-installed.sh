@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..7"
+echo "1..9"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -72,7 +72,23 @@ except gi.repository.GLib.Error as e:
     assert e.message.startswith("bad.toml:1:"), e.message
 '
 else
-  echo "ok 7 # SKIP introspection is disabled in this build"
+  n=$((n + 1))
+  echo "ok $n # SKIP introspection is disabled in this build"
 fi
+
+# The scaffold of `addons new` builds against the installed qi-1.pc with
+# warnings as errors, and the installed qi loads it and runs its verb.
+scaffold=$dest/scaffold
+mkdir -p "$scaffold"
+check "addons new makes an addon that builds against qi-1.pc" bash -c "
+  LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
+    addons new demo-tool --lang c --dir '$scaffold' &&
+  cd '$scaffold/demo-tool' &&
+  PKG_CONFIG_PATH='$pcdir' meson setup _build -Dwerror=true &&
+  meson compile -C _build"
+check "the installed qi loads the new addon and runs its verb" bash -c "
+  cd '$scaffold/demo-tool' &&
+  [[ \$(LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
+        --addon-path _build demo-tool hello Ada) == 'hello, Ada' ]]"
 
 exit $failed
