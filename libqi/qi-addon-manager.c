@@ -829,56 +829,48 @@ qi_addon_manager_load (QiAddonManager     *self,
                        const char * const *allow_list)
 {
   g_autoptr(GPtrArray) order = NULL;
-  g_autoptr(GPtrArray) installed = NULL;
+  guint first_new;
 
   g_return_if_fail (QI_IS_ADDON_MANAGER (self));
   g_return_if_fail (QI_IS_HUB (self->hub));
   g_return_if_fail (QI_IS_CLI_MANAGER (self->cli));
   g_return_if_fail (QI_IS_REST_ROUTER (self->router));
 
+  first_new = self->loaded->len;
   order = qi_addon_manager_resolve (self, allow_list);
   for (guint i = 0; i < order->len; i++)
-    load_one (self, order->pdata[i]);
+    {
+      /* Loading again loads only what is not loaded yet. */
+      if (find_loaded (self, qi_addon_info_get_name (order->pdata[i])) == NULL)
+        load_one (self, order->pdata[i]);
+    }
 
-  installed = g_ptr_array_new_with_free_func (loaded_free);
-  for (guint i = 0; i < self->loaded->len; i++)
+  /* Install what was just registered, in the same order; an addon that
+   * fails (or needs one that did) is closed and dropped. */
+  for (guint i = first_new; i < self->loaded->len;)
     {
       Loaded *loaded = self->loaded->pdata[i];
       const char * const *dependencies = qi_addon_info_get_dependencies (loaded->info);
       g_autoptr(GError) error = NULL;
-      gboolean ok = TRUE;
 
-      for (guint j = 0; dependencies[j] != NULL && ok; j++)
+      for (guint j = 0; dependencies[j] != NULL && error == NULL; j++)
         if (qi_addon_info_get_state (g_hash_table_lookup (self->by_name, dependencies[j])) != QI_ADDON_STATE_LOADED)
-          {
-            g_set_error (&error, QI_ADDON_ERROR, QI_ADDON_ERROR_DEPENDENCY,
-                         _("needs “%s”, which failed to install"), dependencies[j]);
-            ok = FALSE;
-          }
+          g_set_error (&error, QI_ADDON_ERROR, QI_ADDON_ERROR_DEPENDENCY,
+                       _("needs “%s”, which failed to install"), dependencies[j]);
 
-      if (ok && !qi_addon_run_install (loaded->addon, &error))
+      if (error == NULL && !qi_addon_run_install (loaded->addon, &error))
+        g_prefix_error (&error, _("install: "));
+
+      if (error == NULL)
         {
-          g_prefix_error (&error, _("install: "));
-          ok = FALSE;
+          i++;
+          continue;
         }
 
-      if (!ok)
-        {
-          qi_addon_run_close (loaded->addon);
-          qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_FAILED, error);
-          loaded_free (loaded);
-        }
-      else
-        g_ptr_array_add (installed, loaded);
-      self->loaded->pdata[i] = NULL;
+      qi_addon_run_close (loaded->addon);
+      qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_FAILED, error);
+      g_ptr_array_remove_index (self->loaded, i);
     }
-
-  g_ptr_array_set_free_func (self->loaded, NULL);
-  g_ptr_array_set_size (self->loaded, 0);
-  g_ptr_array_set_free_func (self->loaded, loaded_free);
-  for (guint i = 0; i < installed->len; i++)
-    g_ptr_array_add (self->loaded, installed->pdata[i]);
-  g_ptr_array_set_free_func (installed, NULL);
 }
 
 /**

@@ -399,6 +399,7 @@ test_native (Fixture       *f,
   /* A data addon that needs the failing one, beside the built modules. */
   g_free (make_addon (f->first, "needs-failing", "version = \"1.0.0\"\n[dependencies]\nfailing = \"^1\"\n"));
   g_free (make_addon (f->first, "plain", "version = \"1.0.0\"\n"));
+  g_free (make_addon (f->first, "needs-badinstall", "version = \"1.0.0\"\n[dependencies]\nbadinstall = \"1.0.0\"\n"));
   qi_addon_manager_add_search_path (manager, built);
   qi_addon_manager_add_search_path (manager, f->first);
   g_object_set (manager, "hub", hub, "cli-manager", cli, "router", router, NULL);
@@ -417,6 +418,16 @@ test_native (Fixture       *f,
   g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
   g_assert_cmpstr (error_message (info), ==,
                    "needs “failing”, which failed to load: register: the render farm is not configured");
+
+  /* Failing in install withdraws what register added, and takes its
+   * dependents with it. */
+  info = qi_addon_manager_lookup (manager, "badinstall");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
+  g_assert_cmpstr (error_message (info), ==, "install: the cache folder is full");
+  g_assert_null (qi_cli_manager_lookup_verb (cli, "badinstall"));
+  info = qi_addon_manager_lookup (manager, "needs-badinstall");
+  g_assert_cmpint (qi_addon_info_get_state (info), ==, QI_ADDON_STATE_FAILED);
+  g_assert_cmpstr (error_message (info), ==, "needs “badinstall”, which failed to install");
 
   info = qi_addon_manager_lookup (manager, "oldabi");
   g_assert_true (g_error_matches (qi_addon_info_get_error (info), QI_ADDON_ERROR, QI_ADDON_ERROR_ABI));
@@ -440,6 +451,9 @@ test_native (Fixture       *f,
   g_assert_no_error (error);
   g_clear_pointer (&reply, json_node_unref);
   reply = ask (hub, "failing.ask", "{}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_NO_HANDLER);
+  g_clear_error (&error);
+  reply = ask (hub, "badinstall.ask", "{}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_NO_HANDLER);
   g_clear_error (&error);
   g_assert_true (QI_IS_ADDON (qi_addon_manager_get_addon (manager, "hello")));
@@ -513,7 +527,7 @@ test_cli (Fixture       *f,
           g_assert_cmpstr (state, ==, "loaded");
           seen++;
         }
-      else if (g_str_equal (name, "failing") || g_str_equal (name, "oldabi") ||
+      else if (g_str_equal (name, "failing") || g_str_equal (name, "oldabi") || g_str_equal (name, "badinstall") ||
                g_str_equal (name, "nosymbol") || g_str_equal (name, "broken"))
         {
           g_assert_cmpstr (state, ==, "failed");
@@ -521,7 +535,7 @@ test_cli (Fixture       *f,
           seen++;
         }
     }
-  g_assert_cmpuint (seen, ==, 5);
+  g_assert_cmpuint (seen, ==, 6);
 
   /* An addon's verb, through the bootstrap's phase 4. */
   g_clear_object (&process);
