@@ -929,3 +929,57 @@ qi_addon_manager_get_router (QiAddonManager *self)
 
   return self->router;
 }
+
+/**
+ * qi_addon_manager_pin:
+ * @self: a #QiAddonManager
+ * @name: an addon's name
+ * @version: the version the bundle names for it
+ * @bundle: the bundle's name, for the message
+ *
+ * Holds the addon to the version a bundle pins: if the addon found has
+ * another version, or none, or is not found, it is marked
+ * %QI_ADDON_STATE_FAILED (%QI_ADDON_ERROR_DEPENDENCY) saying so, and so it
+ * does not load. Call it after qi_addon_manager_discover().
+ *
+ * Returns: %TRUE if the addon found has that version
+ */
+gboolean
+qi_addon_manager_pin (QiAddonManager *self,
+                      const char     *name,
+                      const char     *version,
+                      const char     *bundle)
+{
+  g_autoptr(QiSemver) wanted = NULL;
+  QiAddonInfo *info;
+  const QiSemver *found;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (version != NULL, FALSE);
+  g_return_val_if_fail (bundle != NULL, FALSE);
+
+  info = g_hash_table_lookup (self->by_name, name);
+  if (info == NULL)
+    {
+      g_debug ("The bundle “%s” pins “%s” %s, which is not installed", bundle, name, version);
+      return FALSE;
+    }
+
+  wanted = qi_semver_parse (version, NULL);
+  found = qi_addon_info_get_version (info);
+  if (wanted != NULL && found != NULL && qi_semver_compare (wanted, found) == 0)
+    return TRUE;
+
+  if (found != NULL)
+    {
+      g_autofree char *found_text = qi_semver_to_string (found);
+
+      fail (info, QI_ADDON_ERROR_DEPENDENCY, _("the bundle “%s” pins version %s, but this is %s"),
+            bundle, version, found_text);
+    }
+  else
+    fail (info, QI_ADDON_ERROR_DEPENDENCY,
+          _("the bundle “%s” pins version %s, but this addon names no version"), bundle, version);
+  return FALSE;
+}

@@ -55,6 +55,11 @@ QI_AVAILABLE_IN_ALL
 GPtrArray          *qi_addon_manager_resolve           (QiAddonManager      *self,
                                                         const char * const  *allow_list);
 QI_AVAILABLE_IN_ALL
+gboolean            qi_addon_manager_pin               (QiAddonManager      *self,
+                                                        const char          *name,
+                                                        const char          *version,
+                                                        const char          *bundle);
+QI_AVAILABLE_IN_ALL
 void                qi_addon_manager_load              (QiAddonManager      *self,
                                                         const char * const  *allow_list);
 QI_AVAILABLE_IN_ALL

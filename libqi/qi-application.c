@@ -9,6 +9,7 @@
 #include "qi-application.h"
 #include "qi-addon-manager.h"
 #include "qi-addon-verbs-private.h"
+#include "qi-bundle-manager.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
 #include "qi-serve-verb-private.h"
@@ -41,6 +42,7 @@ struct _QiApplication
   GPtrArray       *services;      /* of QiService, in start order */
   QiLaunchConfig  *launch_config;
   QiCliManager    *cli;
+  QiBundle        *bundle;        /* the run's, from phase 3, or NULL */
   QiBootstrapPhase phase;
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
@@ -90,6 +92,7 @@ qi_application_dispose (GObject *object)
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_object (&self->launch_config);
   g_clear_object (&self->cli);
+  g_clear_object (&self->bundle);
   g_clear_object (&self->out);
   g_clear_object (&self->err);
 
@@ -547,11 +550,70 @@ phase_auth (QiApplication *self)
   return -1;
 }
 
+/* Whether the command about to run needs the addons (and so the bundle
+ * that picks them): a built-in verb may say it does not. */
+static gboolean
+command_needs_addons (QiApplication *self)
+{
+  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
+  QiCliVerb *verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
+
+  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
+    {
+      phase_debug ("“%s” needs no addon: no bundle is read and no addon is loaded",
+                   qi_cli_verb_get_name (verb));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* 3.2: the bundle of the run, from bundles.json in the configuration
+ * directory: --bundle NAME, else the production bundle. With no bundle
+ * file and none asked for, there is none: every addon found may load. */
+static int
+select_bundle (QiApplication *self)
+{
+  const char *asked = qi_launch_config_get_bundle (self->launch_config);
+  g_autofree char *path = g_build_filename (qi_launch_config_get_config_dir (self->launch_config),
+                                            QI_BUNDLE_MANAGER_FILE_NAME, NULL);
+  g_autoptr(QiBundleManager) bundles = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (asked == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      phase_debug ("3.2: no %s: no bundle limits the addons", path);
+      return -1;
+    }
+
+  bundles = qi_bundle_manager_new (path);
+  if (!qi_bundle_manager_load (bundles, &error))
+    {
+      printerr (self, "%s", error->message);
+      return 1;
+    }
+
+  if (asked == NULL && qi_bundle_manager_get_production (bundles) == NULL)
+    {
+      phase_debug ("3.2: no production bundle in %s: no bundle limits the addons", path);
+      return -1;
+    }
+
+  self->bundle = qi_bundle_manager_select (bundles, asked, NULL, FALSE, NULL, &error);
+  if (self->bundle == NULL)
+    {
+      printerr (self, "%s", error->message);
+      return 1;
+    }
+
+  phase_debug ("3.2: bundle “%s”%s", qi_bundle_get_name (self->bundle),
+               asked != NULL ? " (asked for)" : " (production)");
+  return -1;
+}
+
 static int
 phase_settings (QiApplication *self)
 {
   const char *project = qi_launch_config_get_project (self->launch_config);
-  const char *bundle = qi_launch_config_get_bundle (self->launch_config);
 
   /* 3.1: defaults of the settings schemas */
   find_provider (self, "3.1", "settings", "only the qi.toml configuration applies");
@@ -560,32 +622,23 @@ phase_settings (QiApplication *self)
   if (find_provider (self, "3.2", "db", "no project can be resolved") == NULL && project != NULL)
     phase_debug ("3.2: project “%s” was asked for (%s) but cannot be resolved",
                  project, qi_launch_config_get_origin (self->launch_config, "project"));
-  if (find_provider (self, "3.2", "bundles", "no bundle can be resolved") == NULL && bundle != NULL)
-    phase_debug ("3.2: bundle “%s” was asked for (%s) but cannot be resolved",
-                 bundle, qi_launch_config_get_origin (self->launch_config, "bundle"));
 
-  return -1;
+  return command_needs_addons (self) ? select_bundle (self) : -1;
 }
 
 static int
 phase_addon_load (QiApplication *self)
 {
-  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
   QiAddonManager *addons = get_addon_manager (self);
   QiService *hub = qi_application_get_service (self, "hub");
-  QiCliVerb *verb;
 
   /* 4.1–4.2: the addons of the bundle, their settings, verbs and routes */
   if (find_provider (self, "4.1", "addons", "no addon is loaded") == NULL || addons == NULL)
     return -1;
 
   /* A built-in command that needs no addon runs none of their code. */
-  verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
-  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
-    {
-      phase_debug ("4.1: “%s” needs no addon: none is loaded", qi_cli_verb_get_name (verb));
-      return -1;
-    }
+  if (!command_needs_addons (self))
+    return -1;
 
   if (hub == NULL || !QI_IS_HUB (hub))
     {
@@ -600,7 +653,26 @@ phase_addon_load (QiApplication *self)
       g_object_set (addons, "router", router, NULL);
     }
   g_object_set (addons, "hub", hub, "cli-manager", self->cli, NULL);
-  qi_addon_manager_load (addons, NULL);
+
+  if (self->bundle != NULL)
+    {
+      /* 4.1: the bundle's allow-list, at the versions it pins */
+      g_auto(GStrv) names = qi_bundle_dup_addon_names (self->bundle);
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          const char *pinned = qi_bundle_get_addon (self->bundle, names[i]);
+
+          /* A dev bundle's local folders are not searched yet. */
+          if (g_path_is_absolute (pinned))
+            phase_debug ("4.1: “%s” points at %s: not searched", names[i], pinned);
+          else
+            qi_addon_manager_pin (addons, names[i], pinned, qi_bundle_get_name (self->bundle));
+        }
+      qi_addon_manager_load (addons, (const char * const *) names);
+    }
+  else
+    qi_addon_manager_load (addons, NULL);
   return -1;
 }
 

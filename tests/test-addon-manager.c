@@ -481,6 +481,65 @@ test_native (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Runs the built qi with @launcher's environment; returns its exit
+ * status, with what it printed in @out and @err. */
+static int
+run_qi (GSubprocessLauncher  *launcher,
+        char                **out,
+        char                **err,
+        ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("QI_EXE"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static const char *
+state_of (const char *json,
+          const char *name,
+          const char **message)
+{
+  static char state[32];
+  g_autoptr(JsonNode) root = json_from_string (json, NULL);
+  JsonArray *addons = json_node_get_array (root);
+
+  for (guint i = 0; i < json_array_get_length (addons); i++)
+    {
+      JsonObject *addon = json_array_get_object_element (addons, i);
+
+      if (g_str_equal (json_object_get_string_member (addon, "name"), name))
+        {
+          static char text[1024];
+          JsonNode *error = json_object_get_member (addon, "error");
+
+          g_strlcpy (state, json_object_get_string_member (addon, "state"), sizeof state);
+          g_strlcpy (text, JSON_NODE_HOLDS_NULL (error) ? "" : json_node_get_string (error), sizeof text);
+          if (message != NULL)
+            *message = text;
+          return state;
+        }
+    }
+  return "absent";
+}
+
 /* `qi --headless addons list --json` and `addons info`, as a user runs them. */
 static void
 test_cli (Fixture       *f,
@@ -558,7 +617,7 @@ test_cli (Fixture       *f,
   g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-  g_assert_nonnull (strstr (err, "4.1: “version” needs no addon: none is loaded"));
+  g_assert_nonnull (strstr (err, "“version” needs no addon: no bundle is read and no addon is loaded"));
   g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
 
   g_clear_object (&process);
@@ -613,6 +672,43 @@ test_cli (Fixture       *f,
     g_assert_nonnull (strstr (contents, "G_DEFINE_DYNAMIC_TYPE (DemoToolAddon, demo_tool_addon, QI_TYPE_ADDON)"));
     g_assert_nonnull (strstr (contents, "QI_ADDON_MODULE_DEFINE (demo_tool_register)"));
     g_assert_true (g_file_test (publish, G_FILE_TEST_IS_DIR));
+  }
+
+  /* A production bundle picks the addons and pins their versions. */
+  {
+    const char *message = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "create", "prod",
+                             "--addon", "hello=1.0.0", NULL), ==, 0);
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "set-state", "prod",
+                             "production", NULL), ==, 0);
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
+    g_assert_cmpstr (state_of (out, "hello", NULL), ==, "loaded");
+    g_assert_cmpstr (state_of (out, "failing", &message), ==, "disabled");
+    g_assert_cmpstr (message, ==, "not in the bundle");
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hello", NULL), ==, 0);
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "create", "pinned",
+                             "--addon", "hello=2.0.0", NULL), ==, 0);
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--bundle", "pinned",
+                             "addons", "list", "--json", NULL), ==, 0);
+    g_assert_cmpstr (state_of (out, "hello", &message), ==, "failed");
+    g_assert_cmpstr (message, ==, "the bundle “pinned” pins version 2.0.0, but this is 1.0.0");
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--bundle", "nope", "hello", NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "nope"));
+    /* version reads no bundle, so even a broken bundles.json leaves it be. */
+    {
+      g_autofree char *file = g_build_filename (config, "bundles.json", NULL);
+
+      qi_test_env_write (file, "{ not json");
+      g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "version", NULL), ==, 0);
+      g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", NULL), ==, 1);
+      g_assert_true (g_str_has_prefix (err, "qi: "));
+      g_assert_nonnull (strstr (err, "bundles.json"));
+      g_unlink (file);
+    }
   }
 
   /* Two trackers: Qi stops at phase 1 and names both. */
