@@ -1,9 +1,7 @@
 """Runs the hub benchmark and prints the table; see bench/hub."""
-import asyncio
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile

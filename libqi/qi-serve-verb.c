@@ -34,30 +34,48 @@ default_info_path (void)
   return g_build_filename (g_get_user_runtime_dir (), "qi", "server.json", NULL);
 }
 
-/* Another live `qi serve` that wrote @path: its pid, or 0. */
-static pid_t
-live_owner (const char *path)
+/* What stands at the info file's path. */
+typedef enum {
+  INFO_ABSENT,     /* nothing: write it */
+  INFO_STALE,      /* a Qi info file of a server that is gone: take it over */
+  INFO_LIVE,       /* a Qi info file of a live server (*pid) */
+  INFO_OURS,       /* a Qi info file of this process */
+  INFO_FOREIGN,    /* anything else: never overwrite a file Qi did not write */
+} InfoState;
+
+static InfoState
+read_info_file (const char *path,
+                pid_t      *pid_out)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
   JsonObject *object;
+  JsonNode *pid_node;
   gint64 pid;
 
-  if (!json_parser_load_from_file (parser, path, NULL))
-    return 0;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    return INFO_ABSENT;
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || !json_parser_load_from_file (parser, path, NULL))
+    return INFO_FOREIGN;
 
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return 0;
+    return INFO_FOREIGN;
   object = json_node_get_object (root);
-  if (!json_object_has_member (object, "pid"))
-    return 0;
+  pid_node = json_object_get_member (object, "pid");
+  if (!json_object_has_member (object, "url") || !json_object_has_member (object, "token") ||
+      pid_node == NULL || json_node_get_value_type (pid_node) != G_TYPE_INT64)
+    return INFO_FOREIGN;
 
-  pid = json_object_get_int_member (object, "pid");
-  if (pid <= 1 || pid > G_MAXINT32 || pid == getpid ())
-    return 0;
-
-  return kill ((pid_t) pid, 0) == 0 || errno == EPERM ? (pid_t) pid : 0;
+  pid = json_node_get_int (pid_node);
+  if (pid == getpid ())
+    return INFO_OURS;
+  if (pid > 1 && pid <= G_MAXINT32 && (kill ((pid_t) pid, 0) == 0 || errno == EPERM))
+    {
+      *pid_out = (pid_t) pid;
+      return INFO_LIVE;
+    }
+  return INFO_STALE;
 }
 
 static gboolean
@@ -127,7 +145,7 @@ serve_verb (QiCliInvocation *invocation,
   QiService *hub;
   gint64 port;
   gint64 max_message_size;
-  pid_t owner;
+  pid_t owner = 0;
   guint sigint, sigterm;
 
   if (app == NULL || (launch = qi_application_get_launch_config (app)) == NULL)
@@ -177,14 +195,25 @@ serve_verb (QiCliInvocation *invocation,
   if (info_path == NULL)
     info_path = default_info_path ();
 
-  owner = live_owner (info_path);
-  if (owner != 0)
+  switch (read_info_file (info_path, &owner))
     {
+    case INFO_LIVE:
       qi_cli_invocation_printerr (invocation,
                                   _("qi serve: another Qi server (pid %d) is running and owns “%s”; "
                                     "stop it or pass --info-file\n"),
                                   (int) owner, info_path);
       return 1;
+    case INFO_FOREIGN:
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi serve: “%s” exists and is not a Qi server's info file; it was "
+                                    "left as it is: pass another --info-file\n"),
+                                  info_path);
+      return 1;
+    case INFO_ABSENT:
+    case INFO_STALE:
+    case INFO_OURS:
+    default:
+      break;
     }
 
   authority = qi_token_authority_new (&error);
@@ -231,7 +260,8 @@ serve_verb (QiCliInvocation *invocation,
   g_source_remove (sigterm);
 
   qi_service_stop (QI_SERVICE (server));
-  if (g_unlink (info_path) != 0 && errno != ENOENT)
+  /* Only the file this server wrote; never one that replaced it. */
+  if (read_info_file (info_path, &owner) == INFO_OURS && g_unlink (info_path) != 0 && errno != ENOENT)
     g_warning ("Could not remove “%s”: %s", info_path, g_strerror (errno));
 
   return 0;

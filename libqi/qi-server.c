@@ -763,8 +763,11 @@ qi_server_listen (QiServer  *self,
     }
   if (local_error != NULL)
     {
+      gboolean in_use = g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+
       g_set_error (error, G_IO_ERROR, local_error->domain == G_IO_ERROR ? local_error->code : G_IO_ERROR_FAILED,
-                   _("Could not listen on 127.0.0.1:%u: %s"), port, local_error->message);
+                   _("Could not listen on 127.0.0.1:%u: %s%s"), port, local_error->message,
+                   in_use ? _("; another program has the port: pass another --port (0 picks a free one)") : "");
       return FALSE;
     }
 

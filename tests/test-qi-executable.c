@@ -367,6 +367,22 @@ test_serve (Fixture       *f,
                               "stop it or pass --info-file\n", g_subprocess_get_identifier (server), info);
   g_assert_cmpstr (f->err, ==, expected);
   g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "serve", "--port", "70000", NULL }), ==, 2);
+
+  /* A file Qi did not write is never overwritten. */
+  {
+    g_autofree char *notes = g_build_filename (f->env.root, "notes.json", NULL);
+    g_autofree char *kept = NULL;
+    g_autofree char *refused = NULL;
+
+    qi_test_env_write (notes, "{\"shot\": \"sh010\"}");
+    g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "serve", "--port", "0",
+                                                          "--info-file", notes, NULL }), ==, 1);
+    refused = g_strdup_printf ("qi serve: “%s” exists and is not a Qi server's info file; it was left "
+                               "as it is: pass another --info-file\n", notes);
+    g_assert_cmpstr (f->err, ==, refused);
+    g_assert_true (g_file_get_contents (notes, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "{\"shot\": \"sh010\"}");
+  }
   assert_one_line (f->err);
 
   g_subprocess_send_signal (server, SIGTERM);

@@ -85,10 +85,11 @@ spin (guint ms)
 
 typedef struct
 {
-  guint     port;
-  char     *request;
-  char     *response;
-  gboolean  done;
+  guint              port;
+  char              *request;
+  char              *response;
+  GSocketConnection *conn;   /* the peer's, for raw_peer() */
+  gboolean           done;
 } RawExchange;
 
 static gpointer
@@ -135,7 +136,7 @@ static char *
 raw_http (Fixture    *f,
           const char *request)
 {
-  RawExchange x = { qi_server_get_port (f->server), g_strdup (request), NULL, FALSE };
+  RawExchange x = { qi_server_get_port (f->server), g_strdup (request), NULL, NULL, FALSE };
   GThread *thread = g_thread_new ("raw-http", raw_exchange_thread, &x);
 
   while (!g_atomic_int_get (&x.done))
@@ -742,7 +743,7 @@ raw_connect_thread (gpointer data)
                               buffer, 1, NULL, NULL) == 1)
     g_string_append_c (head, buffer[0]);
   x->response = g_string_free (head, FALSE);
-  g_atomic_pointer_set (&x->request, (char *) conn);
+  x->conn = conn;
   g_atomic_int_set (&x->done, TRUE);
   return NULL;
 }
@@ -755,7 +756,7 @@ raw_peer (Fixture    *f,
 {
   g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s\r\n", f->token);
   char *request = upgrade_request (f, NULL, bearer);
-  RawExchange x = { qi_server_get_port (f->server), request, NULL, FALSE };
+  RawExchange x = { qi_server_get_port (f->server), request, NULL, NULL, FALSE };
   GThread *thread = g_thread_new ("raw-peer", raw_connect_thread, &x);
   GSocketConnection *conn;
   g_autoptr(GByteArray) frame = g_byte_array_new ();
@@ -770,7 +771,7 @@ raw_peer (Fixture    *f,
   g_free (request);
   g_assert_true (g_str_has_prefix (x.response, "HTTP/1.1 101"));
   g_free (x.response);
-  conn = (GSocketConnection *) x.request;
+  conn = x.conn;
 
   g_assert_cmpuint (length, <, 126);
   g_byte_array_append (frame, header, 2);
