@@ -102,6 +102,19 @@ qi_test_remove_tree (const char *path)
     g_unlink (path);
 }
 
+/* Keeps what the sanitizers, GLib and the locale need from the test's own
+ * environment in @env, for the qi processes a test runs. */
+static inline void
+qi_test_env_keep_runtime (QiTestEnv *env)
+{
+  for (const char * const *name = (const char * const []) {
+         "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "G_SLICE",
+         "LANG", "LC_ALL", NULL };
+       *name != NULL; name++)
+    if (g_getenv (*name) != NULL)
+      qi_test_env_setenv (env, *name, g_getenv (*name));
+}
+
 static inline void
 qi_test_env_teardown (QiTestEnv *env)
 {

@@ -28,12 +28,7 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   qi_test_env_setup (&f->env);
-  for (const char * const *name = (const char * const []) {
-         "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "G_SLICE",
-         "LANG", "LC_ALL", NULL };
-       *name != NULL; name++)
-    if (g_getenv (*name) != NULL)
-      qi_test_env_setenv (&f->env, *name, g_getenv (*name));
+  qi_test_env_keep_runtime (&f->env);
 
   f->dir = g_build_filename (f->env.config_home, "qi", NULL);
   f->path = g_build_filename (f->dir, "bundles.json", NULL);

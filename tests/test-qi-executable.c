@@ -23,13 +23,7 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   qi_test_env_setup (&f->env);
-  /* Keep what the sanitizers and GLib need from the test's environment. */
-  for (const char * const *name = (const char * const []) {
-         "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "G_SLICE",
-         "LANG", "LC_ALL", NULL };
-       *name != NULL; name++)
-    if (g_getenv (*name) != NULL)
-      qi_test_env_setenv (&f->env, *name, g_getenv (*name));
+  qi_test_env_keep_runtime (&f->env);
 }
 
 static void
