@@ -469,68 +469,16 @@ set_parse_error (GError              **error,
                  gsize                 length,
                  const QiJsonFailure  *failure)
 {
-  const char *reason;
-  gsize at = failure->offset;
+  gsize at;
+  const char *reason = qi_json_failure_describe (failure, length,
+                                                 _("too large or too deeply nested for a bundles file"),
+                                                 &at);
   guint line, column;
 
-  switch (failure->problem)
-    {
-    case QI_JSON_PROBLEM_NOT_UTF8:
-      reason = _("not valid UTF-8");
-      break;
-    case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
-      reason = _("a member name given twice in one object");
-      break;
-    case QI_JSON_PROBLEM_TOO_DEEP:
-    case QI_JSON_PROBLEM_TOO_MANY_VALUES:
-    case QI_JSON_PROBLEM_TOO_MANY_MEMBERS:
-    case QI_JSON_PROBLEM_HASH_FLOOD:
-      reason = _("too large or too deeply nested for a bundles file");
-      break;
-    case QI_JSON_PROBLEM_BAD_ESCAPE:
-    case QI_JSON_PROBLEM_BAD_HEX:
-    case QI_JSON_PROBLEM_UNPAIRED_SURROGATE:
-    case QI_JSON_PROBLEM_NUL_ESCAPE:
-      at = failure->token;
-      reason = _("an invalid escape in a string");
-      break;
-    case QI_JSON_PROBLEM_UNEXPECTED:
-    case QI_JSON_PROBLEM_TRAILING_DATA:
-    case QI_JSON_PROBLEM_BAD_WORD:
-    case QI_JSON_PROBLEM_BAD_NUMBER:
-    case QI_JSON_PROBLEM_NUMBER_RANGE:
-    case QI_JSON_PROBLEM_INTEGER_RANGE:
-    case QI_JSON_PROBLEM_CONTROL_CHARACTER:
-    case QI_JSON_PROBLEM_UNTERMINATED_STRING:
-    default:
-      reason = at >= length ? _("unexpected end of the file") : _("not valid JSON");
-      break;
-    }
-
-  qi_json_locate (data, data + MIN (at, length), &line, &column);
+  qi_json_locate (data, data + at, &line, &column);
   g_set_error (error, QI_BUNDLE_ERROR, QI_BUNDLE_ERROR_PARSE,
                _("%s:%u:%u: %s; fix the file or restore it from a backup"),
                file, line, column, reason);
-}
-
-static const char *
-json_type_name (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return _("an object");
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return _("an array");
-  if (JSON_NODE_HOLDS_NULL (node))
-    return _("null");
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return _("a string");
-    case G_TYPE_BOOLEAN:
-      return _("a boolean");
-    default:
-      return _("a number");
-    }
 }
 
 static gboolean
@@ -541,7 +489,7 @@ wrong_type (GError     **error,
             JsonNode    *node)
 {
   g_set_error (error, QI_BUNDLE_ERROR, QI_BUNDLE_ERROR_INVALID,
-               _("%s: %s: expected %s, found %s"), file, path, expected, json_type_name (node));
+               _("%s: %s: expected %s, found %s"), file, path, expected, qi_json_describe_type (node));
   return FALSE;
 }
 

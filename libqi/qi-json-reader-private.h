@@ -121,4 +121,12 @@ void      qi_json_locate        (const char          *start,
                                  guint               *line,
                                  guint               *column);
 
+G_GNUC_INTERNAL
+const char *qi_json_failure_describe (const QiJsonFailure *failure,
+                                      gsize                length,
+                                      const char          *too_large,
+                                      gsize               *at);
+G_GNUC_INTERNAL
+const char *qi_json_describe_type    (JsonNode            *node);
+
 G_END_DECLS

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "qi-json-reader-private.h"
 
 typedef struct
@@ -610,4 +612,71 @@ qi_json_locate (const char *start,
     }
   *column = (at > line_start && g_utf8_validate (line_start, at - line_start, NULL)
              ? (guint) g_utf8_strlen (line_start, at - line_start) : (guint) (at - line_start)) + 1;
+}
+
+/* For a file's reader: what @failure means, in words for a person, and
+ * in *@at the byte (at most @length) where to point; @too_large is the
+ * reason given for the limits. */
+const char *
+qi_json_failure_describe (const QiJsonFailure *failure,
+                          gsize                length,
+                          const char          *too_large,
+                          gsize               *at)
+{
+  *at = failure->offset;
+
+  switch (failure->problem)
+    {
+    case QI_JSON_PROBLEM_NOT_UTF8:
+      return _("not valid UTF-8");
+    case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
+      return _("a member name given twice in one object");
+    case QI_JSON_PROBLEM_TOO_DEEP:
+    case QI_JSON_PROBLEM_TOO_MANY_VALUES:
+    case QI_JSON_PROBLEM_TOO_MANY_MEMBERS:
+    case QI_JSON_PROBLEM_HASH_FLOOD:
+      return too_large;
+    case QI_JSON_PROBLEM_BAD_ESCAPE:
+    case QI_JSON_PROBLEM_BAD_HEX:
+    case QI_JSON_PROBLEM_UNPAIRED_SURROGATE:
+    case QI_JSON_PROBLEM_NUL_ESCAPE:
+      *at = MIN (failure->token, length);
+      return _("an invalid escape in a string");
+    case QI_JSON_PROBLEM_UNEXPECTED:
+    case QI_JSON_PROBLEM_TRAILING_DATA:
+    case QI_JSON_PROBLEM_BAD_WORD:
+    case QI_JSON_PROBLEM_BAD_NUMBER:
+    case QI_JSON_PROBLEM_NUMBER_RANGE:
+    case QI_JSON_PROBLEM_INTEGER_RANGE:
+    case QI_JSON_PROBLEM_CONTROL_CHARACTER:
+    case QI_JSON_PROBLEM_UNTERMINATED_STRING:
+    default:
+      if (*at >= length)
+        {
+          *at = length;
+          return _("unexpected end of the file");
+        }
+      return _("not valid JSON");
+    }
+}
+
+/* What kind of value @node holds, for messages: "an object", "a string"… */
+const char *
+qi_json_describe_type (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return _("an object");
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return _("an array");
+  if (JSON_NODE_HOLDS_NULL (node))
+    return _("null");
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return _("a string");
+    case G_TYPE_BOOLEAN:
+      return _("a boolean");
+    default:
+      return _("a number");
+    }
 }
