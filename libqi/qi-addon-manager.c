@@ -8,6 +8,7 @@
 #include "qi-addon-manager.h"
 #include "qi-addon-module.h"
 #include "qi-addon-private.h"
+#include "qi-settings.h"
 
 /**
  * QiAddonManager:
@@ -50,6 +51,7 @@ struct _QiAddonManager
   QiHub        *hub;
   QiCliManager *cli;
   QiRestRouter *router;
+  QiSettings   *settings;
 };
 
 G_DEFINE_FINAL_TYPE (QiAddonManager, qi_addon_manager, QI_TYPE_SERVICE)
@@ -59,6 +61,7 @@ enum {
   PROP_HUB,
   PROP_CLI_MANAGER,
   PROP_ROUTER,
+  PROP_SETTINGS,
   N_PROPS
 };
 
@@ -102,6 +105,9 @@ qi_addon_manager_get_property (GObject    *object,
     case PROP_ROUTER:
       g_value_set_object (value, self->router);
       break;
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -126,6 +132,9 @@ qi_addon_manager_set_property (GObject      *object,
     case PROP_ROUTER:
       g_set_object (&self->router, g_value_get_object (value));
       break;
+    case PROP_SETTINGS:
+      g_set_object (&self->settings, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -141,6 +150,7 @@ qi_addon_manager_dispose (GObject *object)
   g_clear_object (&self->hub);
   g_clear_object (&self->cli);
   g_clear_object (&self->router);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (qi_addon_manager_parent_class)->dispose (object);
 }
@@ -194,6 +204,16 @@ qi_addon_manager_class_init (QiAddonManagerClass *klass)
    */
   properties[PROP_ROUTER] =
     g_param_spec_object ("router", NULL, NULL, QI_TYPE_REST_ROUTER,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiAddonManager:settings:
+   *
+   * The settings service the addons' settings schemas go to
+   * (qi_settings_schema_attach()); %NULL for none.
+   */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, QI_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -735,6 +755,38 @@ instantiate (QiAddonManager  *self,
                        NULL);
 }
 
+/* The settings schema of the addon's class, if it has one, goes to the
+ * settings service before register, so that register can read them. A
+ * schema built wrongly fails the addon, with or without the service. */
+static gboolean
+add_settings (QiAddonManager  *self,
+              QiAddonInfo     *info,
+              GType            type,
+              GError         **error)
+{
+  QiSettingsSchema *schema = qi_settings_schema_lookup (type);
+  const GError *broken;
+
+  if (schema == NULL)
+    return TRUE;
+  broken = qi_settings_schema_get_error (schema);
+  if (broken != NULL)
+    {
+      g_set_error_literal (error, broken->domain, broken->code, broken->message);
+      return FALSE;
+    }
+  return self->settings == NULL ||
+         qi_settings_add_schema (self->settings, qi_addon_info_get_name (info), schema, error);
+}
+
+static void
+remove_settings (QiAddonManager *self,
+                 QiAddonInfo    *info)
+{
+  if (self->settings != NULL)
+    qi_settings_remove_schema (self->settings, qi_addon_info_get_name (info));
+}
+
 static void
 load_one (QiAddonManager *self,
           QiAddonInfo    *info)
@@ -794,9 +846,18 @@ load_one (QiAddonManager *self,
     }
 
   addon = instantiate (self, info, type, &error);
+  if (addon != NULL && !add_settings (self, info, type, &error))
+    {
+      fail (info, QI_ADDON_ERROR_FAILED, _("settings: %s"), error->message);
+      g_clear_object (&addon);
+      if (module != NULL)
+        g_type_module_unuse (G_TYPE_MODULE (module));
+      return;
+    }
   if (addon == NULL || !qi_addon_run_register (addon, &error))
     {
       fail (info, code_of (error), _("register: %s"), error->message);
+      remove_settings (self, info);
       g_clear_object (&addon);
       if (module != NULL)
         g_type_module_unuse (G_TYPE_MODULE (module));
@@ -868,6 +929,7 @@ qi_addon_manager_load (QiAddonManager     *self,
         }
 
       qi_addon_run_close (loaded->addon);
+      remove_settings (self, loaded->info);
       qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_FAILED, error);
       g_ptr_array_remove_index (self->loaded, i);
     }
@@ -910,6 +972,7 @@ qi_addon_manager_close_all (QiAddonManager *self)
       Loaded *loaded = self->loaded->pdata[self->loaded->len - 1];
 
       qi_addon_run_close (loaded->addon);
+      remove_settings (self, loaded->info);
       qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_DISCOVERED, NULL);
       g_ptr_array_remove_index (self->loaded, self->loaded->len - 1);
     }

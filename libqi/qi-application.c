@@ -13,6 +13,8 @@
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
 #include "qi-serve-verb-private.h"
+#include "qi-settings-verbs-private.h"
+#include "qi-settings.h"
 #include "qi-enum-types.h"
 #include "qi-hub.h"
 
@@ -183,6 +185,7 @@ qi_application_init (QiApplication *self)
   qi_serve_verb_register (self->cli, self);
   qi_addon_verbs_register (self->cli, self);
   qi_bundle_verbs_register (self->cli, self);
+  qi_settings_verbs_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 
@@ -479,6 +482,21 @@ phase_bootstrap (QiApplication      *self,
         }
     }
 
+  /* 0.4: the settings service, over the override files of the
+   * configuration directory, unless the embedder registered one */
+  if (qi_application_get_service (self, "settings") == NULL)
+    {
+      g_autofree char *folder = g_build_filename (qi_launch_config_get_config_dir (self->launch_config),
+                                                  "settings", NULL);
+      g_autoptr(QiSettings) settings = qi_settings_new (folder);
+
+      if (!qi_application_add_service (self, QI_SERVICE (settings), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
+
   for (guint i = 0; i < self->services->len; i++)
     {
       QiService *service = g_ptr_array_index (self->services, i);
@@ -610,12 +628,22 @@ select_bundle (QiApplication *self)
   return -1;
 }
 
+static QiSettings *
+get_settings (QiApplication *self)
+{
+  QiService *service = qi_application_get_service (self, "settings");
+
+  return service != NULL && QI_IS_SETTINGS (service) ? QI_SETTINGS (service) : NULL;
+}
+
 static int
 phase_settings (QiApplication *self)
 {
   const char *project = qi_launch_config_get_project (self->launch_config);
+  QiSettings *settings;
+  int status;
 
-  /* 3.1: defaults of the settings schemas */
+  /* 3.1: defaults of the settings schemas (they come with the addons) */
   find_provider (self, "3.1", "settings", "only the qi.toml configuration applies");
 
   /* 3.2: the active project and bundle */
@@ -623,7 +651,18 @@ phase_settings (QiApplication *self)
     phase_debug ("3.2: project “%s” was asked for (%s) but cannot be resolved",
                  project, qi_launch_config_get_origin (self->launch_config, "project"));
 
-  return command_needs_addons (self) ? select_bundle (self) : -1;
+  status = command_needs_addons (self) ? select_bundle (self) : -1;
+
+  /* 3.3: the layers the settings resolve over */
+  settings = get_settings (self);
+  if (settings != NULL)
+    {
+      qi_settings_set_bundle (settings, self->bundle != NULL ? qi_bundle_get_name (self->bundle) : NULL);
+      qi_settings_set_project (settings, project);
+      phase_debug ("3.3: settings layers: bundle “%s”, project %s", qi_settings_get_bundle (settings),
+                   project != NULL ? project : "(none)");
+    }
+  return status;
 }
 
 static int
@@ -653,6 +692,20 @@ phase_addon_load (QiApplication *self)
       g_object_set (addons, "router", router, NULL);
     }
   g_object_set (addons, "hub", hub, "cli-manager", self->cli, NULL);
+  if (get_settings (self) != NULL)
+    {
+      QiSettings *settings = get_settings (self);
+      g_autoptr(GError) error = NULL;
+
+      /* 4.2: the addons' settings on the hub and over REST */
+      g_object_set (addons, "settings", settings, NULL);
+      if (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
+          !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
 
   if (self->bundle != NULL)
     {

@@ -359,3 +359,25 @@ qi_cli_invocation_printerr (QiCliInvocation *self,
 
   write_all (self->err, text);
 }
+
+/**
+ * qi_cli_invocation_print_json:
+ * @self: a #QiCliInvocation
+ * @node: a JSON value
+ *
+ * Writes @node to the command's output as indented JSON and a newline,
+ * the form of every `--json` output.
+ */
+void
+qi_cli_invocation_print_json (QiCliInvocation *self,
+                              JsonNode        *node)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (QI_IS_CLI_INVOCATION (self));
+  g_return_if_fail (node != NULL);
+
+  text = json_to_string (node, TRUE);
+  write_all (self->out, text);
+  write_all (self->out, "\n");
+}

@@ -6,6 +6,7 @@
 #endif
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "qi-cli-verb.h"
 #include "qi-version.h"
@@ -61,5 +62,9 @@ QI_AVAILABLE_IN_ALL
 void                qi_cli_invocation_printerr      (QiCliInvocation    *self,
                                                      const char         *format,
                                                      ...) G_GNUC_PRINTF (2, 3);
+
+QI_AVAILABLE_IN_ALL
+void                qi_cli_invocation_print_json    (QiCliInvocation    *self,
+                                                     JsonNode           *node);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 #include "qi-serve-verb-private.h"
+#include "qi-settings.h"
 #include "qi-server.h"
 
 /*
@@ -232,6 +233,14 @@ serve_verb (QiCliInvocation *invocation,
     if (addons != NULL && QI_IS_ADDON_MANAGER (addons) &&
         qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)) != NULL)
       g_object_set (server, "router", qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)), NULL);
+  }
+  /* A server runs on: a change to an override file by anyone is read
+   * again and announced to its clients as config.changed. */
+  {
+    QiService *settings = qi_application_get_service (app, "settings");
+
+    if (settings != NULL && QI_IS_SETTINGS (settings))
+      qi_settings_set_watch (QI_SETTINGS (settings), TRUE);
   }
   if (!qi_server_listen (server, (guint) port, &error))
     {

@@ -33,6 +33,8 @@
 #include "qi-server.h"
 #include "qi-session.h"
 #include "qi-service.h"
+#include "qi-settings-schema.h"
+#include "qi-settings.h"
 #include "qi-static-folder.h"
 #include "qi-token.h"
 #include "qi-token-authority.h"

@@ -13,7 +13,7 @@ QI_BUILD_PACKAGES=(
 # runtime for the libFuzzer target, pytest and Debian's websockets (an
 # independent WebSocket peer for the stdlib Python client).
 QI_TEST_PACKAGES=(
-  python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets
+  python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
 )
 
 qi_install_packages() {
