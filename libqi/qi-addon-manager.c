@@ -376,6 +376,74 @@ qi_addon_manager_discover (QiAddonManager *self)
 }
 
 /**
+ * qi_addon_manager_add_local_addon:
+ * @self: a #QiAddonManager, discovered
+ * @name: the addon's name, as the bundle gives it
+ * @folder: (type filename): the addon's own folder, absolute
+ * @bundle: the dev bundle that points there, for messages
+ * @error: return location for a #GError
+ *
+ * Takes the addon in @folder (a dev bundle's local checkout, such as
+ * `loader=/home/me/src/loader`) as the one that counts for @name, over
+ * any of the search paths, which is then disabled as shadowed. Reads the
+ * metadata only, like discovery.
+ *
+ * Returns: %TRUE, or %FALSE if @folder is not an addon folder or holds
+ *   another addon than @name; the addon of that name in the search paths
+ *   is then failed with the same error, so that it does not load instead
+ */
+gboolean
+qi_addon_manager_add_local_addon (QiAddonManager  *self,
+                                  const char      *name,
+                                  const char      *folder,
+                                  const char      *bundle,
+                                  GError         **error)
+{
+  g_autoptr(QiAddonInfo) info = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *base = NULL;
+  QiAddonInfo *earlier;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), FALSE);
+  g_return_val_if_fail (name != NULL && folder != NULL && bundle != NULL, FALSE);
+
+  earlier = g_hash_table_lookup (self->by_name, name);
+  base = g_path_get_basename (folder);
+  if (!g_path_is_absolute (folder) || !g_file_test (folder, G_FILE_TEST_IS_DIR) ||
+      !looks_like_addon (folder, base))
+    g_set_error (&local_error, QI_ADDON_ERROR, QI_ADDON_ERROR_NOT_FOUND,
+                 _("the dev bundle “%s” points “%s” at “%s”, which is not an addon folder "
+                   "(it needs addon.toml, addon.py or %s.so)"),
+                 bundle, name, folder, base);
+  else if ((info = qi_addon_info_new_for_path (folder, &local_error)) != NULL &&
+           !g_str_equal (qi_addon_info_get_name (info), name))
+    g_set_error (&local_error, QI_ADDON_ERROR, QI_ADDON_ERROR_NOT_FOUND,
+                 _("the dev bundle “%s” points “%s” at “%s”, which holds the addon “%s”"),
+                 bundle, name, folder, qi_addon_info_get_name (info));
+
+  if (local_error != NULL)
+    {
+      /* The installed addon does not stand in for the developer's copy. */
+      if (earlier != NULL)
+        qi_addon_info_set_state (earlier, QI_ADDON_STATE_FAILED, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (earlier != NULL)
+    {
+      g_autoptr(GError) shadowed = g_error_new (QI_ADDON_ERROR, QI_ADDON_ERROR_DUPLICATE,
+                                                _("shadowed by “%s” of the dev bundle “%s”"),
+                                                folder, bundle);
+
+      qi_addon_info_set_state (earlier, QI_ADDON_STATE_DISABLED, shadowed);
+    }
+  g_hash_table_insert (self->by_name, (gpointer) qi_addon_info_get_name (info), info);
+  g_ptr_array_add (self->addons, g_steal_pointer (&info));
+  return TRUE;
+}
+
+/**
  * qi_addon_manager_list_addons:
  * @self: a #QiAddonManager
  *

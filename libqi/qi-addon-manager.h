@@ -40,6 +40,12 @@ const char * const *qi_addon_manager_get_search_paths  (QiAddonManager      *sel
 QI_AVAILABLE_IN_ALL
 void                qi_addon_manager_discover          (QiAddonManager      *self);
 QI_AVAILABLE_IN_ALL
+gboolean            qi_addon_manager_add_local_addon   (QiAddonManager      *self,
+                                                        const char          *name,
+                                                        const char          *folder,
+                                                        const char          *bundle,
+                                                        GError             **error);
+QI_AVAILABLE_IN_ALL
 GPtrArray          *qi_addon_manager_list_addons       (QiAddonManager      *self);
 QI_AVAILABLE_IN_ALL
 QiAddonInfo        *qi_addon_manager_lookup            (QiAddonManager      *self,

@@ -586,18 +586,22 @@ command_needs_addons (QiApplication *self)
 }
 
 /* 3.2: the bundle of the run, from bundles.json in the configuration
- * directory: --bundle NAME, else the production bundle. With no bundle
- * file and none asked for, there is none: every addon found may load. */
+ * directory: --bundle NAME, --staging or --dev-bundle NAME, else the
+ * production bundle. With no bundle file and none asked for, there is
+ * none: every addon found may load. */
 static int
 select_bundle (QiApplication *self)
 {
-  const char *asked = qi_launch_config_get_bundle (self->launch_config);
+  const char *named = qi_launch_config_get_bundle (self->launch_config);
+  gboolean staging = qi_launch_config_get_staging (self->launch_config);
+  const char *dev = qi_launch_config_get_dev_bundle (self->launch_config);
+  gboolean asked = named != NULL || staging || dev != NULL;
   g_autofree char *path = g_build_filename (qi_launch_config_get_config_dir (self->launch_config),
                                             QI_BUNDLE_MANAGER_FILE_NAME, NULL);
   g_autoptr(QiBundleManager) bundles = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (asked == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!asked && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
       phase_debug ("3.2: no %s: no bundle limits the addons", path);
       return -1;
@@ -610,13 +614,13 @@ select_bundle (QiApplication *self)
       return 1;
     }
 
-  if (asked == NULL && qi_bundle_manager_get_production (bundles) == NULL)
+  if (!asked && qi_bundle_manager_get_production (bundles) == NULL)
     {
       phase_debug ("3.2: no production bundle in %s: no bundle limits the addons", path);
       return -1;
     }
 
-  self->bundle = qi_bundle_manager_select (bundles, asked, NULL, FALSE, NULL, &error);
+  self->bundle = qi_bundle_manager_select (bundles, named, NULL, staging, dev, &error);
   if (self->bundle == NULL)
     {
       printerr (self, "%s", error->message);
@@ -624,7 +628,7 @@ select_bundle (QiApplication *self)
     }
 
   phase_debug ("3.2: bundle “%s”%s", qi_bundle_get_name (self->bundle),
-               asked != NULL ? " (asked for)" : " (production)");
+               asked ? " (asked for)" : " (production)");
   return -1;
 }
 
@@ -716,9 +720,17 @@ phase_addon_load (QiApplication *self)
         {
           const char *pinned = qi_bundle_get_addon (self->bundle, names[i]);
 
-          /* A dev bundle's local folders are not searched yet. */
+          /* A dev bundle's local folder counts over the search paths. */
           if (g_path_is_absolute (pinned))
-            phase_debug ("4.1: “%s” points at %s: not searched", names[i], pinned);
+            {
+              g_autoptr(GError) error = NULL;
+
+              if (!qi_addon_manager_add_local_addon (addons, names[i], pinned,
+                                                     qi_bundle_get_name (self->bundle), &error))
+                printerr (self, _("warning: %s"), error->message);
+              else
+                phase_debug ("4.1: “%s” from the local folder %s", names[i], pinned);
+            }
           else
             qi_addon_manager_pin (addons, names[i], pinned, qi_bundle_get_name (self->bundle));
         }

@@ -40,6 +40,10 @@ static const QiLaunchOption launch_options[] = {
     N_("Look for addons in DIR (repeatable)") },
   { "bundle", "bundle", "QI_BUNDLE", QI_LAUNCH_KIND_STRING, N_("NAME"),
     N_("Use this bundle instead of the production bundle") },
+  { "staging", "staging", "QI_STAGING", QI_LAUNCH_KIND_BOOL, NULL,
+    N_("Use the staging bundle instead of the production bundle") },
+  { "dev-bundle", "dev-bundle", "QI_DEV_BUNDLE", QI_LAUNCH_KIND_STRING, N_("NAME"),
+    N_("Use this dev bundle, whose addons may be local folders; turns developer mode on") },
   { "dev", "dev", "QI_DEV", QI_LAUNCH_KIND_BOOL, NULL,
     N_("Developer mode, for addon and pipeline developers") },
   { "port", "port", "QI_PORT", QI_LAUNCH_KIND_PORT, N_("PORT"),
@@ -55,6 +59,8 @@ enum {
   OPT_DATA_DIR,
   OPT_ADDON_PATH,
   OPT_BUNDLE,
+  OPT_STAGING,
+  OPT_DEV_BUNDLE,
   OPT_DEV,
   OPT_PORT,
   OPT_LOG_LEVEL,
@@ -382,6 +388,9 @@ set_defaults (QiLaunchConfig     *self,
   set_value (self, OPT_ADDON_PATH, g_variant_new_strv (default_addon_paths, -1),
              QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_BUNDLE, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL),
+             QI_LAUNCH_SOURCE_DEFAULT, origin);
+  set_value (self, OPT_STAGING, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
+  set_value (self, OPT_DEV_BUNDLE, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL),
              QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_DEV, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_PORT, g_variant_new_uint32 (0), QI_LAUNCH_SOURCE_DEFAULT, origin);
@@ -954,17 +963,47 @@ qi_launch_config_get_bundle (QiLaunchConfig *self)
 }
 
 /**
+ * qi_launch_config_get_staging:
+ * @self: a #QiLaunchConfig
+ *
+ * Returns: whether the staging bundle is asked for (`--staging`)
+ */
+gboolean
+qi_launch_config_get_staging (QiLaunchConfig *self)
+{
+  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), FALSE);
+
+  return g_variant_get_boolean (self->values[OPT_STAGING].value);
+}
+
+/**
+ * qi_launch_config_get_dev_bundle:
+ * @self: a #QiLaunchConfig
+ *
+ * Returns: (transfer none) (nullable): the dev bundle asked for
+ *   (`--dev-bundle NAME`), or %NULL
+ */
+const char *
+qi_launch_config_get_dev_bundle (QiLaunchConfig *self)
+{
+  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), NULL);
+
+  return get_maybe_string (self->values[OPT_DEV_BUNDLE].value);
+}
+
+/**
  * qi_launch_config_get_dev:
  * @self: a #QiLaunchConfig
  *
- * Returns: whether developer mode is on
+ * Returns: whether developer mode is on: `--dev`, or a dev bundle
  */
 gboolean
 qi_launch_config_get_dev (QiLaunchConfig *self)
 {
   g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), FALSE);
 
-  return g_variant_get_boolean (self->values[OPT_DEV].value);
+  return g_variant_get_boolean (self->values[OPT_DEV].value) ||
+         get_maybe_string (self->values[OPT_DEV_BUNDLE].value) != NULL;
 }
 
 /**

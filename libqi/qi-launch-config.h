@@ -53,6 +53,10 @@ const char * const *qi_launch_config_get_addon_paths    (QiLaunchConfig     *sel
 QI_AVAILABLE_IN_ALL
 const char         *qi_launch_config_get_bundle         (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
+gboolean            qi_launch_config_get_staging        (QiLaunchConfig     *self);
+QI_AVAILABLE_IN_ALL
+const char         *qi_launch_config_get_dev_bundle     (QiLaunchConfig     *self);
+QI_AVAILABLE_IN_ALL
 gboolean            qi_launch_config_get_dev            (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
 guint               qi_launch_config_get_port           (QiLaunchConfig     *self);

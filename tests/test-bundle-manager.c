@@ -841,6 +841,105 @@ test_cli (Fixture       *f,
   }
 }
 
+/* Which addon a run loads, from `addons list --json`: "STATE VERSION PATH". */
+static char *
+addon_in_run (Fixture    *f,
+              const char *name)
+{
+  g_autoptr(JsonNode) root = json_from_string (f->out, NULL);
+  JsonArray *addons;
+
+  g_assert_nonnull (root);
+  addons = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (addons); i++)
+    {
+      JsonObject *addon = json_array_get_object_element (addons, i);
+
+      if (g_str_equal (json_object_get_string_member (addon, "name"), name) &&
+          !g_str_equal (json_object_get_string_member (addon, "state"), "disabled"))
+        return g_strdup_printf ("%s %s %s", json_object_get_string_member (addon, "state"),
+                                json_object_get_string_member (addon, "version"),
+                                json_object_get_string_member (addon, "path"));
+    }
+  return g_strdup ("disabled");
+}
+
+/* A run's bundle: production, --staging, --bundle NAME, --dev-bundle NAME
+ * with a local folder that counts over the installed addon. */
+static void
+test_run_selection (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "addons", NULL);
+  g_autofree char *module = g_build_filename (built, "hello", "hello.so", NULL);
+  g_autofree char *checkout = g_build_filename (f->env.root, "src", "hello", NULL);
+  g_autofree char *copy = g_build_filename (checkout, "hello.so", NULL);
+  g_autofree char *toml = g_build_filename (checkout, "addon.toml", NULL);
+  g_autofree char *installed = g_build_filename (built, "hello", NULL);
+  g_autofree char *assignment = g_strconcat ("hello=", checkout, NULL);
+  g_autofree char *bogus = g_strconcat ("hello=", f->env.root, NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  gsize length = 0;
+
+  qi_test_env_setenv (&f->env, "QI_ADDON_PATH", built);
+  g_assert_cmpint (g_mkdir_with_parents (checkout, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (module, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  qi_test_env_write (toml, "name = \"hello\"\nversion = \"1.1.0-dev\"\nmodule = \"hello.so\"\n");
+
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "prod", "--addon", "hello=1.0.0", NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "set-state", "prod", "production", NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "next", "--addon", "hello=1.0.0",
+                                                        "--addon", "farm=1.0.0", NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "set-state", "next", "staging", NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "mine", "--dev", "--addon", assignment,
+                                                        NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "wrong", "--dev", "--addon", bogus,
+                                                        NULL }), ==, 0);
+
+  /* Production: hello, not farm. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "addons", "list", "--json", NULL }), ==, 0);
+  text = addon_in_run (f, "farm");
+  g_assert_cmpstr (text, ==, "disabled");
+  g_clear_pointer (&text, g_free);
+  expected = g_strdup_printf ("loaded 1.0.0 %s", installed);
+  text = addon_in_run (f, "hello");
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+
+  /* --staging: the staging bundle's addons. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--staging", "addons", "list", "--json", NULL }), ==, 0);
+  text = addon_in_run (f, "farm");
+  g_assert_true (g_str_has_prefix (text, "loaded 1.0.0 "));
+  g_clear_pointer (&text, g_free);
+
+  /* --dev-bundle: the developer's checkout counts over the installed one. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--dev-bundle", "mine", "addons", "list", "--json", NULL }), ==, 0);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("loaded 1.1.0-dev %s", checkout);
+  text = addon_in_run (f, "hello");
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--dev-bundle", "mine", "hello", NULL }), ==, 0);
+  g_assert_cmpstr (f->out, ==, "hello from an addon\n");
+
+  /* A dev bundle pointing at a folder that is no addon: said, and the
+   * installed addon does not load instead. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--dev-bundle", "wrong", "addons", "list", "--json", NULL }), ==, 0);
+  g_assert_nonnull (strstr (f->err, "which is not an addon folder"));
+  text = addon_in_run (f, "hello");
+  g_assert_true (g_str_has_prefix (text, "failed 1.0.0 "));
+  g_clear_pointer (&text, g_free);
+
+  /* Refused choices. */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--dev-bundle", "prod", "addons", "list", NULL }), ==, 1);
+  g_assert_nonnull (strstr (f->err, "prod"));
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--staging", "--bundle", "prod", "addons", "list", NULL }), ==, 1);
+  assert_error_line (f, "qi: ");
+}
+
 static gboolean
 holds_state (QiBundleState state,
              QiBundleState target)
@@ -981,6 +1080,7 @@ main (int    argc,
   g_test_add_func ("/qi/bundle-manager/write-failure/child", test_write_failure_child);
   ADD ("/qi/bundle-manager/cli", test_cli);
   ADD ("/qi/bundle-manager/crash", test_crash);
+  ADD ("/qi/bundle-manager/run-selection", test_run_selection);
 
   return g_test_run ();
 }
