@@ -183,7 +183,7 @@ print_contributions (QiCliInvocation *invocation,
             g_string_append_printf (text, "%s%s=%s", m == members ? "" : ", ", (const char *) m->data,
                                     json_object_get_string_member (object, m->data));
         }
-      qi_cli_invocation_print (invocation, "  %-11s %s\n", (const char *) l->data,
+      qi_cli_invocation_print (invocation, "  %-18s %s\n", (const char *) l->data,
                                text->len > 0 ? text->str : "-");
     }
 }

@@ -492,8 +492,8 @@ qi_addon_add_host (QiAddon     *self,
   if (owner != NULL)
     {
       g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_CONFLICT,
-                   _("the host “%s” is the addon “%s”'s already; “%s” cannot add it too"),
-                   name, qi_addon_get_name (owner), qi_addon_get_name (self));
+                   _("the addon “%s” provides the host “%s” already; “%s” cannot provide it too"),
+                   qi_addon_get_name (owner), name, qi_addon_get_name (self));
       return FALSE;
     }
 
@@ -587,11 +587,11 @@ qi_addon_add_workfile_handler (QiAddon            *self,
                          _("the addon “%s” has a workfile handler “%s” already"), qi_addon_get_name (self), name);
           else
             g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_CONFLICT,
-                         _("“%s” files%s%s are handled by “%s” of the addon “%s” already; "
-                           "“%s” of “%s” cannot handle them too"),
-                         extensions[i], host != NULL ? _(" of the host ") : "", host != NULL ? host : "",
-                         qi_workfile_handler_get_name (taken), qi_addon_get_name (owner),
-                         name, qi_addon_get_name (self));
+                         _("the addon “%s” handles “%s” files%s%s already (“%s”); “%s” cannot handle "
+                           "them too (“%s”)"),
+                         qi_addon_get_name (owner), extensions[i], host != NULL ? _(" of the host ") : "",
+                         host != NULL ? host : "", qi_workfile_handler_get_name (taken),
+                         qi_addon_get_name (self), name);
           return FALSE;
         }
     }

@@ -30,7 +30,9 @@
  * ```
  *
  * Environment values may name `{plugin_folder}` (the plugin folder, once
- * the host is added) and `{addon_folder}` (the addon's folder). Each launch
+ * the host is added) and `{addon_folder}` (the addon's folder); any other
+ * `{word}` of lower-case letters and `_` is refused as a likely typo, and
+ * other braces are text. Each launch
  * environment also has `QI_HOST` (the host's name) and, when it has one,
  * `QI_HOST_PLUGIN_FOLDER`. qi_host_build_environment() makes it from a
  * base environment without touching the process's;
@@ -395,7 +397,20 @@ variable_name_is_valid (const char *name)
   return TRUE;
 }
 
-/* Checks the {placeholders} of @value; with @expand, replaces them. */
+/* Whether {@word} is a placeholder's shape: lower-case letters and “_”. */
+static gboolean
+is_placeholder (const char *word)
+{
+  if (*word == '\0')
+    return FALSE;
+  for (const char *p = word; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Checks the {placeholders} of @value; with @substitute, replaces them.
+ * Braces around anything else are text. */
 static char *
 expand (QiHostPrivate  *priv,
         const char     *name,
@@ -417,6 +432,11 @@ expand (QiHostPrivate  *priv,
           continue;
         }
       word = g_strndup (p + 1, close - p - 1);
+      if (!is_placeholder (word))
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
       if (!g_strv_contains (placeholders, word))
         {
           g_set_error (error, QI_HOST_ERROR, QI_HOST_ERROR_INVALID,
