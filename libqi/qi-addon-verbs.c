@@ -314,12 +314,13 @@ write_scaffold (const char  *root,
   };
   const char * const folders[] = {
     "src", "ui", "ui_dist", "plugins/create", "plugins/load", "plugins/hooks", "plugins/publish",
-    "plugins/actions", NULL
+    "plugins/actions", "host/@NAME@", NULL
   };
 
   for (guint i = 0; folders[i] != NULL; i++)
     {
-      g_autofree char *folder = g_build_filename (root, folders[i], NULL);
+      g_autofree char *relative_folder = fill_template (folders[i], name);
+      g_autofree char *folder = g_build_filename (root, relative_folder, NULL);
       g_autofree char *keep = g_build_filename (folder, ".gitkeep", NULL);
 
       if (g_mkdir_with_parents (folder, 0755) != 0 ||
