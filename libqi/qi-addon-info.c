@@ -6,7 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "qi-addon-info.h"
+#include "qi-addon-info-private.h"
 #include "qi-text-utils-private.h"
 #include "qi-toml-parser.h"
 
@@ -348,8 +348,8 @@ find_code (QiAddonInfo *self)
     self->kind = QI_ADDON_KIND_DATA;
 }
 
-static void
-find_plugin_folders (QiAddonInfo *self)
+void
+qi_addon_info_find_plugin_folders (QiAddonInfo *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -360,6 +360,7 @@ find_plugin_folders (QiAddonInfo *self)
       if (g_file_test (folder, G_FILE_TEST_IS_DIR))
         g_strv_builder_add (builder, plugin_kinds[i]);
     }
+  g_strfreev (self->plugin_kinds);
   self->plugin_kinds = g_strv_builder_end (builder);
 }
 
@@ -416,7 +417,6 @@ qi_addon_info_new_for_path (const char  *path,
     }
 
   find_code (self);
-  find_plugin_folders (self);
   return g_steal_pointer (&self);
 }
 
@@ -578,8 +578,12 @@ qi_addon_info_get_dependency_range (QiAddonInfo *self,
  * qi_addon_info_get_plugin_kinds:
  * @self: a #QiAddonInfo
  *
- * Returns: (transfer none) (array zero-terminated=1): the plugin folders it
- *   has under `plugins/`, among %QI_ADDON_PLUGIN_KINDS
+ * Discovery does not look at the plugin folders; they are found when the
+ * addon loads.
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the
+ *   plugin folders it has under `plugins/`, among %QI_ADDON_PLUGIN_KINDS;
+ *   %NULL until it has loaded
  */
 const char * const *
 qi_addon_info_get_plugin_kinds (QiAddonInfo *self)
@@ -594,7 +598,7 @@ qi_addon_info_get_plugin_kinds (QiAddonInfo *self)
  * @kind: a plugin kind, such as `publish`
  *
  * Returns: (transfer full) (type filename) (nullable): the folder of its
- *   @kind plugins, or %NULL if it has none
+ *   @kind plugins, or %NULL if it has none (or has not loaded)
  */
 char *
 qi_addon_info_dup_plugin_folder (QiAddonInfo *self,
@@ -603,7 +607,7 @@ qi_addon_info_dup_plugin_folder (QiAddonInfo *self,
   g_return_val_if_fail (QI_IS_ADDON_INFO (self), NULL);
   g_return_val_if_fail (kind != NULL, NULL);
 
-  if (!g_strv_contains ((const char * const *) self->plugin_kinds, kind))
+  if (self->plugin_kinds == NULL || !g_strv_contains ((const char * const *) self->plugin_kinds, kind))
     return NULL;
   return g_build_filename (self->path, "plugins", kind, NULL);
 }
@@ -705,7 +709,8 @@ qi_addon_state_to_string (QiAddonState state)
  *
  * Describes the addon as `qi --headless addons list --json` prints it:
  * name, version, description, kind, roles, hosts, dependencies (name →
- * range), plugins, path, module, state and error.
+ * range), plugins (%NULL until the addon loads), path, module, state and
+ * error.
  *
  * Returns: (transfer full): a JSON object
  */
@@ -744,7 +749,13 @@ qi_addon_info_to_json (QiAddonInfo *self)
       json_builder_add_string_value (builder, qi_version_range_get_text (range));
     }
   json_builder_end_object (builder);
-  add_strv (builder, "plugins", (const char * const *) self->plugin_kinds);
+  if (self->plugin_kinds != NULL)
+    add_strv (builder, "plugins", (const char * const *) self->plugin_kinds);
+  else
+    {
+      json_builder_set_member_name (builder, "plugins");
+      json_builder_add_null_value (builder);
+    }
   json_builder_set_member_name (builder, "path");
   json_builder_add_string_value (builder, self->path);
   json_builder_set_member_name (builder, "module");

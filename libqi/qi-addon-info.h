@@ -38,6 +38,11 @@ G_BEGIN_DECLS
  * @QI_ADDON_ERROR_ABI: the module was built for another major version of
  *   libqi
  * @QI_ADDON_ERROR_FAILED: the addon's own code failed (register, install)
+ * @QI_ADDON_ERROR_INVALID: something the addon adds is malformed (a tray
+ *   item's id or topic, a workfile handler's extensions), or an unknown
+ *   plugin kind was asked for
+ * @QI_ADDON_ERROR_CONFLICT: what the addon adds is another's already (a
+ *   host name, a workfile extension) or its own twice (a tray item id)
  *
  * Why an addon cannot be used.
  */
@@ -51,6 +56,8 @@ typedef enum {
   QI_ADDON_ERROR_MODULE,
   QI_ADDON_ERROR_ABI,
   QI_ADDON_ERROR_FAILED,
+  QI_ADDON_ERROR_INVALID,
+  QI_ADDON_ERROR_CONFLICT,
 } QiAddonError;
 
 /**

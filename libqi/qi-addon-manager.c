@@ -5,9 +5,11 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "qi-addon-manager.h"
+#include "qi-addon-info-private.h"
+#include "qi-addon-manager-private.h"
 #include "qi-addon-module.h"
 #include "qi-addon-private.h"
+#include "qi-host-private.h"
 #include "qi-settings.h"
 
 /**
@@ -30,6 +32,14 @@
  * of a version outside the range it asks for, or that is part of a cycle,
  * is %QI_ADDON_STATE_FAILED with a message naming the addons; so is each
  * addon that needs a failed one, transitively. Nothing else is affected.
+ *
+ * Once addons load, the manager answers for what they add, in load order:
+ * their plugin folders (qi_addon_manager_list_plugin_dirs()), tray items
+ * (qi_addon_manager_list_tray_items(), the event `addons.tray.changed`),
+ * hosts (qi_addon_manager_list_hosts()) and workfile handlers
+ * (qi_addon_manager_lookup_workfile_handler()), in C and on the hub from
+ * its session `__hub__/addons` (the `addons.*` requests of
+ * `docs/protocol.md`).
  */
 
 /* A loaded addon: its instance and the module that holds its type. */
@@ -52,6 +62,7 @@ struct _QiAddonManager
   QiCliManager *cli;
   QiRestRouter *router;
   QiSettings   *settings;
+  QiHubEndpoint *endpoint;      /* __hub__/addons, once addons load */
 };
 
 G_DEFINE_FINAL_TYPE (QiAddonManager, qi_addon_manager, QI_TYPE_SERVICE)
@@ -72,6 +83,7 @@ loaded_free (gpointer data)
 {
   Loaded *loaded = data;
 
+  qi_addon_set_manager (loaded->addon, NULL);
   g_clear_object (&loaded->addon);
   /* Only once its last instance is gone may the module close. */
   if (loaded->module != NULL)
@@ -147,6 +159,9 @@ qi_addon_manager_dispose (GObject *object)
 
   if (self->loaded != NULL)
     qi_addon_manager_close_all (self);
+  if (self->endpoint != NULL)
+    qi_hub_endpoint_close (self->endpoint);
+  g_clear_object (&self->endpoint);
   g_clear_object (&self->hub);
   g_clear_object (&self->cli);
   g_clear_object (&self->router);
@@ -913,6 +928,8 @@ load_one (QiAddonManager *self,
       break;
     }
 
+  /* The plugin folders are looked for now, not while discovering. */
+  qi_addon_info_find_plugin_folders (info);
   addon = instantiate (self, info, type, &error);
   if (addon != NULL && !add_settings (self, info, type, &error))
     {
@@ -922,10 +939,14 @@ load_one (QiAddonManager *self,
         g_type_module_unuse (G_TYPE_MODULE (module));
       return;
     }
+  if (addon != NULL)
+    qi_addon_set_manager (addon, self);
   if (addon == NULL || !qi_addon_run_register (addon, &error))
     {
       fail (info, code_of (error), _("register: %s"), error->message);
       remove_settings (self, info);
+      if (addon != NULL)
+        qi_addon_set_manager (addon, NULL);
       g_clear_object (&addon);
       if (module != NULL)
         g_type_module_unuse (G_TYPE_MODULE (module));
@@ -939,6 +960,11 @@ load_one (QiAddonManager *self,
   g_ptr_array_add (self->loaded, loaded);
   qi_addon_info_set_state (info, QI_ADDON_STATE_LOADED, NULL);
 }
+
+static void  open_endpoint      (QiAddonManager *self);
+static char *tray_signature     (QiAddonManager *self);
+static void  tray_changed_since (QiAddonManager *self,
+                                 const char     *before);
 
 /**
  * qi_addon_manager_load:
@@ -958,6 +984,7 @@ qi_addon_manager_load (QiAddonManager     *self,
                        const char * const *allow_list)
 {
   g_autoptr(GPtrArray) order = NULL;
+  g_autofree char *tray_before = NULL;
   guint first_new;
 
   g_return_if_fail (QI_IS_ADDON_MANAGER (self));
@@ -965,6 +992,8 @@ qi_addon_manager_load (QiAddonManager     *self,
   g_return_if_fail (QI_IS_CLI_MANAGER (self->cli));
   g_return_if_fail (QI_IS_REST_ROUTER (self->router));
 
+  open_endpoint (self);
+  tray_before = tray_signature (self);
   first_new = self->loaded->len;
   order = qi_addon_manager_resolve (self, allow_list);
   for (guint i = 0; i < order->len; i++)
@@ -1001,6 +1030,8 @@ qi_addon_manager_load (QiAddonManager     *self,
       qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_FAILED, error);
       g_ptr_array_remove_index (self->loaded, i);
     }
+
+  tray_changed_since (self, tray_before);
 }
 
 /**
@@ -1033,8 +1064,11 @@ qi_addon_manager_get_addon (QiAddonManager *self,
 void
 qi_addon_manager_close_all (QiAddonManager *self)
 {
+  g_autofree char *tray_before = NULL;
+
   g_return_if_fail (QI_IS_ADDON_MANAGER (self));
 
+  tray_before = tray_signature (self);
   while (self->loaded->len > 0)
     {
       Loaded *loaded = self->loaded->pdata[self->loaded->len - 1];
@@ -1044,6 +1078,7 @@ qi_addon_manager_close_all (QiAddonManager *self)
       qi_addon_info_set_state (loaded->info, QI_ADDON_STATE_DISCOVERED, NULL);
       g_ptr_array_remove_index (self->loaded, self->loaded->len - 1);
     }
+  tray_changed_since (self, tray_before);
 }
 
 /**
@@ -1113,4 +1148,793 @@ qi_addon_manager_pin (QiAddonManager *self,
     fail (info, QI_ADDON_ERROR_DEPENDENCY,
           _("the bundle “%s” pins version %s, but this addon names no version"), bundle, version);
   return FALSE;
+}
+
+/* --- What the loaded addons add. */
+
+static const char * const plugin_kinds[] = { QI_ADDON_PLUGIN_KINDS, NULL };
+
+static gboolean
+check_plugin_kind (const char  *kind,
+                   GError     **error)
+{
+  g_autofree char *known = NULL;
+
+  if (g_strv_contains (plugin_kinds, kind))
+    return TRUE;
+  known = g_strjoinv (", ", (char **) plugin_kinds);
+  g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_INVALID,
+               _("“%s” is not a plugin kind; the kinds are %s"), kind, known);
+  return FALSE;
+}
+
+/**
+ * qi_addon_manager_list_plugin_dirs:
+ * @self: a #QiAddonManager
+ * @kind: a plugin kind: `create`, `load`, `hooks`, `publish` or `actions`
+ *   (%QI_ADDON_PLUGIN_KINDS)
+ * @error: return location for a #GError
+ *
+ * The `plugins/KIND` folders of the loaded addons, in load order (so a
+ * dependency's plugins come before its dependents'). The folders are
+ * looked for when each addon loads.
+ *
+ * Returns: (transfer full) (array zero-terminated=1) (type filename): the
+ *   folders, or %NULL with %QI_ADDON_ERROR_INVALID naming @kind and the
+ *   kinds there are
+ */
+char **
+qi_addon_manager_list_plugin_dirs (QiAddonManager  *self,
+                                   const char      *kind,
+                                   GError         **error)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  if (!check_plugin_kind (kind, error))
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autofree char *folder = qi_addon_info_dup_plugin_folder (loaded->info, kind);
+
+      if (folder != NULL)
+        g_strv_builder_add (builder, folder);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * qi_addon_manager_list_tray_items:
+ * @self: a #QiAddonManager
+ *
+ * The tray items of the loaded addons, in load order and each addon's
+ * order: `[{"id": "ADDON/ID", "addon", "label", "topic"}]`.
+ *
+ * Returns: (transfer full): a JSON array
+ */
+JsonNode *
+qi_addon_manager_list_tray_items (QiAddonManager *self)
+{
+  g_autoptr(JsonArray) items = json_array_new ();
+  JsonNode *root;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      const char *addon = qi_addon_info_get_name (loaded->info);
+      g_autoptr(JsonNode) own = qi_addon_list_tray_items (loaded->addon);
+      JsonArray *array = json_node_get_array (own);
+
+      for (guint j = 0; j < json_array_get_length (array); j++)
+        {
+          JsonObject *item = json_array_get_object_element (array, j);
+          g_autoptr(JsonObject) entry = json_object_new ();
+          g_autofree char *id = g_strconcat (addon, "/", json_object_get_string_member (item, "id"), NULL);
+
+          json_object_set_string_member (entry, "id", id);
+          json_object_set_string_member (entry, "addon", addon);
+          json_object_set_string_member (entry, "label", json_object_get_string_member (item, "label"));
+          json_object_set_string_member (entry, "topic", json_object_get_string_member (item, "topic"));
+          json_array_add_object_element (items, g_steal_pointer (&entry));
+        }
+    }
+
+  root = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (root, items);
+  return root;
+}
+
+static char *
+tray_signature (QiAddonManager *self)
+{
+  g_autoptr(JsonNode) items = qi_addon_manager_list_tray_items (self);
+
+  return json_to_string (items, FALSE);
+}
+
+static JsonNode *
+object_with (const char *member,
+             JsonNode   *value)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_member (object, member, value);
+  json_node_set_object (node, object);
+  return node;
+}
+
+/* Emits addons.tray.changed if the tray items are not @before. */
+static void
+tray_changed_since (QiAddonManager *self,
+                    const char     *before)
+{
+  g_autofree char *after = tray_signature (self);
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (before, after) || self->endpoint == NULL ||
+      !qi_session_is_open (QI_SESSION (self->endpoint)))
+    return;
+
+  payload = object_with ("items", qi_addon_manager_list_tray_items (self));
+  if (!qi_hub_endpoint_emit (self->endpoint, "addons.tray.changed", payload, &error))
+    g_debug ("addons.tray.changed not sent: %s", error->message);
+}
+
+static gboolean
+find_tray_item (QiAddonManager  *self,
+                const char      *id,
+                char           **topic,
+                GError         **error)
+{
+  g_autoptr(JsonNode) items = qi_addon_manager_list_tray_items (self);
+  JsonArray *array = json_node_get_array (items);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+
+      if (g_str_equal (json_object_get_string_member (item, "id"), id))
+        {
+          *topic = g_strdup (json_object_get_string_member (item, "topic"));
+          return TRUE;
+        }
+    }
+  g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_NOT_FOUND,
+               _("no tray item “%s”: the ids are ADDON/ID, as addons.tray_items lists them"), id);
+  return FALSE;
+}
+
+static void
+on_tray_item_answered (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *reply = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_node_unref);
+}
+
+/**
+ * qi_addon_manager_activate_tray_item_async:
+ * @self: a #QiAddonManager whose addons loaded
+ * @id: the item's id, `ADDON/ID`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: data for @callback
+ *
+ * What choosing a tray item does: a hub request from `__hub__/addons` to
+ * the item's topic, with the payload `{"item": "ADDON/ID"}`.
+ */
+void
+qi_addon_manager_activate_tray_item_async (QiAddonManager      *self,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *topic = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+
+  g_return_if_fail (QI_IS_ADDON_MANAGER (self));
+  g_return_if_fail (id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_addon_manager_activate_tray_item_async);
+
+  if (!find_tray_item (self, id, &topic, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->endpoint == NULL)
+    {
+      g_task_return_new_error (task, QI_ADDON_ERROR, QI_ADDON_ERROR_NOT_FOUND,
+                               _("no addon has loaded, so no tray item can be chosen"));
+      return;
+    }
+
+  payload = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (payload, json_object_new ());
+  json_object_set_string_member (json_node_get_object (payload), "item", id);
+  qi_hub_endpoint_request_async (self->endpoint, topic, payload, 0, cancellable,
+                                 on_tray_item_answered, g_steal_pointer (&task));
+}
+
+/**
+ * qi_addon_manager_activate_tray_item_finish:
+ * @self: a #QiAddonManager
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the reply of the item's topic, or %NULL with
+ *   %QI_ADDON_ERROR_NOT_FOUND for an unknown item or the hub's error
+ */
+JsonNode *
+qi_addon_manager_activate_tray_item_finish (QiAddonManager  *self,
+                                            GAsyncResult    *result,
+                                            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * qi_addon_manager_list_hosts:
+ * @self: a #QiAddonManager
+ *
+ * Returns: (transfer container) (element-type QiHost): the hosts of the
+ *   loaded addons, in load order
+ */
+GPtrArray *
+qi_addon_manager_list_hosts (QiAddonManager *self)
+{
+  GPtrArray *hosts;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  hosts = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(GPtrArray) own = qi_addon_list_hosts (loaded->addon);
+
+      for (guint j = 0; j < own->len; j++)
+        g_ptr_array_add (hosts, g_object_ref (own->pdata[j]));
+    }
+  return hosts;
+}
+
+/**
+ * qi_addon_manager_lookup_host:
+ * @self: a #QiAddonManager
+ * @name: a host's name, such as `blender`
+ *
+ * Returns: (transfer none) (nullable): the host of that name, or %NULL
+ */
+QiHost *
+qi_addon_manager_lookup_host (QiAddonManager *self,
+                              const char     *name)
+{
+  g_autoptr(GPtrArray) hosts = NULL;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  hosts = qi_addon_manager_list_hosts (self);
+  for (guint i = 0; i < hosts->len; i++)
+    if (g_str_equal (qi_host_get_name (hosts->pdata[i]), name))
+      /* The addon holds it as long as it is loaded. */
+      return hosts->pdata[i];
+  return NULL;
+}
+
+QiAddon *
+qi_addon_manager_find_host_owner (QiAddonManager *self,
+                                  QiAddon        *except,
+                                  const char     *name)
+{
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(GPtrArray) hosts = NULL;
+
+      if (loaded->addon == except)
+        continue;
+      hosts = qi_addon_list_hosts (loaded->addon);
+      for (guint j = 0; j < hosts->len; j++)
+        if (g_str_equal (qi_host_get_name (hosts->pdata[j]), name))
+          return loaded->addon;
+    }
+  return NULL;
+}
+
+QiWorkfileHandler *
+qi_addon_manager_find_extension_owner (QiAddonManager  *self,
+                                       QiAddon         *except,
+                                       const char      *host,
+                                       const char      *extension,
+                                       QiAddon        **owner)
+{
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(GPtrArray) handlers = NULL;
+
+      if (loaded->addon == except)
+        continue;
+      handlers = qi_addon_list_workfile_handlers (loaded->addon);
+      for (guint j = 0; j < handlers->len; j++)
+        {
+          QiWorkfileHandler *handler = handlers->pdata[j];
+
+          if (g_strcmp0 (qi_workfile_handler_get_host (handler), host) == 0 &&
+              g_strv_contains (qi_workfile_handler_get_extensions (handler), extension))
+            {
+              *owner = loaded->addon;
+              return handler;
+            }
+        }
+    }
+  return NULL;
+}
+
+/**
+ * qi_addon_manager_list_workfile_handlers:
+ * @self: a #QiAddonManager
+ *
+ * Returns: (transfer container) (element-type QiWorkfileHandler): the
+ *   workfile handlers of the loaded addons, in load order
+ */
+GPtrArray *
+qi_addon_manager_list_workfile_handlers (QiAddonManager *self)
+{
+  GPtrArray *handlers;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  handlers = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(GPtrArray) own = qi_addon_list_workfile_handlers (loaded->addon);
+
+      for (guint j = 0; j < own->len; j++)
+        g_ptr_array_add (handlers, g_object_ref (own->pdata[j]));
+    }
+  return handlers;
+}
+
+/* The handler for @path, with the addon that has it. */
+static QiWorkfileHandler *
+lookup_workfile_handler (QiAddonManager  *self,
+                         const char      *path,
+                         const char      *host,
+                         QiAddon        **owner,
+                         GError         **error)
+{
+  QiWorkfileHandler *any_host = NULL;
+  QiAddon *any_host_owner = NULL;
+
+  /* A handler of the host first, then one of no particular host. */
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(GPtrArray) handlers = qi_addon_list_workfile_handlers (loaded->addon);
+
+      for (guint j = 0; j < handlers->len; j++)
+        {
+          QiWorkfileHandler *handler = handlers->pdata[j];
+          const char *handler_host = qi_workfile_handler_get_host (handler);
+
+          if (!qi_workfile_handler_handles (handler, path))
+            continue;
+          if (host == NULL || g_strcmp0 (handler_host, host) == 0)
+            {
+              *owner = loaded->addon;
+              return handler;
+            }
+          if (handler_host == NULL && any_host == NULL)
+            {
+              any_host = handler;
+              any_host_owner = loaded->addon;
+            }
+        }
+    }
+
+  if (any_host != NULL)
+    {
+      *owner = any_host_owner;
+      return any_host;
+    }
+  if (host != NULL)
+    g_set_error (error, QI_WORKFILE_ERROR, QI_WORKFILE_ERROR_NO_HANDLER,
+                 _("no workfile handler of the host “%s” takes “%s”"), host, path);
+  else
+    g_set_error (error, QI_WORKFILE_ERROR, QI_WORKFILE_ERROR_NO_HANDLER,
+                 _("no workfile handler takes “%s”"), path);
+  return NULL;
+}
+
+/**
+ * qi_addon_manager_lookup_workfile_handler:
+ * @self: a #QiAddonManager
+ * @path: (type filename): a workfile
+ * @host: (nullable): the host it is for, or %NULL for any
+ * @error: return location for a #GError
+ *
+ * The handler for @path by its extension: with @host, the first (in load
+ * order) of that host, else the first of no particular host; without, the
+ * first of any.
+ *
+ * Returns: (transfer none): the handler, or %NULL with
+ *   %QI_WORKFILE_ERROR_NO_HANDLER
+ */
+QiWorkfileHandler *
+qi_addon_manager_lookup_workfile_handler (QiAddonManager  *self,
+                                          const char      *path,
+                                          const char      *host,
+                                          GError         **error)
+{
+  QiAddon *owner = NULL;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return lookup_workfile_handler (self, path, host, &owner, error);
+}
+
+/* --- The addons.* requests on the hub. */
+
+/* A string member of the request's payload; NULL (and the request
+ * answered with bad_message) if it is required and missing, or not a
+ * string. */
+static const char *
+payload_string (QiHubRequest *request,
+                const char   *member,
+                gboolean      required,
+                gboolean     *ok)
+{
+  JsonNode *payload = qi_hub_request_get_payload (request);
+  JsonObject *object = payload != NULL && JSON_NODE_HOLDS_OBJECT (payload) ? json_node_get_object (payload) : NULL;
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  if (node == NULL && !required)
+    return NULL;
+
+  {
+    g_autofree char *message = g_strdup_printf (_("%s: “%s” must be a string"),
+                                                qi_hub_request_get_topic (request), member);
+
+    qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+  }
+  *ok = FALSE;
+  return NULL;
+}
+
+static void
+reply_with (QiHubRequest *request,
+            const char   *member,
+            JsonNode     *value)
+{
+  g_autoptr(JsonNode) reply = object_with (member, value);
+
+  qi_hub_request_reply (request, reply);
+}
+
+static void
+on_plugin_dirs (QiHubRequest *request,
+                gpointer      user_data)
+{
+  QiAddonManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) dirs = json_array_new ();
+  gboolean ok = TRUE;
+  const char *kind = payload_string (request, "kind", TRUE, &ok);
+  JsonNode *node;
+
+  if (!ok)
+    return;
+  if (!check_plugin_kind (kind, &error))
+    {
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, error->message);
+      return;
+    }
+
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autofree char *folder = qi_addon_info_dup_plugin_folder (loaded->info, kind);
+      g_autoptr(JsonObject) dir = NULL;
+
+      if (folder == NULL)
+        continue;
+      dir = json_object_new ();
+      json_object_set_string_member (dir, "addon", qi_addon_info_get_name (loaded->info));
+      json_object_set_string_member (dir, "path", folder);
+      json_array_add_object_element (dirs, g_steal_pointer (&dir));
+    }
+
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, dirs);
+  reply_with (request, "dirs", node);
+}
+
+static void
+on_tray_items (QiHubRequest *request,
+               gpointer      user_data)
+{
+  reply_with (request, "items", qi_addon_manager_list_tray_items (user_data));
+}
+
+static void
+on_tray_activated (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(QiHubRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = qi_addon_manager_activate_tray_item_finish (QI_ADDON_MANAGER (source),
+                                                                          result, &error);
+
+  if (reply == NULL)
+    qi_hub_request_fail_error (request, error);
+  else
+    qi_hub_request_reply (request, reply);
+}
+
+static void
+on_tray_activate (QiHubRequest *request,
+                  gpointer      user_data)
+{
+  gboolean ok = TRUE;
+  const char *id = payload_string (request, "id", TRUE, &ok);
+
+  if (ok)
+    qi_addon_manager_activate_tray_item_async (user_data, id, NULL, on_tray_activated, g_object_ref (request));
+}
+
+/* A host's JSON with the executable found on the process's PATH. */
+static JsonNode *
+host_json (QiHost *host)
+{
+  JsonNode *node = qi_host_to_json (host);
+  g_autofree char *executable = qi_host_find_executable (host, NULL, NULL);
+
+  if (executable != NULL)
+    json_object_set_string_member (json_node_get_object (node), "executable", executable);
+  else
+    json_object_set_null_member (json_node_get_object (node), "executable");
+  return node;
+}
+
+static void
+on_hosts (QiHubRequest *request,
+          gpointer      user_data)
+{
+  g_autoptr(GPtrArray) hosts = qi_addon_manager_list_hosts (user_data);
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node;
+
+  for (guint i = 0; i < hosts->len; i++)
+    json_array_add_element (array, host_json (hosts->pdata[i]));
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, array);
+  reply_with (request, "hosts", node);
+}
+
+static void
+on_host_environment (QiHubRequest *request,
+                     gpointer      user_data)
+{
+  gboolean ok = TRUE;
+  const char *name = payload_string (request, "host", TRUE, &ok);
+  g_auto(GStrv) base = NULL;
+  g_auto(GStrv) env = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  QiHost *host;
+
+  if (!ok)
+    return;
+  host = qi_addon_manager_lookup_host (user_data, name);
+  if (host == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("no host “%s”; addons.hosts lists them"), name);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, message);
+      return;
+    }
+
+  base = g_get_environ ();
+  env = qi_host_build_environment (host, (const char * const *) base, &error);
+  if (env == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+  reply = host_json (host);
+  json_object_set_member (json_node_get_object (reply), "changes",
+                          qi_host_describe_environment_changes ((const char * const *) base,
+                                                                (const char * const *) env));
+  qi_hub_request_reply (request, reply);
+}
+
+static void
+on_workfile_handlers (QiHubRequest *request,
+                      gpointer      user_data)
+{
+  QiAddonManager *self = user_data;
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node;
+
+  for (guint i = 0; i < self->loaded->len; i++)
+    {
+      Loaded *loaded = self->loaded->pdata[i];
+      g_autoptr(JsonNode) contributions = qi_addon_describe_contributions (loaded->addon);
+      JsonArray *handlers = json_object_get_array_member (json_node_get_object (contributions),
+                                                          "workfile_handlers");
+
+      for (guint j = 0; j < json_array_get_length (handlers); j++)
+        {
+          JsonNode *handler = json_node_copy (json_array_get_element (handlers, j));
+
+          json_object_set_string_member (json_node_get_object (handler), "addon",
+                                         qi_addon_info_get_name (loaded->info));
+          json_array_add_element (array, handler);
+        }
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, array);
+  reply_with (request, "handlers", node);
+}
+
+typedef enum {
+  WORKFILE_OPEN,
+  WORKFILE_SAVE,
+  WORKFILE_VERSION_UP,
+  WORKFILE_REVERT,
+  WORKFILE_NEXT_VERSION,
+} WorkfileOp;
+
+typedef struct
+{
+  QiAddonManager *self;
+  WorkfileOp      op;
+} WorkfileTopic;
+
+static void
+on_workfile (QiHubRequest *request,
+             gpointer      user_data)
+{
+  WorkfileTopic *topic = user_data;
+  QiAddonManager *self = topic->self;
+  WorkfileOp op = topic->op;
+  gboolean ok = TRUE;
+  const char *path = payload_string (request, "path", TRUE, &ok);
+  const char *host = ok ? payload_string (request, "host", FALSE, &ok) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *result = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  QiWorkfileHandler *handler = NULL;
+  QiAddon *owner = NULL;
+
+  if (!ok)
+    return;
+
+  if (op == WORKFILE_NEXT_VERSION)
+    result = qi_workfile_next_version (path, &error);
+  else if ((handler = lookup_workfile_handler (self, path, host, &owner, &error)) != NULL)
+    {
+      switch (op)
+        {
+        case WORKFILE_OPEN:
+          if (qi_workfile_handler_open (handler, path, &error))
+            result = g_strdup (path);
+          break;
+        case WORKFILE_SAVE:
+          if (qi_workfile_handler_save (handler, path, &error))
+            result = g_strdup (path);
+          break;
+        case WORKFILE_VERSION_UP:
+          result = qi_workfile_handler_version_up (handler, path, &error);
+          break;
+        case WORKFILE_REVERT:
+          result = qi_workfile_handler_revert (handler, path, &error);
+          break;
+        case WORKFILE_NEXT_VERSION:
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  if (result == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+
+  reply = json_object_new ();
+  json_object_set_string_member (reply, "path", result);
+  if (handler != NULL)
+    {
+      json_object_set_string_member (reply, "addon", qi_addon_get_name (owner));
+      json_object_set_string_member (reply, "handler", qi_workfile_handler_get_name (handler));
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, reply);
+  qi_hub_request_reply (request, node);
+}
+
+static void
+open_endpoint (QiAddonManager *self)
+{
+  static const struct { const char *topic; QiHubHandlerFunc func; } plain[] = {
+    { "addons.plugin_dirs", on_plugin_dirs },
+    { "addons.tray_items", on_tray_items },
+    { "addons.tray.activate", on_tray_activate },
+    { "addons.hosts", on_hosts },
+    { "addons.host.environment", on_host_environment },
+    { "addons.workfile.handlers", on_workfile_handlers },
+  };
+  static const struct { const char *topic; WorkfileOp op; } workfile[] = {
+    { "addons.workfile.open", WORKFILE_OPEN },
+    { "addons.workfile.save", WORKFILE_SAVE },
+    { "addons.workfile.version_up", WORKFILE_VERSION_UP },
+    { "addons.workfile.revert", WORKFILE_REVERT },
+    { "addons.workfile.next_version", WORKFILE_NEXT_VERSION },
+  };
+  g_autoptr(GError) error = NULL;
+
+  if (self->endpoint != NULL)
+    return;
+
+  self->endpoint = qi_hub_open_endpoint (self->hub, QI_MESSAGE_BUS_HUB_SESSION "/addons",
+                                         QI_MESSAGE_BUS_HUB_SESSION, &error);
+  if (self->endpoint == NULL)
+    {
+      g_warning ("The addon manager has no hub session, so no addons.* request is answered: %s",
+                 error->message);
+      return;
+    }
+
+  /* The handlers end with the session, which ends before the manager. */
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    if (!qi_hub_endpoint_add_handler (self->endpoint, plain[i].topic, plain[i].func, self, NULL, &error))
+      {
+        g_warning ("%s is not answered: %s", plain[i].topic, error->message);
+        g_clear_error (&error);
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (workfile); i++)
+    {
+      WorkfileTopic *data = g_new (WorkfileTopic, 1);
+
+      data->self = self;
+      data->op = workfile[i].op;
+      if (!qi_hub_endpoint_add_handler (self->endpoint, workfile[i].topic, on_workfile, data,
+                                        g_free, &error))
+        {
+          g_warning ("%s is not answered: %s", workfile[i].topic, error->message);
+          g_clear_error (&error);
+        }
+    }
 }

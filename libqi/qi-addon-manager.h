@@ -10,10 +10,12 @@
 #include "qi-addon.h"
 #include "qi-addon-info.h"
 #include "qi-cli-manager.h"
+#include "qi-host.h"
 #include "qi-hub.h"
 #include "qi-rest-router.h"
 #include "qi-service.h"
 #include "qi-version.h"
+#include "qi-workfile-handler.h"
 
 G_BEGIN_DECLS
 
@@ -75,5 +77,34 @@ QI_AVAILABLE_IN_ALL
 QiRestRouter       *qi_addon_manager_get_router        (QiAddonManager      *self);
 QI_AVAILABLE_IN_ALL
 void                qi_addon_manager_close_all         (QiAddonManager      *self);
+
+QI_AVAILABLE_IN_ALL
+char              **qi_addon_manager_list_plugin_dirs  (QiAddonManager      *self,
+                                                        const char          *kind,
+                                                        GError             **error);
+QI_AVAILABLE_IN_ALL
+JsonNode           *qi_addon_manager_list_tray_items   (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
+void                qi_addon_manager_activate_tray_item_async  (QiAddonManager      *self,
+                                                                const char          *id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode           *qi_addon_manager_activate_tray_item_finish (QiAddonManager      *self,
+                                                                GAsyncResult        *result,
+                                                                GError             **error);
+QI_AVAILABLE_IN_ALL
+GPtrArray          *qi_addon_manager_list_hosts        (QiAddonManager      *self);
+QI_AVAILABLE_IN_ALL
+QiHost             *qi_addon_manager_lookup_host       (QiAddonManager      *self,
+                                                        const char          *name);
+QI_AVAILABLE_IN_ALL
+GPtrArray          *qi_addon_manager_list_workfile_handlers  (QiAddonManager *self);
+QI_AVAILABLE_IN_ALL
+QiWorkfileHandler  *qi_addon_manager_lookup_workfile_handler (QiAddonManager *self,
+                                                              const char     *path,
+                                                              const char     *host,
+                                                              GError        **error);
 
 G_END_DECLS

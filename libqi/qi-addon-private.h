@@ -16,4 +16,10 @@ gboolean qi_addon_run_install  (QiAddon  *self,
 G_GNUC_INTERNAL
 void     qi_addon_run_close    (QiAddon  *self);
 
+/* The manager that loads @self, asked whether a host name or a workfile
+ * extension is another addon's already; not a reference. */
+G_GNUC_INTERNAL
+void     qi_addon_set_manager  (QiAddon  *self,
+                                gpointer  manager);
+
 G_END_DECLS

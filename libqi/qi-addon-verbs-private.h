@@ -3,6 +3,7 @@
 
 #include "qi-addon-manager.h"
 #include "qi-application.h"
+#include "qi-cli-invocation.h"
 #include "qi-cli-manager.h"
 
 G_BEGIN_DECLS
@@ -12,5 +13,14 @@ void            qi_addon_verbs_register     (QiCliManager   *cli,
                                              QiApplication  *app);
 G_GNUC_INTERNAL
 QiAddonManager *qi_addon_manager_new_for_launch (QiLaunchConfig *launch);
+/* The application's addon manager for a verb whose user data is the
+ * application's weak reference; NULL (said on stderr) if it has none. */
+G_GNUC_INTERNAL
+QiAddonManager *qi_addon_verbs_dup_manager  (QiCliInvocation *invocation,
+                                             gpointer         user_data);
+/* `qi --headless hosts list | env` (qi-host-verbs.c). */
+G_GNUC_INTERNAL
+void            qi_host_verbs_register      (QiCliManager   *cli,
+                                             QiApplication  *app);
 
 G_END_DECLS

@@ -38,9 +38,9 @@ qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
 
 /* The application's addon manager: phase 4 has loaded the addons for
  * these verbs, so the states say what really loads. */
-static QiAddonManager *
-scan (QiCliInvocation *invocation,
-      gpointer         user_data)
+QiAddonManager *
+qi_addon_verbs_dup_manager (QiCliInvocation *invocation,
+                            gpointer         user_data)
 {
   g_autoptr(QiApplication) app = g_weak_ref_get (user_data);
   QiService *service = app != NULL ? qi_application_get_service (app, "addons") : NULL;
@@ -72,11 +72,27 @@ print_json (QiCliInvocation *invocation,
   qi_cli_invocation_print (invocation, "%s\n", text);
 }
 
+/* The addon's JSON with what it contributes, null if it is not loaded. */
+static JsonNode *
+describe (QiAddonManager *manager,
+          QiAddonInfo    *info)
+{
+  JsonNode *node = qi_addon_info_to_json (info);
+  QiAddon *addon = qi_addon_manager_get_addon (manager, qi_addon_info_get_name (info));
+
+  /* A shadowed addon has the name of a loaded one, not its contributions. */
+  if (addon != NULL && qi_addon_get_info (addon) == info)
+    json_object_set_member (json_node_get_object (node), "contributes", qi_addon_describe_contributions (addon));
+  else
+    json_object_set_null_member (json_node_get_object (node), "contributes");
+  return node;
+}
+
 static int
 addons_list_verb (QiCliInvocation *invocation,
                   gpointer         user_data)
 {
-  g_autoptr(QiAddonManager) manager = scan (invocation, user_data);
+  g_autoptr(QiAddonManager) manager = qi_addon_verbs_dup_manager (invocation, user_data);
   g_autoptr(GPtrArray) addons = NULL;
 
   if (manager == NULL)
@@ -90,7 +106,7 @@ addons_list_verb (QiCliInvocation *invocation,
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
 
       for (guint i = 0; i < addons->len; i++)
-        json_array_add_element (array, qi_addon_info_to_json (addons->pdata[i]));
+        json_array_add_element (array, describe (manager, addons->pdata[i]));
       json_node_set_array (root, array);
       print_json (invocation, root);
       return 0;
@@ -124,11 +140,59 @@ addons_list_verb (QiCliInvocation *invocation,
   return 0;
 }
 
+/* One line per kind the addon contributes to: "  hosts       blender". */
+static void
+print_contributions (QiCliInvocation *invocation,
+                     JsonObject      *contributions)
+{
+  g_autoptr(GList) kinds = json_object_get_members (contributions);
+
+  qi_cli_invocation_print (invocation, "%s\n", "contributes");
+  for (GList *l = kinds; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (contributions, l->data);
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      if (JSON_NODE_HOLDS_ARRAY (value))
+        {
+          JsonArray *array = json_node_get_array (value);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              JsonNode *element = json_array_get_element (array, i);
+
+              if (i > 0)
+                g_string_append (text, ", ");
+              if (JSON_NODE_HOLDS_OBJECT (element))
+                {
+                  JsonObject *object = json_node_get_object (element);
+                  g_autofree char *extensions = json_to_string (json_object_get_member (object, "extensions"), FALSE);
+
+                  g_string_append_printf (text, "%s %s", json_object_get_string_member (object, "name"), extensions);
+                }
+              else
+                g_string_append (text, json_node_get_string (element));
+            }
+        }
+      else if (JSON_NODE_HOLDS_OBJECT (value))
+        {
+          JsonObject *object = json_node_get_object (value);
+          g_autoptr(GList) members = json_object_get_members (object);
+
+          for (GList *m = members; m != NULL; m = m->next)
+            g_string_append_printf (text, "%s%s=%s", m == members ? "" : ", ", (const char *) m->data,
+                                    json_object_get_string_member (object, m->data));
+        }
+      qi_cli_invocation_print (invocation, "  %-18s %s\n", (const char *) l->data,
+                               text->len > 0 ? text->str : "-");
+    }
+}
+
 static int
 addons_info_verb (QiCliInvocation *invocation,
                   gpointer         user_data)
 {
-  g_autoptr(QiAddonManager) manager = scan (invocation, user_data);
+  g_autoptr(QiAddonManager) manager = qi_addon_verbs_dup_manager (invocation, user_data);
   const char *name = qi_cli_invocation_get_arguments (invocation)[0];
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GList) members = NULL;
@@ -147,7 +211,7 @@ addons_info_verb (QiCliInvocation *invocation,
       return 1;
     }
 
-  node = qi_addon_info_to_json (info);
+  node = describe (manager, info);
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
       print_json (invocation, node);
@@ -161,6 +225,11 @@ addons_info_verb (QiCliInvocation *invocation,
       JsonNode *value = json_object_get_member (object, l->data);
       g_autofree char *text = NULL;
 
+      if (g_str_equal (l->data, "contributes") && JSON_NODE_HOLDS_OBJECT (value))
+        {
+          print_contributions (invocation, json_node_get_object (value));
+          continue;
+        }
       if (JSON_NODE_HOLDS_NULL (value))
         text = g_strdup ("-");
       else if (JSON_NODE_HOLDS_VALUE (value))
@@ -245,12 +314,13 @@ write_scaffold (const char  *root,
   };
   const char * const folders[] = {
     "src", "ui", "ui_dist", "plugins/create", "plugins/load", "plugins/hooks", "plugins/publish",
-    "plugins/actions", NULL
+    "plugins/actions", "host/@NAME@", NULL
   };
 
   for (guint i = 0; folders[i] != NULL; i++)
     {
-      g_autofree char *folder = g_build_filename (root, folders[i], NULL);
+      g_autofree char *relative_folder = fill_template (folders[i], name);
+      g_autofree char *folder = g_build_filename (root, relative_folder, NULL);
       g_autofree char *keep = g_build_filename (folder, ".gitkeep", NULL);
 
       if (g_mkdir_with_parents (folder, 0755) != 0 ||
@@ -379,11 +449,13 @@ qi_addon_verbs_register (QiCliManager  *cli,
   qi_cli_verb_set_description (made,
     _("Writes DIR/NAME: addon.toml, a meson.build that builds against the installed qi-1.pc, "
       "a module with an example of each extension kind (hub handler, subscription, CLI verb, "
-      "REST route), the plugin folders and ui/."));
+      "REST route, tray item, host, workfile handler), the plugin folders, host/ and ui/."));
   qi_cli_verb_set_arguments (made, _("NAME"), 1, 1);
   qi_cli_verb_add_option (made, "lang", QI_CLI_OPTION_STRING, _("LANG"), _("The addon's language: c"));
   qi_cli_verb_add_option (made, "dir", QI_CLI_OPTION_STRING, _("DIR"), _("Where to make it (default: here)"));
   qi_cli_verb_set_needs_addons (made, FALSE);
   qi_cli_manager_add_verb (cli, made, &error);
   g_assert_no_error (error);
+
+  qi_host_verbs_register (cli, app);
 }

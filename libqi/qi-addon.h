@@ -10,9 +10,11 @@
 #include "qi-addon-info.h"
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"
+#include "qi-host.h"
 #include "qi-hub-endpoint.h"
 #include "qi-rest-router.h"
 #include "qi-version.h"
+#include "qi-workfile-handler.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +28,9 @@ G_DECLARE_DERIVABLE_TYPE (QiAddon, qi_addon, QI, ADDON, GObject)
  * @parent_class: the parent class
  * @register_addon: declares what the addon adds (hub handlers and
  *   subscriptions on qi_addon_get_endpoint(), CLI verbs with
- *   qi_addon_add_verb(), REST routes with qi_addon_add_route()); runs once
+ *   qi_addon_add_verb(), REST routes with qi_addon_add_route(), tray
+ *   items with qi_addon_add_tray_item(), hosts with qi_addon_add_host(),
+ *   workfile handlers with qi_addon_add_workfile_handler()); runs once
  *   its dependencies have registered. The default adds nothing.
  * @install: runs once every addon has registered, in the same order; for
  *   work that needs the others. The default does nothing.
@@ -69,5 +73,27 @@ gboolean       qi_addon_add_route     (QiAddon            *self,
                                        gpointer            user_data,
                                        GDestroyNotify      destroy,
                                        GError            **error);
+QI_AVAILABLE_IN_ALL
+gboolean       qi_addon_add_tray_item (QiAddon            *self,
+                                       const char         *id,
+                                       const char         *label,
+                                       const char         *topic,
+                                       GError            **error);
+QI_AVAILABLE_IN_ALL
+gboolean       qi_addon_add_host      (QiAddon            *self,
+                                       QiHost             *host,
+                                       GError            **error);
+QI_AVAILABLE_IN_ALL
+gboolean       qi_addon_add_workfile_handler (QiAddon           *self,
+                                              QiWorkfileHandler *handler,
+                                              GError           **error);
+QI_AVAILABLE_IN_ALL
+JsonNode      *qi_addon_list_tray_items (QiAddon          *self);
+QI_AVAILABLE_IN_ALL
+GPtrArray     *qi_addon_list_hosts    (QiAddon            *self);
+QI_AVAILABLE_IN_ALL
+GPtrArray     *qi_addon_list_workfile_handlers (QiAddon   *self);
+QI_AVAILABLE_IN_ALL
+JsonNode      *qi_addon_describe_contributions (QiAddon   *self);
 
 G_END_DECLS

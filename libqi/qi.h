@@ -19,6 +19,7 @@
 #include "qi-config-manager.h"
 #include "qi-connection-manager.h"
 #include "qi-handler-registry.h"
+#include "qi-host.h"
 #include "qi-hub-error.h"
 #include "qi-launch-config.h"
 #include "qi-message.h"
@@ -40,5 +41,7 @@
 #include "qi-token-authority.h"
 #include "qi-toml-parser.h"
 #include "qi-version-range.h"
+#include "qi-workfile.h"
+#include "qi-workfile-handler.h"
 
 #undef QI_INSIDE

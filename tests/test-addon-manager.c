@@ -106,7 +106,6 @@ test_metadata (Fixture       *f,
                                         "ui-kit = \">=1.0, <2\"\n");
   g_autofree char *kit = make_addon (f->first, "ui-kit", "version = \"1.4.1\"\n");
   g_autofree char *python = make_addon (f->first, "pyaddon", NULL);
-  g_autofree char *folder = NULL;
   g_autofree char *expected_folder = g_build_filename (loader, "plugins", "publish", NULL);
   g_autoptr(JsonNode) json = NULL;
   g_autofree char *text = NULL;
@@ -114,7 +113,6 @@ test_metadata (Fixture       *f,
   g_autofree char *version = NULL;
   const char * const hosts[] = { "maya", "nuke", "blender", NULL };
   const char * const dependencies[] = { "ui-kit", NULL };
-  const char * const kinds[] = { "load", "publish", NULL };
 
   touch (loader, "loader.so", "not ELF: never opened while discovering");
   g_assert_cmpint (g_mkdir_with_parents (expected_folder, 0700), ==, 0);
@@ -140,10 +138,9 @@ test_metadata (Fixture       *f,
   g_assert_cmpstr (qi_version_range_get_text (qi_addon_info_get_dependency_range (info, "ui-kit")), ==,
                    ">=1.0, <2");
   g_assert_false (qi_addon_info_has_role (info, "db"));
-  g_assert_cmpstrv (qi_addon_info_get_plugin_kinds (info), kinds);
-  folder = qi_addon_info_dup_plugin_folder (info, "publish");
-  g_assert_cmpstr (folder, ==, expected_folder);
-  g_assert_null (qi_addon_info_dup_plugin_folder (info, "create"));
+  /* Discovery does not look at the plugin folders; loading does. */
+  g_assert_null (qi_addon_info_get_plugin_kinds (info));
+  g_assert_null (qi_addon_info_dup_plugin_folder (info, "publish"));
 
   json = qi_addon_info_to_json (info);
   text = json_to_string (json, FALSE);
@@ -151,6 +148,7 @@ test_metadata (Fixture       *f,
   g_assert_nonnull (strstr (text, "\"kind\":\"native\""));
   g_assert_nonnull (strstr (text, "\"dependencies\":{\"ui-kit\":\">=1.0, <2\"}"));
   g_assert_nonnull (strstr (text, "\"state\":\"discovered\""));
+  g_assert_nonnull (strstr (text, "\"plugins\":null"));
 
   /* No addon.toml: the folder names it; addon.py makes it Python. */
   info = lookup (f, "pyaddon");
@@ -481,6 +479,298 @@ test_native (Fixture       *f,
   g_assert_no_error (error);
 }
 
+static void
+on_tray_changed (QiMessage *event,
+                 gpointer   user_data)
+{
+  g_ptr_array_add (user_data, json_to_string (qi_message_get_payload (event), FALSE));
+}
+
+static void
+on_activated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Answer *answer = user_data;
+
+  answer->payload = qi_addon_manager_activate_tray_item_finish (QI_ADDON_MANAGER (source), result, &answer->error);
+  answer->done = TRUE;
+}
+
+/* Asks @topic with @payload; returns the reply as compact JSON, or the
+ * error's code and message. */
+static char *
+ask_text (QiHub      *hub,
+          const char *topic,
+          const char *payload)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = ask (hub, topic, payload, &error);
+
+  if (reply == NULL)
+    return g_strdup_printf ("error %s: %s", qi_hub_error_code_to_string (error->code), error->message);
+  return json_to_string (reply, FALSE);
+}
+
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The kinds addon (tests/addons/kinds) through the real manager and hub:
+ * plugin folders, tray items, a host, a workfile handler; the rivals that
+ * claim its host and its files fail and leave nothing. */
+static void
+test_kinds (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "addons", NULL);
+  g_autofree char *kinds_dir = g_build_filename (built, "kinds", NULL);
+  g_autofree char *publish = g_build_filename (kinds_dir, "plugins", "publish", NULL);
+  g_autofree char *plugin_folder = g_build_filename (kinds_dir, "host", "kinds-dcc", NULL);
+  g_autoptr(QiHub) hub = qi_hub_new ();
+  g_autoptr(QiCliManager) cli = qi_cli_manager_new ();
+  g_autoptr(QiRestRouter) router = qi_rest_router_new ();
+  g_autoptr(QiAddonManager) manager = qi_addon_manager_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *v001 = g_build_filename (f->root, "sh010_v001.kscene", NULL);
+  const char *tray = "[{\"id\":\"kinds/hello\",\"addon\":\"kinds\",\"label\":\"Say hello\",\"topic\":\"kinds.tray.clicked\"},"
+                     "{\"id\":\"kinds/publish\",\"addon\":\"kinds\",\"label\":\"Publish…\",\"topic\":\"kinds.tray.clicked\"}]";
+
+  g_assert_cmpuint (qi_hub_subscribe (hub, "addons.tray.changed", on_tray_changed, events, NULL, &error), !=, 0);
+  g_assert_no_error (error);
+  qi_addon_manager_add_search_path (manager, built);
+  g_object_set (manager, "hub", hub, "cli-manager", cli, "router", router, NULL);
+  qi_addon_manager_discover (manager);
+  g_assert_null (qi_addon_info_get_plugin_kinds (qi_addon_manager_lookup (manager, "kinds")));
+  qi_addon_manager_load (manager, (const char * const []) { "kinds", "rival-host", "rival-workfile", NULL });
+
+  g_assert_cmpint (qi_addon_info_get_state (qi_addon_manager_lookup (manager, "kinds")), ==, QI_ADDON_STATE_LOADED);
+  g_assert_cmpstr (error_message (qi_addon_manager_lookup (manager, "rival-host")), ==,
+                   "register: the addon “kinds” provides the host “kinds-dcc” already; “rival-host” cannot "
+                   "provide it too");
+  g_assert_true (g_error_matches (qi_addon_info_get_error (qi_addon_manager_lookup (manager, "rival-host")),
+                                  QI_ADDON_ERROR, QI_ADDON_ERROR_CONFLICT));
+  g_assert_cmpstr (error_message (qi_addon_manager_lookup (manager, "rival-workfile")), ==,
+                   "register: the addon “kinds” handles “.kscene” files of the host kinds-dcc already "
+                   "(“kinds-scenes”); “rival-workfile” cannot handle them too (“rival-scenes”)");
+
+  /* Plugin folders, found at load, in load order; a kind is checked. */
+  {
+    g_auto(GStrv) dirs = qi_addon_manager_list_plugin_dirs (manager, "publish", &error);
+    g_auto(GStrv) none = qi_addon_manager_list_plugin_dirs (manager, "create", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstrv (dirs, ((const char * const []) { publish, NULL }));
+    g_assert_cmpstrv (none, ((const char * const []) { NULL }));
+    g_assert_null (qi_addon_manager_list_plugin_dirs (manager, "publsh", &error));
+    g_assert_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_INVALID);
+    g_assert_cmpstr (error->message, ==,
+                     "“publsh” is not a plugin kind; the kinds are create, load, hooks, publish, actions");
+    g_clear_error (&error);
+  }
+  text = ask_text (hub, "addons.plugin_dirs", "{\"kind\":\"publish\"}");
+  expected = g_strdup_printf ("{\"dirs\":[{\"addon\":\"kinds\",\"path\":\"%s\"}]}", publish);
+  g_assert_cmpstr (text, ==, expected);
+  g_free (text);
+  text = ask_text (hub, "addons.plugin_dirs", "{\"kind\":\"scripts\"}");
+  g_assert_true (g_str_has_prefix (text, "error bad_message: “scripts” is not a plugin kind; the kinds are create"));
+  g_free (text);
+  text = ask_text (hub, "addons.plugin_dirs", "{\"kind\":3}");
+  g_assert_cmpstr (text, ==, "error bad_message: addons.plugin_dirs: “kind” must be a string");
+
+  /* Tray items: the rivals' were withdrawn with them; one event for the load. */
+  {
+    g_autoptr(JsonNode) items = qi_addon_manager_list_tray_items (manager);
+
+    g_free (text);
+    text = json_to_string (items, FALSE);
+    g_assert_cmpstr (text, ==, tray);
+  }
+  drain ();
+  g_assert_cmpuint (events->len, ==, 1);
+  g_free (expected);
+  expected = g_strdup_printf ("{\"items\":%s}", tray);
+  g_assert_cmpstr (events->pdata[0], ==, expected);
+  g_free (text);
+  text = ask_text (hub, "addons.tray_items", "{}");
+  g_assert_cmpstr (text, ==, expected);
+  {
+    Answer answer = { 0 };
+    g_autofree char *reply = NULL;
+
+    qi_addon_manager_activate_tray_item_async (manager, "kinds/hello", NULL, on_activated, &answer);
+    while (!answer.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_no_error (answer.error);
+    reply = json_to_string (answer.payload, FALSE);
+    g_assert_cmpstr (reply, ==, "{\"clicked\":\"kinds/hello\"}");
+    json_node_unref (answer.payload);
+  }
+  g_free (text);
+  text = ask_text (hub, "addons.tray.activate", "{\"id\":\"kinds/publish\"}");
+  g_assert_cmpstr (text, ==, "{\"clicked\":\"kinds/publish\"}");
+  g_free (text);
+  text = ask_text (hub, "addons.tray.activate", "{\"id\":\"rival-host/rival\"}");
+  g_assert_cmpstr (text, ==, "error handler_failed: no tray item “rival-host/rival”: the ids are ADDON/ID, "
+                   "as addons.tray_items lists them");
+
+  /* The host. */
+  {
+    g_autoptr(GPtrArray) hosts = qi_addon_manager_list_hosts (manager);
+    QiHost *host = qi_addon_manager_lookup_host (manager, "kinds-dcc");
+
+    g_assert_cmpuint (hosts->len, ==, 1);
+    g_assert_true (hosts->pdata[0] == host);
+    g_assert_cmpstr (qi_host_get_addon (host), ==, "kinds");
+    g_assert_cmpstr (qi_host_get_plugin_folder (host), ==, plugin_folder);
+    g_assert_null (qi_addon_manager_lookup_host (manager, "rival"));
+  }
+  g_free (text);
+  text = ask_text (hub, "addons.hosts", "{}");
+  g_free (expected);
+  expected = g_strdup_printf ("{\"hosts\":[{\"name\":\"kinds-dcc\",\"label\":\"Kinds DCC\",\"addon\":\"kinds\","
+                              "\"executables\":[\"kinds-dcc-is-not-installed\",\"/bin/sh\"],"
+                              "\"plugin_folder\":\"%s\",\"environment\":["
+                              "{\"name\":\"PYTHONPATH\",\"op\":\"prepend\",\"value\":\"{plugin_folder}\"},"
+                              "{\"name\":\"KINDS_DCC_ADDON\",\"op\":\"set\",\"value\":\"{addon_folder}\"}],"
+                              "\"menu\":[{\"label\":\"Say hello\",\"topic\":\"kinds.tray.clicked\"}],"
+                              "\"executable\":\"/bin/sh\"}]}", plugin_folder);
+  g_assert_cmpstr (text, ==, expected);
+  {
+    g_autoptr(JsonNode) reply = ask (hub, "addons.host.environment", "{\"host\":\"kinds-dcc\"}", &error);
+    JsonObject *changes;
+
+    g_assert_no_error (error);
+    changes = json_object_get_object_member (json_node_get_object (reply), "changes");
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (changes, "PYTHONPATH"), plugin_folder));
+    g_assert_cmpstr (json_object_get_string_member (changes, "KINDS_DCC_ADDON"), ==, kinds_dir);
+    g_assert_cmpstr (json_object_get_string_member (changes, "KINDS_DCC_LICENSE"), ==, "floating");
+    g_assert_cmpstr (json_object_get_string_member (changes, "QI_HOST"), ==, "kinds-dcc");
+  }
+  g_free (text);
+  text = ask_text (hub, "addons.host.environment", "{\"host\":\"maya\"}");
+  g_assert_cmpstr (text, ==, "error handler_failed: no host “maya”; addons.hosts lists them");
+
+  /* Workfiles, dispatched by extension (and host). */
+  {
+    QiWorkfileHandler *handler = qi_addon_manager_lookup_workfile_handler (manager, v001, NULL, &error);
+    g_autoptr(GPtrArray) handlers = qi_addon_manager_list_workfile_handlers (manager);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (qi_workfile_handler_get_name (handler), ==, "kinds-scenes");
+    g_assert_true (handlers->len == 1 && handlers->pdata[0] == handler);
+    g_assert_true (qi_addon_manager_lookup_workfile_handler (manager, "/x/a_v1.KSCN", "kinds-dcc", &error) == handler);
+    g_assert_null (qi_addon_manager_lookup_workfile_handler (manager, v001, "maya", &error));
+    g_assert_error (error, QI_WORKFILE_ERROR, QI_WORKFILE_ERROR_NO_HANDLER);
+    g_clear_error (&error);
+    g_assert_null (qi_addon_manager_lookup_workfile_handler (manager, "/x/comp_v001.nk", NULL, &error));
+    g_assert_cmpstr (error->message, ==, "no workfile handler takes “/x/comp_v001.nk”");
+    g_clear_error (&error);
+  }
+  g_free (text);
+  text = ask_text (hub, "addons.workfile.handlers", "{}");
+  g_assert_cmpstr (text, ==, "{\"handlers\":[{\"name\":\"kinds-scenes\",\"host\":\"kinds-dcc\","
+                             "\"extensions\":[\".kscene\",\".kscn\"],\"addon\":\"kinds\"}]}");
+  {
+    g_autofree char *payload = g_strdup_printf ("{\"path\":\"%s\"}", v001);
+    g_autofree char *with_host = g_strdup_printf ("{\"path\":\"%s\",\"host\":\"kinds-dcc\"}", v001);
+    g_autofree char *v002 = g_build_filename (f->root, "sh010_v002.kscene", NULL);
+    g_autofree char *v005 = g_build_filename (f->root, "sh010_v005.kscene", NULL);
+    g_autofree char *v006 = g_build_filename (f->root, "sh010_v006.kscene", NULL);
+    g_autofree char *plain = g_strdup_printf ("{\"path\":\"%s/notes.kscene\"}", f->root);
+
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.save", payload);
+    g_free (expected);
+    expected = g_strdup_printf ("{\"path\":\"%s\",\"addon\":\"kinds\",\"handler\":\"kinds-scenes\"}", v001);
+    g_assert_cmpstr (text, ==, expected);
+    g_assert_true (g_file_test (v001, G_FILE_TEST_IS_REGULAR));
+
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.version_up", with_host);
+    g_free (expected);
+    expected = g_strdup_printf ("{\"path\":\"%s\",\"addon\":\"kinds\",\"handler\":\"kinds-scenes\"}", v002);
+    g_assert_cmpstr (text, ==, expected);
+    g_assert_true (g_file_test (v002, G_FILE_TEST_IS_REGULAR));
+
+    /* Someone saved v005 meanwhile: the next version up goes past it. */
+    qi_test_env_write (v005, "someone else's\n");
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.version_up", payload);
+    g_assert_nonnull (strstr (text, "sh010_v006.kscene"));
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.next_version", payload);
+    g_assert_nonnull (strstr (text, "sh010_v007.kscene"));
+
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.open", payload);
+    g_assert_true (g_str_has_prefix (text, "{\"path\":"));
+    g_free (text);
+    text = ask_text (hub, "kinds.scene.current", "{}");
+    g_free (expected);
+    expected = g_strdup_printf ("{\"path\":\"%s\"}", v001);
+    g_assert_cmpstr (text, ==, expected);
+
+    /* Revert reopens the latest saved version. */
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.revert", payload);
+    g_assert_nonnull (strstr (text, "sh010_v006.kscene"));
+    g_free (text);
+    text = ask_text (hub, "kinds.scene.current", "{}");
+    g_free (expected);
+    expected = g_strdup_printf ("{\"path\":\"%s\"}", v006);
+    g_assert_cmpstr (text, ==, expected);
+
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.version_up", plain);
+    g_assert_true (g_str_has_prefix (text, "error handler_failed: “notes.kscene” has no version in its name"));
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.open", "{\"path\":\"/x/comp_v001.nk\"}");
+    g_assert_cmpstr (text, ==, "error handler_failed: no workfile handler takes “/x/comp_v001.nk”");
+    g_free (text);
+    text = ask_text (hub, "addons.workfile.save", "{}");
+    g_assert_cmpstr (text, ==, "error bad_message: addons.workfile.save: “path” must be a string");
+  }
+
+  /* What it contributes. */
+  {
+    g_autoptr(JsonNode) contributions = qi_addon_describe_contributions (qi_addon_manager_get_addon (manager, "kinds"));
+
+    g_free (text);
+    text = json_to_string (contributions, FALSE);
+    g_assert_true (g_str_has_prefix (text, "{\"verbs\":[],\"routes\":[],\"tray_items\":[\"hello\",\"publish\"],"
+                                           "\"hosts\":[\"kinds-dcc\"],\"workfile_handlers\":[{\"name\":\"kinds-scenes\""));
+    g_assert_nonnull (strstr (text, "\"plugin_dirs\":{\"load\":\""));
+  }
+
+  /* Closing withdraws all of it, and the tray hears of it. */
+  qi_addon_manager_close_all (manager);
+  drain ();
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (events->pdata[1], ==, "{\"items\":[]}");
+  {
+    g_autoptr(GPtrArray) hosts = qi_addon_manager_list_hosts (manager);
+    g_autoptr(GPtrArray) handlers = qi_addon_manager_list_workfile_handlers (manager);
+    g_auto(GStrv) dirs = qi_addon_manager_list_plugin_dirs (manager, "publish", NULL);
+
+    g_assert_cmpuint (hosts->len, ==, 0);
+    g_assert_cmpuint (handlers->len, ==, 0);
+    g_assert_cmpstrv (dirs, ((const char * const []) { NULL }));
+  }
+  g_free (text);
+  text = ask_text (hub, "addons.tray_items", "{}");
+  g_assert_cmpstr (text, ==, "{\"items\":[]}");
+  g_free (text);
+  text = ask_text (hub, "kinds.tray.clicked", "{}");
+  g_assert_true (g_str_has_prefix (text, "error no_handler: "));
+}
+
 /* Runs the built qi with @launcher's environment; returns its exit
  * status, with what it printed in @out and @err. */
 static int
@@ -606,6 +896,45 @@ test_cli (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
   g_assert_cmpstr (out, ==, "hello from an addon\n");
+
+  /* The hosts verbs and what addons info says an addon contributes. */
+  {
+    g_autoptr(JsonNode) hosts = NULL;
+    JsonObject *host;
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "list", "--json", NULL), ==, 0);
+    hosts = json_from_string (out, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (hosts)), ==, 1);
+    host = json_array_get_object_element (json_node_get_array (hosts), 0);
+    g_assert_cmpstr (json_object_get_string_member (host, "name"), ==, "kinds-dcc");
+    g_assert_cmpstr (json_object_get_string_member (host, "addon"), ==, "kinds");
+    g_assert_cmpstr (json_object_get_string_member (host, "executable"), ==, "/bin/sh");
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "list", NULL), ==, 0);
+    g_assert_true (g_str_has_prefix (out, "NAME "));
+    g_assert_nonnull (strstr (out, "\nkinds-dcc        Kinds DCC                kinds                /bin/sh\n"));
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "/kinds/host/kinds-dcc"));
+    g_assert_nonnull (strstr (out, "\nQI_HOST=kinds-dcc\n"));
+    g_assert_nonnull (strstr (out, "\nKINDS_DCC_LICENSE=floating\n"));
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "maya", NULL), ==, 1);
+    g_assert_cmpstr (err, ==, "qi hosts env: no host “maya”; “qi --headless hosts list” shows them\n");
+    g_subprocess_launcher_setenv (launcher, "KINDS_DCC_NO_LICENSE", "1", TRUE);
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 1);
+    g_assert_cmpstr (err, ==, "qi hosts env: kinds-dcc has no licence on this machine\n");
+    g_subprocess_launcher_unsetenv (launcher, "KINDS_DCC_NO_LICENSE");
+
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "info", "kinds", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "\ncontributes\n  verbs              -\n"));
+    g_assert_nonnull (strstr (out, "\n  tray_items         hello, publish\n"));
+    g_assert_nonnull (strstr (out, "\n  hosts              kinds-dcc\n"));
+    g_assert_nonnull (strstr (out, "\n  workfile_handlers  kinds-scenes [\".kscene\",\".kscn\"]\n"));
+    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "\"tray_items\" : [\n        \"hello\",\n        \"publish\"\n      ]"));
+    g_assert_nonnull (strstr (out, "\"contributes\" : null"));
+  }
 
   /* A command that needs no addon loads none. */
   g_clear_object (&process);
@@ -743,6 +1072,7 @@ main (int   argc,
   ADD ("dependencies", test_dependencies);
   ADD ("allow-list", test_allow_list);
   ADD ("native", test_native);
+  ADD ("kinds", test_kinds);
   ADD ("cli", test_cli);
 
   return g_test_run ();

@@ -1,0 +1,1 @@
+# A load plugin of the kinds test addon; only its folder matters.

@@ -1,0 +1,1 @@
+# A publish plugin of the kinds test addon; only its folder matters.
