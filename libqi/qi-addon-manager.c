@@ -1082,6 +1082,21 @@ qi_addon_manager_close_all (QiAddonManager *self)
 }
 
 /**
+ * qi_addon_manager_get_settings:
+ * @self: a #QiAddonManager
+ *
+ * Returns: (transfer none) (nullable): the settings service the addons'
+ *   schemas go to
+ */
+QiSettings *
+qi_addon_manager_get_settings (QiAddonManager *self)
+{
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  return self->settings;
+}
+
+/**
  * qi_addon_manager_get_router:
  * @self: a #QiAddonManager
  *

@@ -13,6 +13,7 @@
 #include "qi-host.h"
 #include "qi-hub.h"
 #include "qi-rest-router.h"
+#include "qi-settings.h"
 #include "qi-service.h"
 #include "qi-version.h"
 #include "qi-workfile-handler.h"
@@ -73,6 +74,8 @@ void                qi_addon_manager_load              (QiAddonManager      *sel
 QI_AVAILABLE_IN_ALL
 QiAddon            *qi_addon_manager_get_addon         (QiAddonManager      *self,
                                                         const char          *name);
+QI_AVAILABLE_IN_ALL
+QiSettings         *qi_addon_manager_get_settings      (QiAddonManager      *self);
 QI_AVAILABLE_IN_ALL
 QiRestRouter       *qi_addon_manager_get_router        (QiAddonManager      *self);
 QI_AVAILABLE_IN_ALL

@@ -768,6 +768,45 @@ qi_addon_describe_contributions (QiAddon *self)
   return json_builder_get_root (builder);
 }
 
+/**
+ * qi_addon_get_setting:
+ * @self: a loaded #QiAddon whose class has a settings schema
+ *   (qi_settings_schema_attach())
+ * @key: the dotted path of one of its keys, such as `farm.priority`
+ * @origin: (out) (optional): the layer the value comes from
+ * @error: return location for a #GError
+ *
+ * Resolves one of the addon's own settings for the run's project, over
+ * the default, bundle and project layers (see #QiSettings). The schema is
+ * known from before register, so register may read its settings.
+ *
+ * Returns: (transfer full): the value (an object for a group of keys), or
+ *   %NULL if the addon is not loaded with a settings service, or has no
+ *   such key
+ */
+JsonNode *
+qi_addon_get_setting (QiAddon          *self,
+                      const char       *key,
+                      QiSettingsLayer  *origin,
+                      GError          **error)
+{
+  QiAddonPrivate *priv;
+  QiSettings *settings;
+
+  g_return_val_if_fail (QI_IS_ADDON (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  priv = qi_addon_get_instance_private (self);
+  settings = priv->manager != NULL ? qi_addon_manager_get_settings (priv->manager) : NULL;
+  if (settings == NULL)
+    {
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_UNKNOWN_ADDON,
+                   _("the addon “%s” is not loaded with a settings service"), qi_addon_get_name (self));
+      return NULL;
+    }
+  return qi_settings_get_value (settings, qi_addon_get_name (self), key, NULL, origin, error);
+}
+
 void
 qi_addon_set_manager (QiAddon  *self,
                       gpointer  manager)

@@ -13,6 +13,7 @@
 #include "qi-host.h"
 #include "qi-hub-endpoint.h"
 #include "qi-rest-router.h"
+#include "qi-settings.h"
 #include "qi-version.h"
 #include "qi-workfile-handler.h"
 
@@ -95,5 +96,10 @@ QI_AVAILABLE_IN_ALL
 GPtrArray     *qi_addon_list_workfile_handlers (QiAddon   *self);
 QI_AVAILABLE_IN_ALL
 JsonNode      *qi_addon_describe_contributions (QiAddon   *self);
+QI_AVAILABLE_IN_ALL
+JsonNode      *qi_addon_get_setting   (QiAddon            *self,
+                                       const char         *key,
+                                       QiSettingsLayer    *origin,
+                                       GError            **error);
 
 G_END_DECLS

@@ -1078,6 +1078,10 @@ test_cli (Fixture       *f,
                            "farm.pool", "gpu", "--layer", "project", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "farm.pool = \"gpu\"  (project “demo”)\n");
 
+  /* The addon's own reading, for the run's project. */
+  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--project", "demo", "farm", "priority", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "80 (bundle)\n");
+
   g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", "--project", "demo",
                            "--origin", NULL), ==, 0);
   g_assert_cmpstr (out, ==,

@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..9"
+echo "1..10"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -90,5 +90,11 @@ check "the installed qi loads the new addon and runs its verb" bash -c "
   cd '$scaffold/demo-tool' &&
   [[ \$(LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
         --addon-path _build demo-tool hello Ada) == 'hello, Ada' ]]"
+check "the new addon's verb reads its setting from the bundle layer" bash -c "
+  cd '$scaffold/demo-tool' &&
+  LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
+    --addon-path _build settings set demo-tool greeting hi --layer bundle &&
+  [[ \$(LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
+        --addon-path _build demo-tool hello Ada) == 'hi, Ada' ]]"
 
 exit $failed

@@ -68,12 +68,41 @@ describe (QiHubRequest *request,
                                  on_settings, g_object_ref (request));
 }
 
+/* qi --headless farm priority: the addon's own setting, for the run's
+ * project, and the layer it comes from. */
+static int
+priority_verb (QiCliInvocation *invocation,
+               gpointer         user_data)
+{
+  g_autoptr(GError) error = NULL;
+  QiSettingsLayer origin;
+  g_autoptr(JsonNode) value = qi_addon_get_setting (QI_ADDON (user_data), "farm.priority", &origin, &error);
+
+  if (value == NULL)
+    {
+      qi_cli_invocation_printerr (invocation, "qi farm priority: %s\n", error->message);
+      return 1;
+    }
+  qi_cli_invocation_print (invocation, "%" G_GINT64_FORMAT " (%s)\n", json_node_get_int (value),
+                           qi_settings_layer_to_string (origin));
+  return 0;
+}
+
 static gboolean
 farm_addon_register_addon (QiAddon  *addon,
                            GError  **error)
 {
+  g_autoptr(QiCliVerb) verb = qi_cli_verb_new ("farm priority", "Print the farm priority", priority_verb,
+                                               addon, NULL);
+  g_autoptr(JsonNode) pool = NULL;
+
+  /* The settings are there before register. */
+  pool = qi_addon_get_setting (addon, "farm.pool", NULL, NULL);
+  g_debug ("farm: registering for the %s pool", pool != NULL ? json_node_get_string (pool) : "(unknown)");
+
   return qi_hub_endpoint_add_handler (qi_addon_get_endpoint (addon), "farm.describe", describe,
-                                      addon, NULL, error);
+                                      addon, NULL, error) &&
+         qi_addon_add_verb (addon, verb, error);
 }
 
 static void
