@@ -521,14 +521,35 @@ get_addon_manager (QiApplication *self)
   return service != NULL && QI_IS_ADDON_MANAGER (service) ? QI_ADDON_MANAGER (service) : NULL;
 }
 
+/* Whether the command about to run needs the addons (and so the bundle
+ * that picks them): a built-in verb may say it does not. */
+static gboolean
+command_needs_addons (QiApplication *self)
+{
+  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
+  QiCliVerb *verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
+
+  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
+    {
+      phase_debug ("“%s” needs no addon: no bundle is read and no addon is loaded",
+                   qi_cli_verb_get_name (verb));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 phase_provider_preload (QiApplication *self)
 {
   const char * const roles[] = { QI_ADDON_PROVIDER_ROLES, NULL };
   QiAddonManager *addons;
 
-  /* 1.1: scan the addon paths, metadata only */
+  /* 1.1: scan the addon paths, metadata only; a built-in command that
+   * needs no addon (version, completion…) reads none of them, so that a
+   * studio's addon folders never slow it down or stop it. */
   if (find_provider (self, "1.1", "addons", "no addon is discovered") == NULL)
+    return -1;
+  if (!command_needs_addons (self))
     return -1;
   addons = get_addon_manager (self);
   if (addons == NULL)
@@ -568,22 +589,6 @@ phase_auth (QiApplication *self)
   return -1;
 }
 
-/* Whether the command about to run needs the addons (and so the bundle
- * that picks them): a built-in verb may say it does not. */
-static gboolean
-command_needs_addons (QiApplication *self)
-{
-  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
-  QiCliVerb *verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
-
-  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
-    {
-      phase_debug ("“%s” needs no addon: no bundle is read and no addon is loaded",
-                   qi_cli_verb_get_name (verb));
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* 3.2: the bundle of the run, from bundles.json in the configuration
  * directory: --bundle NAME, --staging or --dev-bundle NAME, else the
