@@ -641,8 +641,14 @@ qi_settings_schema_add_list (QiSettingsSchema  *self,
   if (added == NULL)
     return FALSE;
   added->item_type = item_type;
-  added->default_value = default_value != NULL ? json_node_copy (default_value)
-                                               : json_node_init_array (json_node_alloc (), json_array_new ());
+  if (default_value != NULL)
+    added->default_value = json_node_copy (default_value);
+  else
+    {
+      g_autoptr(JsonArray) empty = json_array_new ();
+
+      added->default_value = json_node_init_array (json_node_alloc (), empty);
+    }
   return check_default (self, added, error);
 }
 
