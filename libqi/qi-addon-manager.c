@@ -1727,20 +1727,6 @@ on_tray_activate (QiHubRequest *request,
     qi_addon_manager_activate_tray_item_async (user_data, id, NULL, on_tray_activated, g_object_ref (request));
 }
 
-/* A host's JSON with the executable found on the process's PATH. */
-static JsonNode *
-host_json (QiHost *host)
-{
-  JsonNode *node = qi_host_to_json (host);
-  g_autofree char *executable = qi_host_find_executable (host, NULL, NULL);
-
-  if (executable != NULL)
-    json_object_set_string_member (json_node_get_object (node), "executable", executable);
-  else
-    json_object_set_null_member (json_node_get_object (node), "executable");
-  return node;
-}
-
 static void
 on_hosts (QiHubRequest *request,
           gpointer      user_data)
@@ -1750,7 +1736,7 @@ on_hosts (QiHubRequest *request,
   JsonNode *node;
 
   for (guint i = 0; i < hosts->len; i++)
-    json_array_add_element (array, host_json (hosts->pdata[i]));
+    json_array_add_element (array, qi_host_to_json_found (hosts->pdata[i]));
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, array);
   reply_with (request, "hosts", node);
@@ -1786,7 +1772,7 @@ on_host_environment (QiHubRequest *request,
       qi_hub_request_fail_error (request, error);
       return;
     }
-  reply = host_json (host);
+  reply = qi_host_to_json_found (host);
   json_object_set_member (json_node_get_object (reply), "changes",
                           qi_host_describe_environment_changes ((const char * const *) base,
                                                                 (const char * const *) env));

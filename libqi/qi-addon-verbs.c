@@ -63,15 +63,6 @@ version_text (QiAddonInfo *info)
   return version != NULL ? qi_semver_to_string (version) : g_strdup ("-");
 }
 
-static void
-print_json (QiCliInvocation *invocation,
-            JsonNode        *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-
-  qi_cli_invocation_print (invocation, "%s\n", text);
-}
-
 /* The addon's JSON with what it contributes, null if it is not loaded. */
 static JsonNode *
 describe (QiAddonManager *manager,
@@ -108,7 +99,7 @@ addons_list_verb (QiCliInvocation *invocation,
       for (guint i = 0; i < addons->len; i++)
         json_array_add_element (array, describe (manager, addons->pdata[i]));
       json_node_set_array (root, array);
-      print_json (invocation, root);
+      qi_cli_invocation_print_json (invocation, root);
       return 0;
     }
 
@@ -214,7 +205,7 @@ addons_info_verb (QiCliInvocation *invocation,
   node = describe (manager, info);
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
-      print_json (invocation, node);
+      qi_cli_invocation_print_json (invocation, node);
       return 0;
     }
 

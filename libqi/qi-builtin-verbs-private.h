@@ -17,4 +17,8 @@ gpointer qi_builtin_verbs_app_ref_new  (QiApplication *app);
 G_GNUC_INTERNAL
 void     qi_builtin_verbs_app_ref_free (gpointer       data);
 
+G_GNUC_INTERNAL
+void     qi_builtin_verbs_add          (QiCliManager  *cli,
+                                        QiCliVerb     *verb);
+
 G_END_DECLS

@@ -63,15 +63,6 @@ get_app (QiCliInvocation *invocation,
   return app;
 }
 
-static void
-print_json (QiCliInvocation *invocation,
-            JsonNode        *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-
-  qi_cli_invocation_print (invocation, "%s\n", text);
-}
-
 static int
 help_verb (QiCliInvocation *invocation,
            gpointer         user_data)
@@ -122,7 +113,7 @@ version_verb (QiCliInvocation *invocation,
       json_builder_end_object (builder);
 
       root = json_builder_get_root (builder);
-      print_json (invocation, root);
+      qi_cli_invocation_print_json (invocation, root);
       return 0;
     }
 
@@ -249,7 +240,7 @@ config_show_verb (QiCliInvocation *invocation,
       json_object_set_array_member (object, "files", g_steal_pointer (&file_array));
 
       node = json_node_init_object (json_node_alloc (), object);
-      print_json (invocation, node);
+      qi_cli_invocation_print_json (invocation, node);
       return 0;
     }
 
@@ -354,7 +345,7 @@ services_verb (QiCliInvocation *invocation,
         }
 
       node = json_node_init_array (json_node_alloc (), array);
-      print_json (invocation, node);
+      qi_cli_invocation_print_json (invocation, node);
     }
   else
     {
@@ -462,7 +453,7 @@ status_verb (QiCliInvocation *invocation,
       json_builder_end_object (b);
 
       root = json_builder_get_root (b);
-      print_json (invocation, root);
+      qi_cli_invocation_print_json (invocation, root);
       return 0;
     }
 
@@ -529,16 +520,24 @@ completion_verb (QiCliInvocation *invocation,
   return 0;
 }
 
-static void
-add (QiCliManager *cli,
-     QiCliVerb    *verb)
+/* Adds a built-in verb, taking @verb: the registry is new, so a clash is
+ * a bug of Qi's own verbs. */
+void
+qi_builtin_verbs_add (QiCliManager *cli,
+                      QiCliVerb    *verb)
 {
   g_autoptr(QiCliVerb) owned = verb;
   g_autoptr(GError) error = NULL;
 
-  /* The registry is new: a clash is a bug in this file. */
   qi_cli_manager_add_verb (cli, owned, &error);
   g_assert_no_error (error);
+}
+
+static void
+add (QiCliManager *cli,
+     QiCliVerb    *verb)
+{
+  qi_builtin_verbs_add (cli, verb);
 }
 
 void

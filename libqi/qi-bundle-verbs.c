@@ -81,15 +81,6 @@ open_manager (QiCliInvocation *invocation,
   return g_steal_pointer (&manager);
 }
 
-static void
-print_json (QiCliInvocation *invocation,
-            JsonNode        *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-
-  qi_cli_invocation_print (invocation, "%s\n", text);
-}
-
 static char *
 format_time (GDateTime *time)
 {
@@ -132,7 +123,7 @@ list_verb (QiCliInvocation *invocation,
       json_object_set_array_member (object, "bundles", g_steal_pointer (&array));
 
       node = json_node_init_object (json_node_alloc (), object);
-      print_json (invocation, node);
+      qi_cli_invocation_print_json (invocation, node);
       return 0;
     }
 
@@ -191,7 +182,7 @@ show_verb (QiCliInvocation *invocation,
     {
       g_autoptr(JsonNode) node = qi_bundle_to_json (bundle);
 
-      print_json (invocation, node);
+      qi_cli_invocation_print_json (invocation, node);
       return 0;
     }
 
@@ -476,7 +467,7 @@ diff_verb (QiCliInvocation *invocation,
 
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
-      print_json (invocation, diff);
+      qi_cli_invocation_print_json (invocation, diff);
       return 0;
     }
 
@@ -508,13 +499,9 @@ static void
 add (QiCliManager *cli,
      QiCliVerb    *verb)
 {
-  g_autoptr(QiCliVerb) owned = verb;
-  g_autoptr(GError) error = NULL;
-
   /* Bundles are files of the configuration: no addon code is needed. */
-  qi_cli_verb_set_needs_addons (owned, FALSE);
-  qi_cli_manager_add_verb (cli, owned, &error);
-  g_assert_no_error (error);
+  qi_cli_verb_set_needs_addons (verb, FALSE);
+  qi_builtin_verbs_add (cli, verb);
 }
 
 static QiCliVerb *

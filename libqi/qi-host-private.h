@@ -23,4 +23,8 @@ G_GNUC_INTERNAL
 JsonNode *qi_host_describe_environment_changes (const char * const *base,
                                                 const char * const *env);
 
+/* qi_host_to_json() with "executable", the one found on PATH or null. */
+G_GNUC_INTERNAL
+JsonNode *qi_host_to_json_found (QiHost *self);
+
 G_END_DECLS

@@ -15,28 +15,6 @@
  * installed, and what a launch would change in the environment.
  */
 
-static void
-print_json (QiCliInvocation *invocation,
-            JsonNode        *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-
-  qi_cli_invocation_print (invocation, "%s\n", text);
-}
-
-static JsonNode *
-host_json (QiHost *host)
-{
-  JsonNode *node = qi_host_to_json (host);
-  g_autofree char *executable = qi_host_find_executable (host, NULL, NULL);
-
-  if (executable != NULL)
-    json_object_set_string_member (json_node_get_object (node), "executable", executable);
-  else
-    json_object_set_null_member (json_node_get_object (node), "executable");
-  return node;
-}
-
 static int
 hosts_list_verb (QiCliInvocation *invocation,
                  gpointer         user_data)
@@ -54,9 +32,9 @@ hosts_list_verb (QiCliInvocation *invocation,
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
 
       for (guint i = 0; i < hosts->len; i++)
-        json_array_add_element (array, host_json (hosts->pdata[i]));
+        json_array_add_element (array, qi_host_to_json_found (hosts->pdata[i]));
       json_node_set_array (root, array);
-      print_json (invocation, root);
+      qi_cli_invocation_print_json (invocation, root);
       return 0;
     }
 
@@ -122,10 +100,10 @@ hosts_env_verb (QiCliInvocation *invocation,
   changes = qi_host_describe_environment_changes ((const char * const *) base, (const char * const *) env);
   if (qi_cli_invocation_get_flag (invocation, "json"))
     {
-      g_autoptr(JsonNode) root = host_json (host);
+      g_autoptr(JsonNode) root = qi_host_to_json_found (host);
 
       json_object_set_member (json_node_get_object (root), "changes", g_steal_pointer (&changes));
-      print_json (invocation, root);
+      qi_cli_invocation_print_json (invocation, root);
       return 0;
     }
 

@@ -939,3 +939,18 @@ qi_host_describe_environment_changes (const char * const *base,
   json_node_set_object (node, changes);
   return node;
 }
+
+/* qi_host_to_json() and "executable": the one found on the process's PATH,
+ * or null; what `hosts list` and addons.hosts show. */
+JsonNode *
+qi_host_to_json_found (QiHost *self)
+{
+  JsonNode *node = qi_host_to_json (self);
+  g_autofree char *executable = qi_host_find_executable (self, NULL, NULL);
+
+  if (executable != NULL)
+    json_object_set_string_member (json_node_get_object (node), "executable", executable);
+  else
+    json_object_set_null_member (json_node_get_object (node), "executable");
+  return node;
+}

@@ -262,17 +262,6 @@ schema_verb (QiCliInvocation *invocation,
   return 0;
 }
 
-static void
-add (QiCliManager *cli,
-     QiCliVerb    *verb)
-{
-  g_autoptr(QiCliVerb) owned = verb;
-  g_autoptr(GError) error = NULL;
-
-  qi_cli_manager_add_verb (cli, owned, &error);
-  g_assert_no_error (error);
-}
-
 void
 qi_settings_verbs_register (QiCliManager  *cli,
                             QiApplication *app)
@@ -290,7 +279,7 @@ qi_settings_verbs_register (QiCliManager  *cli,
   qi_cli_verb_add_option (verb, "origin", QI_CLI_OPTION_FLAG, NULL,
                           _("Tell the layer each value comes from"));
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
-  add (cli, verb);
+  qi_builtin_verbs_add (cli, verb);
 
   verb = qi_cli_verb_new ("settings set", _("Set one of an addon's settings in a layer"),
                           set_verb, qi_builtin_verbs_app_ref_new (app), qi_builtin_verbs_app_ref_free);
@@ -305,10 +294,10 @@ qi_settings_verbs_register (QiCliManager  *cli,
                           _("The project, for --layer project (default: the run's)"));
   qi_cli_verb_add_option (verb, "unset", QI_CLI_OPTION_FLAG, NULL,
                           _("Remove the override instead of setting a value"));
-  add (cli, verb);
+  qi_builtin_verbs_add (cli, verb);
 
   verb = qi_cli_verb_new ("settings schema", _("Print an addon's settings schema as JSON Schema"),
                           schema_verb, qi_builtin_verbs_app_ref_new (app), qi_builtin_verbs_app_ref_free);
   qi_cli_verb_set_arguments (verb, _("ADDON"), 1, 1);
-  add (cli, verb);
+  qi_builtin_verbs_add (cli, verb);
 }

@@ -135,3 +135,35 @@ qi_test_steal_text (GOutputStream *stream)
   g_output_stream_close (stream, NULL, NULL);
   return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (stream));
 }
+
+/* Runs the built qi ($QI_EXE) with @launcher's environment and the
+ * arguments after @err (NULL-terminated); returns its exit status, with
+ * what it printed in *@out and *@err (replacing what they held). */
+static inline int
+qi_test_run_qi (GSubprocessLauncher  *launcher,
+                char                **out,
+                char                **err,
+                ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("QI_EXE"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}

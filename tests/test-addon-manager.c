@@ -771,37 +771,6 @@ test_kinds (Fixture       *f,
   g_assert_true (g_str_has_prefix (text, "error no_handler: "));
 }
 
-/* Runs the built qi with @launcher's environment; returns its exit
- * status, with what it printed in @out and @err. */
-static int
-run_qi (GSubprocessLauncher  *launcher,
-        char                **out,
-        char                **err,
-        ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("QI_EXE"));
-  va_start (args, err);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_clear_pointer (out, g_free);
-  g_clear_pointer (err, g_free);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  return g_subprocess_get_exit_status (process);
-}
-
 static const char *
 state_of (const char *json,
           const char *name,
@@ -902,7 +871,7 @@ test_cli (Fixture       *f,
     g_autoptr(JsonNode) hosts = NULL;
     JsonObject *host;
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "list", "--json", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "list", "--json", NULL), ==, 0);
     hosts = json_from_string (out, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (json_array_get_length (json_node_get_array (hosts)), ==, 1);
@@ -911,27 +880,27 @@ test_cli (Fixture       *f,
     g_assert_cmpstr (json_object_get_string_member (host, "addon"), ==, "kinds");
     g_assert_cmpstr (json_object_get_string_member (host, "executable"), ==, "/bin/sh");
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "list", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "list", NULL), ==, 0);
     g_assert_true (g_str_has_prefix (out, "NAME "));
     g_assert_nonnull (strstr (out, "\nkinds-dcc        Kinds DCC                kinds                /bin/sh\n"));
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 0);
     g_assert_nonnull (strstr (out, "/kinds/host/kinds-dcc"));
     g_assert_nonnull (strstr (out, "\nQI_HOST=kinds-dcc\n"));
     g_assert_nonnull (strstr (out, "\nKINDS_DCC_LICENSE=floating\n"));
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "maya", NULL), ==, 1);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "maya", NULL), ==, 1);
     g_assert_cmpstr (err, ==, "qi hosts env: no host “maya”; “qi --headless hosts list” shows them\n");
     g_subprocess_launcher_setenv (launcher, "KINDS_DCC_NO_LICENSE", "1", TRUE);
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 1);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 1);
     g_assert_cmpstr (err, ==, "qi hosts env: kinds-dcc has no licence on this machine\n");
     g_subprocess_launcher_unsetenv (launcher, "KINDS_DCC_NO_LICENSE");
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "info", "kinds", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "info", "kinds", NULL), ==, 0);
     g_assert_nonnull (strstr (out, "\ncontributes\n  verbs              -\n"));
     g_assert_nonnull (strstr (out, "\n  tray_items         hello, publish\n"));
     g_assert_nonnull (strstr (out, "\n  hosts              kinds-dcc\n"));
     g_assert_nonnull (strstr (out, "\n  workfile_handlers  kinds-scenes [\".kscene\",\".kscn\"]\n"));
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
     g_assert_nonnull (strstr (out, "\"tray_items\" : [\n        \"hello\",\n        \"publish\"\n      ]"));
     g_assert_nonnull (strstr (out, "\"contributes\" : null"));
   }
@@ -1008,32 +977,32 @@ test_cli (Fixture       *f,
     const char *message = NULL;
 
     g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "create", "prod",
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "prod",
                              "--addon", "hello=1.0.0", NULL), ==, 0);
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "set-state", "prod",
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "set-state", "prod",
                              "production", NULL), ==, 0);
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
     g_assert_cmpstr (state_of (out, "hello", NULL), ==, "loaded");
     g_assert_cmpstr (state_of (out, "failing", &message), ==, "disabled");
     g_assert_cmpstr (message, ==, "not in the bundle");
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "hello", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hello", NULL), ==, 0);
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "bundles", "create", "pinned",
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "pinned",
                              "--addon", "hello=2.0.0", NULL), ==, 0);
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--bundle", "pinned",
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "pinned",
                              "addons", "list", "--json", NULL), ==, 0);
     g_assert_cmpstr (state_of (out, "hello", &message), ==, "failed");
     g_assert_cmpstr (message, ==, "the bundle “pinned” pins version 2.0.0, but this is 1.0.0");
 
-    g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--bundle", "nope", "hello", NULL), ==, 1);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "nope", "hello", NULL), ==, 1);
     g_assert_nonnull (strstr (err, "nope"));
     /* version reads no bundle, so even a broken bundles.json leaves it be. */
     {
       g_autofree char *file = g_build_filename (config, "bundles.json", NULL);
 
       qi_test_env_write (file, "{ not json");
-      g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "version", NULL), ==, 0);
-      g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "addons", "list", NULL), ==, 1);
+      g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "version", NULL), ==, 0);
+      g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", NULL), ==, 1);
       g_assert_true (g_str_has_prefix (err, "qi: "));
       g_assert_nonnull (strstr (err, "bundles.json"));
       g_unlink (file);

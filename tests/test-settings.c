@@ -1020,35 +1020,6 @@ test_addons (Fixture       *f,
 
 /* The real qi: `settings get | set | schema`. */
 
-static int
-run_qi (GSubprocessLauncher  *launcher,
-        char                **out,
-        char                **err,
-        ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("QI_EXE"));
-  va_start (args, err);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_clear_pointer (out, g_free);
-  g_clear_pointer (err, g_free);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  return g_subprocess_get_exit_status (process);
-}
-
 static void
 test_cli (Fixture       *f,
           gconstpointer  data)
@@ -1068,21 +1039,21 @@ test_cli (Fixture       *f,
   g_subprocess_launcher_setenv (launcher, "QI_CONFIG_DIR", config, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
 
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "farm\n");
 
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "80",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "80",
                            "--layer", "bundle", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "farm.priority = 80  (bundle “default”)\n");
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--project", "demo", "settings", "set", "farm",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--project", "demo", "settings", "set", "farm",
                            "farm.pool", "gpu", "--layer", "project", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "farm.pool = \"gpu\"  (project “demo”)\n");
 
   /* The addon's own reading, for the run's project. */
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "--project", "demo", "farm", "priority", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--project", "demo", "farm", "priority", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "80 (bundle)\n");
 
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", "--project", "demo",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", "--project", "demo",
                            "--origin", NULL), ==, 0);
   g_assert_cmpstr (out, ==,
                    "farm.priority = 80  (bundle “default”)\n"
@@ -1094,7 +1065,7 @@ test_cli (Fixture       *f,
                    "label = \"\"  (default)\n");
   g_assert_cmpstr (err, ==, "");
 
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", "--json", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", "--json", NULL), ==, 0);
   {
     g_autoptr(JsonNode) root = json_from_string (out, NULL);
     g_autofree char *text = to_text (root);
@@ -1106,33 +1077,33 @@ test_cli (Fixture       *f,
 
   /* Refused, and nothing written. */
   before = read_text (bundle_path);
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "180",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "180",
                            "--layer", "bundle", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "qi settings set: bundle layer “default”: farm.priority: 180 is above the maximum 100\n");
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "1",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "1",
                            NULL), ==, 2);
   g_assert_cmpstr (err, ==, "qi settings set: give --layer bundle or --layer project\n");
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.speed", "1",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.speed", "1",
                            "--layer", "bundle", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "qi settings set: bundle layer “default”: farm.speed: no such key\n");
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", "render", NULL), ==, 1);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "render", NULL), ==, 1);
   g_assert_cmpstr (err, ==, "qi settings get: no loaded addon “render” has settings; those that do: farm\n");
   after = read_text (bundle_path);
   g_assert_cmpstr (after, ==, before);
 
   /* --unset: the default comes back. */
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority",
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority",
                            "--unset", "--layer", "bundle", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "farm.priority = 50  (default)\n");
 
   /* A broken override: the values still resolve, with a warning. */
   qi_test_env_write (bundle_path, "{\"format\": 1, \"addons\": {\"farm\": {\"notify\": \"no\"}}}");
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "farm", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "notify = true\n"));
   g_assert_true (g_str_has_prefix (err, "qi settings get: warning: "));
   g_assert_true (g_str_has_suffix (err, "default.json (bundle layer “default”): notify: expected true or false, found \"no\"\n"));
 
-  g_assert_cmpint (run_qi (launcher, &out, &err, "--headless", "settings", "schema", "farm", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "schema", "farm", NULL), ==, 0);
   {
     g_autoptr(JsonNode) root = json_from_string (out, NULL);
 
