@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-addon-info-private.h"
+#include "qi-addon-loader.h"
 #include "qi-addon-manager-private.h"
 #include "qi-addon-module.h"
 #include "qi-addon-private.h"
@@ -915,12 +916,18 @@ load_one (QiAddonManager *self,
 
     case QI_ADDON_KIND_PYTHON:
       {
-        g_autoptr(GError) disabled = g_error_new_literal (QI_ADDON_ERROR, QI_ADDON_ERROR_MODULE,
-                                                          _("a Python addon: this Qi has no Python bridge yet"));
+        /* The bridge opens (and Python starts) with the first of them. */
+        QiAddonLoader *loader = qi_addon_loader_get_for_kind (QI_ADDON_KIND_PYTHON, &error);
 
-        qi_addon_info_set_state (info, QI_ADDON_STATE_DISABLED, disabled);
-        return;
+        if (loader != NULL)
+          type = qi_addon_loader_load_type (loader, info, &error);
+        if (loader == NULL || type == G_TYPE_INVALID)
+          {
+            fail (info, code_of (error), "%s", error->message);
+            return;
+          }
       }
+      break;
 
     case QI_ADDON_KIND_DATA:
     default:
@@ -1632,7 +1639,8 @@ payload_string (QiHubRequest *request,
 
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     return json_node_get_string (node);
-  if (node == NULL && !required)
+  /* null is as good as left out, as in config.* */
+  if ((node == NULL || JSON_NODE_HOLDS_NULL (node)) && !required)
     return NULL;
 
   {
@@ -1841,6 +1849,15 @@ on_workfile (QiHubRequest *request,
 
   if (!ok)
     return;
+  if (!g_path_is_absolute (path))
+    {
+      /* Relative to what? Not to the server's own working folder. */
+      g_autofree char *message = g_strdup_printf (_("%s: “path” must be absolute, not “%s”"),
+                                                  qi_hub_request_get_topic (request), path);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+      return;
+    }
 
   if (op == WORKFILE_NEXT_VERSION)
     result = qi_workfile_next_version (path, &error);

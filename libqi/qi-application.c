@@ -46,6 +46,7 @@ struct _QiApplication
   QiCliManager    *cli;
   QiBundle        *bundle;        /* the run's, from phase 3, or NULL */
   QiBootstrapPhase phase;
+  gboolean         own_settings;  /* phase 0 made the settings service */
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
   gboolean         has_run;
@@ -495,6 +496,7 @@ phase_bootstrap (QiApplication      *self,
           printerr (self, "%s", error->message);
           return 1;
         }
+      self->own_settings = TRUE;
     }
 
   for (guint i = 0; i < self->services->len; i++)
@@ -666,8 +668,16 @@ phase_settings (QiApplication *self)
   settings = get_settings (self);
   if (settings != NULL)
     {
-      qi_settings_set_bundle (settings, self->bundle != NULL ? qi_bundle_get_name (self->bundle) : NULL);
-      qi_settings_set_project (settings, project);
+      g_autoptr(GError) error = NULL;
+
+      if (!qi_settings_set_bundle (settings, self->bundle != NULL ? qi_bundle_get_name (self->bundle) : NULL,
+                                   &error) ||
+          !qi_settings_set_project (settings, project, &error))
+        {
+          printerr (self, "%s (%s)", error->message,
+                    qi_launch_config_get_origin (self->launch_config, "project"));
+          return QI_CLI_EXIT_USAGE;
+        }
       phase_debug ("3.3: settings layers: bundle “%s”, project %s", qi_settings_get_bundle (settings),
                    project != NULL ? project : "(none)");
     }
@@ -706,10 +716,12 @@ phase_addon_load (QiApplication *self)
       QiSettings *settings = get_settings (self);
       g_autoptr(GError) error = NULL;
 
-      /* 4.2: the addons' settings on the hub and over REST */
+      /* 4.2: the addons' settings on the hub and over REST; an
+       * embedder's own settings service is its own business */
       g_object_set (addons, "settings", settings, NULL);
-      if (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
-          !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error))
+      if (self->own_settings &&
+          (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
+           !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error)))
         {
           printerr (self, "%s", error->message);
           return 1;

@@ -55,11 +55,10 @@
  *
  * qi_bundle_manager_select() picks the bundle of a run: the one asked for
  * by name (`--bundle NAME`), or the staging bundle (`--staging`), or the
- * dev bundle named (`--dev NAME`) — at most one of the three — else the
- * project's bundle, else the production bundle. An archived bundle is
- * never selected. `--staging` and `--dev NAME` are parameters of the call
- * only: the launch configuration has `--bundle` and a `--dev` switch, and
- * passing them on is the caller's business.
+ * dev bundle named (`--dev-bundle NAME`) — at most one of the three —
+ * else the project's bundle, else the production bundle. An archived
+ * bundle is never selected. The launch configuration has the three
+ * options; the bootstrap passes them on.
  *
  * ## Storage
  *
@@ -1680,7 +1679,7 @@ select_named (QiBundleManager  *self,
  * @bundle: (nullable): the bundle asked for by name (`--bundle NAME`)
  * @project_bundle: (nullable): the bundle of the active project
  * @staging: whether the staging bundle is asked for (`--staging`)
- * @dev: (nullable): the dev bundle asked for (`--dev NAME`)
+ * @dev: (nullable): the dev bundle asked for (`--dev-bundle NAME`)
  * @error: return location for a #GError
  *
  * Picks the bundle of a run: @bundle, the staging bundle or @dev (at most
@@ -1709,7 +1708,7 @@ qi_bundle_manager_select (QiBundleManager  *self,
   if ((bundle != NULL) + (staging != FALSE) + (dev != NULL) > 1)
     {
       g_set_error (error, QI_BUNDLE_ERROR, QI_BUNDLE_ERROR_INVALID,
-                   _("--bundle, --staging and --dev each choose the bundle; give one of them"));
+                   _("--bundle, --staging and --dev-bundle each choose the bundle; give one of them"));
       return NULL;
     }
 
@@ -1718,7 +1717,7 @@ qi_bundle_manager_select (QiBundleManager  *self,
 
   if (dev != NULL)
     {
-      g_autoptr(QiBundle) chosen = select_named (self, dev, "--dev", error);
+      g_autoptr(QiBundle) chosen = select_named (self, dev, "--dev-bundle", error);
 
       if (chosen != NULL && !(qi_bundle_get_state (chosen) & QI_BUNDLE_STATE_DEV))
         {

@@ -129,4 +129,7 @@ const char *qi_json_failure_describe (const QiJsonFailure *failure,
 G_GNUC_INTERNAL
 const char *qi_json_describe_type    (JsonNode            *node);
 
+G_GNUC_INTERNAL
+JsonNode   *qi_json_node_deep_copy   (JsonNode            *node);
+
 G_END_DECLS

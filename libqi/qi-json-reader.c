@@ -680,3 +680,37 @@ qi_json_describe_type (JsonNode *node)
       return _("a number");
     }
 }
+
+/* A copy of @node that shares nothing with it: json_node_copy() shares
+ * the objects and arrays it holds, so that changing the copy's changes
+ * the original's. */
+JsonNode *
+qi_json_node_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (object, name, qi_json_node_deep_copy (member));
+      copy = json_node_init_object (json_node_alloc (), object);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      JsonArray *source = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (source); i++)
+        json_array_add_element (array, qi_json_node_deep_copy (json_array_get_element (source, i)));
+      copy = json_node_init_array (json_node_alloc (), array);
+    }
+  else
+    copy = json_node_copy (node);
+  return copy;
+}

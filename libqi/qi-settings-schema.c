@@ -518,6 +518,9 @@ qi_settings_schema_add_float (QiSettingsSchema  *self,
     return schema_fail (self, error, key != NULL ? key : "\"\"",
                         _("the limits %g and %g are not a range of finite numbers"),
                         minimum, maximum);
+  if (!isfinite (default_value))
+    return schema_fail (self, error, key != NULL ? key : "\"\"",
+                        _("the default %g is not a finite number"), default_value);
   added = add_key (self, key, QI_SETTINGS_TYPE_FLOAT, label, description, error);
   if (added == NULL)
     return FALSE;
@@ -642,7 +645,7 @@ qi_settings_schema_add_list (QiSettingsSchema  *self,
     return FALSE;
   added->item_type = item_type;
   if (default_value != NULL)
-    added->default_value = json_node_copy (default_value);
+    added->default_value = qi_json_node_deep_copy (default_value);
   else
     {
       g_autoptr(JsonArray) empty = json_array_new ();
@@ -794,7 +797,7 @@ defaults_of (Key *key)
   JsonNode *node;
 
   if (key->type != QI_SETTINGS_TYPE_OBJECT)
-    return json_node_copy (key->default_value);
+    return qi_json_node_deep_copy (key->default_value);
 
   object = json_object_new ();
   for (guint i = 0; i < key->children->len; i++)
@@ -1075,7 +1078,7 @@ filter_object (Key         *group,
       else if (!qi_settings_check_value (key, node, &local_error))
         g_prefix_error (&local_error, "%s%s%s: ", where, *where != '\0' ? ": " : "", path);
       else
-        json_object_set_member (into, name, json_node_copy (node));
+        json_object_set_member (into, name, qi_json_node_deep_copy (node));
 
       if (local_error != NULL)
         {
@@ -1356,7 +1359,7 @@ add_key_schema (JsonBuilder *builder,
     add_item_schema (builder, key, key->type);
 
   json_builder_set_member_name (builder, "default");
-  json_builder_add_value (builder, json_node_copy (key->default_value));
+  json_builder_add_value (builder, qi_json_node_deep_copy (key->default_value));
 }
 
 /**

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -54,6 +55,8 @@
 
 #define FILE_FORMAT 1
 #define MAX_FILE_SIZE (4 * 1024 * 1024)
+#define LOCK_ATTEMPTS 400   /* of 5 ms: 2 s */
+#define MAX_PROJECT_LAYERS 32
 
 typedef struct
 {
@@ -128,34 +131,77 @@ qi_settings_layer_from_string (const char      *text,
   return FALSE;
 }
 
-/* A bundle or project name becomes a file name: letters, digits, ".", "-"
- * and "_", not starting with "." */
+/* A bundle or project name names a file: any text of 1 to 128 bytes
+ * without "/", "\\" or control characters, not starting with "."; the
+ * file name percent-encodes what is not a letter, a digit, ".", "-" or
+ * "_" (layer_path()). */
 static gboolean
 check_name (const char       *what,
             const char       *name,
             GError          **error)
 {
   gsize length = strlen (name);
+  gboolean ok = length > 0 && length <= 128 && name[0] != '.' && g_utf8_validate (name, -1, NULL);
 
-  if (length == 0 || length > 128 || name[0] == '.')
-    goto bad;
-  for (gsize i = 0; i < length; i++)
-    if (!g_ascii_isalnum (name[i]) && name[i] != '.' && name[i] != '-' && name[i] != '_')
-      goto bad;
-  return TRUE;
+  for (gsize i = 0; ok && i < length; i++)
+    if (name[i] == '/' || name[i] == '\\' || g_ascii_iscntrl (name[i]))
+      ok = FALSE;
+  if (!ok)
+    {
+      g_autofree char *quoted = g_strescape (name, NULL);
 
-bad:
-  {
-    g_autofree char *quoted = g_strescape (name, NULL);
-
-    g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_BAD_NAME,
-                 _("“%s” cannot name a %s: use letters, digits, “.”, “-” and “_”, "
-                   "not starting with “.”, at most 128"), quoted, what);
-    return FALSE;
-  }
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_BAD_NAME,
+                   _("“%s” cannot name a %s: it needs 1 to 128 bytes, without “/”, “\\” or control "
+                     "characters, not starting with “.”"), quoted, what);
+    }
+  return ok;
 }
 
 /* Reading and writing override files. */
+
+/* Reads the regular file at @path, at most MAX_FILE_SIZE bytes: a FIFO,
+ * a device or a huge file is refused before anything is read, so that a
+ * watch event never blocks or fills the memory of a running Qi. */
+static gboolean
+read_regular_file (const char  *path,
+                   char       **data,
+                   gsize       *length,
+                   GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  struct stat info;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved), g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &info) != 0 || !S_ISREG (info.st_mode))
+    {
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("not a regular file"));
+      return FALSE;
+    }
+  if (info.st_size > MAX_FILE_SIZE)
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
+                   _("%" G_GINT64_FORMAT " bytes is too large for a settings file"), (gint64) info.st_size);
+      return FALSE;
+    }
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  close (fd);
+  if (mapped == NULL)
+    return FALSE;
+  *length = g_mapped_file_get_length (mapped);
+  *data = g_strndup (g_mapped_file_get_contents (mapped) != NULL ? g_mapped_file_get_contents (mapped) : "",
+                     *length);
+  return TRUE;
+}
 
 /* Reads an override file into *@addons (an empty object when there is no
  * file). */
@@ -174,7 +220,7 @@ read_file (const char  *path,
   JsonNode *node;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &data, &length, &local_error))
+  if (!read_regular_file (path, &data, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
           !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
@@ -182,15 +228,10 @@ read_file (const char  *path,
           *addons = json_object_new ();
           return TRUE;
         }
-      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_IO,
+      g_set_error (error, QI_SETTINGS_ERROR,
+                   g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
+                   ? QI_SETTINGS_ERROR_PARSE : QI_SETTINGS_ERROR_IO,
                    _("%s: cannot read the settings: %s"), path, local_error->message);
-      return FALSE;
-    }
-  if (length > MAX_FILE_SIZE)
-    {
-      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_PARSE,
-                   _("%s: %" G_GSIZE_FORMAT " bytes is too large for a settings file"),
-                   path, length);
       return FALSE;
     }
 
@@ -258,6 +299,26 @@ read_file (const char  *path,
   return TRUE;
 }
 
+/* Where @path leads through its symbolic links (at most 16), absolute. */
+static char *
+resolve_links (const char *path)
+{
+  char *current = g_strdup (path);
+
+  for (guint i = 0; i < 16 && g_file_test (current, G_FILE_TEST_IS_SYMLINK); i++)
+    {
+      g_autofree char *link = g_file_read_link (current, NULL);
+      g_autofree char *folder = NULL;
+
+      if (link == NULL)
+        break;
+      folder = g_path_get_dirname (current);
+      g_free (current);
+      current = g_path_is_absolute (link) ? g_steal_pointer (&link) : g_build_filename (folder, link, NULL);
+    }
+  return current;
+}
+
 /* Replaces the file at @path with @addons, atomically. */
 static gboolean
 write_file (const char  *path,
@@ -270,6 +331,9 @@ write_file (const char  *path,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *with_newline = NULL;
+  g_autofree char *target = NULL;
+  struct stat info;
+  int mode = 0644;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "format");
@@ -285,11 +349,17 @@ write_file (const char  *path,
   text = json_generator_to_data (generator, NULL);
   with_newline = g_strconcat (text, "\n", NULL);
 
+  /* A symbolic link (into a studio's repository, say) stays one: the
+   * file it leads to is replaced, keeping its mode. */
+  target = resolve_links (path);
+  if (g_stat (target, &info) == 0)
+    mode = info.st_mode & 07777;
+
   /* A temporary file in the same folder, fsync, rename: a crash leaves
    * the old file or the new one, whole. */
-  if (!g_file_set_contents_full (path, with_newline, -1,
+  if (!g_file_set_contents_full (target, with_newline, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local_error))
+                                 mode, &local_error))
     {
       g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_IO,
                    _("%s: cannot save the settings: %s; nothing was changed"),
@@ -332,11 +402,20 @@ layer_path (QiSettings      *self,
             QiSettingsLayer  kind,
             const char      *name)
 {
-  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  g_autoptr(GString) file = g_string_new (NULL);
+
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-' || *p == '_' || (*p == '.' && p != name))
+        g_string_append_c (file, *p);
+      else
+        g_string_append_printf (file, "%%%02X", (guchar) *p);
+    }
+  g_string_append (file, ".json");
 
   return g_build_filename (self->directory,
                            kind == QI_SETTINGS_LAYER_BUNDLE ? "bundles" : "projects",
-                           file, NULL);
+                           file->str, NULL);
 }
 
 /* "FILE (bundle layer “prod”)", to start messages about the layer's values. */
@@ -426,29 +505,25 @@ changed_keys (JsonNode *before,
   return keys;
 }
 
-static void
-emit_changed (QiSettings *self,
-              Layer      *layer,
-              const char *addon,
-              GPtrArray  *keys)
+/* The payload of config.changed. */
+static JsonNode *
+changed_payload (QiSettingsLayer  kind,
+                 const char      *name,
+                 const char      *addon,
+                 GPtrArray       *keys)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) payload = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (self->endpoint == NULL || keys->len == 0)
-    return;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "addon");
   json_builder_add_string_value (builder, addon);
   json_builder_set_member_name (builder, "layer");
-  json_builder_add_string_value (builder, qi_settings_layer_to_string (layer->kind));
+  json_builder_add_string_value (builder, qi_settings_layer_to_string (kind));
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, layer->name);
+  json_builder_add_string_value (builder, name);
   json_builder_set_member_name (builder, "project");
-  if (layer->kind == QI_SETTINGS_LAYER_PROJECT)
-    json_builder_add_string_value (builder, layer->name);
+  if (kind == QI_SETTINGS_LAYER_PROJECT)
+    json_builder_add_string_value (builder, name);
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "keys");
@@ -457,20 +532,21 @@ emit_changed (QiSettings *self,
     json_builder_add_string_value (builder, keys->pdata[i]);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  payload = json_builder_get_root (builder);
-
-  if (!qi_hub_endpoint_emit (self->endpoint, "config.changed", payload, &error))
-    g_debug ("config.changed for “%s” not sent: %s", addon, error->message);
+  return json_builder_get_root (builder);
 }
 
 /* Takes @addons as the layer's new content and announces what changed
- * for each addon with a schema. */
+ * for each addon with a schema. Every event is worked out before any is
+ * sent: a subscriber in this process runs during the send and may load or
+ * close addons, or change the bundle (and so free this layer). */
 static void
 layer_replace (Layer      *layer,
                JsonObject *addons)
 {
   QiSettings *self = layer->self;
   g_autoptr(JsonObject) old = layer->addons;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(QiHubEndpoint) endpoint = self->endpoint != NULL ? g_object_ref (self->endpoint) : NULL;
   GHashTableIter iter;
   gpointer addon, schema;
 
@@ -489,7 +565,16 @@ layer_replace (Layer      *layer,
       before = layer_values (&previous, addon, schema, ignored);
       after = layer_values (layer, addon, schema, ignored);
       keys = changed_keys (before, after);
-      emit_changed (self, layer, addon, keys);
+      if (keys->len > 0)
+        g_ptr_array_add (events, changed_payload (layer->kind, layer->name, addon, keys));
+    }
+
+  for (guint i = 0; endpoint != NULL && i < events->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!qi_hub_endpoint_emit (endpoint, "config.changed", events->pdata[i], &error))
+        g_debug ("config.changed not sent: %s", error->message);
     }
 }
 
@@ -608,6 +693,18 @@ get_layer (QiSettings      *self,
   layer = g_hash_table_lookup (self->projects, name);
   if (layer == NULL)
     {
+      /* Clients may ask for any project: keep a bounded number read and
+       * watched, the run's own always. */
+      if (g_hash_table_size (self->projects) >= MAX_PROJECT_LAYERS)
+        {
+          Layer *own = self->project != NULL ? g_hash_table_lookup (self->projects, self->project) : NULL;
+
+          if (own != NULL)
+            g_hash_table_steal (self->projects, own->name);
+          g_hash_table_remove_all (self->projects);
+          if (own != NULL)
+            g_hash_table_insert (self->projects, own->name, own);
+        }
       layer = layer_new (self, kind, name);
       g_hash_table_insert (self->projects, layer->name, layer);
     }
@@ -708,22 +805,30 @@ qi_settings_get_directory (QiSettings *self)
  * @self: a #QiSettings
  * @bundle: (nullable): the run's bundle; %NULL for
  *   %QI_SETTINGS_DEFAULT_BUNDLE
+ * @error: return location for a #GError
  *
  * Sets whose overrides the bundle layer holds (bootstrap phase 3).
+ *
+ * Returns: %TRUE, or %FALSE with %QI_SETTINGS_ERROR_BAD_NAME if @bundle
+ *   cannot name a file
  */
-void
-qi_settings_set_bundle (QiSettings *self,
-                        const char *bundle)
+gboolean
+qi_settings_set_bundle (QiSettings  *self,
+                        const char  *bundle,
+                        GError     **error)
 {
-  g_return_if_fail (QI_IS_SETTINGS (self));
+  g_return_val_if_fail (QI_IS_SETTINGS (self), FALSE);
 
   if (bundle == NULL)
     bundle = QI_SETTINGS_DEFAULT_BUNDLE;
+  if (!check_name (_("bundle"), bundle, error))
+    return FALSE;
   if (g_str_equal (bundle, self->bundle))
-    return;
+    return TRUE;
   g_free (self->bundle);
   self->bundle = g_strdup (bundle);
   g_clear_pointer (&self->bundle_layer, layer_free);
+  return TRUE;
 }
 
 /**
@@ -744,17 +849,25 @@ qi_settings_get_bundle (QiSettings *self)
  * qi_settings_set_project:
  * @self: a #QiSettings
  * @project: (nullable): the run's project, used when a request names none
+ * @error: return location for a #GError
  *
  * Sets the project of the run (`--project`, bootstrap phase 3).
+ *
+ * Returns: %TRUE, or %FALSE with %QI_SETTINGS_ERROR_BAD_NAME if @project
+ *   cannot name a file (the run's project is then none)
  */
-void
-qi_settings_set_project (QiSettings *self,
-                         const char *project)
+gboolean
+qi_settings_set_project (QiSettings  *self,
+                         const char  *project,
+                         GError     **error)
 {
-  g_return_if_fail (QI_IS_SETTINGS (self));
+  g_return_val_if_fail (QI_IS_SETTINGS (self), FALSE);
 
-  g_free (self->project);
+  g_clear_pointer (&self->project, g_free);
+  if (project != NULL && !check_name (_("project"), project, error))
+    return FALSE;
   self->project = g_strdup (project);
+  return TRUE;
 }
 
 /**
@@ -958,7 +1071,7 @@ overlay (JsonObject *values,
                  path, origins, origin);
       else
         {
-          json_object_set_member (values, name, json_node_copy (node));
+          json_object_set_member (values, name, qi_json_node_deep_copy (node));
           json_object_set_string_member (origins, path, origin);
         }
     }
@@ -1105,7 +1218,7 @@ qi_settings_get_value (QiSettings       *self,
     json_object_get_object_member (json_node_get_object (resolved), "origins"), key, "default");
   if (origin != NULL && !qi_settings_layer_from_string (from, origin))
     *origin = QI_SETTINGS_LAYER_DEFAULT;
-  return json_node_copy (node);
+  return qi_json_node_deep_copy (node);
 }
 
 /* Changing. */
@@ -1141,7 +1254,7 @@ merge_patch (JsonObject *target,
             json_object_remove_member (target, name);
         }
       else
-        json_object_set_member (target, name, json_node_copy (node));
+        json_object_set_member (target, name, qi_json_node_deep_copy (node));
     }
 }
 
@@ -1163,18 +1276,41 @@ lock_folder (const char  *folder,
       return -1;
     }
   fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || flock (fd, LOCK_EX) != 0)
+  if (fd < 0)
     {
       int saved = errno;
 
       g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_IO,
                    _("%s: cannot lock the settings: %s; nothing was changed"),
                    path, g_strerror (saved));
-      if (fd >= 0)
-        close (fd);
       return -1;
     }
-  return fd;
+
+  /* Another writer holds it for the few milliseconds of a change; the
+   * main loop of a server must not wait on a stuck one for long. */
+  for (guint attempt = 0;; attempt++)
+    {
+      int saved;
+
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+      saved = errno;
+      if (saved != EINTR && (saved != EWOULDBLOCK || attempt >= LOCK_ATTEMPTS))
+        {
+          if (saved == EWOULDBLOCK)
+            g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_IO,
+                         _("%s: another process has been changing the settings for over %u ms; "
+                           "nothing was changed, try again"), path, LOCK_ATTEMPTS * 5);
+          else
+            g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_IO,
+                         _("%s: cannot lock the settings: %s; nothing was changed"),
+                         path, g_strerror (saved));
+          close (fd);
+          return -1;
+        }
+      if (saved == EWOULDBLOCK)
+        g_usleep (5000);
+    }
 }
 
 /**
@@ -1261,6 +1397,10 @@ qi_settings_patch (QiSettings       *self,
   folder = g_path_get_dirname (path);
   where = g_strdup_printf (_("%s (%s layer “%s”)"), path, qi_settings_layer_to_string (layer), name);
 
+  /* The layer as it was, so that the change can be told (and, with
+   * watching on, the file is watched from now on). */
+  cached = get_layer (self, layer, name);
+
   lock = lock_folder (folder, error);
   if (lock < 0)
     return FALSE;
@@ -1276,7 +1416,7 @@ qi_settings_patch (QiSettings       *self,
 
   existing = json_object_get_member (addons, addon);
   override = existing != NULL && JSON_NODE_HOLDS_OBJECT (existing)
-             ? json_node_copy (existing) : empty_object_node ();
+             ? qi_json_node_deep_copy (existing) : empty_object_node ();
   merge_patch (json_node_get_object (override), json_node_get_object (patch));
 
   if (!qi_settings_schema_validate (schema, override, where, error))
@@ -1288,7 +1428,7 @@ qi_settings_patch (QiSettings       *self,
   if (json_object_get_size (json_node_get_object (override)) == 0)
     json_object_remove_member (addons, addon);
   else
-    json_object_set_member (addons, addon, json_node_copy (override));
+    json_object_set_member (addons, addon, qi_json_node_deep_copy (override));
 
   saved = write_file (path, addons, error);
   close (lock);
@@ -1297,13 +1437,8 @@ qi_settings_patch (QiSettings       *self,
 
   /* Announce now rather than when the monitor sees the file: the reading
    * it triggers then finds nothing new. */
-  cached = layer == QI_SETTINGS_LAYER_BUNDLE ? self->bundle_layer
-                                             : g_hash_table_lookup (self->projects, name);
-  if (cached != NULL)
-    {
-      g_clear_pointer (&cached->error, g_free);
-      layer_replace (cached, addons);
-    }
+  g_clear_pointer (&cached->error, g_free);
+  layer_replace (cached, addons);
   return TRUE;
 }
 
@@ -1359,7 +1494,7 @@ qi_settings_set_value (QiSettings       *self,
       object = child;
     }
   if (value != NULL)
-    json_object_set_member (object, parts[count - 1], json_node_copy (value));
+    json_object_set_member (object, parts[count - 1], qi_json_node_deep_copy (value));
   else
     json_object_set_null_member (object, parts[count - 1]);
 
@@ -1370,6 +1505,7 @@ qi_settings_set_value (QiSettings       *self,
 
 static const char *
 payload_string (JsonObject  *payload,
+                const char  *what,
                 const char  *member,
                 gboolean     required,
                 GError     **error)
@@ -1380,14 +1516,14 @@ payload_string (JsonObject  *payload,
     {
       if (required)
         g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
-                     _("the payload needs \"%s\", a string"), member);
+                     _("the %s needs \"%s\", a string"), what, member);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
-                   _("the payload's \"%s\" must be a string, not %s"),
-                   member, qi_json_describe_type (node));
+                   _("the %s's \"%s\" must be a string, not %s"),
+                   what, member, qi_json_describe_type (node));
       return NULL;
     }
   return json_node_get_string (node);
@@ -1426,8 +1562,8 @@ on_config_get (QiHubRequest *request,
   JsonObject *payload = payload_object (request);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) result = NULL;
-  const char *addon = payload_string (payload, "addon", TRUE, &error);
-  const char *project = error == NULL ? payload_string (payload, "project", FALSE, &error) : NULL;
+  const char *addon = payload_string (payload, "payload", "addon", TRUE, &error);
+  const char *project = error == NULL ? payload_string (payload, "payload", "project", FALSE, &error) : NULL;
 
   if (error == NULL)
     result = qi_settings_resolve (self, addon, project, &error);
@@ -1446,9 +1582,9 @@ on_config_patch (QiHubRequest *request,
   JsonObject *payload = payload_object (request);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) result = NULL;
-  const char *addon = payload_string (payload, "addon", TRUE, &error);
-  const char *project = error == NULL ? payload_string (payload, "project", FALSE, &error) : NULL;
-  const char *layer_text = error == NULL ? payload_string (payload, "layer", TRUE, &error) : NULL;
+  const char *addon = payload_string (payload, "payload", "addon", TRUE, &error);
+  const char *project = error == NULL ? payload_string (payload, "payload", "project", FALSE, &error) : NULL;
+  const char *layer_text = error == NULL ? payload_string (payload, "payload", "layer", TRUE, &error) : NULL;
   JsonNode *values = payload != NULL ? json_object_get_member (payload, "values") : NULL;
   QiSettingsLayer layer;
 
@@ -1486,7 +1622,7 @@ on_config_schema (QiHubRequest *request,
   QiSettings *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) result = NULL;
-  const char *addon = payload_string (payload_object (request), "addon", TRUE, &error);
+  const char *addon = payload_string (payload_object (request), "payload", "addon", TRUE, &error);
 
   if (error == NULL)
     result = export_schema (self, addon, &error);
@@ -1518,7 +1654,13 @@ qi_settings_attach_hub (QiSettings  *self,
 
   g_return_val_if_fail (QI_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (QI_IS_HUB (hub), FALSE);
-  g_return_val_if_fail (self->endpoint == NULL, FALSE);
+
+  if (self->endpoint != NULL)
+    {
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_SCHEMA,
+                   _("the settings service is on a hub already"));
+      return FALSE;
+    }
 
   endpoint = qi_hub_open_endpoint (hub, QI_MESSAGE_BUS_HUB_SESSION "/settings",
                                    QI_MESSAGE_BUS_HUB_SESSION, error);
@@ -1602,7 +1744,7 @@ on_rest_patch (QiRestRequest *request,
   JsonObject *object = body != NULL && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) result = NULL;
-  const char *layer_text = payload_string (object, "layer", TRUE, &error);
+  const char *layer_text = payload_string (object, "body", "layer", TRUE, &error);
   JsonNode *values = object != NULL ? json_object_get_member (object, "values") : NULL;
   QiSettingsLayer layer;
 
@@ -1616,7 +1758,13 @@ on_rest_patch (QiRestRequest *request,
   if (error == NULL && read_layer (layer_text, &layer, &error) && values == NULL)
     g_set_error (&error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
                  _("the body needs \"values\", an object of the keys to change"));
-  if (error == NULL && qi_settings_patch (self, addon, layer, project, values, &error))
+  if (error != NULL)
+    {
+      /* The body is not of the shape the route takes. */
+      qi_rest_request_reply_error (request, 400, "bad_request", error->message);
+      return;
+    }
+  if (qi_settings_patch (self, addon, layer, project, values, &error))
     result = qi_settings_resolve (self, addon, project, &error);
 
   if (result == NULL)
@@ -1659,7 +1807,13 @@ qi_settings_add_routes (QiSettings    *self,
 {
   g_return_val_if_fail (QI_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (QI_IS_REST_ROUTER (router), FALSE);
-  g_return_val_if_fail (self->router == NULL, FALSE);
+
+  if (self->router != NULL)
+    {
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_SCHEMA,
+                   _("the settings service has its routes on a router already"));
+      return FALSE;
+    }
 
   if (!qi_rest_router_add_route (router, "GET", "/api/settings/{addon}", on_rest_get, self, NULL, error))
     return FALSE;

@@ -52,13 +52,15 @@ QiSettings       *qi_settings_new              (const char        *directory);
 QI_AVAILABLE_IN_ALL
 const char       *qi_settings_get_directory    (QiSettings        *self);
 QI_AVAILABLE_IN_ALL
-void              qi_settings_set_bundle       (QiSettings        *self,
-                                                const char        *bundle);
+gboolean          qi_settings_set_bundle       (QiSettings        *self,
+                                                const char        *bundle,
+                                                GError           **error);
 QI_AVAILABLE_IN_ALL
 const char       *qi_settings_get_bundle       (QiSettings        *self);
 QI_AVAILABLE_IN_ALL
-void              qi_settings_set_project      (QiSettings        *self,
-                                                const char        *project);
+gboolean          qi_settings_set_project      (QiSettings        *self,
+                                                const char        *project,
+                                                GError           **error);
 QI_AVAILABLE_IN_ALL
 const char       *qi_settings_get_project      (QiSettings        *self);
 QI_AVAILABLE_IN_ALL

@@ -146,6 +146,15 @@ qi_workfile_handler_set_property (GObject      *object,
       priv->extensions = g_value_dup_boxed (value);
       if (priv->extensions == NULL)
         priv->extensions = g_new0 (char *, 1);
+      /* Extensions match ignoring case; kept in lower case, so that two
+       * handlers of ".nk" and ".NK" are seen to clash. */
+      for (guint i = 0; priv->extensions[i] != NULL; i++)
+        {
+          char *lower = g_ascii_strdown (priv->extensions[i], -1);
+
+          g_free (priv->extensions[i]);
+          priv->extensions[i] = lower;
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -141,6 +141,7 @@ static gboolean
 series_scan (const Series  *series,
              gboolean      *any,
              guint64       *highest,
+             char         **latest,
              GError       **error)
 {
   g_autoptr(GDir) dir = NULL;
@@ -175,7 +176,15 @@ series_scan (const Series  *series,
 
       number = g_ascii_strtoull (entry + prefix_length, NULL, 10);
       if (!*any || number > *highest)
-        *highest = number;
+        {
+          *highest = number;
+          /* The file itself: its padding may not be the series'. */
+          if (latest != NULL)
+            {
+              g_free (*latest);
+              *latest = g_build_filename (series->dir, entry, NULL);
+            }
+        }
       *any = TRUE;
     next:
       ;
@@ -262,7 +271,7 @@ qi_workfile_next_version (const char  *path,
   gboolean any;
   char *next;
 
-  if (!series_parse (path, &series, error) || !series_scan (&series, &any, &highest, error))
+  if (!series_parse (path, &series, error) || !series_scan (&series, &any, &highest, NULL, error))
     return NULL;
 
   highest = any ? MAX (highest, series.number) : series.number;
@@ -298,6 +307,7 @@ qi_workfile_find_latest (const char  *path,
 {
   g_auto(Series) series = { 0 };
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *latest = NULL;
   guint64 highest;
   gboolean any;
 
@@ -315,7 +325,7 @@ qi_workfile_find_latest (const char  *path,
       return NULL;
     }
 
-  if (!series_scan (&series, &any, &highest, error))
+  if (!series_scan (&series, &any, &highest, &latest, error))
     return NULL;
   if (!any)
     {
@@ -326,5 +336,5 @@ qi_workfile_find_latest (const char  *path,
                    _("no saved version of “%s” in “%s”"), pattern, series.dir);
       return NULL;
     }
-  return series_path (&series, highest);
+  return g_steal_pointer (&latest);
 }

@@ -8,6 +8,7 @@
 
 #include "qi-addon.h"
 #include "qi-addon-info.h"
+#include "qi-addon-loader.h"
 #include "qi-addon-manager.h"
 #include "qi-addon-module.h"
 #include "qi-application.h"

@@ -3,6 +3,9 @@
 
 #include <math.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "qi-test-http.h"
@@ -58,7 +61,7 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->folder = g_build_filename (f->root, "settings", NULL);
   f->settings = qi_settings_new (f->folder);
-  qi_settings_set_bundle (f->settings, "prod");
+  g_assert_true (qi_settings_set_bundle (f->settings, "prod", NULL));
   g_assert_true (qi_settings_add_schema (f->settings, "farm", schema, &error));
   g_assert_no_error (error);
 }
@@ -354,7 +357,7 @@ test_layers (Fixture       *f,
     g_autoptr(QiSettingsSchema) schema = farm_schema ();
 
     f->settings = qi_settings_new (f->folder);
-    qi_settings_set_bundle (f->settings, "prod");
+    g_assert_true (qi_settings_set_bundle (f->settings, "prod", NULL));
     g_assert_true (qi_settings_add_schema (f->settings, "farm", schema, NULL));
   }
   resolved = qi_settings_resolve (f->settings, "farm", NULL, &error);
@@ -390,7 +393,7 @@ test_layers (Fixture       *f,
   g_assert_cmpstr (json_node_get_string (value), ==, "gpu");
   g_assert_cmpint (origin, ==, QI_SETTINGS_LAYER_BUNDLE);
   g_clear_pointer (&value, json_node_unref);
-  qi_settings_set_project (f->settings, "demo");
+  g_assert_true (qi_settings_set_project (f->settings, "demo", NULL));
   value = qi_settings_get_value (f->settings, "farm", "farm.priority", NULL, &origin, &error);
   g_assert_no_error (error);
   g_assert_cmpint (json_node_get_int (value), ==, 90);
@@ -409,7 +412,7 @@ test_layers (Fixture       *f,
   g_assert_null (qi_settings_resolve (f->settings, "farm", "../etc", &error));
   g_assert_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_BAD_NAME);
   g_assert_cmpstr (error->message, ==,
-                   "“../etc” cannot name a project: use letters, digits, “.”, “-” and “_”, not starting with “.”, at most 128");
+                   "“../etc” cannot name a project: it needs 1 to 128 bytes, without “/”, “\\” or control characters, not starting with “.”");
   g_clear_error (&error);
 
   /* A value that does not fit is left out, with the file, the layer and
@@ -420,8 +423,8 @@ test_layers (Fixture       *f,
   g_clear_pointer (&errors, g_free);
   write_layer (f, "bundles", "staging",
                "{\"format\": 1, \"addons\": {\"farm\": {\"farm\": {\"priority\": 170, \"pool\": \"gpu\", \"tiemout\": 5}}}}");
-  qi_settings_set_bundle (f->settings, "staging");
-  qi_settings_set_project (f->settings, NULL);
+  g_assert_true (qi_settings_set_bundle (f->settings, "staging", NULL));
+  g_assert_true (qi_settings_set_project (f->settings, NULL, NULL));
   resolved = qi_settings_resolve (f->settings, "farm", NULL, &error);
   g_assert_no_error (error);
   origins = member_text (resolved, "origins");
@@ -441,7 +444,7 @@ test_layers (Fixture       *f,
   /* A file that is not JSON: where, and the layer is left out whole. */
   g_clear_pointer (&resolved, json_node_unref);
   write_layer (f, "bundles", "broken", "{\"format\": 1,\n \"addons\": {\"farm\": {\"notify\": tru}}}");
-  qi_settings_set_bundle (f->settings, "broken");
+  g_assert_true (qi_settings_set_bundle (f->settings, "broken", NULL));
   resolved = qi_settings_resolve (f->settings, "farm", NULL, &error);
   g_assert_no_error (error);
   {
@@ -457,7 +460,7 @@ test_layers (Fixture       *f,
   /* Another format, and members that are not the format's. */
   g_clear_pointer (&resolved, json_node_unref);
   write_layer (f, "bundles", "future", "{\"format\": 2, \"addons\": {}}");
-  qi_settings_set_bundle (f->settings, "future");
+  g_assert_true (qi_settings_set_bundle (f->settings, "future", NULL));
   resolved = qi_settings_resolve (f->settings, "farm", NULL, &error);
   {
     JsonArray *listed = json_object_get_array_member (json_node_get_object (resolved), "errors");
@@ -609,6 +612,77 @@ test_patch (Fixture       *f,
     g_autofree char *text = to_text (root);
 
     g_assert_cmpstr (text, ==, "{\"format\":1,\"addons\":{\"render\":{\"whatever\":[1,2]},\"farm\":{\"notify\":true}}}");
+  }
+}
+
+/* What the review of the first version found. */
+static void
+test_robustness (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) patch = json_from_string ("{\"label\":\"hero\"}", NULL);
+  g_autofree char *elsewhere = g_build_filename (f->root, "studio-repo", "demo.json", NULL);
+  g_autofree char *projects = g_build_filename (f->folder, "projects", NULL);
+  g_autofree char *link = g_build_filename (projects, "linked.json", NULL);
+  g_autofree char *spaced = g_build_filename (projects, "Big%20Show.json", NULL);
+  g_autofree char *fifo = g_build_filename (projects, "pipe.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *elsewhere_dir = g_path_get_dirname (elsewhere);
+  struct stat info;
+
+  /* A value handed out shares nothing with the schema or the layers. */
+  value = qi_settings_get_value (f->settings, "farm", "output.formats", NULL, NULL, &error);
+  g_assert_no_error (error);
+  json_array_add_string_element (json_node_get_array (value), "MUTATED");
+  again = qi_settings_get_value (f->settings, "farm", "output.formats", NULL, NULL, &error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (again)), ==, 1);
+
+  /* A project name with a space names a file, percent-encoded. */
+  g_assert_true (qi_settings_patch (f->settings, "farm", QI_SETTINGS_LAYER_PROJECT, "Big Show", patch, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (spaced, G_FILE_TEST_IS_REGULAR));
+
+  /* A symbolic link stays one; the file it leads to changes, its mode kept. */
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere_dir, 0700), ==, 0);
+  qi_test_env_write (elsewhere, "{\"format\": 1, \"addons\": {}}");
+  g_assert_cmpint (g_chmod (elsewhere, 0600), ==, 0);
+  g_assert_cmpint (symlink (elsewhere, link), ==, 0);
+  g_assert_true (qi_settings_patch (f->settings, "farm", QI_SETTINGS_LAYER_PROJECT, "linked", patch, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (elsewhere, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "hero"));
+  g_assert_cmpint (g_stat (elsewhere, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 07777, ==, 0600);
+
+  /* A FIFO in place of a file is refused without blocking. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_clear_pointer (&value, json_node_unref);
+  value = qi_settings_resolve (f->settings, "farm", "pipe", &error);
+  g_assert_no_error (error);
+  {
+    JsonArray *listed = json_object_get_array_member (json_node_get_object (value), "errors");
+
+    g_assert_cmpuint (json_array_get_length (listed), ==, 1);
+    g_assert_nonnull (strstr (json_array_get_string_element (listed, 0), "pipe.json: cannot read the settings: not a regular file"));
+  }
+
+  /* A run's project that cannot name a file is refused up front. */
+  g_assert_false (qi_settings_set_project (f->settings, ".hidden", &error));
+  g_assert_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_BAD_NAME);
+  g_clear_error (&error);
+  g_assert_null (qi_settings_get_project (f->settings));
+
+  /* A default that is not a number. */
+  {
+    g_autoptr(QiSettingsSchema) schema = qi_settings_schema_new ("NaN");
+
+    g_assert_false (qi_settings_schema_add_float (schema, "gamma", NULL, NULL, 0, 10, NAN, &error));
+    g_assert_cmpstr (error->message, ==, "settings schema “NaN”: key gamma: the default nan is not a finite number");
+    g_clear_error (&error);
   }
 }
 
@@ -767,6 +841,8 @@ static void
 test_hub (Fixture       *f,
           gconstpointer  data)
 {
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  Events events = { payloads };
   g_autoptr(QiHub) hub = qi_hub_new ();
   g_autoptr(QiHubEndpoint) client = NULL;
   g_autoptr(GError) error = NULL;
@@ -777,10 +853,16 @@ test_hub (Fixture       *f,
   client = qi_hub_open_endpoint (hub, "test/client", NULL, &error);
   g_assert_no_error (error);
 
+  g_assert_cmpuint (qi_hub_endpoint_subscribe (client, "config.changed", on_event, &events, NULL, &error), >, 0);
   reply = ask (client, "config.patch",
                "{\"addon\":\"farm\",\"layer\":\"project\",\"project\":\"demo\",\"values\":{\"label\":\"hero\"}}",
                &error);
   g_assert_no_error (error);
+  /* The first change of a layer nobody had read is announced too. */
+  g_assert_true (wait_for_events (&events, 1));
+  g_assert_cmpstr (payloads->pdata[0], ==,
+                   "{\"addon\":\"farm\",\"layer\":\"project\",\"name\":\"demo\",\"project\":\"demo\","
+                   "\"keys\":[\"label\"]}");
   text = member_text (reply, "values");
   g_assert_true (g_str_has_suffix (text, "\"label\":\"hero\"}"));
   g_clear_pointer (&reply, json_node_unref);
@@ -909,6 +991,8 @@ test_rest (Fixture       *f,
     { "PATCH", "/api/settings/farm", "{\"layer\":\"bundle\",\"values\":{\"farm\":{\"speed\":1}}}", 422,
       "farm.speed: no such key" },
     { "PATCH", "/api/settings/farm", "[]", 400, "the body must be an object" },
+    { "PATCH", "/api/settings/farm", "{\"values\":{}}", 400, "the body needs \\\"layer\\\", a string" },
+    { "PATCH", "/api/settings/farm", "{\"layer\":\"bundle\"}", 400, "the body needs \\\"values\\\"" },
     { "PATCH", "/api/settings/farm", "{\"layer\":\"project\",\"values\":{}}", 400, "the project layer needs a project" },
     { "GET", "/api/settings/render", NULL, 404, "no loaded addon “render” has settings" },
     { "GET", "/api/settings/farm?project=..", NULL, 400, "cannot name a project" },
@@ -1184,6 +1268,7 @@ main (int   argc,
 
   ADD ("layers", test_layers);
   ADD ("patch", test_patch);
+  ADD ("robustness", test_robustness);
   ADD ("watch", test_watch);
   ADD ("hub", test_hub);
   ADD ("rest", test_rest);

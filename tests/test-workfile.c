@@ -211,8 +211,9 @@ test_find_latest (Fixture       *f,
   g_free (touch (f, "asset.v011.blend1"));
   latest = qi_workfile_find_latest (v002, &error);
   g_assert_no_error (error);
-  /* The padding of the file asked about, the number of the latest. */
-  g_assert_true (g_str_has_suffix (latest, "/asset.v010.blend"));
+  /* The latest file as it is named, whatever its padding: revert opens
+   * a file that exists. */
+  g_assert_cmpstr (latest, ==, v010);
   g_clear_pointer (&latest, g_free);
 
   {
@@ -305,7 +306,7 @@ test_handler (Fixture       *f,
   g_autofree char *v001 = g_build_filename (f->root, "sh010_comp_v001.nk", NULL);
   g_autofree char *saved = NULL;
   g_autofree char *opened = NULL;
-  const char * const extensions[] = { ".nk", ".NKX", NULL };
+  const char * const extensions[] = { ".nk", ".nkx", NULL };  /* kept in lower case */
 
   g_assert_cmpstr (qi_workfile_handler_get_name (QI_WORKFILE_HANDLER (handler)), ==, "scenes");
   g_assert_cmpstr (qi_workfile_handler_get_host (QI_WORKFILE_HANDLER (handler)), ==, "nuke");

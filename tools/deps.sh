@@ -6,7 +6,7 @@ QI_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev git gettext
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
-  bash-completion
+  bash-completion python3-dev python-gi-dev python3-gi
 )
 
 # What the tests use on top: PyGObject to load the typelib, clang and its

@@ -1,0 +1,100 @@
+"""Helpers for Python addons, which run inside Qi through its Python bridge.
+
+Unlike the rest of the ``qi`` package this module needs PyGObject and
+libqi's typelib (``gi.repository.Qi``); a DCC's own Python never imports
+it. ``from gi.repository import Qi`` applies Qi's overrides
+(``gi/overrides/Qi.py``), which use these helpers so that an addon deals
+in dicts and lists, and so that a Python exception becomes an error reply,
+an exit status or a failed addon, with its traceback, rather than a hang
+or a crash.
+"""
+import json
+import os
+import threading
+import traceback
+
+import gi
+
+gi.require_version("Json", "1.0")
+gi.require_version("GLib", "2.0")
+from gi.repository import GLib, Json  # noqa: E402
+
+__all__ = ["to_node", "from_node", "format_exception", "log_exception", "in_main_thread", "call_in_main"]
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_OVERRIDES = os.path.join(os.path.dirname(_HERE), "gi", "overrides")
+
+
+def to_node(value):
+    """A ``Json.Node`` for a Python value (dict, list, str, number, bool,
+    None); a node is returned as it is."""
+    if isinstance(value, Json.Node):
+        return value
+    return Json.from_string(json.dumps(value, allow_nan=False))
+
+
+def from_node(node):
+    """The Python value of a ``Json.Node`` (None for None)."""
+    if node is None:
+        return None
+    return json.loads(Json.to_string(node, False))
+
+
+def _is_bridge_frame(frame):
+    path = os.path.abspath(frame.filename)
+    return (path.startswith(_HERE + os.sep + "addon.py") or path.startswith(_OVERRIDES)
+            or frame.filename.startswith("<frozen importlib") or frame.filename.startswith("qi-python-loader/"))
+
+
+def format_exception(exc):
+    """The traceback of ``exc`` as Python prints it, without the frames of
+    the bridge itself (the loader, the overrides, importlib), so that it
+    starts at the addon's own code."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_bridge_frame(f)]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines).rstrip("\n")
+
+
+def log_exception(where, exc):
+    """Logs ``exc`` as a warning of the ``QiPython`` domain: where it
+    happened, then its traceback."""
+    text = "{}: {}".format(where, format_exception(exc))
+    GLib.log_variant("QiPython", GLib.LogLevelFlags.LEVEL_WARNING,
+                     GLib.Variant("a{sv}", {"MESSAGE": GLib.Variant("s", text)}))
+    return text
+
+
+_main_thread = threading.main_thread()
+
+
+def in_main_thread():
+    """Whether this is the thread of Qi's main loop (the process's main
+    thread), where the hub may be called directly."""
+    return threading.current_thread() is _main_thread
+
+
+def call_in_main(func, *args, timeout=None):
+    """Runs ``func(*args)`` in the main loop and returns what it returns
+    (or raises what it raises); from the main thread, calls it at once.
+    ``timeout`` in seconds (None: wait as long as it takes)."""
+    if in_main_thread():
+        return func(*args)
+    done = threading.Event()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = func(*args)
+        except BaseException as e:  # handed back to the calling thread
+            outcome["error"] = e
+        done.set()
+        return GLib.SOURCE_REMOVE
+
+    GLib.idle_add(run)
+    if not done.wait(timeout):
+        raise TimeoutError("the main loop did not run the call within {} s".format(timeout))
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
