@@ -16,12 +16,14 @@ def setup(python_dirs, typelib_dir):
     for folder in reversed([d for d in python_dirs if d]):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    if "gi.overrides" in sys.modules:
-        # gi came first (an embedding Python): let its overrides see ours.
-        import gi.overrides
-        from pkgutil import extend_path
-        gi.overrides.__path__ = extend_path(gi.overrides.__path__, "gi.overrides")
     import gi
+    # gi may have come first (pygobject_init() imports it, and so may an
+    # embedding Python): extend its packages' paths as gi does on import,
+    # so that gi.overrides finds Qi's overrides in our folders.
+    from pkgutil import extend_path
+    gi.__path__ = extend_path(gi.__path__, "gi")
+    if "gi.overrides" in sys.modules:
+        sys.modules["gi.overrides"].__path__ = extend_path(sys.modules["gi.overrides"].__path__, "gi.overrides")
     gi.require_version("GIRepository", "2.0")
     from gi.repository import GIRepository
     if typelib_dir and os.path.isdir(typelib_dir):
@@ -71,10 +73,18 @@ def _wrap_vfunc(cls, name, step):
             break
 
 
+_loaded = {}  # (name, folder) → the GType: a module is imported once per process
+
+
 def load(name, folder):
     """Imports ``folder/addon.py`` as the module ``qi_addons.NAME`` and
-    returns the GType of the one subclass of ``Qi.Addon`` it defines."""
+    returns the GType of the one subclass of ``Qi.Addon`` it defines. An
+    addon loaded again (after it closed) gets the same type, as a native
+    module's types stay registered."""
     from gi.repository import Qi
+
+    if (name, folder) in _loaded:
+        return _loaded[(name, folder)]
 
     path = os.path.join(folder, "addon.py")
     module_name = "qi_addons." + name.replace("-", "_")
@@ -103,6 +113,7 @@ def load(name, folder):
     _wrap_vfunc(cls, "do_register_addon", "register")
     _wrap_vfunc(cls, "do_install", "install")
     _wrap_vfunc(cls, "do_close", "close")
+    _loaded[(name, folder)] = cls.__gtype__
     return cls.__gtype__
 
 
