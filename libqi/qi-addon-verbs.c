@@ -291,22 +291,39 @@ remove_tree (const char *path)
     g_unlink (path);
 }
 
+typedef struct
+{
+  const char *resource;
+  const char *path;
+} ScaffoldFile;
+
 static gboolean
 write_scaffold (const char  *root,
                 const char  *name,
+                gboolean     python,
                 GError     **error)
 {
-  static const struct { const char *resource; const char *path; } files[] = {
+  static const ScaffoldFile c_files[] = {
     { "addon.toml", "addon.toml" },
     { "meson.build", "meson.build" },
     { "src/meson.build", "src/meson.build" },
     { "src/addon.c", "src/@NAME@.c" },
     { "README.md", "README.md" },
+    { NULL, NULL },
   };
-  const char * const folders[] = {
+  static const ScaffoldFile python_files[] = {
+    { "addon.toml", "addon.toml" },
+    { "addon.py", "addon.py" },
+    { "README.md", "README.md" },
+    { NULL, NULL },
+  };
+  const ScaffoldFile *files = python ? python_files : c_files;
+  /* A native addon's folder is src/, built; a Python addon's is the top. */
+  const char * const c_folders[] = {
     "src", "ui", "ui_dist", "plugins/create", "plugins/load", "plugins/hooks", "plugins/publish",
     "plugins/actions", "host/@NAME@", NULL
   };
+  const char * const *folders = python ? c_folders + 1 : c_folders;
 
   for (guint i = 0; folders[i] != NULL; i++)
     {
@@ -324,9 +341,10 @@ write_scaffold (const char  *root,
         }
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+  for (guint i = 0; files[i].resource != NULL; i++)
     {
-      g_autofree char *resource = g_strconcat ("/org/qi/addon-template/c/", files[i].resource, NULL);
+      g_autofree char *resource = g_strconcat ("/org/qi/addon-template/", python ? "python/" : "c/",
+                                               files[i].resource, NULL);
       g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
       g_autofree char *text = NULL;
       g_autofree char *relative = NULL;
@@ -354,6 +372,7 @@ addons_new_verb (QiCliInvocation *invocation,
   g_autofree char *target = NULL;
   g_autofree char *scratch = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean python;
 
   if (!qi_addon_name_is_valid (name) || !g_ascii_isalpha (name[0]))
     {
@@ -362,14 +381,14 @@ addons_new_verb (QiCliInvocation *invocation,
                                     "digits, “-” and “_”, starting with a letter\n"), name);
       return QI_CLI_EXIT_USAGE;
     }
-  if (lang == NULL || !g_str_equal (lang, "c"))
+  if (lang == NULL || (!g_str_equal (lang, "c") && !g_str_equal (lang, "python")))
     {
       qi_cli_invocation_printerr (invocation,
-                                  _("qi addons new: --lang %s: this Qi makes native addons only "
-                                    "(--lang c); Python addons come with the Python bridge\n"),
+                                  _("qi addons new: --lang %s: the languages are c and python\n"),
                                   lang != NULL ? lang : _("(none)"));
       return QI_CLI_EXIT_USAGE;
     }
+  python = g_str_equal (lang, "python");
 
   target = g_build_filename (dir != NULL ? dir : ".", name, NULL);
   if (g_file_test (target, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
@@ -389,7 +408,7 @@ addons_new_verb (QiCliInvocation *invocation,
                                   dir != NULL ? dir : ".", g_strerror (saved));
       return 1;
     }
-  if (g_chmod (scratch, 0755) != 0 || !write_scaffold (scratch, name, &error) ||
+  if (g_chmod (scratch, 0755) != 0 || !write_scaffold (scratch, name, python, &error) ||
       g_rename (scratch, target) != 0)
     {
       if (error == NULL)
@@ -399,11 +418,17 @@ addons_new_verb (QiCliInvocation *invocation,
       return 1;
     }
 
-  qi_cli_invocation_print (invocation,
-                           _("Created the addon “%s” in %s. Build and try it:\n"
-                             "  cd %s && meson setup _build && meson compile -C _build\n"
-                             "  qi --headless --addon-path _build %s hello\n"),
-                           name, target, target, name);
+  if (python)
+    qi_cli_invocation_print (invocation,
+                             _("Created the Python addon “%s” in %s. Try it:\n"
+                               "  qi --headless --addon-path %s %s hello\n"),
+                             name, target, dir != NULL ? dir : ".", name);
+  else
+    qi_cli_invocation_print (invocation,
+                             _("Created the addon “%s” in %s. Build and try it:\n"
+                               "  cd %s && meson setup _build && meson compile -C _build\n"
+                               "  qi --headless --addon-path _build %s hello\n"),
+                             name, target, target, name);
   return 0;
 }
 
@@ -438,11 +463,13 @@ qi_addon_verbs_register (QiCliManager  *cli,
   made = qi_cli_verb_new ("addons new", _("Make a new addon that builds and loads as it is"),
                           addons_new_verb, NULL, NULL);
   qi_cli_verb_set_description (made,
-    _("Writes DIR/NAME: addon.toml, a meson.build that builds against the installed qi-1.pc, "
-      "a module with an example of each extension kind (hub handler, subscription, CLI verb, "
-      "REST route, tray item, host, workfile handler), the plugin folders, host/ and ui/."));
+    _("Writes DIR/NAME: addon.toml, the plugin folders, host/ and ui/, and with --lang c a "
+      "meson.build that builds against the installed qi-1.pc and a module with an example of "
+      "each extension kind (hub handler, subscription, CLI verb, REST route, tray item, host, "
+      "workfile handler, settings); with --lang python an addon.py with the same kinds, which "
+      "loads as it is through the Python bridge."));
   qi_cli_verb_set_arguments (made, _("NAME"), 1, 1);
-  qi_cli_verb_add_option (made, "lang", QI_CLI_OPTION_STRING, _("LANG"), _("The addon's language: c"));
+  qi_cli_verb_add_option (made, "lang", QI_CLI_OPTION_STRING, _("LANG"), _("The addon's language: c or python"));
   qi_cli_verb_add_option (made, "dir", QI_CLI_OPTION_STRING, _("DIR"), _("Where to make it (default: here)"));
   qi_cli_verb_set_needs_addons (made, FALSE);
   qi_cli_manager_add_verb (cli, made, &error);

@@ -944,7 +944,7 @@ test_cli (Fixture       *f,
     } cases[] = {
       { "Demo Tool", "c", 2, "qi addons new: “Demo Tool” is not an addon name" },
       { "3d-tools", "c", 2, "qi addons new: “3d-tools” is not an addon name" },
-      { "demo-tool", "python", 2, "qi addons new: --lang python: this Qi makes native addons only" },
+      { "demo-tool", "rust", 2, "qi addons new: --lang rust: the languages are c and python" },
       { "demo-tool", "c", 0, NULL },
       { "demo-tool", "c", 1, "qi addons new: “" },
     };

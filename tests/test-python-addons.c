@@ -438,6 +438,26 @@ test_cli (Fixture       *f,
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "\"name\" : \"pyraise-import\""));
+  /* addons new --lang python: an addon that loads and answers as it is. */
+  {
+    g_autofree char *made = g_build_filename (f->root, "made", NULL);
+    g_autofree char *paths = g_strconcat (made, ":", built, NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (made, 0700), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "demo-py", "--lang",
+                                     "python", "--dir", made, NULL), ==, 0);
+    g_subprocess_launcher_setenv (launcher, "QI_ADDON_PATH", paths, TRUE);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "demo-py", "hello", "Ada", NULL), ==, 0);
+    g_assert_cmpstr (out, ==, "hello, Ada\n");
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "demo-py", "greeting",
+                                     "hi", "--layer", "bundle", NULL), ==, 0);
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "demo-py", "hello", "Ada", NULL), ==, 0);
+    g_assert_cmpstr (out, ==, "hi, Ada\n");
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "info", "demo-py", "--json",
+                                     NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "\"state\" : \"loaded\""));
+    g_assert_nonnull (strstr (out, "\"GET /api/demo-py/hello/{name}\""));
+  }
 }
 
 int
