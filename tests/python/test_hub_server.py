@@ -42,7 +42,9 @@ class QiServer:
             d = tmp_path / var.lower()
             d.mkdir(mode=0o700)
             self.dirs[var] = str(d)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+        # Not the caller's Qi configuration, but the bridge of this build.
+        keep = ("QI_LOADER_DIR", "QI_PYTHON_PATH")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k in keep}
         env.update(self.dirs)
         if addon_path is not None:
             env["QI_ADDON_PATH"] = addon_path

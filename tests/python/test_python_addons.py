@@ -1,0 +1,140 @@
+"""Python addons through the real server, and the ``qi`` package's split:
+
+- ``qi`` and ``qi.hub`` import without ``gi`` (a DCC's Python has none);
+  ``qi.addon`` is the gi-dependent part, tested here with Debian's
+  python3-gi: JSON nodes, trimmed tracebacks, calls marshalled to the
+  main loop from threads.
+- ``qi --headless serve`` with tests/addons on the addon path loads the
+  Python test addon ``pyhello``: its hub handlers (now, later, raising,
+  blocking a thread) and REST routes answer the stdlib client.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+import qi.hub
+from qi.hub import HubError
+
+from test_hub_server import ADDONS, QI_EXE, QiServer, T  # noqa: F401  (QI_EXE: skips without it)
+
+PYTHON_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "python")
+LOADER = os.path.join(os.environ.get("QI_LOADER_DIR", ""), "python-loader.so")
+bridge = pytest.mark.skipif(not os.path.exists(LOADER) or not os.path.isdir(os.path.join(ADDONS, "pyhello")),
+                            reason="the Python bridge or the test addons are not built")
+
+
+def test_qi_imports_without_gi():
+    code = ("import sys; import qi, qi.hub; "
+            "assert 'gi' not in sys.modules, sorted(m for m in sys.modules if m.startswith('gi')); "
+            "print(qi.__version__)")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(PYTHON_DIR))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == qi.__version__
+
+
+def test_addon_helpers():
+    gi = pytest.importorskip("gi")
+    gi.require_version("GLib", "2.0")
+    from gi.repository import GLib
+
+    from qi import addon
+
+    value = {"name": "Ada", "n": [1, 2.5, None, True], "nested": {"é": "ü"}}
+    node = addon.to_node(value)
+    assert addon.from_node(node) == value
+    assert addon.to_node(node) is node
+    assert addon.from_node(None) is None
+    with pytest.raises(ValueError):
+        addon.to_node({"x": float("nan")})
+
+    def inner():
+        raise KeyError("farm")
+
+    try:
+        inner()
+    except KeyError as e:
+        text = addon.format_exception(e)
+    assert text.startswith("Traceback (most recent call last):\n")
+    assert "in inner\n    raise KeyError(\"farm\")" in text
+    assert text.endswith("KeyError: 'farm'")
+    assert "qi/addon.py" not in text
+
+    # From a thread, the call runs in the main loop and its result (or its
+    # exception) comes back.
+    assert addon.in_main_thread()
+    loop = GLib.MainLoop()
+    seen = {}
+
+    def worker():
+        seen["thread"] = addon.call_in_main(lambda: (addon.in_main_thread(), threading.current_thread().name))
+        try:
+            addon.call_in_main(lambda: 1 / 0)
+        except ZeroDivisionError:
+            seen["raised"] = True
+        GLib.idle_add(loop.quit)
+
+    threading.Thread(target=worker, name="worker").start()
+    GLib.timeout_add_seconds(10, loop.quit)
+    loop.run()
+    assert seen == {"thread": (True, "MainThread"), "raised": True}
+
+
+@pytest.fixture
+def addon_server(tmp_path):
+    s = QiServer(tmp_path, addon_path=ADDONS)
+    yield s
+    s.stop()
+
+
+def get(server, path):
+    request = urllib.request.Request(server.info["http"] + path,
+                                     headers={"Authorization": "Bearer " + server.token})
+    try:
+        with urllib.request.urlopen(request, timeout=T) as response:
+            return response.status, json.loads(response.read().decode())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read().decode())
+
+
+@bridge
+def test_python_addon_over_the_server(addon_server):
+    with qi.hub.connect(addon_server.url, addon_server.token, name="test/python-addons", timeout=T) as c:
+        assert c.request("pyhello.greet", {"name": "Ada"}, timeout=T) == {"greeting": "hello, Ada"}
+        assert c.request("pyhello.later", {"n": 1}, timeout=T) == {"later": 2}
+        ids = [x["id"] for x in c.request("hub.sessions", timeout=T)["sessions"]]
+        assert "__hub__/addon/pyhello" in ids
+        assert "__hub__/addon/pyraise-register" not in ids
+
+        with pytest.raises(HubError) as failed:
+            c.request("pyhello.raise", {}, timeout=T)
+        assert failed.value.code == "handler_failed"
+        assert failed.value.message.endswith("IndexError: list index out of range")
+        assert 'in explode\n    return {"never": [][1]}' in failed.value.message
+
+        # A handler blocking a Python thread: the hub answers meanwhile.
+        started = time.monotonic()
+        blocked = c.request_async("pyhello.block", {"seconds": 0.5}, timeout=T)
+        answered = 0
+        while not blocked.done() and time.monotonic() - started < 0.4:
+            assert c.request("hub.ping", {"n": answered}, timeout=T) == {"n": answered}
+            assert c.request("pyhello.greet", {}, timeout=T) == {"greeting": "hello, world"}
+            answered += 1
+        assert answered >= 5
+        reply = blocked.result(T)
+        assert reply["slept"] == 0.5
+        assert time.monotonic() - started >= 0.5
+
+    status, body = get(addon_server, "/api/pyhello/Grace")
+    assert (status, body) == (200, {"greeting": "hello, Grace"})
+    status, body = get(addon_server, "/api/pyhello-raise")
+    assert status == 500
+    assert body["error"]["code"] == "handler_failed"
+    assert "KeyError: 'route'" in body["error"]["message"]
