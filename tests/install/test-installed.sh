@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..10"
+echo "1..11"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -96,5 +96,20 @@ check "the new addon's verb reads its setting from the bundle layer" bash -c "
     --addon-path _build settings set demo-tool greeting hi --layer bundle &&
   [[ \$(LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
         --addon-path _build demo-tool hello Ada) == 'hi, Ada' ]]"
+
+# The Python bridge, installed: a Python addon from `addons new --lang
+# python` loads through the installed loader, python/ and typelib.
+loader=$dest$libdir/qi/loaders/python-loader.so
+if [[ -f $loader && -f $typelib ]]; then
+  check "the installed qi loads a Python addon through the installed bridge" bash -c "
+    export LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' QI_LOADER_DIR='$dest$libdir/qi/loaders' \
+      QI_PYTHON_PATH='$dest$pfx/share/qi/python' GI_TYPELIB_PATH='$dest$libdir/girepository-1.0' &&
+    mkdir -p '$dest/pyaddons' &&
+    '$dest$bindir/qi' --headless addons new demo-py --lang python --dir '$dest/pyaddons' >/dev/null &&
+    [[ \$('$dest$bindir/qi' --headless --addon-path '$dest/pyaddons' demo-py hello Ada) == 'hello, Ada' ]]"
+else
+  n=$((n + 1))
+  echo "ok $n # SKIP the Python bridge is not built"
+fi
 
 exit $failed
