@@ -296,6 +296,16 @@ test_hub (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "greeting: \"\" is 0 characters long; the length allowed is 1 to 16"));
   g_clear_error (&error);
 
+  /* Its plugin folder. */
+  {
+    g_auto(GStrv) dirs = qi_addon_manager_list_plugin_dirs (f->manager, "publish", &error);
+    g_autofree char *joined = NULL;
+
+    g_assert_no_error (error);
+    joined = g_strjoinv (" ", dirs);
+    g_assert_true (g_str_has_suffix (joined, "addons/pyhello/plugins/publish"));
+  }
+
   /* The tray item, through the manager. */
   {
     g_autoptr(JsonNode) items = qi_addon_manager_list_tray_items (f->manager);
