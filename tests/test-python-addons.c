@@ -208,7 +208,8 @@ test_exceptions_fail_the_addon (Fixture       *f,
   const char *message;
 
   qi_addon_manager_load (f->manager, (const char * const []) { "pyhello", "pyraise-import",
-                                                                "pyraise-register", "hello", NULL });
+                                                                "pyraise-register", "pyraise-init", "hello",
+                                                                NULL });
 
   g_assert_cmpint (qi_addon_info_get_state (qi_addon_manager_lookup (f->manager, "pyraise-import")), ==,
                    QI_ADDON_STATE_FAILED);
@@ -228,6 +229,15 @@ test_exceptions_fail_the_addon (Fixture       *f,
   g_assert_nonnull (strstr (message, "in do_register_addon\n    return {}[\"farm\"]\n"));
   g_assert_true (g_str_has_suffix (message, "\nKeyError: 'farm'"));
   g_assert_null (strstr (message, "overrides"));
+
+  /* An exception in __init__ fails register, with its chained cause. */
+  message = error_of (f, "pyraise-init");
+  g_test_message ("pyraise-init: %s", message);
+  g_assert_true (g_str_has_prefix (message, "register: the addon's __init__ failed: Traceback (most recent call last):\n"));
+  g_assert_nonnull (strstr (message, "in read_config\n"));
+  g_assert_nonnull (strstr (message, "FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/studio/qi.conf'\n"));
+  g_assert_nonnull (strstr (message, "The above exception was the direct cause of the following exception:"));
+  g_assert_true (g_str_has_suffix (message, "RuntimeError: no studio configuration"));
 
   /* What the failed register added is withdrawn. */
   g_assert_null (ask_text (f, "pyraise.never", "{}", &error));
@@ -265,6 +275,19 @@ test_hub (Fixture       *f,
   g_assert_true (g_str_has_prefix (error->message, "the handler of “pyhello.raise”: Traceback (most recent call last):\n"));
   g_assert_nonnull (strstr (error->message, "in explode\n    return {\"never\": [][1]}\n"));
   g_assert_true (g_str_has_suffix (error->message, "IndexError: list index out of range"));
+  g_clear_error (&error);
+
+  /* SystemExit is the handler's failure, not the process's; a reply that
+   * cannot be made is one too, at once rather than at the deadline. */
+  g_assert_null (ask_text (f, "pyhello.exit", "{}", &error));
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
+  g_assert_true (g_str_has_suffix (error->message, "SystemExit: 9"));
+  g_assert_true (logged ("the handler of “pyhello.exit”*SystemExit: 9"));
+  g_clear_error (&error);
+  g_assert_null (ask_text (f, "pyhello.bad_reply", "{}", &error));
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
+  g_assert_nonnull (strstr (error->message, "TypeError: Object of type object is not JSON serializable"));
+  g_assert_true (logged ("the handler of “pyhello.bad_reply”*TypeError*"));
   g_clear_error (&error);
 
   /* Events reach the subscriber; one that raises is logged, and it goes on. */
@@ -445,6 +468,21 @@ test_cli (Fixture       *f,
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "pyhello", "raise", NULL), ==, 1);
   g_assert_true (g_str_has_prefix (err, "qi pyhello raise: Traceback (most recent call last):\n"));
   g_assert_true (g_str_has_suffix (err, "ValueError: the verb failed on purpose\n"));
+
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "pyhello", "interrupt", NULL), ==, 130);
+  g_assert_cmpstr (err, ==, "qi pyhello interrupt: interrupted\n");
+
+  /* A thread's hub call in a one-shot command, which runs no main loop. */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "pyhello", "thread", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "{'from': 'verb'}\n");
+
+  /* A DCC's Python environment does not reach Qi's Python. */
+  g_subprocess_launcher_setenv (launcher, "PYTHONHOME", "/opt/autodesk/maya/python", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PYTHONPATH", "/opt/autodesk/maya/python/lib", TRUE);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "pyhello", "greet", "Ada", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello, Ada (from Python)\n");
+  g_subprocess_launcher_unsetenv (launcher, "PYTHONHOME");
+  g_subprocess_launcher_unsetenv (launcher, "PYTHONPATH");
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "\"name\" : \"pyraise-import\""));

@@ -21,9 +21,9 @@
  * without Python addons never starts Python.
  *
  * - Python is initialised only if the process has not done it (Qi used
- *   from a Python program has it already), without signal handlers
- *   (`Py_InitializeEx (0)`), and never finalised: it lives as long as the
- *   process, like the addons' types.
+ *   from a Python program has it already), isolated from the `PYTHON*`
+ *   variables of the environment and without signal handlers, and never
+ *   finalised: it lives as long as the process, like the addons' types.
  * - `pygobject_init()`, then the helper `loader.py`, kept in a GResource
  *   and compiled under the name `qi-python-loader/loader.py` so that
  *   tracebacks read well, puts Qi's Python folders on `sys.path`
@@ -133,8 +133,25 @@ qi_python_loader_initialize (QiAddonLoader  *loader,
 
   if (!Py_IsInitialized ())
     {
-      /* No signal handlers: SIGINT and SIGTERM are Qi's. */
-      Py_InitializeEx (0);
+      PyConfig config;
+      PyStatus status;
+
+      /* Isolated: the PYTHON* variables of a DCC's or rez's environment
+       * (PYTHONHOME=/opt/…/maya/python) are not Debian's Python's, and a
+       * bad one would end the process inside Py_Initialize. No signal
+       * handlers: SIGINT and SIGTERM are Qi's. */
+      PyConfig_InitIsolatedConfig (&config);
+      config.install_signal_handlers = 0;
+      config.site_import = 1;
+      status = Py_InitializeFromConfig (&config);
+      PyConfig_Clear (&config);
+      if (PyStatus_Exception (status))
+        {
+          g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_MODULE, _("Python cannot start: %s%s%s"),
+                       status.func != NULL ? status.func : "", status.func != NULL ? ": " : "",
+                       status.err_msg != NULL ? status.err_msg : _("no reason given"));
+          return FALSE;
+        }
       self->started = TRUE;
     }
   else

@@ -47,14 +47,19 @@ def _is_bridge_frame(frame):
 
 
 def format_exception(exc):
-    """The traceback of ``exc`` as Python prints it, without the frames of
-    the bridge itself (the loader, the overrides, importlib), so that it
-    starts at the addon's own code."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_bridge_frame(f)]
-    lines = ["Traceback (most recent call last):\n"] if frames else []
-    lines += traceback.format_list(frames)
-    lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines).rstrip("\n")
+    """The traceback of ``exc`` as Python prints it, chained causes and
+    contexts included, without the frames of the bridge itself (the
+    loader, the overrides, importlib), so that it starts at the addon's
+    own code."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__, capture_locals=False)
+    seen = set()
+    chain = te
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        kept = [f for f in chain.stack if not _is_bridge_frame(f)]
+        chain.stack = traceback.StackSummary.from_list(kept)
+        chain = chain.__cause__ or (None if chain.__suppress_context__ else chain.__context__)
+    return "".join(te.format()).rstrip("\n")
 
 
 def log_exception(where, exc):
@@ -70,17 +75,34 @@ _main_thread = threading.main_thread()
 
 
 def in_main_thread():
-    """Whether this is the thread of Qi's main loop (the process's main
-    thread), where the hub may be called directly."""
-    return threading.current_thread() is _main_thread
+    """Whether this thread may call the hub directly: it is the process's
+    main thread, where Qi's main loop runs (or would)."""
+    return threading.current_thread() is _main_thread or GLib.MainContext.default().is_owner()
 
 
-def call_in_main(func, *args, timeout=None):
+def run_in_main_context(func, *args):
+    """Calls ``func(*args)`` with the main context held by this thread if
+    nobody is running it (a one-shot command's verb has no main loop), so
+    that what it starts can be driven from here; returns None if the main
+    loop is running elsewhere, or ``(True, value)``."""
+    context = GLib.MainContext.default()
+    if not context.acquire():
+        return None
+    try:
+        return True, func(*args)
+    finally:
+        context.release()
+
+
+def call_in_main(func, *args, timeout=30.0):
     """Runs ``func(*args)`` in the main loop and returns what it returns
     (or raises what it raises); from the main thread, calls it at once.
-    ``timeout`` in seconds (None: wait as long as it takes)."""
+    ``timeout`` in seconds, None to wait as long as it takes."""
     if in_main_thread():
         return func(*args)
+    direct = run_in_main_context(func, *args)
+    if direct is not None:
+        return direct[1]
     done = threading.Event()
     outcome = {}
 

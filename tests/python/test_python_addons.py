@@ -81,10 +81,19 @@ def test_addon_helpers():
             seen["raised"] = True
         GLib.idle_add(loop.quit)
 
-    threading.Thread(target=worker, name="worker").start()
+    # Started once the loop runs: the loop's thread owns the main context.
+    GLib.idle_add(lambda: threading.Thread(target=worker, name="worker").start())
     GLib.timeout_add_seconds(10, loop.quit)
     loop.run()
     assert seen == {"thread": (True, "MainThread"), "raised": True}
+
+    # With no loop running (a one-shot command), a thread drives the main
+    # context itself rather than wait for a loop that never runs.
+    seen.clear()
+    thread = threading.Thread(target=lambda: seen.update(value=addon.call_in_main(lambda: 42, timeout=5)))
+    thread.start()
+    thread.join(10)
+    assert seen == {"value": 42}
 
 
 @pytest.fixture
@@ -138,3 +147,48 @@ def test_python_addon_over_the_server(addon_server):
     assert status == 500
     assert body["error"]["code"] == "handler_failed"
     assert "KeyError: 'route'" in body["error"]["message"]
+
+
+EMBEDDED = r'''
+import sys
+import gi
+gi.require_version("Qi", "1.0")
+gi.require_version("Json", "1.0")
+from gi.repository import GLib, Json, Qi       # before Qi's folders are on sys.path: no overrides yet
+assert "gi.overrides.Qi" not in sys.modules
+
+hub = Qi.Hub.new()
+manager = Qi.AddonManager.new()
+manager.add_search_path(sys.argv[1])
+manager.set_property("hub", hub)
+manager.set_property("cli-manager", Qi.CliManager.new())
+manager.set_property("router", Qi.RestRouter.new())
+manager.set_property("settings", Qi.Settings.new(sys.argv[2]))
+manager.discover()
+manager.load(["pyhello"])
+info = manager.lookup("pyhello")
+assert info.get_state() == Qi.AddonState.LOADED, info.get_error()
+
+answer = {}
+def done(source, result, data=None):
+    try:
+        answer["reply"] = Json.to_string(source.request_finish(result), False)
+    except GLib.Error as e:
+        answer["reply"] = "error: " + e.message
+hub.request_async("pyhello.greet", Json.from_string('{"name": "Ada"}'), 5000, None, done, None)
+context = GLib.MainContext.default()
+while not answer:
+    context.iteration(True)
+print(answer["reply"])
+'''
+
+
+@bridge
+def test_python_addon_in_an_embedding_python(tmp_path):
+    """Qi used from a Python program that imported gi.repository.Qi first:
+    the bridge joins that interpreter and applies Qi's overrides."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(["/usr/bin/python3", "-c", EMBEDDED, ADDONS, str(tmp_path / "settings")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '{"greeting":"hello, Ada"}'

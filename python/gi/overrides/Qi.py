@@ -26,7 +26,8 @@ import sys
 from gi.module import get_introspection_module
 from gi.overrides import override
 
-from qi.addon import call_in_main, format_exception, from_node, in_main_thread, log_exception, to_node
+from qi.addon import (call_in_main, format_exception, from_node, in_main_thread, log_exception,
+                      run_in_main_context, to_node)
 
 Qi = get_introspection_module("Qi")
 
@@ -63,15 +64,18 @@ class HubEndpoint(Qi.HubEndpoint):
         """Handles requests on ``topic`` with ``handler(request, payload)``."""
 
         def call(request, _data=None):
+            # Nothing may escape into PyGObject: it would print it and keep
+            # the frame (and the request) alive in sys.last_traceback.
+            # SystemExit and KeyboardInterrupt are a handler's failures too,
+            # not the process's.
             try:
                 result = handler(request, from_node(request.get_payload()))
-            except Exception as e:
+                if result is not None and not request.get_answered():
+                    Qi.HubRequest.reply(request, to_node(result))
+            except BaseException as e:
                 text = log_exception("the handler of “{}”".format(_topic_of(request)), e)
                 if not request.get_answered():
                     Qi.HubRequest.fail(request, Qi.HubError.HANDLER_FAILED, text)
-                return
-            if result is not None and not request.get_answered():
-                Qi.HubRequest.reply(request, to_node(result))
 
         return Qi.HubEndpoint.add_handler(self, topic, call, None)
 
@@ -82,7 +86,7 @@ class HubEndpoint(Qi.HubEndpoint):
         def call(message, _data=None):
             try:
                 callback(message.get_topic(), from_node(message.get_payload()), message)
-            except Exception as e:
+            except BaseException as e:
                 log_exception("the subscriber of “{}”".format(pattern), e)
 
         return Qi.HubEndpoint.subscribe(self, pattern, call, None)
@@ -105,11 +109,17 @@ class HubEndpoint(Qi.HubEndpoint):
             except GLib.Error as e:
                 outcome["error"] = e
 
-        if in_main_thread():
+        def send_and_iterate():
             Qi.HubEndpoint.request_async(self, topic, node, timeout_ms, None, finished, None)
             context = GLib.MainContext.default()
             while not outcome:
                 context.iteration(True)
+
+        # The main thread, or a thread while nobody runs the main loop (a
+        # one-shot command's verb): send and drive the main context here.
+        if in_main_thread() or run_in_main_context(send_and_iterate) is not None:
+            if not outcome:
+                send_and_iterate()
         else:
             import threading
 
@@ -123,7 +133,11 @@ class HubEndpoint(Qi.HubEndpoint):
                 Qi.HubEndpoint.request_async(self, topic, node, timeout_ms, None, finished_then_wake, None)
 
             call_in_main(send)
-            done.wait()
+            # The hub answers every request by its deadline (0: the hub's
+            # default, 30 s); a margin, then give up rather than hang.
+            if not done.wait((timeout_ms or 30000) / 1000 + 5):
+                raise GLib.Error("no answer to “{}” from the main loop".format(topic),
+                                 "qi-hub-error-quark", int(Qi.HubError.TIMEOUT))
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
@@ -142,15 +156,18 @@ class CliVerb(Qi.CliVerb):
         def call(invocation, _data=None):
             try:
                 status = func(invocation)
+                return 0 if status is None else int(status)
             except SystemExit as e:
-                return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            except Exception as e:
-                text = format_exception(e)
-                invocation.write_error("qi {}: {}\n".format(name, text))
+                if e.code is None or isinstance(e.code, int):
+                    return e.code or 0
+                invocation.write_error("qi {}: {}\n".format(name, e.code))
                 return 1
-            if status is None:
-                return 0
-            return int(status)
+            except KeyboardInterrupt:
+                invocation.write_error("qi {}: interrupted\n".format(name))
+                return 130
+            except BaseException as e:
+                invocation.write_error("qi {}: {}\n".format(name, format_exception(e)))
+                return 1
 
         return Qi.CliVerb.new(name, summary, call, None)
 
@@ -166,15 +183,14 @@ class Addon(Qi.Addon):
         def call(request, _data=None):
             try:
                 result = handler(request)
-            except Exception as e:
+                if result is None or request.get_answered():
+                    return
+                status, body = result if isinstance(result, tuple) else (200, result)
+                request.reply_json(status, to_node(body))
+            except BaseException as e:
                 text = log_exception("the route {} {}".format(method, pattern), e)
                 if not request.get_answered():
                     request.reply_error(500, "handler_failed", text)
-                return
-            if result is None or request.get_answered():
-                return
-            status, body = result if isinstance(result, tuple) else (200, result)
-            request.reply_json(status, to_node(body))
 
         return Qi.Addon.add_route(self, method, pattern, call, None)
 

@@ -22,11 +22,15 @@ class PyHello(Qi.Addon):
         endpoint.add_handler("pyhello.raise", self.explode)
         endpoint.add_handler("pyhello.block", self.block)
         endpoint.add_handler("pyhello.events", lambda request, payload: {"events": self.events})
+        endpoint.add_handler("pyhello.exit", self.exit_handler)
+        endpoint.add_handler("pyhello.bad_reply", lambda request, payload: {"x": object()})
         endpoint.subscribe("pyhello.ping.*", self.on_ping)
         greet = Qi.CliVerb.new("pyhello greet", "Greet from Python", self.greet_verb)
         greet.set_arguments("[NAME]", 0, 1)
         self.add_verb(greet)
         self.add_verb(Qi.CliVerb.new("pyhello raise", "Fail in Python", self.raise_verb))
+        self.add_verb(Qi.CliVerb.new("pyhello interrupt", "Be interrupted", self.interrupt_verb))
+        self.add_verb(Qi.CliVerb.new("pyhello thread", "Ask the hub from a thread", self.thread_verb))
         self.add_route("GET", "/api/pyhello/{name}", self.greet_route)
         self.add_route("GET", "/api/pyhello-raise", self.raise_route)
         self.add_tray_item("greet", "Greet (Python)", "pyhello.greet")
@@ -76,6 +80,26 @@ class PyHello(Qi.Addon):
 
     def raise_verb(self, invocation):
         raise ValueError("the verb failed on purpose")
+
+    def interrupt_verb(self, invocation):
+        raise KeyboardInterrupt()
+
+    def thread_verb(self, invocation):
+        """A one-shot command runs no main loop: a thread's hub call must
+        not wait for one."""
+        seen = {}
+
+        def work():
+            seen["pong"] = self.get_endpoint().request("hub.ping", {"from": "verb"}, 5000)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join(10)
+        invocation.write("{}\n".format(seen.get("pong")))
+        return 0 if seen else 1
+
+    def exit_handler(self, request, payload):
+        raise SystemExit(9)
 
     def greet_route(self, request):
         return 200, {"greeting": "{}, {}".format(self.word(), request.get_param("name"))}
