@@ -9,6 +9,7 @@
 #include "qi-application.h"
 #include "qi-addon-manager.h"
 #include "qi-addon-verbs-private.h"
+#include "qi-autostart-verbs-private.h"
 #include "qi-bundle-manager.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
@@ -187,6 +188,7 @@ qi_application_init (QiApplication *self)
   qi_addon_verbs_register (self->cli, self);
   qi_bundle_verbs_register (self->cli, self);
   qi_settings_verbs_register (self->cli, self);
+  qi_autostart_verbs_register (self->cli);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 

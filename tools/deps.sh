@@ -14,6 +14,7 @@ QI_BUILD_PACKAGES=(
 # independent WebSocket peer for the stdlib Python client).
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
+  desktop-file-utils appstream
 )
 
 qi_install_packages() {

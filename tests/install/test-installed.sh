@@ -39,7 +39,9 @@ read -r pfx libdir includedir bindir <<<"$prefix"
 check "headers, library, pc file, qi and data in place" test -f "$dest$includedir/qi-1/qi/qi.h" \
   -a -f "$dest$includedir/qi-1/qi/qi-version.h" -a -f "$dest$includedir/qi-1/qi/qi-enum-types.h" \
   -a -e "$dest$libdir/libqi-1.so" -a -f "$dest$libdir/pkgconfig/qi-1.pc" \
-  -a -x "$dest$bindir/qi" -a -f "$dest$pfx/share/qi/qi.toml.example"
+  -a -x "$dest$bindir/qi" -a -f "$dest$pfx/share/qi/qi.toml.example" \
+  -a -f "$dest$pfx/share/applications/org.qi.Qi.desktop" -a -f "$dest$pfx/share/metainfo/org.qi.Qi.metainfo.xml" \
+  -a -f "$dest$pfx/share/icons/hicolor/scalable/apps/org.qi.Qi.svg" -a -f "$dest$pfx/share/qi/autostart/org.qi.Qi.desktop"
 
 # The pc file names the final prefix; point a copy at the scratch tree.
 pcdir=$dest/pc
