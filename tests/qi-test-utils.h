@@ -167,3 +167,40 @@ qi_test_run_qi (GSubprocessLauncher  *launcher,
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
 }
+
+typedef struct
+{
+  JsonNode *payload;
+  GError   *error;
+  gboolean  done;
+} QiTestAnswer;
+
+static inline void
+qi_test_on_answer (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  QiTestAnswer *answer = user_data;
+
+  answer->payload = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &answer->error);
+  answer->done = TRUE;
+}
+
+/* Sends a request from @endpoint with the JSON text @payload and spins
+ * the main context until the answer: its payload, or NULL with @error. */
+static inline JsonNode *
+qi_test_ask (QiHubEndpoint  *endpoint,
+             const char     *topic,
+             const char     *payload,
+             GError        **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (payload, NULL);
+  QiTestAnswer answer = { 0 };
+
+  qi_hub_endpoint_request_async (endpoint, topic, node, 5000, NULL, qi_test_on_answer, &answer);
+  while (!answer.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (answer.error != NULL)
+    g_propagate_error (error, answer.error);
+  return answer.payload;
+}

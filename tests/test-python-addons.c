@@ -115,45 +115,15 @@ logged (const char *pattern)
   return found;
 }
 
-typedef struct
-{
-  JsonNode *payload;
-  GError   *error;
-  gboolean  done;
-} Answer;
-
-static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Answer *answer = user_data;
-
-  answer->payload = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &answer->error);
-  answer->done = TRUE;
-}
-
 static char *
 ask_text (Fixture     *f,
           const char  *topic,
           const char  *payload,
           GError     **error)
 {
-  g_autoptr(JsonNode) node = json_from_string (payload, NULL);
-  Answer answer = { 0 };
-  char *text;
+  g_autoptr(JsonNode) answer = qi_test_ask (f->client, topic, payload, error);
 
-  qi_hub_endpoint_request_async (f->client, topic, node, 5000, NULL, on_answer, &answer);
-  while (!answer.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (answer.error != NULL)
-    {
-      g_propagate_error (error, answer.error);
-      return NULL;
-    }
-  text = json_to_string (answer.payload, FALSE);
-  json_node_unref (answer.payload);
-  return text;
+  return answer != NULL ? json_to_string (answer, FALSE) : NULL;
 }
 
 static const char *
@@ -346,11 +316,11 @@ test_blocking_thread (Fixture       *f,
 {
   g_autoptr(JsonNode) payload = json_from_string ("{\"seconds\":0.4}", NULL);
   g_autoptr(GError) error = NULL;
-  Answer blocked = { 0 };
+  QiTestAnswer blocked = { 0 };
   guint answered_meanwhile = 0;
 
   qi_addon_manager_load (f->manager, (const char * const []) { "pyhello", NULL });
-  qi_hub_endpoint_request_async (f->client, "pyhello.block", payload, 10000, NULL, on_answer, &blocked);
+  qi_hub_endpoint_request_async (f->client, "pyhello.block", payload, 10000, NULL, qi_test_on_answer, &blocked);
 
   /* Twenty round trips, to Python and to the hub, before the thread ends. */
   for (guint i = 0; i < 20; i++)

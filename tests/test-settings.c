@@ -713,41 +713,6 @@ wait_for_events (Events *events,
   return events->events->len >= count;
 }
 
-typedef struct
-{
-  JsonNode *payload;
-  GError   *error;
-  gboolean  done;
-} Answer;
-
-static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Answer *answer = user_data;
-
-  answer->payload = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &answer->error);
-  answer->done = TRUE;
-}
-
-static JsonNode *
-ask (QiHubEndpoint *endpoint,
-     const char    *topic,
-     const char    *payload,
-     GError       **error)
-{
-  g_autoptr(JsonNode) node = json_from_string (payload, NULL);
-  Answer answer = { 0 };
-
-  qi_hub_endpoint_request_async (endpoint, topic, node, 5000, NULL, on_answer, &answer);
-  while (!answer.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (answer.error != NULL)
-    g_propagate_error (error, answer.error);
-  return answer.payload;
-}
-
 static void
 test_watch (Fixture       *f,
             gconstpointer  data)
@@ -821,7 +786,7 @@ test_watch (Fixture       *f,
                    "{\"addon\":\"farm\",\"layer\":\"bundle\",\"name\":\"prod\",\"project\":null,"
                    "\"keys\":[\"farm.priority\"]}");
   g_clear_pointer (&resolved, json_node_unref);
-  resolved = ask (client, "config.patch",
+  resolved = qi_test_ask (client, "config.patch",
                   "{\"addon\":\"farm\",\"layer\":\"bundle\",\"values\":{\"farm\":{\"pool\":\"gpu\"}}}", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (payloads->len, >=, 4);
@@ -854,7 +819,7 @@ test_hub (Fixture       *f,
   g_assert_no_error (error);
 
   g_assert_cmpuint (qi_hub_endpoint_subscribe (client, "config.changed", on_event, &events, NULL, &error), >, 0);
-  reply = ask (client, "config.patch",
+  reply = qi_test_ask (client, "config.patch",
                "{\"addon\":\"farm\",\"layer\":\"project\",\"project\":\"demo\",\"values\":{\"label\":\"hero\"}}",
                &error);
   g_assert_no_error (error);
@@ -868,20 +833,20 @@ test_hub (Fixture       *f,
   g_clear_pointer (&reply, json_node_unref);
   g_clear_pointer (&text, g_free);
 
-  reply = ask (client, "config.get", "{\"addon\":\"farm\",\"project\":\"demo\"}", &error);
+  reply = qi_test_ask (client, "config.get", "{\"addon\":\"farm\",\"project\":\"demo\"}", &error);
   g_assert_no_error (error);
   text = member_text (reply, "origins");
   g_assert_true (g_str_has_suffix (text, "\"label\":\"project\"}"));
   g_clear_pointer (&reply, json_node_unref);
   g_clear_pointer (&text, g_free);
 
-  reply = ask (client, "config.get", "{\"addon\":\"farm\"}", &error);
+  reply = qi_test_ask (client, "config.get", "{\"addon\":\"farm\"}", &error);
   text = member_text (reply, "origins");
   g_assert_true (g_str_has_suffix (text, "\"label\":\"default\"}"));
   g_clear_pointer (&reply, json_node_unref);
   g_clear_pointer (&text, g_free);
 
-  reply = ask (client, "config.schema", "{\"addon\":\"farm\"}", &error);
+  reply = qi_test_ask (client, "config.schema", "{\"addon\":\"farm\"}", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "$id"), ==, "urn:qi:settings:farm");
   g_clear_pointer (&reply, json_node_unref);
@@ -906,7 +871,7 @@ test_hub (Fixture       *f,
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        reply = ask (client, cases[i].topic, cases[i].payload, &error);
+        reply = qi_test_ask (client, cases[i].topic, cases[i].payload, &error);
         g_assert_null (reply);
         g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
         if (cases[i].message != NULL)
@@ -1092,7 +1057,7 @@ test_addons (Fixture       *f,
   }
   client = qi_hub_open_endpoint (hub, "test/client", NULL, &error);
   g_assert_no_error (error);
-  reply = ask (client, "farm.describe", "{}", &error);
+  reply = qi_test_ask (client, "farm.describe", "{}", &error);
   g_assert_no_error (error);
   text = to_text (reply);
   g_assert_cmpstr (text, ==, "{\"priority\":30,\"origin\":\"bundle\"}");
