@@ -19,6 +19,7 @@
 #include "qi-cli-verb.h"
 #include "qi-config-manager.h"
 #include "qi-connection-manager.h"
+#include "qi-ftrack-session.h"
 #include "qi-handler-registry.h"
 #include "qi-host.h"
 #include "qi-hub-error.h"

@@ -31,7 +31,11 @@ test_autostart (void)
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "autostart", "enable", NULL), ==, 0);
   g_assert_true (g_key_file_load_from_file (file, entry, G_KEY_FILE_NONE, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (g_key_file_get_string (file, "Desktop Entry", "Exec", NULL), ==, "qi");
+  {
+    g_autofree char *exec = g_key_file_get_string (file, "Desktop Entry", "Exec", NULL);
+
+    g_assert_cmpstr (exec, ==, "qi");
+  }
   g_assert_true (g_key_file_get_boolean (file, "Desktop Entry", "X-Qi-Autostart", NULL));
   expected = g_strdup_printf ("enabled: %s\n", entry);
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "autostart", "status", NULL), ==, 0);
