@@ -20,6 +20,7 @@
 #include "qi-config-manager.h"
 #include "qi-connection-manager.h"
 #include "qi-db-adapter.h"
+#include "qi-db-manager.h"
 #include "qi-handler-registry.h"
 #include "qi-host.h"
 #include "qi-hub-error.h"
