@@ -862,6 +862,8 @@ qi_db_manager_attach_hub (QiDbManager  *self,
       handler->op = i;
       if (!qi_hub_endpoint_add_handler (endpoint, ops[i].topic, on_request, handler, g_free, error))
         {
+          /* a refused handler's data is not kept */
+          g_free (handler);
           qi_hub_endpoint_close (endpoint);
           return FALSE;
         }
