@@ -14,6 +14,8 @@
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
 #include "qi-serve-verb-private.h"
+#include "qi-db-manager.h"
+#include "qi-db-verbs-private.h"
 #include "qi-settings-verbs-private.h"
 #include "qi-settings.h"
 #include "qi-enum-types.h"
@@ -48,6 +50,7 @@ struct _QiApplication
   QiBundle        *bundle;        /* the run's, from phase 3, or NULL */
   QiBootstrapPhase phase;
   gboolean         own_settings;  /* phase 0 made the settings service */
+  gboolean         own_db;        /* phase 0 made the db service */
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
   gboolean         has_run;
@@ -189,6 +192,7 @@ qi_application_init (QiApplication *self)
   qi_bundle_verbs_register (self->cli, self);
   qi_settings_verbs_register (self->cli, self);
   qi_autostart_verbs_register (self->cli);
+  qi_db_verbs_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 
@@ -501,6 +505,20 @@ phase_bootstrap (QiApplication      *self,
       self->own_settings = TRUE;
     }
 
+  /* 0.5: the tracker service, with the embedded tracker in the data
+   * directory (opened on first use), unless the embedder registered one */
+  if (qi_application_get_service (self, "db") == NULL)
+    {
+      g_autoptr(QiDbManager) db = qi_db_manager_new_for_launch (self->launch_config);
+
+      if (!qi_application_add_service (self, QI_SERVICE (db), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+      self->own_db = TRUE;
+    }
+
   for (guint i = 0; i < self->services->len; i++)
     {
       QiService *service = g_ptr_array_index (self->services, i);
@@ -724,6 +742,19 @@ phase_addon_load (QiApplication *self)
       if (self->own_settings &&
           (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
            !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error)))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
+
+  /* 4.2: the tracker's API on the hub (`__hub__/db`) */
+  if (self->own_db)
+    {
+      QiService *db = qi_application_get_service (self, "db");
+      g_autoptr(GError) error = NULL;
+
+      if (!qi_db_manager_attach_hub (QI_DB_MANAGER (db), QI_HUB (hub), &error))
         {
           printerr (self, "%s", error->message);
           return 1;

@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "qi-db-adapter.h"
+
+/**
+ * QiDbAdapter:
+ *
+ * The tracker-neutral API over one production tracker: projects, the
+ * context tree, tasks, products, versions with their components and files,
+ * users, statuses and task types (see “Data model” in the architecture).
+ *
+ * Every call is synchronous and returns JSON (json-glib nodes) whose
+ * objects have stable field names, documented in docs/protocol.md; ids are
+ * integers. Every fallible call takes a #GError of the %QI_DB_ERROR domain.
+ * The embedded tracker is #QiSqliteAdapter; a remote tracker's adapter can
+ * be called from a thread.
+ *
+ * Creating a version is atomic (qi_db_adapter_create_version()) and leaves
+ * it `pending`; qi_db_adapter_publish_version() makes it `published`.
+ * Reads leave pending versions out unless asked for them.
+ *
+ * After each successful write the wrappers emit #QiDbAdapter::changed,
+ * which #QiDbManager turns into `db_service.ENTITY.changed` events.
+ *
+ * Links between contexts and between versions are not in this API yet.
+ */
+
+G_DEFINE_QUARK (qi-db-error-quark, qi_db_error)
+
+G_DEFINE_INTERFACE (QiDbAdapter, qi_db_adapter, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+qi_db_adapter_default_init (QiDbAdapterInterface *iface)
+{
+  /**
+   * QiDbAdapter::changed:
+   * @self: the adapter
+   * @entity: what changed: `project`, `context`, `task`, `product`,
+   *   `version`, `user` or `location`
+   * @action: `created` or `published`
+   * @object: the entity's object after the change
+   *
+   * Emitted after a write through the qi_db_adapter_*() wrappers has been
+   * committed.
+   */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_STRING, JSON_TYPE_NODE);
+}
+
+static JsonNode *
+unsupported (QiDbAdapter  *self,
+             const char   *method,
+             GError      **error)
+{
+  g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_UNSUPPORTED,
+               _("the tracker adapter %s does not support “%s”"),
+               G_OBJECT_TYPE_NAME (self), method);
+  return NULL;
+}
+
+static void
+emit_changed (QiDbAdapter *self,
+              const char  *entity,
+              const char  *action,
+              JsonNode    *object)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, entity, action, object);
+}
+
+/**
+ * qi_db_adapter_list_projects:
+ * @self: a #QiDbAdapter
+ * @error: return location for a #GError
+ *
+ * Lists the projects, by name.
+ *
+ * Returns: (transfer full): a JSON array of project objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_projects (QiDbAdapter   *self,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_projects == NULL)
+    return unsupported (self, "list_projects", error);
+  return iface->list_projects (self, error);
+}
+
+/**
+ * qi_db_adapter_get_project:
+ * @self: a #QiDbAdapter
+ * @name: the project's name
+ * @error: return location for a #GError
+ *
+ * Looks a project up by name.
+ *
+ * Returns: (transfer full): the project object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_get_project (QiDbAdapter   *self,
+                           const char    *name,
+                           GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->get_project == NULL)
+    return unsupported (self, "get_project", error);
+  return iface->get_project (self, name, error);
+}
+
+/**
+ * qi_db_adapter_create_project:
+ * @self: a #QiDbAdapter
+ * @name: the new project's name: letters, digits, `_`, `-`, `.`
+ * @label: (nullable): a label for people; %NULL: the name
+ * @error: return location for a #GError
+ *
+ * Creates a project.
+ *
+ * Returns: (transfer full): the new project object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_project (QiDbAdapter   *self,
+                              const char    *name,
+                              const char    *label,
+                              GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_project == NULL)
+    return unsupported (self, "create_project", error);
+  result = iface->create_project (self, name, label, error);
+  if (result != NULL)
+    emit_changed (self, "project", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_contexts:
+ * @self: a #QiDbAdapter
+ * @project: the project's name
+ * @parent: the id of the parent context, or 0 for the project's top level
+ * @error: return location for a #GError
+ *
+ * Lists the children of a context in the context tree, by name.
+ *
+ * Returns: (transfer full): a JSON array of context objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_contexts (QiDbAdapter   *self,
+                             const char    *project,
+                             gint64         parent,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (project != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_contexts == NULL)
+    return unsupported (self, "list_contexts", error);
+  return iface->list_contexts (self, project, parent, error);
+}
+
+/**
+ * qi_db_adapter_lookup_context:
+ * @self: a #QiDbAdapter
+ * @project: the project's name
+ * @path: the context's path, such as `/sq010/sh020`
+ * @error: return location for a #GError
+ *
+ * Looks a context up by its path in a project.
+ *
+ * Returns: (transfer full): the context object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_lookup_context (QiDbAdapter   *self,
+                              const char    *project,
+                              const char    *path,
+                              GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (project != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->lookup_context == NULL)
+    return unsupported (self, "lookup_context", error);
+  return iface->lookup_context (self, project, path, error);
+}
+
+/**
+ * qi_db_adapter_create_context:
+ * @self: a #QiDbAdapter
+ * @project: the project's name
+ * @parent: the id of the parent context, or 0 for the top level
+ * @kind: `episode`, `sequence`, `shot`, `asset_build` or `folder`
+ * @name: the context's name, unique among its siblings
+ * @error: return location for a #GError
+ *
+ * Creates a context below @parent.
+ *
+ * Returns: (transfer full): the new context object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_context (QiDbAdapter   *self,
+                              const char    *project,
+                              gint64         parent,
+                              const char    *kind,
+                              const char    *name,
+                              GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (project != NULL, NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_context == NULL)
+    return unsupported (self, "create_context", error);
+  result = iface->create_context (self, project, parent, kind, name, error);
+  if (result != NULL)
+    emit_changed (self, "context", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_tasks:
+ * @self: a #QiDbAdapter
+ * @project: (nullable): the project's name, to limit @assignee's tasks to it
+ * @context: the id of a context whose tasks to list, or 0
+ * @assignee: (nullable): the username whose tasks to list
+ * @error: return location for a #GError
+ *
+ * Lists the tasks of a context, or those assigned to a user (at least one of @context and @assignee).
+ *
+ * Returns: (transfer full): a JSON array of task objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_tasks (QiDbAdapter   *self,
+                          const char    *project,
+                          gint64         context,
+                          const char    *assignee,
+                          GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_tasks == NULL)
+    return unsupported (self, "list_tasks", error);
+  return iface->list_tasks (self, project, context, assignee, error);
+}
+
+/**
+ * qi_db_adapter_create_task:
+ * @self: a #QiDbAdapter
+ * @context: the id of the task's context
+ * @name: the task's name, unique in the context
+ * @type: the task type's name
+ * @status: (nullable): the status's name; %NULL: `not_started`
+ * @assignee: (nullable): the assignee's username
+ * @error: return location for a #GError
+ *
+ * Creates a task.
+ *
+ * Returns: (transfer full): the new task object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_task (QiDbAdapter   *self,
+                           gint64         context,
+                           const char    *name,
+                           const char    *type,
+                           const char    *status,
+                           const char    *assignee,
+                           GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (type != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_task == NULL)
+    return unsupported (self, "create_task", error);
+  result = iface->create_task (self, context, name, type, status, assignee, error);
+  if (result != NULL)
+    emit_changed (self, "task", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_products:
+ * @self: a #QiDbAdapter
+ * @context: the id of the products' context
+ * @type: (nullable): only products of this type
+ * @error: return location for a #GError
+ *
+ * Lists the products of a context, by name.
+ *
+ * Returns: (transfer full): a JSON array of product objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_products (QiDbAdapter   *self,
+                             gint64         context,
+                             const char    *type,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_products == NULL)
+    return unsupported (self, "list_products", error);
+  return iface->list_products (self, context, type, error);
+}
+
+/**
+ * qi_db_adapter_create_product:
+ * @self: a #QiDbAdapter
+ * @context: the id of the product's context
+ * @name: the product's name, unique in the context
+ * @type: the product's type (`model`, `rig`, `render`, …)
+ * @error: return location for a #GError
+ *
+ * Creates a product.
+ *
+ * Returns: (transfer full): the new product object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_product (QiDbAdapter   *self,
+                              gint64         context,
+                              const char    *name,
+                              const char    *type,
+                              GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (type != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_product == NULL)
+    return unsupported (self, "create_product", error);
+  result = iface->create_product (self, context, name, type, error);
+  if (result != NULL)
+    emit_changed (self, "product", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_get_version:
+ * @self: a #QiDbAdapter
+ * @id: the version's id
+ * @error: return location for a #GError
+ *
+ * Gets a version with its components and their files, pending or not.
+ *
+ * Returns: (transfer full): the version object, with `components`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_get_version (QiDbAdapter   *self,
+                           gint64         id,
+                           GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->get_version == NULL)
+    return unsupported (self, "get_version", error);
+  return iface->get_version (self, id, error);
+}
+
+/**
+ * qi_db_adapter_list_versions:
+ * @self: a #QiDbAdapter
+ * @product: the id of a product, or 0
+ * @task: the id of a task, or 0
+ * @include_pending: whether pending versions are listed too
+ * @offset: how many versions to skip
+ * @limit: at most how many versions to list; 0: no limit
+ * @error: return location for a #GError
+ *
+ * Lists the versions of a product or of a task (at least one), the highest number first; pending versions are left out unless @include_pending.
+ *
+ * Returns: (transfer full): a JSON array of version objects (without components), or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_versions (QiDbAdapter   *self,
+                             gint64         product,
+                             gint64         task,
+                             gboolean       include_pending,
+                             guint          offset,
+                             guint          limit,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_versions == NULL)
+    return unsupported (self, "list_versions", error);
+  return iface->list_versions (self, product, task, include_pending, offset, limit, error);
+}
+
+/**
+ * qi_db_adapter_latest_versions:
+ * @self: a #QiDbAdapter
+ * @context: the id of the context
+ * @include_pending: whether a pending version may be the latest
+ * @error: return location for a #GError
+ *
+ * Gets the latest version of each product of a context.
+ *
+ * Returns: (transfer full): a JSON array of version objects (without components), by product name; a product without versions is left out, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_latest_versions (QiDbAdapter   *self,
+                               gint64         context,
+                               gboolean       include_pending,
+                               GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->latest_versions == NULL)
+    return unsupported (self, "latest_versions", error);
+  return iface->latest_versions (self, context, include_pending, error);
+}
+
+/**
+ * qi_db_adapter_create_version:
+ * @self: a #QiDbAdapter
+ * @spec: the version: `product` (id, required), `task` (id), `author` (username), `comment`, `status`, `metadata` (object), `components` (array of `{name, location, metadata, files: [{path, size}]}`)
+ * @error: return location for a #GError
+ *
+ * Registers the next version of a product, in state `pending`, with its components, all in one transaction: the number is allocated in that transaction, so concurrent publishers never get the same one and never leave a gap. The publisher's host and process id are recorded for qi_db_adapter_list_pending_versions().
+ *
+ * Returns: (transfer full): the new version object, with `components`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_version (QiDbAdapter   *self,
+                              JsonObject    *spec,
+                              GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_version == NULL)
+    return unsupported (self, "create_version", error);
+  result = iface->create_version (self, spec, error);
+  if (result != NULL)
+    emit_changed (self, "version", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_publish_version:
+ * @self: a #QiDbAdapter
+ * @id: the id of a pending version
+ * @error: return location for a #GError
+ *
+ * Marks a pending version `published`, in a transaction of its own, once its files are in place.
+ *
+ * Returns: (transfer full): the version object, with `components`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_publish_version (QiDbAdapter   *self,
+                               gint64         id,
+                               GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->publish_version == NULL)
+    return unsupported (self, "publish_version", error);
+  result = iface->publish_version (self, id, error);
+  if (result != NULL)
+    emit_changed (self, "version", "published", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_pending_versions:
+ * @self: a #QiDbAdapter
+ * @older_than_s: only versions created at least this many seconds ago
+ * @error: return location for a #GError
+ *
+ * Lists pending versions, oldest first, with their publishers, for `db doctor`.
+ *
+ * Returns: (transfer full): a JSON array of version objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_pending_versions (QiDbAdapter   *self,
+                                     gint64         older_than_s,
+                                     GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_pending_versions == NULL)
+    return unsupported (self, "list_pending_versions", error);
+  return iface->list_pending_versions (self, older_than_s, error);
+}
+
+/**
+ * qi_db_adapter_list_users:
+ * @self: a #QiDbAdapter
+ * @error: return location for a #GError
+ *
+ * Lists the users, by username.
+ *
+ * Returns: (transfer full): a JSON array of user objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_users (QiDbAdapter   *self,
+                          GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_users == NULL)
+    return unsupported (self, "list_users", error);
+  return iface->list_users (self, error);
+}
+
+/**
+ * qi_db_adapter_create_user:
+ * @self: a #QiDbAdapter
+ * @username: the login name
+ * @full_name: (nullable): the name for people; %NULL: @username
+ * @email: (nullable): the e-mail address
+ * @error: return location for a #GError
+ *
+ * Creates a user.
+ *
+ * Returns: (transfer full): the new user object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_user (QiDbAdapter   *self,
+                           const char    *username,
+                           const char    *full_name,
+                           const char    *email,
+                           GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_user == NULL)
+    return unsupported (self, "create_user", error);
+  result = iface->create_user (self, username, full_name, email, error);
+  if (result != NULL)
+    emit_changed (self, "user", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_statuses:
+ * @self: a #QiDbAdapter
+ * @error: return location for a #GError
+ *
+ * Lists the statuses tasks and versions can have.
+ *
+ * Returns: (transfer full): a JSON array of status objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_statuses (QiDbAdapter   *self,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_statuses == NULL)
+    return unsupported (self, "list_statuses", error);
+  return iface->list_statuses (self, error);
+}
+
+/**
+ * qi_db_adapter_list_task_types:
+ * @self: a #QiDbAdapter
+ * @error: return location for a #GError
+ *
+ * Lists the task types.
+ *
+ * Returns: (transfer full): a JSON array of task type objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_task_types (QiDbAdapter   *self,
+                               GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_task_types == NULL)
+    return unsupported (self, "list_task_types", error);
+  return iface->list_task_types (self, error);
+}
+
+/**
+ * qi_db_adapter_create_location:
+ * @self: a #QiDbAdapter
+ * @name: the location's name
+ * @root: (nullable): the folder its paths are relative to
+ * @error: return location for a #GError
+ *
+ * Creates a location that components' files can be in.
+ *
+ * Returns: (transfer full): the new location object, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_create_location (QiDbAdapter   *self,
+                               const char    *name,
+                               const char    *root,
+                               GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->create_location == NULL)
+    return unsupported (self, "create_location", error);
+  result = iface->create_location (self, name, root, error);
+  if (result != NULL)
+    emit_changed (self, "location", "created", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_stats:
+ * @self: a #QiDbAdapter
+ * @error: return location for a #GError
+ *
+ * Counts the entities of the tracker.
+ *
+ * Returns: (transfer full): an object of counts: `projects`, `contexts`, `tasks`, `products`, `versions`, `pending_versions`, `components`, `files`, `users`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_stats (QiDbAdapter   *self,
+                     GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->stats == NULL)
+    return unsupported (self, "stats", error);
+  return iface->stats (self, error);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(QI_INSIDE) && !defined(QI_COMPILATION)
+# error "Only <qi/qi.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "qi-db-adapter.h"
+#include "qi-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * QI_SQLITE_ADAPTER_SCHEMA_VERSION:
+ *
+ * The newest schema version of the embedded tracker this Qi knows (its
+ * file's `PRAGMA user_version`). An older file is migrated forward when
+ * it is opened; a newer one is refused.
+ */
+#define QI_SQLITE_ADAPTER_SCHEMA_VERSION 1
+
+#define QI_TYPE_SQLITE_ADAPTER (qi_sqlite_adapter_get_type ())
+
+QI_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (QiSqliteAdapter, qi_sqlite_adapter, QI, SQLITE_ADAPTER, GObject)
+
+QI_AVAILABLE_IN_ALL
+QiSqliteAdapter *qi_sqlite_adapter_new                (const char       *path);
+QI_AVAILABLE_IN_ALL
+const char      *qi_sqlite_adapter_get_path           (QiSqliteAdapter  *self);
+QI_AVAILABLE_IN_ALL
+gboolean         qi_sqlite_adapter_open               (QiSqliteAdapter  *self,
+                                                       GError          **error);
+QI_AVAILABLE_IN_ALL
+gboolean         qi_sqlite_adapter_is_open            (QiSqliteAdapter  *self);
+QI_AVAILABLE_IN_ALL
+void             qi_sqlite_adapter_close              (QiSqliteAdapter  *self);
+QI_AVAILABLE_IN_ALL
+int              qi_sqlite_adapter_get_schema_version (QiSqliteAdapter  *self);
+
+G_END_DECLS
