@@ -15,4 +15,8 @@ G_GNUC_INTERNAL
 gboolean qi_db_seed_demo      (QiDbAdapter   *adapter,
                                GError       **error);
 
+G_GNUC_INTERNAL
+void qi_db_file_verbs_register (QiCliManager  *cli,
+                                QiApplication *app);
+
 G_END_DECLS

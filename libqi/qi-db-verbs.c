@@ -523,4 +523,6 @@ qi_db_verbs_register (QiCliManager  *cli,
   qi_cli_verb_add_option (verb, "json", QI_CLI_OPTION_FLAG, NULL, _("Print JSON"));
   qi_cli_verb_set_needs_addons (verb, FALSE);
   qi_builtin_verbs_add (cli, verb);
+
+  qi_db_file_verbs_register (cli, app);
 }

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "qi-sqlite-adapter-private.h"
 #include "qi-sqlite-adapter.h"
 
 /**
@@ -2133,4 +2134,14 @@ qi_sqlite_adapter_get_schema_version (QiSqliteAdapter *self)
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), 0);
 
   return self->schema_version;
+}
+
+/* For the JSON datastore (qi-sqlite-datastore.c): the open connection. */
+sqlite3 *
+qi_sqlite_adapter_get_handle (QiSqliteAdapter  *self,
+                              GError          **error)
+{
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
+
+  return ensure_open (self, error) ? self->db : NULL;
 }

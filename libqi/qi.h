@@ -41,6 +41,7 @@
 #include "qi-settings-schema.h"
 #include "qi-settings.h"
 #include "qi-sqlite-adapter.h"
+#include "qi-sqlite-datastore.h"
 #include "qi-static-folder.h"
 #include "qi-token.h"
 #include "qi-token-authority.h"
