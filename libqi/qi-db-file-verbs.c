@@ -71,6 +71,15 @@ export_verb (QiCliInvocation *invocation,
 
   if (adapter == NULL)
     return 1;
+  /* The file is replaced by renaming a new one over it: never do that to
+   * a device, a folder or a link's target the user did not mean. */
+  if (g_file_test (file, G_FILE_TEST_EXISTS) &&
+      (!g_file_test (file, G_FILE_TEST_IS_REGULAR) || g_file_test (file, G_FILE_TEST_IS_SYMLINK)))
+    {
+      qi_cli_invocation_printerr (invocation, _("qi db export: %s exists and is not a regular file; "
+                                                "nothing was written\n"), file);
+      return 1;
+    }
   document = qi_sqlite_adapter_export_project (adapter, project != NULL ? project : "demo", &error);
   if (document == NULL)
     {

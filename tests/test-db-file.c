@@ -402,6 +402,11 @@ test_cli (Fixture       *f,
   g_assert_true (g_file_get_contents (second, &two, NULL, NULL));
   g_assert_cmpstr (one, ==, two);
 
+  /* Not over a device (as root, renaming over /dev/null would replace it). */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--data-dir", b, "db", "export", "/dev/null",
+                                   NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "qi db export: /dev/null exists and is not a regular file; nothing was written\n");
+
   qi_test_env_write (broken, "{\"format\": \"qi-project\",\n \"version\": 1,\n \"project\": {\"name\": tru}}");
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--data-dir", b, "db", "import", broken,
                                    NULL), ==, 2);
