@@ -628,10 +628,10 @@ print_figure (const Figure *f,
               double        cheapest)
 {
   if (f->rate > 0)
-    printf ("%-44s %9.0f/s   p50 %8.1f µs  p90 %8.1f µs  p99 %8.1f µs", f->label, f->rate,
+    printf ("%-44s %9.0f/s   p50 %8.2f µs  p90 %8.2f µs  p99 %8.2f µs", f->label, f->rate,
             f->p50, f->p90, f->p99);
   else
-    printf ("%-44s %6.1f rows   p50 %8.1f µs  p90 %8.1f µs  p99 %8.1f µs", f->label, f->rows,
+    printf ("%-44s %6.1f rows   p50 %8.2f µs  p90 %8.2f µs  p99 %8.2f µs", f->label, f->rows,
             f->p50, f->p90, f->p99);
   if (select1 > 0)
     printf ("  %7.0f× SELECT 1  %5.1f× statuses", f->p50 / select1, f->p50 / cheapest);
@@ -724,7 +724,7 @@ run (const char *path,
   printf ("| figure | p50 | p99 | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |\n");
   for (ReadKind k = READ_SELECT1; k <= READ_TASKS; k++)
     {
-      printf ("| %s | %.1f µs | %.1f µs | ", reads[k].label, reads[k].p50, reads[k].p99);
+      printf ("| %s | %.2f µs | %.2f µs | ", reads[k].label, reads[k].p50, reads[k].p99);
       if (k == READ_SELECT1)
         printf ("1× | baseline | |\n");
       else
