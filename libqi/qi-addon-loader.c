@@ -18,7 +18,7 @@
  * stays open for the life of the process: a language runtime cannot be
  * unloaded.
  *
- * The module exports `qi_addon_abi_version`, checked before any of its
+ * The module exports `qi_addon_loader_abi_version`, checked before any of its
  * code runs, and `qi_addon_loader_register()`, which returns the loader's
  * type (QI_ADDON_LOADER_DEFINE()). #QiAddonManager asks the loader for
  * each addon's type with qi_addon_loader_load_type() and creates the
@@ -94,11 +94,11 @@ open_loader (const char  *kind,
                    _("cannot open the %s loader: %s"), kind, g_module_error ());
       return NULL;
     }
-  if (!g_module_symbol (module, "qi_addon_abi_version", &abi) || abi == NULL ||
+  if (!g_module_symbol (module, "qi_addon_loader_abi_version", &abi) || abi == NULL ||
       !g_module_symbol (module, "qi_addon_loader_register", &symbol) || symbol == NULL)
     {
       g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_MODULE,
-                   _("“%s” is not a Qi loader module: it does not export qi_addon_abi_version and "
+                   _("“%s” is not a Qi loader module: it does not export qi_addon_loader_abi_version and "
                      "qi_addon_loader_register (see QI_ADDON_LOADER_DEFINE)"), path);
       g_module_close (module);
       return NULL;

@@ -18,13 +18,16 @@ G_BEGIN_DECLS
  * QI_ADDON_LOADER_DEFINE:
  * @get_type: the get_type function of the loader's #QiAddonLoader subclass
  *
- * Exports what a loader module needs: the ABI version, checked before any
- * of its code runs, and `qi_addon_loader_register()`, which returns the
- * loader's type. Use once in the loader's module.
+ * Exports what a loader module needs: the ABI version
+ * (`qi_addon_loader_abi_version`), checked before any of its code runs,
+ * and `qi_addon_loader_register()`, which returns the loader's type. Use
+ * once in the loader's module. The names are not the addon modules' own:
+ * a loader is opened with global binding, and its symbols must not stand
+ * for theirs.
  */
 #define QI_ADDON_LOADER_DEFINE(get_type)                                        \
-  G_MODULE_EXPORT extern const guint32 qi_addon_abi_version;                    \
-  G_MODULE_EXPORT const guint32 qi_addon_abi_version = QI_ADDON_ABI_VERSION;    \
+  G_MODULE_EXPORT extern const guint32 qi_addon_loader_abi_version;             \
+  G_MODULE_EXPORT const guint32 qi_addon_loader_abi_version = QI_ADDON_ABI_VERSION; \
   G_MODULE_EXPORT GType qi_addon_loader_register (void);                        \
   G_MODULE_EXPORT GType                                                         \
   qi_addon_loader_register (void)                                               \
