@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "qi-sqlite-adapter.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The logins of the embedded tracker (schema 2), for
+ * QiLocalAuthProvider only: they are not part of the tracker-neutral
+ * API, and no JSON they return ever holds a password hash.
+ *
+ * A user object here has the fields of a tracker user (id, username,
+ * full_name, email) and `roles`, an array of `artist` and `admin`.
+ */
+
+G_GNUC_INTERNAL
+JsonNode *qi_sqlite_adapter_create_login (QiSqliteAdapter    *self,
+                                          const char         *username,
+                                          const char         *full_name,
+                                          const char         *email,
+                                          const char         *password_hash,
+                                          const char * const *roles,
+                                          GError            **error);
+G_GNUC_INTERNAL
+JsonNode *qi_sqlite_adapter_lookup_login (QiSqliteAdapter    *self,
+                                          const char         *username,
+                                          char              **password_hash,
+                                          GError            **error);
+G_GNUC_INTERNAL
+JsonNode *qi_sqlite_adapter_list_logins  (QiSqliteAdapter    *self,
+                                          GError            **error);
+
+G_END_DECLS
