@@ -14,6 +14,8 @@
 #include "qi-builtin-verbs-private.h"
 #include "qi-bundle-verbs-private.h"
 #include "qi-serve-verb-private.h"
+#include "qi-auth-manager.h"
+#include "qi-auth-verbs-private.h"
 #include "qi-db-manager.h"
 #include "qi-db-verbs-private.h"
 #include "qi-settings-verbs-private.h"
@@ -51,6 +53,7 @@ struct _QiApplication
   QiBootstrapPhase phase;
   gboolean         own_settings;  /* phase 0 made the settings service */
   gboolean         own_db;        /* phase 0 made the db service */
+  gboolean         own_auth;      /* phase 0 made the auth service */
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
   gboolean         has_run;
@@ -193,6 +196,7 @@ qi_application_init (QiApplication *self)
   qi_settings_verbs_register (self->cli, self);
   qi_autostart_verbs_register (self->cli);
   qi_db_verbs_register (self->cli, self);
+  qi_auth_verbs_register (self->cli, self);
   g_ptr_array_add (self->services, g_object_ref (self->cli));
 }
 
@@ -519,6 +523,29 @@ phase_bootstrap (QiApplication      *self,
       self->own_db = TRUE;
     }
 
+  /* 0.6: the auth service, with the local login over the embedded
+   * tracker of the db service, unless the embedder registered one */
+  if (qi_application_get_service (self, "auth") == NULL)
+    {
+      QiService *db = qi_application_get_service (self, "db");
+      g_autoptr(QiAuthManager) auth = NULL;
+
+      if (db != NULL && QI_IS_DB_MANAGER (db))
+        auth = qi_auth_manager_new_local (QI_DB_MANAGER (db), &error);
+      if (auth == NULL)
+        {
+          phase_debug ("0.6: no local login: %s", error != NULL ? error->message : "no db service");
+          g_clear_error (&error);
+        }
+      else if (!qi_application_add_service (self, QI_SERVICE (auth), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+      else
+        self->own_auth = TRUE;
+    }
+
   for (guint i = 0; i < self->services->len; i++)
     {
       QiService *service = g_ptr_array_index (self->services, i);
@@ -606,8 +633,15 @@ phase_provider_preload (QiApplication *self)
 static int
 phase_auth (QiApplication *self)
 {
+  QiService *auth;
+
   /* 2.1–2.4: log in, or read a service token */
-  find_provider (self, "2.1", "auth", "running without a user session");
+  auth = find_provider (self, "2.1", "auth", "running without a user session");
+  if (auth != NULL && QI_IS_AUTH_MANAGER (auth))
+    phase_debug ("2.2: auth provider %s; %s", G_OBJECT_TYPE_NAME (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
+                 qi_launch_config_get_headless (self->launch_config)
+                 ? "headless: no interactive login (`qi --headless login` checks a user)"
+                 : "no login window yet: running without a user session");
   return -1;
 }
 
@@ -755,6 +789,19 @@ phase_addon_load (QiApplication *self)
       g_autoptr(GError) error = NULL;
 
       if (!qi_db_manager_attach_hub (QI_DB_MANAGER (db), QI_HUB (hub), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+    }
+
+  /* 4.2: login and sessions on the hub (`__hub__/auth`) */
+  if (self->own_auth)
+    {
+      QiService *auth = qi_application_get_service (self, "auth");
+      g_autoptr(GError) error = NULL;
+
+      if (!qi_auth_manager_attach_hub (QI_AUTH_MANAGER (auth), QI_HUB (hub), &error))
         {
           printerr (self, "%s", error->message);
           return 1;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -58,6 +59,20 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Migration 2: the local login (QiLocalAuthProvider). A password hash
+ * (crypt(3) text, yescrypt) and roles per user; the users of a version 1
+ * file become artists without a password. */
+#define MIGRATION_LOGINS \
+  "CREATE TABLE user_passwords (" \
+  "  user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE," \
+  "  hash TEXT NOT NULL CHECK (hash <> '')," \
+  "  changed_at TEXT NOT NULL);" \
+  "CREATE TABLE user_roles (" \
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
+  "  role TEXT NOT NULL CHECK (role IN ('artist', 'admin'))," \
+  "  PRIMARY KEY (user_id, role)) WITHOUT ROWID;" \
+  "INSERT INTO user_roles (user_id, role) SELECT id, 'artist' FROM users;"
 
 /* Migrations: migrations[i] brings a file from schema version i to i + 1. */
 static const char * const migrations[] = {
@@ -155,6 +170,8 @@ static const char * const migrations[] = {
   "  ('comp', 'Compositing'), ('model', 'Modeling'), ('rig', 'Rigging'),"
   "  ('lookdev', 'Look development'), ('matchmove', 'Matchmove'), ('roto', 'Roto');"
   "INSERT INTO locations (name, root) VALUES ('" DEFAULT_LOCATION "', NULL);",
+  /* 1 → 2 */
+  MIGRATION_LOGINS,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QI_SQLITE_ADAPTER_SCHEMA_VERSION);
@@ -1945,6 +1962,203 @@ sqlite_stats (QiDbAdapter  *adapter,
                              "(SELECT count (*) FROM users)", error)) == NULL)
     return NULL;
   return collect_one (self, stmt, stats_row, "", error);
+}
+
+/* Logins (schema 2): the private API of qi-sqlite-adapter-private.h. */
+
+#define LOGIN_SELECT \
+  "SELECT u.id, u.username, u.full_name, u.email, " \
+  "  (SELECT group_concat (r.role, ',') FROM " \
+  "     (SELECT role FROM user_roles WHERE user_id = u.id ORDER BY role) r), " \
+  "  p.hash " \
+  "FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id "
+
+static JsonObject *
+login_row (QiSqliteAdapter  *self,
+           sqlite3_stmt     *stmt,
+           GError          **error)
+{
+  JsonObject *object = user_row (self, stmt, error);
+  const char *roles = (const char *) sqlite3_column_text (stmt, 4);
+  JsonArray *array = json_array_new ();
+
+  if (roles != NULL)
+    {
+      g_auto(GStrv) names = g_strsplit (roles, ",", -1);
+
+      for (guint i = 0; names[i] != NULL; i++)
+        json_array_add_string_element (array, names[i]);
+    }
+  json_object_set_array_member (object, "roles", array);
+  json_object_set_boolean_member (object, "has_password", sqlite3_column_type (stmt, 5) != SQLITE_NULL);
+  return object;
+}
+
+static gboolean
+check_roles (const char * const  *roles,
+             GError             **error)
+{
+  for (guint i = 0; roles != NULL && roles[i] != NULL; i++)
+    if (!g_str_equal (roles[i], "artist") && !g_str_equal (roles[i], "admin"))
+      {
+        g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                     _("the role “%s” is not one of “artist” and “admin”"),
+                     g_utf8_validate (roles[i], -1, NULL) ? roles[i] : "?");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static JsonNode *
+get_login (QiSqliteAdapter  *self,
+           const char       *username,
+           char            **password_hash,
+           GError          **error)
+{
+  g_autofree char *missing = g_strdup_printf (_("no user “%s”"), username);
+  sqlite3_stmt *stmt = prepare (self, LOGIN_SELECT "WHERE u.username = ?", error);
+  g_autofree char *hash = NULL;
+  JsonNode *node;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, username);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        not_found (error, "%s", missing);
+      else
+        set_error_rc (self, rc, _("cannot read"), error);
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, login_row (self, stmt, error));
+  hash = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  sqlite3_reset (stmt);
+  if (password_hash != NULL)
+    *password_hash = g_steal_pointer (&hash);
+  else if (hash != NULL)
+    explicit_bzero (hash, strlen (hash));
+  return node;
+}
+
+/*
+ * qi_sqlite_adapter_create_login:
+ *
+ * Creates a user with a password hash and roles, in one transaction, and
+ * emits #QiDbAdapter::changed (`user`, `created`) without the hash.
+ * Returns the user with its roles, or NULL: %QI_DB_ERROR_CONFLICT if the
+ * username is taken, %QI_DB_ERROR_INVALID for a bad name or role.
+ */
+JsonNode *
+qi_sqlite_adapter_create_login (QiSqliteAdapter    *self,
+                                const char         *username,
+                                const char         *full_name,
+                                const char         *email,
+                                const char         *password_hash,
+                                const char * const *roles,
+                                GError            **error)
+{
+  g_autofree char *conflict = NULL;
+  g_autoptr(JsonNode) user = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
+  g_return_val_if_fail (password_hash != NULL && *password_hash != '\0', NULL);
+
+  if (!ensure_open (self, error) || !check_name ("username", username, error) || !check_roles (roles, error))
+    return NULL;
+  if ((full_name != NULL && !g_utf8_validate (full_name, -1, NULL)) ||
+      (email != NULL && !g_utf8_validate (email, -1, NULL)))
+    {
+      invalid (error, "full_name, email", _("must be UTF-8"));
+      return NULL;
+    }
+  if (!begin (self, error))
+    return NULL;
+  if ((stmt = prepare (self, "INSERT INTO users (username, full_name, email) VALUES (?, ?, ?)", error)) == NULL)
+    goto fail;
+  bind_text (stmt, 1, username);
+  bind_text (stmt, 2, full_name != NULL ? full_name : username);
+  bind_text (stmt, 3, email);
+  conflict = g_strdup_printf (_("there is a user “%s” already"), username);
+  if ((id = insert_one (self, stmt, conflict, error)) == 0)
+    goto fail;
+  if ((stmt = prepare (self, "INSERT INTO user_passwords (user_id, hash, changed_at) VALUES (?, ?, " NOW ")",
+                       error)) == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 2, password_hash);
+  if (!run (self, stmt, _("cannot write"), error))
+    goto fail;
+  for (guint i = 0; roles != NULL && roles[i] != NULL; i++)
+    {
+      if ((stmt = prepare (self, "INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?, ?)", error)) == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, roles[i]);
+      if (!run (self, stmt, _("cannot write"), error))
+        goto fail;
+    }
+  if ((user = get_login (self, username, NULL, error)) == NULL || !commit (self, error))
+    goto fail;
+
+  {
+    /* a new object: json_node_copy() would share the members */
+    g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
+    JsonObject *from = json_node_get_object (user);
+    JsonObject *object = json_object_new ();
+
+    for (const char * const *name = (const char * const []) { "id", "username", "full_name", "email", "roles", NULL };
+         *name != NULL; name++)
+      json_object_set_member (object, *name, json_node_copy (json_object_get_member (from, *name)));
+    json_node_take_object (event, object);
+    g_signal_emit_by_name (self, "changed", "user", "created", event);
+  }
+  return g_steal_pointer (&user);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+/*
+ * qi_sqlite_adapter_lookup_login:
+ * @password_hash: (out) (optional): the user's hash, NULL if it has none
+ *
+ * Returns the user with its roles, or NULL (%QI_DB_ERROR_NOT_FOUND).
+ */
+JsonNode *
+qi_sqlite_adapter_lookup_login (QiSqliteAdapter  *self,
+                                const char       *username,
+                                char            **password_hash,
+                                GError          **error)
+{
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
+
+  if (password_hash != NULL)
+    *password_hash = NULL;
+  if (!ensure_open (self, error) || !check_name ("username", username, error))
+    return NULL;
+  return get_login (self, username, password_hash, error);
+}
+
+/*
+ * qi_sqlite_adapter_list_logins:
+ *
+ * Returns the users by username, each with `roles` and `has_password`.
+ */
+JsonNode *
+qi_sqlite_adapter_list_logins (QiSqliteAdapter  *self,
+                               GError          **error)
+{
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
+
+  return list_all (self, LOGIN_SELECT "ORDER BY u.username", login_row, error);
 }
 
 /* GObject. */

@@ -168,6 +168,34 @@ qi_test_run_qi (GSubprocessLauncher  *launcher,
   return g_subprocess_get_exit_status (process);
 }
 
+/* Like qi_test_run_qi(), with the NULL-terminated @args and @input
+ * written to its stdin (@launcher needs G_SUBPROCESS_FLAGS_STDIN_PIPE). */
+static inline int
+qi_test_run_qi_input (GSubprocessLauncher  *launcher,
+                      const char           *input,
+                      char                **out,
+                      char                **err,
+                      const char * const   *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("QI_EXE"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
 typedef struct
 {
   JsonNode *payload;

@@ -175,9 +175,10 @@ test_services (Fixture       *f,
   g_assert_nonnull (strstr (f->out, "addons     QiAddonManager   running"));
   g_assert_nonnull (strstr (f->out, "settings   QiSettings       running"));
   g_assert_nonnull (strstr (f->out, "db         QiDbManager      running"));
+  g_assert_nonnull (strstr (f->out, "auth       QiAuthManager    running"));
 
   services = qi_application_list_services (app);
-  g_assert_cmpuint (services->len, ==, 6);
+  g_assert_cmpuint (services->len, ==, 7);
   g_assert_nonnull (qi_application_get_config_manager (app));
   g_assert_nonnull (qi_application_get_launch_config (app));
 }
@@ -317,7 +318,7 @@ test_status (Fixture       *f,
   g_assert_nonnull (strstr (f->out, line));
   g_assert_nonnull (strstr (f->out, files));
   g_assert_nonnull (strstr (f->out, "Tracker:      running\n"));
-  g_assert_nonnull (strstr (f->out, "Services:     cli, config, hub, addons, settings, db\n"));
+  g_assert_nonnull (strstr (f->out, "Services:     cli, config, hub, addons, settings, db, auth\n"));
 
   g_assert_cmpint (run_app (f, app2, (const char * const []) { "qi", "--headless", "status", "--json", NULL }), ==, 0);
   json_parser_load_from_data (parser, f->out, -1, &error);

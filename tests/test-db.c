@@ -201,14 +201,14 @@ test_migration (Fixture       *f,
   qi_test_env_write (f->path, "");
   g_assert_true (qi_sqlite_adapter_open (f->sqlite, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, 1);
+  g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, QI_SQLITE_ADAPTER_SCHEMA_VERSION);
   statuses = qi_db_adapter_list_statuses (f->db, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (length_of (statuses), ==, 7);
   sql (f->path, "PRAGMA journal_mode", &mode);
   g_assert_cmpstr (mode, ==, "wal");
   sql (f->path, "PRAGMA user_version", &version);
-  g_assert_cmpstr (version, ==, "1");
+  g_assert_cmpstr (version, ==, "2");
 
   /* Opening again migrates nothing and keeps the data. */
   qi_sqlite_adapter_close (f->sqlite);
@@ -221,7 +221,7 @@ test_migration (Fixture       *f,
   /* A schema from the future is refused, and left as it is. */
   sql (future, "PRAGMA user_version = 42", NULL);
   g_assert_false (qi_sqlite_adapter_open (newer, &error));
-  expected = g_strdup_printf ("%s has schema version 42, newer than this Qi knows (1): "
+  expected = g_strdup_printf ("%s has schema version 42, newer than this Qi knows (2): "
                               "use the Qi that wrote it, or a newer one", future);
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_SCHEMA);
   g_assert_cmpstr (error->message, ==, expected);
@@ -1116,7 +1116,7 @@ test_cli (Fixture       *f,
   g_assert_false (g_file_test (default_tracker, G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "db", "init", NULL), ==, 0);
-  expected = g_strdup_printf ("tracker %s, schema version 1\n", default_tracker);
+  expected = g_strdup_printf ("tracker %s, schema version 2\n", default_tracker);
   g_assert_cmpstr (out, ==, expected);
   g_assert_true (g_file_test (default_tracker, G_FILE_TEST_EXISTS));
 

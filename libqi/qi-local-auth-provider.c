@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "qi-db-adapter.h"
+#include "qi-local-auth-provider.h"
+#include "qi-sqlite-adapter-private.h"
+
+/**
+ * QiLocalAuthProvider:
+ *
+ * The #QiAuthProvider of the embedded tracker: the users of a
+ * #QiSqliteAdapter, with passwords hashed by libxcrypt's yescrypt
+ * (`$y$…`, a new random salt per password) and roles `artist` and
+ * `admin`. Only the hash is stored; a login recomputes it with the stored
+ * salt and compares the two in constant time. An unknown user costs as
+ * much as a wrong password (a hash is computed either way), and both get
+ * the one message “unknown user or wrong password”.
+ *
+ * A login opens a session: a token from the provider's
+ * #QiTokenAuthority (scopes `hub` and `api`, for
+ * #QiLocalAuthProvider:lifetime seconds) recorded in memory. Refreshing
+ * replaces the token with one of a new lifetime; logging out forgets it;
+ * a token that is forgotten or expired is refused. Sessions live in the
+ * process only: they end with it (the authority's key is per run, too).
+ */
+
+#define BAD_CREDENTIALS _("unknown user or wrong password")
+
+typedef struct
+{
+  char   *username;
+  gint64  expires_at;
+} Session;
+
+struct _QiLocalAuthProvider
+{
+  GObject           parent_instance;
+
+  QiSqliteAdapter  *tracker;
+  QiTokenAuthority *authority;
+  guint             lifetime;
+  GHashTable       *sessions;   /* SHA-256 of the token → Session */
+  char             *dummy_hash; /* what an unknown user is checked against */
+};
+
+static void qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (QiLocalAuthProvider, qi_local_auth_provider, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (QI_TYPE_AUTH_PROVIDER, qi_local_auth_provider_iface_init))
+
+enum {
+  PROP_0,
+  PROP_TRACKER,
+  PROP_AUTHORITY,
+  PROP_LIFETIME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+session_free (gpointer data)
+{
+  Session *session = data;
+
+  g_free (session->username);
+  g_free (session);
+}
+
+/* Hashing. */
+
+static void
+crypt_data_free (struct crypt_data *data)
+{
+  explicit_bzero (data, sizeof *data);
+  g_free (data);
+}
+
+typedef struct crypt_data CryptData;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CryptData, crypt_data_free)
+
+static char *
+hash_password (const char  *password,
+               GError     **error)
+{
+  g_autoptr(CryptData) data = g_new0 (CryptData, 1);
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  const char *hash;
+
+  /* count 0: libxcrypt's default cost; no bytes: it reads the kernel's
+   * random source for the salt */
+  if (crypt_gensalt_rn ("$y$", 0, NULL, 0, setting, sizeof setting) == NULL ||
+      (hash = crypt_rn (password, setting, data, sizeof *data)) == NULL || hash[0] == '*')
+    {
+      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED,
+                   _("cannot hash the password with yescrypt: %s"), g_strerror (errno));
+      return NULL;
+    }
+  return g_strdup (hash);
+}
+
+/* Whether @a and @b are equal, in a time that depends on their lengths
+ * only. */
+static gboolean
+equal_constant_time (const char *a,
+                     const char *b)
+{
+  gsize length = strlen (a);
+  guchar differ = length != strlen (b);
+
+  if (differ)
+    b = a;
+  for (gsize i = 0; i < length; i++)
+    differ |= (guchar) a[i] ^ (guchar) b[i];
+  return differ == 0;
+}
+
+static gboolean
+check_password (const char *password,
+                const char *hash)
+{
+  g_autoptr(CryptData) data = g_new0 (CryptData, 1);
+  const char *computed = crypt_rn (password, hash, data, sizeof *data);
+
+  return computed != NULL && computed[0] != '*' && equal_constant_time (computed, hash);
+}
+
+/* Spends the time of a real check, for a user without a password. */
+static void
+check_dummy (QiLocalAuthProvider *self,
+             const char          *password)
+{
+  if (self->dummy_hash == NULL)
+    self->dummy_hash = hash_password ("qi: no such user", NULL);
+  if (self->dummy_hash != NULL)
+    check_password (password, self->dummy_hash);
+}
+
+/* Sessions. */
+
+static char *
+token_key (const char *token)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+}
+
+static void
+purge_expired (QiLocalAuthProvider *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GHashTableIter iter;
+  Session *session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    if (session->expires_at <= now)
+      g_hash_table_iter_remove (&iter);
+}
+
+/* {user, roles, expires_at} from a login object of the tracker. */
+static JsonNode *
+describe (JsonNode *login,
+          gint64    expires_at)
+{
+  JsonObject *user = json_object_new ();
+  JsonObject *from = json_node_get_object (login);
+  JsonObject *object = json_object_new ();
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (expires_at);
+  g_autofree char *text = g_date_time_format_iso8601 (when);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (const char * const *name = (const char * const []) { "id", "username", "full_name", "email", NULL };
+       *name != NULL; name++)
+    json_object_set_member (user, *name, json_node_copy (json_object_get_member (from, *name)));
+  json_object_set_object_member (object, "user", user);
+  json_object_set_member (object, "roles", json_node_copy (json_object_get_member (from, "roles")));
+  json_object_set_string_member (object, "expires_at", text);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+open_session (QiLocalAuthProvider  *self,
+              JsonNode             *login,
+              GError              **error)
+{
+  const char *username = json_object_get_string_member (json_node_get_object (login), "username");
+  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, NULL };
+  g_autofree char *subject = g_strdup_printf ("user/%s", username);
+  g_autofree char *token = NULL;
+  g_autoptr(QiToken) claims = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Session *session;
+  JsonNode *reply;
+
+  token = qi_token_authority_issue (self->authority, subject, NULL, scopes, self->lifetime, &local_error);
+  if (token != NULL)
+    claims = qi_token_authority_verify (self->authority, token, &local_error);
+  if (claims == NULL)
+    {
+      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, _("cannot open a session for “%s”: %s"),
+                   username, local_error->message);
+      return NULL;
+    }
+  session = g_new0 (Session, 1);
+  session->username = g_strdup (username);
+  session->expires_at = qi_token_get_expires_at (claims);
+  g_hash_table_replace (self->sessions, token_key (token), session);
+
+  reply = describe (login, session->expires_at);
+  json_object_set_string_member (json_node_get_object (reply), "token", token);
+  return reply;
+}
+
+/* The session of @token, checked: signed by our authority, unexpired,
+ * not logged out. */
+static Session *
+find_session (QiLocalAuthProvider  *self,
+              const char           *token,
+              char                **key,
+              GError              **error)
+{
+  g_autoptr(QiToken) claims = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *digest = token_key (token);
+  Session *session;
+
+  claims = qi_token_authority_verify (self->authority, token, &local_error);
+  if (claims == NULL)
+    {
+      if (g_error_matches (local_error, QI_TOKEN_ERROR, QI_TOKEN_ERROR_EXPIRED))
+        {
+          g_hash_table_remove (self->sessions, digest);
+          g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
+                               _("the session has expired: log in again"));
+        }
+      else
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
+                     _("the token is not a session of this Qi: %s"), local_error->message);
+      return NULL;
+    }
+  session = g_hash_table_lookup (self->sessions, digest);
+  if (session == NULL)
+    {
+      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
+                           _("the session has ended (logged out or replaced by a refresh): log in again"));
+      return NULL;
+    }
+  if (session->expires_at <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      g_hash_table_remove (self->sessions, digest);
+      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
+                           _("the session has expired: log in again"));
+      return NULL;
+    }
+  if (key != NULL)
+    *key = g_steal_pointer (&digest);
+  return session;
+}
+
+/* The user of a session, as the tracker has it now. */
+static JsonNode *
+session_user (QiLocalAuthProvider  *self,
+              Session              *session,
+              GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *login = qi_sqlite_adapter_lookup_login (self->tracker, session->username, NULL, &local_error);
+
+  if (login != NULL)
+    return login;
+  if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
+    g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
+                 _("the user “%s” of this session is no longer in the tracker"), session->username);
+  else
+    g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
+  return NULL;
+}
+
+/* QiAuthProvider. */
+
+static const char *
+credential (JsonObject *credentials,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (credentials, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static JsonNode *
+local_login (QiAuthProvider  *provider,
+             JsonObject      *credentials,
+             GError         **error)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
+  const char *username = credential (credentials, "username");
+  const char *password = credential (credentials, "password");
+  g_autoptr(JsonNode) login = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+  gboolean ok;
+
+  if (username == NULL || password == NULL)
+    {
+      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID,
+                           _("the credentials need “username” and “password”, as strings"));
+      return NULL;
+    }
+  purge_expired (self);
+
+  login = qi_sqlite_adapter_lookup_login (self->tracker, username, &hash, &local_error);
+  if (login == NULL && !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) &&
+      !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_INVALID))
+    {
+      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
+      return NULL;
+    }
+  if (hash != NULL)
+    ok = check_password (password, hash);
+  else
+    {
+      check_dummy (self, password);
+      ok = FALSE;
+    }
+  if (hash != NULL)
+    explicit_bzero (hash, strlen (hash));
+  if (!ok)
+    {
+      g_debug ("login of “%s” refused", g_utf8_validate (username, -1, NULL) ? username : "?");
+      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_BAD_CREDENTIALS, BAD_CREDENTIALS);
+      return NULL;
+    }
+  return open_session (self, login, error);
+}
+
+static JsonNode *
+local_refresh (QiAuthProvider  *provider,
+               const char      *token,
+               GError         **error)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
+  g_autofree char *key = NULL;
+  g_autoptr(JsonNode) login = NULL;
+  Session *session = find_session (self, token, &key, error);
+
+  if (session == NULL || (login = session_user (self, session, error)) == NULL)
+    return NULL;
+  g_hash_table_remove (self->sessions, key);
+  return open_session (self, login, error);
+}
+
+static gboolean
+local_logout (QiAuthProvider  *provider,
+              const char      *token,
+              GError         **error)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
+  g_autofree char *key = NULL;
+
+  if (find_session (self, token, &key, error) == NULL)
+    return FALSE;
+  g_hash_table_remove (self->sessions, key);
+  return TRUE;
+}
+
+static JsonNode *
+local_whoami (QiAuthProvider  *provider,
+              const char      *token,
+              GError         **error)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
+  g_autoptr(JsonNode) login = NULL;
+  Session *session = find_session (self, token, NULL, error);
+
+  if (session == NULL || (login = session_user (self, session, error)) == NULL)
+    return NULL;
+  return describe (login, session->expires_at);
+}
+
+static void
+qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface)
+{
+  iface->login = local_login;
+  iface->refresh = local_refresh;
+  iface->logout = local_logout;
+  iface->whoami = local_whoami;
+}
+
+/* GObject. */
+
+static void
+qi_local_auth_provider_dispose (GObject *object)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
+
+  g_clear_object (&self->tracker);
+  g_clear_object (&self->authority);
+
+  G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->dispose (object);
+}
+
+static void
+qi_local_auth_provider_finalize (GObject *object)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
+
+  g_hash_table_unref (self->sessions);
+  g_free (self->dummy_hash);
+
+  G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->finalize (object);
+}
+
+static void
+qi_local_auth_provider_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRACKER:
+      g_value_set_object (value, self->tracker);
+      break;
+    case PROP_AUTHORITY:
+      g_value_set_object (value, self->authority);
+      break;
+    case PROP_LIFETIME:
+      g_value_set_uint (value, self->lifetime);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qi_local_auth_provider_set_property (GObject      *object,
+                                     guint         prop_id,
+                                     const GValue *value,
+                                     GParamSpec   *pspec)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRACKER:
+      self->tracker = g_value_dup_object (value);
+      break;
+    case PROP_AUTHORITY:
+      self->authority = g_value_dup_object (value);
+      break;
+    case PROP_LIFETIME:
+      qi_local_auth_provider_set_lifetime (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qi_local_auth_provider_class_init (QiLocalAuthProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = qi_local_auth_provider_dispose;
+  object_class->finalize = qi_local_auth_provider_finalize;
+  object_class->get_property = qi_local_auth_provider_get_property;
+  object_class->set_property = qi_local_auth_provider_set_property;
+
+  /**
+   * QiLocalAuthProvider:tracker:
+   *
+   * The embedded tracker whose users log in.
+   */
+  properties[PROP_TRACKER] =
+    g_param_spec_object ("tracker", NULL, NULL, QI_TYPE_SQLITE_ADAPTER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiLocalAuthProvider:authority:
+   *
+   * The authority that signs and checks the sessions' tokens.
+   */
+  properties[PROP_AUTHORITY] =
+    g_param_spec_object ("authority", NULL, NULL, QI_TYPE_TOKEN_AUTHORITY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiLocalAuthProvider:lifetime:
+   *
+   * How long a new or refreshed session lasts, in seconds.
+   */
+  properties[PROP_LIFETIME] =
+    g_param_spec_uint ("lifetime", NULL, NULL, 1, G_MAXINT32, QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+qi_local_auth_provider_init (QiLocalAuthProvider *self)
+{
+  self->lifetime = QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME;
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_free);
+}
+
+/* Public API. */
+
+/**
+ * qi_local_auth_provider_new:
+ * @tracker: the embedded tracker
+ * @authority: the authority of the sessions' tokens
+ *
+ * Returns: (transfer full): a new #QiLocalAuthProvider
+ */
+QiLocalAuthProvider *
+qi_local_auth_provider_new (QiSqliteAdapter  *tracker,
+                            QiTokenAuthority *authority)
+{
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (tracker), NULL);
+  g_return_val_if_fail (QI_IS_TOKEN_AUTHORITY (authority), NULL);
+
+  return g_object_new (QI_TYPE_LOCAL_AUTH_PROVIDER, "tracker", tracker, "authority", authority, NULL);
+}
+
+/**
+ * qi_local_auth_provider_get_tracker:
+ * @self: a #QiLocalAuthProvider
+ *
+ * Returns: (transfer none): the tracker whose users log in
+ */
+QiSqliteAdapter *
+qi_local_auth_provider_get_tracker (QiLocalAuthProvider *self)
+{
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
+
+  return self->tracker;
+}
+
+/**
+ * qi_local_auth_provider_get_authority:
+ * @self: a #QiLocalAuthProvider
+ *
+ * Returns: (transfer none): the authority of the sessions' tokens
+ */
+QiTokenAuthority *
+qi_local_auth_provider_get_authority (QiLocalAuthProvider *self)
+{
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
+
+  return self->authority;
+}
+
+/**
+ * qi_local_auth_provider_get_lifetime:
+ * @self: a #QiLocalAuthProvider
+ *
+ * Returns: how long a new or refreshed session lasts, in seconds
+ */
+guint
+qi_local_auth_provider_get_lifetime (QiLocalAuthProvider *self)
+{
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), 0);
+
+  return self->lifetime;
+}
+
+/**
+ * qi_local_auth_provider_set_lifetime:
+ * @self: a #QiLocalAuthProvider
+ * @lifetime_s: seconds, at least 1
+ *
+ * Sets how long the sessions opened from now on last.
+ */
+void
+qi_local_auth_provider_set_lifetime (QiLocalAuthProvider *self,
+                                     guint                lifetime_s)
+{
+  g_return_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self));
+  g_return_if_fail (lifetime_s > 0 && lifetime_s <= G_MAXINT32);
+
+  if (self->lifetime == lifetime_s)
+    return;
+  self->lifetime = lifetime_s;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIFETIME]);
+}
+
+static gboolean
+auth_error_from_db (GError  *db_error,
+                    GError **error)
+{
+  QiAuthError code = QI_AUTH_ERROR_FAILED;
+
+  if (g_error_matches (db_error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT))
+    code = QI_AUTH_ERROR_EXISTS;
+  else if (g_error_matches (db_error, QI_DB_ERROR, QI_DB_ERROR_INVALID))
+    code = QI_AUTH_ERROR_INVALID;
+  g_set_error_literal (error, QI_AUTH_ERROR, code, db_error->message);
+  return FALSE;
+}
+
+/**
+ * qi_local_auth_provider_add_user:
+ * @self: a #QiLocalAuthProvider
+ * @username: the new user's name (letters, digits, `_`, `-`, `.`)
+ * @full_name: (nullable): the name to show; the username if %NULL
+ * @email: (nullable): an e-mail address
+ * @password: the password, at least %QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD
+ *   characters of UTF-8
+ * @roles: (array zero-terminated=1) (nullable): `artist`, `admin`; %NULL
+ *   or empty for `artist`
+ * @error: return location for a #GError
+ *
+ * Creates a tracker user who can log in, in one transaction; the tracker
+ * emits #QiDbAdapter::changed (`user`, `created`).
+ *
+ * Returns: (transfer full): the user `{id, username, full_name, email,
+ *   roles, has_password}`, or %NULL: %QI_AUTH_ERROR_WEAK_PASSWORD,
+ *   %QI_AUTH_ERROR_EXISTS, %QI_AUTH_ERROR_INVALID (a bad name or role),
+ *   %QI_AUTH_ERROR_FAILED
+ */
+JsonNode *
+qi_local_auth_provider_add_user (QiLocalAuthProvider  *self,
+                                 const char           *username,
+                                 const char           *full_name,
+                                 const char           *email,
+                                 const char           *password,
+                                 const char * const   *roles,
+                                 GError              **error)
+{
+  const char * const artist[] = { "artist", NULL };
+  g_autofree char *hash = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *user;
+
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (password != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_utf8_validate (password, -1, NULL) || *password == '\0' ||
+      g_utf8_strlen (password, -1) < QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD)
+    {
+      if (*password == '\0')
+        g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_WEAK_PASSWORD, _("the password is empty"));
+      else
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_WEAK_PASSWORD,
+                     _("the password must be UTF-8 of at least %d characters"),
+                     QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD);
+      return NULL;
+    }
+  if ((hash = hash_password (password, error)) == NULL)
+    return NULL;
+  user = qi_sqlite_adapter_create_login (self->tracker, username, full_name, email, hash,
+                                         roles != NULL && roles[0] != NULL ? roles : artist, &local_error);
+  explicit_bzero (hash, strlen (hash));
+  if (user == NULL)
+    auth_error_from_db (local_error, error);
+  return user;
+}
+
+/**
+ * qi_local_auth_provider_list_users:
+ * @self: a #QiLocalAuthProvider
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): an array of the tracker's users by username,
+ *   each `{id, username, full_name, email, roles, has_password}`, or
+ *   %NULL (%QI_AUTH_ERROR_FAILED)
+ */
+JsonNode *
+qi_local_auth_provider_list_users (QiLocalAuthProvider  *self,
+                                   GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *users;
+
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
+
+  users = qi_sqlite_adapter_list_logins (self->tracker, &local_error);
+  if (users == NULL)
+    auth_error_from_db (local_error, error);
+  return users;
+}
