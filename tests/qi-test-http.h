@@ -262,3 +262,38 @@ qi_test_http_raw (QiTestHttp     *http,
   response->length = strlen (response->body);
   g_string_free (raw.response, TRUE);
 }
+
+typedef struct
+{
+  GBytes   *bytes;
+  GError   *error;
+  gboolean  done;
+} QiTestSent;
+
+static inline void
+qi_test_on_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  QiTestSent *sent = user_data;
+
+  sent->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &sent->error);
+  sent->done = TRUE;
+}
+
+/* Sends @msg with @session and spins this thread's main context (where a
+ * server under test runs) until the whole answer is read. */
+static inline GBytes *
+qi_test_send_and_wait (SoupSession  *session,
+                       SoupMessage  *msg,
+                       GError      **error)
+{
+  QiTestSent sent = { 0 };
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, qi_test_on_sent, &sent);
+  while (!sent.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (sent.error != NULL)
+    g_propagate_error (error, sent.error);
+  return sent.bytes;
+}

@@ -346,24 +346,6 @@ test_blocking_thread (Fixture       *f,
 
 /* REST routes of a Python addon, through a real QiServer. */
 
-typedef struct
-{
-  GBytes   *bytes;
-  GError   *error;
-  gboolean  done;
-} Sent;
-
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Sent *sent = user_data;
-
-  sent->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &sent->error);
-  sent->done = TRUE;
-}
-
 static void
 test_rest (Fixture       *f,
            gconstpointer  data)
@@ -398,17 +380,15 @@ test_rest (Fixture       *f,
       g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
       g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
       g_autofree char *body = NULL;
-      Sent sent = { 0 };
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) sent_error = NULL;
 
       soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", bearer);
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &sent);
-      while (!sent.done)
-        g_main_context_iteration (NULL, TRUE);
+      bytes = qi_test_send_and_wait (session, msg, &sent_error);
       if (cases[i].status == 500)
         g_assert_true (logged ("the route GET /api/pyhello-raise: Traceback*KeyError: 'route'"));
-      g_assert_no_error (sent.error);
-      body = g_strndup (g_bytes_get_data (sent.bytes, NULL), g_bytes_get_size (sent.bytes));
-      g_bytes_unref (sent.bytes);
+      g_assert_no_error (sent_error);
+      body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       g_test_message ("GET %s → %u %s", cases[i].path, soup_message_get_status (msg), body);
       g_assert_cmpuint (soup_message_get_status (msg), ==, cases[i].status);
       g_assert_nonnull (strstr (body, cases[i].contains));

@@ -885,40 +885,6 @@ test_hub (Fixture       *f,
 
 /* REST through the real server. */
 
-typedef struct
-{
-  GBytes   *bytes;
-  GError   *error;
-  gboolean  done;
-} Sent;
-
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Sent *sent = user_data;
-
-  sent->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &sent->error);
-  sent->done = TRUE;
-}
-
-/* The server runs in this thread's main context: send and spin it. */
-static GBytes *
-send_and_wait (SoupSession  *session,
-               SoupMessage  *msg,
-               GError      **error)
-{
-  Sent sent = { 0 };
-
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &sent);
-  while (!sent.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (sent.error != NULL)
-    g_propagate_error (error, sent.error);
-  return sent.bytes;
-}
-
 static void
 noop_route (QiRestRequest *request,
             gpointer       user_data)
@@ -993,7 +959,7 @@ test_rest (Fixture       *f,
 
           soup_message_set_request_body_from_bytes (msg, "application/json", request);
         }
-      bytes = send_and_wait (session, msg, &error);
+      bytes = qi_test_send_and_wait (session, msg, &error);
       g_assert_no_error (error);
       body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       g_test_message ("%s %s → %u %s", cases[i].method, cases[i].path, soup_message_get_status (msg), body);
