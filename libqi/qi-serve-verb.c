@@ -14,6 +14,8 @@
 #include "qi-addon-manager.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
+#include "qi-auth-manager.h"
+#include "qi-local-auth-provider.h"
 #include "qi-serve-verb-private.h"
 #include "qi-settings.h"
 #include "qi-server.h"
@@ -217,7 +219,18 @@ serve_verb (QiCliInvocation *invocation,
       break;
     }
 
-  authority = qi_token_authority_new (&error);
+  /* One key for the run: the tokens auth.login gives a user open the hub
+   * and the REST routes of this server, as the info file's token does. */
+  {
+    QiService *auth = qi_application_get_service (app, "auth");
+    QiAuthProvider *provider = auth != NULL && QI_IS_AUTH_MANAGER (auth)
+                               ? qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth)) : NULL;
+
+    if (provider != NULL && QI_IS_LOCAL_AUTH_PROVIDER (provider))
+      authority = g_object_ref (qi_local_auth_provider_get_authority (QI_LOCAL_AUTH_PROVIDER (provider)));
+    else
+      authority = qi_token_authority_new (&error);
+  }
   if (authority == NULL)
     {
       qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);

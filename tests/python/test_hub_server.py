@@ -40,7 +40,7 @@ class QiServer:
         for var in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                     "XDG_STATE_HOME"):
             d = tmp_path / var.lower()
-            d.mkdir(mode=0o700)
+            d.mkdir(mode=0o700, exist_ok=True)
             self.dirs[var] = str(d)
         # Not the caller's Qi configuration, but the bridge of this build.
         keep = ("QI_LOADER_DIR", "QI_PYTHON_PATH")
