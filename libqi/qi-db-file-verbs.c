@@ -20,7 +20,8 @@
  */
 
 static const QiJsonLimits file_limits = {
-  .max_depth = 16,
+  /* The depth a version's metadata may have in the tracker, and more. */
+  .max_depth = 64,
   .max_values = 100000000,
   .max_members = 100000,
   .count_values_first = FALSE,

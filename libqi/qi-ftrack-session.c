@@ -50,6 +50,16 @@ G_DEFINE_FINAL_TYPE (QiFtrackSession, qi_ftrack_session, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (qi-ftrack-error-quark, qi_ftrack_error)
 
+/* What an answer may be: deep enough for nested projections, bounded so
+ * that a hostile server cannot exhaust the stack or the memory. */
+static const QiJsonLimits answer_limits = {
+  .max_depth = 64,
+  .max_values = 50000000,
+  .max_members = 100000,
+  .big_integers_as_doubles = TRUE,
+  .count_values_first = FALSE,
+};
+
 enum {
   PROP_0,
   PROP_MAX_ATTEMPTS,
@@ -238,9 +248,12 @@ qi_ftrack_session_get_server (QiFtrackSession *self)
 
 typedef struct
 {
-  GBytes *body;       /* the operations, as sent */
-  guint   attempt;    /* tries made */
-  char   *summary;    /* "query_server_information", for messages */
+  GBytes       *body;          /* the operations, as sent */
+  guint         attempt;       /* tries made */
+  char         *summary;       /* "query_server_information", for messages */
+  GSource      *wait;          /* the backoff before the next try */
+  GCancellable *cancellable;   /* the task's, while connected */
+  gulong        cancelled_id;
 } Call;
 
 static void
@@ -248,6 +261,14 @@ call_free (gpointer data)
 {
   Call *call = data;
 
+  if (call->cancelled_id != 0)
+    g_cancellable_disconnect (call->cancellable, call->cancelled_id);
+  g_clear_object (&call->cancellable);
+  if (call->wait != NULL)
+    {
+      g_source_destroy (call->wait);
+      g_source_unref (call->wait);
+    }
   g_bytes_unref (call->body);
   g_free (call->summary);
   g_free (call);
@@ -258,8 +279,29 @@ static void send_once (GTask *task);
 static gboolean
 retry (gpointer data)
 {
-  send_once (data);
+  GTask *task = data;
+  Call *call = g_task_get_task_data (task);
+
+  g_clear_pointer (&call->wait, g_source_unref);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  send_once (task);
   return G_SOURCE_REMOVE;
+}
+
+/* A cancel during the backoff ends the wait at once. */
+static void
+on_cancelled_while_waiting (GCancellable *cancellable,
+                            gpointer      data)
+{
+  GTask *task = data;
+  Call *call = g_task_get_task_data (task);
+
+  if (call->wait != NULL)
+    g_source_set_ready_time (call->wait, 0);
 }
 
 /* Tries again after the backoff, or fails with @reason. */
@@ -270,13 +312,24 @@ retry_or_fail (GTask      *task,
   QiFtrackSession *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
 
-  if (call->attempt < self->max_attempts && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  if (call->attempt < self->max_attempts)
     {
       guint delay = self->retry_delay_ms << MIN (call->attempt - 1, 10u);
+      GCancellable *cancellable = g_task_get_cancellable (task);
 
       g_debug ("ftrack %s: %s; trying again in %u ms (%u of %u)", self->server, reason, delay,
                call->attempt + 1, self->max_attempts);
-      g_timeout_add (delay, retry, task);
+      /* In the task's own main context, which libsoup was called from. */
+      call->wait = g_timeout_source_new (delay);
+      g_task_attach_source (task, call->wait, retry);
+      if (cancellable != NULL && call->cancelled_id == 0)
+        call->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled_while_waiting),
+                                                    task, NULL);
       return;
     }
   g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_SERVER,
@@ -306,7 +359,8 @@ on_sent (GObject      *source,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_autoptr(JsonParser) parser = NULL;
+  g_auto(QiJsonFailure) failure = { 0, };
+  g_autoptr(JsonNode) parsed = NULL;
   guint status;
   JsonNode *root;
 
@@ -341,16 +395,18 @@ on_sent (GObject      *source,
       return;
     }
 
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+  /* The strict reader, bounded in depth and size: the server is not ours. */
+  parsed = qi_json_read (g_bytes_get_data (bytes, NULL) != NULL ? g_bytes_get_data (bytes, NULL) : "",
+                         g_bytes_get_size (bytes), &answer_limits, &failure);
+  if (parsed == NULL)
     {
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
-                               _("ftrack at %s answered %s (HTTP %u) with what is not JSON: %s"),
-                               self->server, call->summary, status, error->message);
+                               _("ftrack at %s answered %s (HTTP %u) with what is not JSON (at byte %" G_GSIZE_FORMAT ")"),
+                               self->server, call->summary, status, failure.offset);
       g_object_unref (task);
       return;
     }
-  root = json_parser_get_root (parser);
+  root = parsed;
 
   /* {"exception": "ValueError", "content": "…", "error_code": …} */
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
@@ -460,6 +516,7 @@ qi_ftrack_session_call_async (QiFtrackSession     *self,
   length = strlen (text);
   call->body = g_bytes_new_take (g_steal_pointer (&text), length);
   call->summary = summarize (json_node_get_array (operations));
+  call->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, call, call_free);
   send_once (g_steal_pointer (&task));
 }
@@ -696,7 +753,8 @@ decode (JsonNode   *node,
  * "value": V}` becomes the string V; an entity (an object with
  * `__entity_type__` and `id`) that appears several times — the server
  * sends it in full once and as a bare reference elsewhere — gets, in each
- * place, the plain members of every copy.
+ * place, the scalar members (strings, numbers, booleans, null) of every
+ * copy; nested objects and lists stay where the server sent them.
  *
  * Returns: (transfer full): a new, decoded tree
  */

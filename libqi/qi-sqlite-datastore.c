@@ -285,7 +285,8 @@ qi_sqlite_adapter_export_project (QiSqliteAdapter  *self,
     "SELECT v.id, c.path, p.name, v.number, tc.path, t.name, u.username, v.comment, s.name, v.state, "
     "  v.created_at, v.published_at, v.publisher_host, v.publisher_pid, v.metadata "
     "FROM versions v JOIN products p ON p.id = v.product_id JOIN contexts c ON c.id = p.context_id "
-    "LEFT JOIN tasks t ON t.id = v.task_id LEFT JOIN contexts tc ON tc.id = t.context_id "
+    "LEFT JOIN tasks t ON t.id = v.task_id AND t.context_id IN (SELECT id FROM contexts WHERE project_id = ?1) "
+    "LEFT JOIN contexts tc ON tc.id = t.context_id "
     "LEFT JOIN users u ON u.id = v.author_id LEFT JOIN statuses s ON s.id = v.status_id "
     "WHERE c.project_id = ?1 ORDER BY c.path, p.name, v.number", id, version_names, error);
   if (versions == NULL)
@@ -810,6 +811,7 @@ check_document (Check    *check,
         files = get_array (check, component, component_path, "files");
         if (files == NULL)
           return FALSE;
+        g_autoptr(GHashTable) file_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
         for (guint k = 0; k < json_array_get_length (files); k++)
           {
             g_autofree char *file_path = NULL;
@@ -820,7 +822,8 @@ check_document (Check    *check,
             if (file == NULL ||
                 !check_members (check, file, file_path, file_members) ||
                 !get_string (check, file, file_path, "path", FALSE, TRUE, &text) ||
-                !get_int (check, file, file_path, "size", FALSE, 0, &is_null, &size))
+                !get_int (check, file, file_path, "size", FALSE, 0, &is_null, &size) ||
+                !declare (check, file_paths, text, file_path, _("file")))
               return FALSE;
           }
       }
@@ -941,7 +944,51 @@ write_document (sqlite3     *db,
     } \
   g_clear_pointer (&insert, sqlite3_finalize);
 
-  /* Shared by every project: kept if the tracker has them. */
+  /* Shared by every project: one the tracker has already must be the same,
+   * or the file would silently mean something else (a location's root). */
+  {
+    struct { const char *member; const char *key; const char *sql; const char *columns[3]; } shared[] = {
+      { "statuses", "name", "SELECT label, state FROM statuses WHERE name = ?1", { "label", "state", NULL } },
+      { "task_types", "name", "SELECT label FROM task_types WHERE name = ?1", { "label", NULL, NULL } },
+      { "locations", "name", "SELECT root FROM locations WHERE name = ?1", { "root", NULL, NULL } },
+      { "users", "username", "SELECT full_name, email FROM users WHERE username = ?1", { "full_name", "email", NULL } },
+    };
+
+    for (guint t = 0; t < G_N_ELEMENTS (shared); t++)
+      {
+        g_autoptr(sqlite3_stmt) existing = prepare (db, shared[t].sql, error);
+
+        if (existing == NULL)
+          return FALSE;
+        array = json_object_get_array_member (document, shared[t].member);
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          {
+            JsonObject *item = json_array_get_object_element (array, i);
+            const char *key = json_object_get_string_member (item, shared[t].key);
+
+            sqlite3_bind_text (existing, 1, key, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step (existing) == SQLITE_ROW)
+              for (guint c = 0; shared[t].columns[c] != NULL; c++)
+                {
+                  const char *theirs = (const char *) sqlite3_column_text (existing, c);
+                  JsonNode *node = json_object_get_member (item, shared[t].columns[c]);
+                  const char *ours = JSON_NODE_HOLDS_NULL (node) ? NULL : json_node_get_string (node);
+
+                  if (g_strcmp0 (theirs, ours) != 0)
+                    {
+                      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT,
+                                   _("%s: $.%s[%u]: the tracker has “%s” with %s “%s”, the file “%s”; "
+                                     "nothing was imported"), source, shared[t].member, i, key,
+                                   shared[t].columns[c], theirs != NULL ? theirs : "null",
+                                   ours != NULL ? ours : "null");
+                      return FALSE;
+                    }
+                }
+            sqlite3_reset (existing);
+          }
+      }
+  }
+
   INSERT_EACH ("statuses", "INSERT OR IGNORE INTO statuses (name, label, state) VALUES (?1, ?2, ?3)",
                bind_string_or_null (insert, 1, item, "name"); bind_string_or_null (insert, 2, item, "label");
                bind_string_or_null (insert, 3, item, "state"))

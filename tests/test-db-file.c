@@ -62,6 +62,10 @@ tracker (Fixture    *f,
   return adapter;
 }
 
+static JsonNode *mutate (JsonNode   *document,
+                         const char *path,
+                         const char *value);
+
 static char *
 text_of (JsonNode *node)
 {
@@ -101,6 +105,40 @@ test_round_trip (Fixture       *f,
 
     g_assert_no_error (error);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (shot), "kind"), ==, "shot");
+  }
+
+  /* A file given twice in one component is refused before writing. */
+  {
+    g_autofree char *text = json_to_string (exported, FALSE);
+    g_autoptr(JsonNode) twice = json_from_string (text, NULL);
+    JsonObject *version = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (twice), "versions"), 0);
+    JsonArray *files = json_object_get_array_member (
+      json_array_get_object_element (json_object_get_array_member (version, "components"), 0), "files");
+    JsonObject *copy = json_object_new ();
+
+    json_object_set_string_member (copy, "path",
+                                   json_object_get_string_member (json_array_get_object_element (files, 0), "path"));
+    json_object_set_int_member (copy, "size", 1);
+    json_array_add_object_element (files, copy);
+    g_assert_false (qi_sqlite_adapter_import_project (target, twice, "twice.json", &error));
+    g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "twice.json: $.versions[0].components[0].files["));
+    g_assert_nonnull (strstr (error->message, "is given twice; nothing was imported"));
+    g_clear_error (&error);
+  }
+
+  /* A user of the same name with other values is refused, not merged. */
+  {
+    g_autoptr(JsonNode) other = mutate (exported, "project.name", "\"demo2\"");
+    JsonArray *users = json_object_get_array_member (json_node_get_object (other), "users");
+
+    json_object_set_string_member (json_array_get_object_element (users, 0), "full_name", "Someone Else");
+    g_assert_false (qi_sqlite_adapter_import_project (target, other, "demo2.json", &error));
+    g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+    g_assert_true (g_str_has_prefix (error->message, "demo2.json: $.users[0]: the tracker has “"));
+    g_assert_true (g_str_has_suffix (error->message, "the file “Someone Else”; nothing was imported"));
+    g_clear_error (&error);
   }
 
   /* Twice is refused: the project is there. */

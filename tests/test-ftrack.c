@@ -383,6 +383,28 @@ test_retries (Fixture       *f,
   g_assert_cmpuint (f->requests, ==, 3);
   g_clear_error (&error);
 
+  /* Cancelled while waiting to try again: at once, not at the end of the wait. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(JsonNode) operations = json_from_string ("[{\"action\": \"query_server_information\"}]", NULL);
+    Outcome outcome = { 0 };
+    gint64 start = g_get_monotonic_time ();
+
+    f->requests = 0;
+    g_object_set (session, "max-attempts", 5, "retry-delay-ms", 60000, NULL);
+    qi_ftrack_session_call_async (session, operations, cancellable, on_called, &outcome);
+    while (f->requests < 1)
+      g_main_context_iteration (NULL, TRUE);
+    g_cancellable_cancel (cancellable);
+    while (!outcome.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&outcome.error);
+    /* Not the minute of the backoff. */
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+    g_object_set (session, "retry-delay-ms", 10, NULL);
+  }
+
   /* A server that never answers: the timeout, then the retry, then the error. */
   f->mode = SERVE_NEVER;
   f->requests = 0;
