@@ -16,9 +16,6 @@ JsonNode      *qi_settings_schema_filter   (QiSettingsSchema  *self,
                                             const char        *where,
                                             GPtrArray         *errors);
 G_GNUC_INTERNAL
-QiSettingsKey *qi_settings_schema_find_key (QiSettingsSchema  *self,
-                                            const char        *path);
-G_GNUC_INTERNAL
 gboolean       qi_settings_check_value     (QiSettingsKey     *key,
                                             JsonNode          *node,
                                             GError           **error);

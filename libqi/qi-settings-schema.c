@@ -707,16 +707,6 @@ qi_settings_schema_set_length (QiSettingsSchema  *self,
 
 /* Looking keys up. */
 
-/* The key at @path; the root for "". */
-Key *
-qi_settings_schema_find_key (QiSettingsSchema *self,
-                             const char       *path)
-{
-  if (*path == '\0')
-    return self->root;
-  return g_hash_table_lookup (self->keys, path);
-}
-
 /**
  * qi_settings_schema_has_key:
  * @self: a #QiSettingsSchema

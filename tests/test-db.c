@@ -878,41 +878,6 @@ test_killed_writer (Fixture       *f,
 
 /* The hub. */
 
-typedef struct
-{
-  JsonNode *payload;
-  GError   *error;
-  gboolean  done;
-} Answer;
-
-static void
-on_answer (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Answer *answer = user_data;
-
-  answer->payload = qi_hub_endpoint_request_finish (QI_HUB_ENDPOINT (source), result, &answer->error);
-  answer->done = TRUE;
-}
-
-static JsonNode *
-ask (QiHubEndpoint *endpoint,
-     const char    *topic,
-     const char    *payload,
-     GError       **error)
-{
-  g_autoptr(JsonNode) node = json_from_string (payload, NULL);
-  Answer answer = { 0 };
-
-  g_assert_nonnull (node);
-  qi_hub_endpoint_request_async (endpoint, topic, node, 5000, NULL, on_answer, &answer);
-  while (!answer.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (answer.error != NULL)
-    g_propagate_error (error, answer.error);
-  return answer.payload;
-}
 
 static void
 on_event (QiMessage *event,
@@ -991,7 +956,7 @@ test_hub (Fixture       *f,
 #define ASK(topic, payload) G_STMT_START { \
     g_clear_pointer (&reply, json_node_unref); \
     g_clear_pointer (&text, g_free); \
-    reply = ask (client, topic, payload, &error); \
+    reply = qi_test_ask (client, topic, payload, &error); \
     g_assert_no_error (error); \
     text = to_text (reply); \
   } G_STMT_END
@@ -1053,26 +1018,26 @@ test_hub (Fixture       *f,
   /* Errors: a bad payload is bad_message, the tracker's own refusal is
    * handler_failed with its message. */
   g_clear_pointer (&reply, json_node_unref);
-  reply = ask (client, "db_service.context.lookup", "{\"project\": \"demo\"}", &error);
+  reply = qi_test_ask (client, "db_service.context.lookup", "{\"project\": \"demo\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "db_service.context.lookup: the payload needs “path”, a string");
   g_clear_error (&error);
-  reply = ask (client, "db_service.version.list", "{\"product\": \"animMain\"}", &error);
+  reply = qi_test_ask (client, "db_service.version.list", "{\"product\": \"animMain\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "db_service.version.list: “product” must be an integer from 1, not a string");
   g_clear_error (&error);
-  reply = ask (client, "db_service.version.list", "{}", &error);
+  reply = qi_test_ask (client, "db_service.version.list", "{}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_clear_error (&error);
-  reply = ask (client, "db_service.version.publish", "{\"id\": 1}", &error);
+  reply = qi_test_ask (client, "db_service.version.publish", "{\"id\": 1}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
   g_assert_cmpstr (error->message, ==, "the version with id 1 is published already");
   g_clear_error (&error);
-  reply = ask (client, "db_service.project.get", "{\"name\": \"demo\", \"adapter\": \"ftrack\"}", &error);
+  reply = qi_test_ask (client, "db_service.project.get", "{\"name\": \"demo\", \"adapter\": \"ftrack\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
   g_assert_cmpstr (error->message, ==, "no tracker adapter “ftrack”");
   g_clear_error (&error);
-  reply = ask (client, "db_service.version.latest", "{\"context\": \"/sq010/sh020\"}", &error);
+  reply = qi_test_ask (client, "db_service.version.latest", "{\"context\": \"/sq010/sh020\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "db_service.version.latest: the payload needs “project”, a string");
   g_clear_error (&error);

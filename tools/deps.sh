@@ -11,7 +11,9 @@ QI_BUILD_PACKAGES=(
 
 # What the tests use on top: PyGObject to load the typelib, clang and its
 # runtime for the libFuzzer target, pytest and Debian's websockets (an
-# independent WebSocket peer for the stdlib Python client).
+# independent WebSocket peer for the stdlib Python client), jsonschema
+# (the exported JSON Schemas against the 2020-12 meta-schema), and the
+# desktop's validators of the .desktop files and AppStream metainfo.
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
   desktop-file-utils appstream
