@@ -81,6 +81,31 @@ read_info_file (const char *path,
   return INFO_STALE;
 }
 
+/* Serves the `ui_dist/` folder of every loaded addon at `/ui/NAME/`. */
+static void
+serve_addon_uis (QiServer       *server,
+                 QiAddonManager *addons)
+{
+  g_autoptr(GPtrArray) infos = qi_addon_manager_list_addons (addons);
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      QiAddonInfo *info = infos->pdata[i];
+      const char *name = qi_addon_info_get_name (info);
+      g_autofree char *dist = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (qi_addon_manager_get_addon (addons, name) == NULL ||
+          qi_addon_manager_lookup (addons, name) != info)
+        continue;
+      dist = g_build_filename (qi_addon_info_get_path (info), "ui_dist", NULL);
+      if (!g_file_test (dist, G_FILE_TEST_IS_DIR))
+        continue;
+      if (!qi_server_add_ui_folder (server, name, dist, &error))
+        g_warning ("addon “%s”: its UI in %s is not served: %s", name, dist, error->message);
+    }
+}
+
 static gboolean
 write_info_file (const char  *path,
                  QiServer    *server,
@@ -246,6 +271,8 @@ serve_verb (QiCliInvocation *invocation,
     if (addons != NULL && QI_IS_ADDON_MANAGER (addons) &&
         qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)) != NULL)
       g_object_set (server, "router", qi_addon_manager_get_router (QI_ADDON_MANAGER (addons)), NULL);
+    if (addons != NULL && QI_IS_ADDON_MANAGER (addons))
+      serve_addon_uis (server, QI_ADDON_MANAGER (addons));
   }
   /* A server runs on: a change to an override file by anyone is read
    * again and announced to its clients as config.changed. */
