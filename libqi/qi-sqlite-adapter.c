@@ -495,6 +495,34 @@ bad:
   return FALSE;
 }
 
+/* An id as this tracker gives them out: a positive decimal number, as a
+ * string, without sign, blanks or leading zeros. %NULL is 0, no id. Any
+ * other text cannot name anything here: not found. */
+static gboolean
+parse_id (const char  *what,
+          const char  *text,
+          gint64      *id,
+          GError     **error)
+{
+  guint64 value = 0;
+
+  *id = 0;
+  if (text == NULL)
+    return TRUE;
+  if (text[0] < '1' || text[0] > '9' ||
+      !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
+    {
+      g_autofree char *shown = g_utf8_validate (text, -1, NULL) ? g_utf8_substring (text, 0, 40)
+                                                                 : g_strdup ("?");
+
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND,
+                   _("no %s with id “%s”: this tracker's ids are numbers such as “7”"), what, shown);
+      return FALSE;
+    }
+  *id = (gint64) value;
+  return TRUE;
+}
+
 static gboolean
 check_id (const char  *what,
           gint64       id,
@@ -622,6 +650,25 @@ set_json (JsonObject   *object,
   json_object_set_member (object, name, node);
 }
 
+/* Ids go out as strings (QiDbAdapter's ids are opaque): the row id in
+ * decimal, or null. */
+static void
+set_id (JsonObject   *object,
+        const char   *name,
+        sqlite3_stmt *stmt,
+        int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, name);
+  else
+    {
+      char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, column));
+      json_object_set_string_member (object, name, text);
+    }
+}
+
 typedef JsonObject *(*RowFunc) (QiSqliteAdapter *self, sqlite3_stmt *stmt, GError **error);
 
 #define PROJECT_SELECT "SELECT p.id, p.name, p.label, p.created_at FROM projects p "
@@ -633,7 +680,7 @@ project_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "name", stmt, 1);
   set_text (object, "label", stmt, 2);
   set_text (object, "created_at", stmt, 3);
@@ -651,9 +698,9 @@ context_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "parent", stmt, 2);
+  set_id (object, "parent", stmt, 2);
   set_text (object, "kind", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "path", stmt, 5);
@@ -673,9 +720,9 @@ task_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "context", stmt, 2);
+  set_id (object, "context", stmt, 2);
   set_text (object, "context_path", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "type", stmt, 5);
@@ -695,9 +742,9 @@ product_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "context", stmt, 2);
+  set_id (object, "context", stmt, 2);
   set_text (object, "context_path", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "type", stmt, 5);
@@ -720,12 +767,12 @@ version_row (QiSqliteAdapter  *self,
   JsonObject *object = json_object_new ();
   JsonObject *publisher = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
-  set_int (object, "product", stmt, 1);
+  set_id (object, "id", stmt, 0);
+  set_id (object, "product", stmt, 1);
   set_text (object, "product_name", stmt, 2);
   set_text (object, "product_type", stmt, 3);
   set_int (object, "number", stmt, 4);
-  set_int (object, "task", stmt, 5);
+  set_id (object, "task", stmt, 5);
   set_text (object, "author", stmt, 6);
   set_text (object, "comment", stmt, 7);
   set_text (object, "status", stmt, 8);
@@ -746,7 +793,7 @@ user_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "username", stmt, 1);
   set_text (object, "full_name", stmt, 2);
   set_text (object, "email", stmt, 3);
@@ -785,7 +832,7 @@ location_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "name", stmt, 1);
   set_text (object, "root", stmt, 2);
   return object;
@@ -948,13 +995,16 @@ get_context (QiSqliteAdapter  *self,
 static JsonNode *
 sqlite_list_contexts (QiDbAdapter  *adapter,
                       const char   *project,
-                      gint64        parent,
+                      const char   *parent_id,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 parent;
   sqlite3_stmt *stmt;
   gint64 pid;
 
+  if (!parse_id ("parent context", parent_id, &parent, error))
+    return NULL;
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0)
     return NULL;
   if (parent < 0)
@@ -979,6 +1029,24 @@ sqlite_list_contexts (QiDbAdapter  *adapter,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, pid);
   bind_id (stmt, 2, parent);
+  return collect (self, stmt, context_row, error);
+}
+
+static JsonNode *
+sqlite_list_all_contexts (QiDbAdapter  *adapter,
+                          const char   *project,
+                          GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  sqlite3_stmt *stmt;
+  gint64 pid;
+
+  if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0)
+    return NULL;
+  stmt = prepare (self, CONTEXT_SELECT "WHERE c.project_id = ? ORDER BY c.path", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, pid);
   return collect (self, stmt, context_row, error);
 }
 
@@ -1049,17 +1117,20 @@ check_kind (const char  *kind,
 static JsonNode *
 sqlite_create_context (QiDbAdapter  *adapter,
                        const char   *project,
-                       gint64        parent,
+                       const char   *parent_id,
                        const char   *kind,
                        const char   *name,
                        GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 parent;
   g_autofree char *path = NULL;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 pid, id;
 
+  if (!parse_id ("parent context", parent_id, &parent, error))
+    return NULL;
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0 ||
       !check_kind (kind, error) || !check_name ("context name", name, error))
     return NULL;
@@ -1177,16 +1248,19 @@ get_task (QiSqliteAdapter  *self,
 static JsonNode *
 sqlite_list_tasks (QiDbAdapter  *adapter,
                    const char   *project,
-                   gint64        context,
+                   const char   *context_id,
                    const char   *assignee,
                    GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autoptr(GString) sql = g_string_new (TASK_SELECT "WHERE 1");
   gint64 pid = 0, uid = 0;
   sqlite3_stmt *stmt;
   int n = 0;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error))
     return NULL;
   if (context == 0 && assignee == NULL)
@@ -1223,7 +1297,7 @@ sqlite_list_tasks (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_create_task (QiDbAdapter  *adapter,
-                    gint64        context,
+                    const char   *context_id,
                     const char   *name,
                     const char   *type,
                     const char   *status,
@@ -1231,10 +1305,13 @@ sqlite_create_task (QiDbAdapter  *adapter,
                     GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 type_id, sid, uid = 0, id;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
       !check_name ("task name", name, error) || !check_name ("task type", type, error))
     return NULL;
@@ -1280,13 +1357,16 @@ get_product (QiSqliteAdapter  *self,
 
 static JsonNode *
 sqlite_list_products (QiDbAdapter  *adapter,
-                      gint64        context,
+                      const char   *context_id,
                       const char   *type,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
       (type != NULL && !check_name ("product type", type, error)))
     return NULL;
@@ -1304,16 +1384,19 @@ sqlite_list_products (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_create_product (QiDbAdapter  *adapter,
-                       gint64        context,
+                       const char   *context_id,
                        const char   *name,
                        const char   *type,
                        GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
       !check_name ("product name", name, error) || !check_name ("product type", type, error) ||
       (stmt = prepare (self, "INSERT INTO products (context_id, name, type) VALUES (?, ?, ?)", error)) == NULL)
@@ -1351,7 +1434,7 @@ list_components (QiSqliteAdapter  *self,
       JsonArray *list = json_array_new ();
 
       json_array_add_object_element (components, component);
-      set_int (component, "id", stmt, 0);
+      set_id (component, "id", stmt, 0);
       set_text (component, "name", stmt, 1);
       set_text (component, "location", stmt, 2);
       set_text (component, "location_root", stmt, 3);
@@ -1388,11 +1471,10 @@ list_components (QiSqliteAdapter  *self,
 }
 
 static JsonNode *
-sqlite_get_version (QiDbAdapter  *adapter,
-                    gint64        id,
-                    GError      **error)
+get_version (QiSqliteAdapter  *self,
+             gint64            id,
+             GError          **error)
 {
-  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autofree char *missing = NULL;
   g_autoptr(JsonNode) version = NULL;
   JsonNode *components;
@@ -1411,18 +1493,36 @@ sqlite_get_version (QiDbAdapter  *adapter,
 }
 
 static JsonNode *
+sqlite_get_version (QiDbAdapter  *adapter,
+                    const char   *version_id,
+                    GError      **error)
+{
+  gint64 id;
+
+  if (!parse_id ("version", version_id, &id, error))
+    return NULL;
+  return get_version (QI_SQLITE_ADAPTER (adapter), id, error);
+}
+
+static JsonNode *
 sqlite_list_versions (QiDbAdapter  *adapter,
-                      gint64        product,
-                      gint64        task,
+                      const char   *product_id,
+                      const char   *task_id,
                       gboolean      include_pending,
                       guint         offset,
                       guint         limit,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 product;
+  gint64 task;
   g_autoptr(GString) sql = g_string_new (VERSION_SELECT "WHERE 1");
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("product", product_id, &product, error))
+    return NULL;
+  if (!parse_id ("task", task_id, &task, error))
+    return NULL;
   if (!ensure_open (self, error))
     return NULL;
   if (product == 0 && task == 0)
@@ -1452,13 +1552,16 @@ sqlite_list_versions (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_latest_versions (QiDbAdapter  *adapter,
-                        gint64        context,
+                        const char   *context_id,
                         gboolean      include_pending,
                         GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error))
     return NULL;
   stmt = prepare (self, include_pending
@@ -1518,11 +1621,9 @@ read_id_field (JsonObject  *object,
   *id = 0;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return !required || invalid (error, place, _("is missing: give an id"));
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      json_node_get_int (node) <= 0)
-    return invalid (error, place, _("must be a positive integer id"));
-  *id = json_node_get_int (node);
-  return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return invalid (error, place, _("must be an id, a string"));
+  return parse_id (field, json_node_get_string (node), id, error);
 }
 
 static gboolean
@@ -1783,18 +1884,21 @@ sqlite_create_version (QiDbAdapter  *adapter,
       rollback (self);
       return NULL;
     }
-  return sqlite_get_version (adapter, id, error);
+  return get_version (self, id, error);
 }
 
 static JsonNode *
 sqlite_publish_version (QiDbAdapter  *adapter,
-                        gint64        id,
+                        const char   *version_id,
                         GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 id;
   sqlite3_stmt *stmt;
   gint64 published;
 
+  if (!parse_id ("version", version_id, &id, error))
+    return NULL;
   if (!ensure_open (self, error) || !check_id ("version", id, error) || !begin (self, error))
     return NULL;
   published = lookup_id (self, "SELECT 1 + (state = 'published') FROM versions WHERE id = ?", NULL, id, error);
@@ -1816,7 +1920,7 @@ sqlite_publish_version (QiDbAdapter  *adapter,
       rollback (self);
       return NULL;
     }
-  return sqlite_get_version (adapter, id, error);
+  return get_version (self, id, error);
 }
 
 static JsonNode *
@@ -2170,6 +2274,7 @@ qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->get_project = sqlite_get_project;
   iface->create_project = sqlite_create_project;
   iface->list_contexts = sqlite_list_contexts;
+  iface->list_all_contexts = sqlite_list_all_contexts;
   iface->lookup_context = sqlite_lookup_context;
   iface->create_context = sqlite_create_context;
   iface->list_tasks = sqlite_list_tasks;
