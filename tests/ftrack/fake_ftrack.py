@@ -453,15 +453,16 @@ class Store:
         t = rec["__entity_type__"]
         if attr == "ancestors":
             out, p = [], self.get("Context", rec.get("parent_id"))
-            while p is not None and p["__entity_type__"] != "Project":
+            while p is not None and p["__entity_type__"] != "Project" and p not in out and p is not rec:
                 out.insert(0, p)
                 p = self.get("Context", p.get("parent_id"))
             return out
         if attr == "descendants":
-            out, todo = [], [rec["id"]]
+            out, todo, seen = [], [rec["id"]], {rec["id"]}
             while todo:
                 parent = todo.pop(0)
-                kids = [c for c in self.all("TypedContext") if c.get("parent_id") == parent]
+                kids = [c for c in self.all("TypedContext") if c.get("parent_id") == parent and c["id"] not in seen]
+                seen.update(c["id"] for c in kids)
                 out += kids
                 todo += [c["id"] for c in kids]
             return out
@@ -479,7 +480,7 @@ class Store:
         t = rec["__entity_type__"]
         if attr in ("link", "_link") and self.schema.is_a(t, "Context"):
             chain, p = [], rec
-            while p is not None:
+            while p is not None and all(c["id"] != p["id"] for c in chain):
                 chain.insert(0, {"id": p["id"], "name": p.get("name"),
                                  "type": "Project" if p["__entity_type__"] == "Project" else "TypedContext"})
                 p = self.get("Context", p.get("parent_id"))
@@ -610,6 +611,8 @@ class Store:
               "boolean": isinstance(v, bool)}.get(typ, True)
         if not ok:
             raise FtrackError(f"Invalid value for '{attr}' on '{t}': expected {typ}, got {json.dumps(encode(v))}.")
+        if "enum" in p and v not in p["enum"]:
+            raise FtrackError(f"Invalid value for '{attr}' on '{t}': {json.dumps(v)} is none of {p['enum']}.")
         if p.get("format") == "date-time":
             try:
                 datetime.datetime.fromisoformat(v)
@@ -764,7 +767,13 @@ class Store:
         metadata = self.apply(t, rec, op.get("entity_data", {}), False)
         if self.key(t, rec) != self.key(t, old):
             raise FtrackError(f"The primary key of '{t}' cannot change.")
+        moved = rec.get("parent_id") != old.get("parent_id") and t in self.schema.object_type_of
+        if moved and rec.get("parent_id") in [rec["id"]] + [d["id"] for d in self.many(rec, "descendants")]:
+            raise FtrackError(f"Cannot move '{t}' '{rec.get('name')}' under itself or one of its descendants.")
         self.constrain(t, rec)
+        if moved:
+            for d in self.many(rec, "descendants"):
+                d["project_id"] = rec["project_id"]
         if metadata:
             self.set_metadata(t, rec, metadata)
         return {"action": "update", "data": self.scalars(rec)}

@@ -438,6 +438,17 @@ def test_update_and_delete(ft):
     assert "expected number" in ft.error({"action": "update", "entity_type": "Task", "entity_key": [task["id"]],
                                           "entity_data": {"bid": "lots"}})
 
+    # Moving a context moves its descendants' project and link.
+    p2 = make_project(ft, "other")
+    ft.call({"action": "update", "entity_type": "Sequence", "entity_key": [sq["id"]],
+             "entity_data": {"parent": ref(p2)}})
+    t = ft.one(f'select project_id, link from Task where id is "{task["id"]}"')
+    assert t["project_id"] == p2["id"] and t["link"][0]["name"] == "other"
+    assert "descendants" in ft.error({"action": "update", "entity_type": "Sequence", "entity_key": [sq["id"]],
+                                      "entity_data": {"parent_id": sh1["id"]}})
+    assert "queued" in ft.error({"action": "create", "entity_type": "Job",
+                                 "entity_data": {"status": "sleeping", "type": "api_job"}})
+
     # Deleting a shot deletes what hangs below it.
     geo = ft.one('select id from AssetType where short is "geo"')
     asset = ft.create("Asset", name="table", parent=ref(sh1), type_id=geo["id"])
