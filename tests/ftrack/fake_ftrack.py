@@ -49,7 +49,9 @@ Modelled:
 Not modelled: sub-queries (`in (select …)`), custom attributes, permissions
 and security roles, workflow schemas (every statusable context may take any
 Status), event hub, uploads and the other non-CRUD actions (they answer an
-error), time zones (datetimes are naive), `like` is case-sensitive.
+error), time zones (datetimes are naive), `like` is case-sensitive, a
+TypedContext's type_id is not required, two versions of one asset may be
+given the same number explicitly, no default page size.
 
   fake_ftrack.py --fixtures DIR --port 0 --user NAME --key KEY [--port-file F]
 """
@@ -893,6 +895,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout of a delayed request)
 
     def answer(self, status, body):
         self.send_response(status)
