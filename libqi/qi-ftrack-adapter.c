@@ -374,10 +374,14 @@ project_of_link (JsonArray *link)
          ? text_of (json_array_get_object_element (link, 0), "name") : NULL;
 }
 
+/* Takes @array. */
 static JsonNode *
 wrap_array (JsonArray *array)
 {
-  return json_node_init_array (json_node_alloc (), array);
+  JsonNode *node = json_node_init_array (json_node_alloc (), array);
+
+  json_array_unref (array);
+  return node;
 }
 
 static JsonNode *
@@ -1643,8 +1647,6 @@ ftrack_list_users (QiDbAdapter  *adapter,
   g_autoptr(JsonArray) data = query_all (QI_FTRACK_ADAPTER (adapter),
                                          "select id, username, first_name, last_name, email from User "
                                          "order by username", error);
-  g_autoptr(GPtrArray) nodes = NULL;
-
   return data != NULL ? map_entities (data, user_out, NULL) : NULL;
 }
 

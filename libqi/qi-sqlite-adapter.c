@@ -487,8 +487,9 @@ parse_id (const char  *what,
   if (text[0] < '1' || text[0] > '9' ||
       !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
     {
-      g_autofree char *shown = g_utf8_validate (text, -1, NULL) ? g_utf8_substring (text, 0, 40)
-                                                                 : g_strdup ("?");
+      g_autofree char *shown = g_utf8_validate (text, -1, NULL)
+                               ? g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 40))
+                               : g_strdup ("?");
 
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND,
                    _("no %s with id “%s”: this tracker's ids are numbers such as “7”"), what, shown);

@@ -110,8 +110,11 @@ fake_control (const char *method,
   g_autoptr(JsonParser) parser = json_parser_new ();
 
   if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/json",
-                                              g_bytes_new_static (body, strlen (body)));
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
   answer = soup_session_send_and_read (ftrack.soup, msg, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
