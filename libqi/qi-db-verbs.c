@@ -368,8 +368,16 @@ seed_verb (QiCliInvocation *invocation,
   if (!g_error_matches (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
     return fail (invocation, error);
   g_clear_error (&error);
-  if (!qi_db_seed_demo (adapter, &error))
+  /* The whole show or nothing: one transaction on the embedded tracker. */
+  if (QI_IS_SQLITE_ADAPTER (adapter) && !qi_sqlite_adapter_begin_batch (QI_SQLITE_ADAPTER (adapter), &error))
     return fail (invocation, error);
+  if (!qi_db_seed_demo (adapter, &error) ||
+      (QI_IS_SQLITE_ADAPTER (adapter) && !qi_sqlite_adapter_commit_batch (QI_SQLITE_ADAPTER (adapter), &error)))
+    {
+      if (QI_IS_SQLITE_ADAPTER (adapter))
+        qi_sqlite_adapter_rollback_batch (QI_SQLITE_ADAPTER (adapter));
+      return fail (invocation, error);
+    }
   qi_cli_invocation_print (invocation, _("created the project “demo”\n"));
   return 0;
 }

@@ -45,6 +45,7 @@ struct _QiSqliteAdapter
   sqlite3    *db;
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
   int         schema_version;
+  gboolean    in_batch;     /* qi_sqlite_adapter_begin_batch() */
 };
 
 static void qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface);
@@ -291,11 +292,13 @@ exec (QiSqliteAdapter  *self,
   return TRUE;
 }
 
+/* Each write is one transaction; inside a batch, a savepoint of the
+ * batch's transaction, so that a failing write undoes only itself. */
 static gboolean
 begin (QiSqliteAdapter  *self,
        GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "BEGIN IMMEDIATE", error);
+  sqlite3_stmt *stmt = prepare (self, self->in_batch ? "SAVEPOINT qi_write" : "BEGIN IMMEDIATE", error);
 
   return stmt != NULL && run (self, stmt, _("cannot start a transaction"), error);
 }
@@ -304,7 +307,7 @@ static gboolean
 commit (QiSqliteAdapter  *self,
         GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "COMMIT", error);
+  sqlite3_stmt *stmt = prepare (self, self->in_batch ? "RELEASE qi_write" : "COMMIT", error);
 
   return stmt != NULL && run (self, stmt, _("cannot commit"), error);
 }
@@ -312,7 +315,9 @@ commit (QiSqliteAdapter  *self,
 static void
 rollback (QiSqliteAdapter *self)
 {
-  if (!sqlite3_get_autocommit (self->db))
+  if (self->in_batch)
+    sqlite3_exec (self->db, "ROLLBACK TO qi_write; RELEASE qi_write", NULL, NULL, NULL);
+  else if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -2184,6 +2189,7 @@ qi_sqlite_adapter_close (QiSqliteAdapter *self)
 {
   g_return_if_fail (QI_IS_SQLITE_ADAPTER (self));
 
+  self->in_batch = FALSE;
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
@@ -2192,6 +2198,85 @@ qi_sqlite_adapter_close (QiSqliteAdapter *self)
       self->db = NULL;
     }
   self->schema_version = 0;
+}
+
+/**
+ * qi_sqlite_adapter_begin_batch:
+ * @self: a #QiSqliteAdapter
+ * @error: return location for a #GError
+ *
+ * Starts a batch: the writes until qi_sqlite_adapter_commit_batch() are
+ * one transaction, committed together or not at all (a process killed in
+ * the middle leaves nothing of them). A write that fails inside the batch
+ * undoes only itself. #QiDbAdapter::changed is emitted for each write as it
+ * is made, before the batch commits.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (a batch already runs, or the
+ *   tracker cannot be written)
+ */
+gboolean
+qi_sqlite_adapter_begin_batch (QiSqliteAdapter  *self,
+                               GError          **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
+
+  if (self->in_batch)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT, _("a batch of writes is running already"));
+      return FALSE;
+    }
+  if (!ensure_open (self, error) || (stmt = prepare (self, "BEGIN IMMEDIATE", error)) == NULL ||
+      !run (self, stmt, _("cannot start a transaction"), error))
+    return FALSE;
+  self->in_batch = TRUE;
+  return TRUE;
+}
+
+/**
+ * qi_sqlite_adapter_commit_batch:
+ * @self: a #QiSqliteAdapter
+ * @error: return location for a #GError
+ *
+ * Commits the batch qi_sqlite_adapter_begin_batch() started. If the commit
+ * fails, the batch is rolled back.
+ *
+ * Returns: %TRUE, or %FALSE with @error set
+ */
+gboolean
+qi_sqlite_adapter_commit_batch (QiSqliteAdapter  *self,
+                                GError          **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  self->in_batch = FALSE;
+  if ((stmt = prepare (self, "COMMIT", error)) == NULL || !run (self, stmt, _("cannot commit"), error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * qi_sqlite_adapter_rollback_batch:
+ * @self: a #QiSqliteAdapter
+ *
+ * Undoes every write of the running batch, if any.
+ */
+void
+qi_sqlite_adapter_rollback_batch (QiSqliteAdapter *self)
+{
+  g_return_if_fail (QI_IS_SQLITE_ADAPTER (self));
+
+  if (!self->in_batch)
+    return;
+  self->in_batch = FALSE;
+  rollback (self);
 }
 
 /**

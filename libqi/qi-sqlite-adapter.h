@@ -38,6 +38,14 @@ gboolean         qi_sqlite_adapter_is_open            (QiSqliteAdapter  *self);
 QI_AVAILABLE_IN_ALL
 void             qi_sqlite_adapter_close              (QiSqliteAdapter  *self);
 QI_AVAILABLE_IN_ALL
+gboolean         qi_sqlite_adapter_begin_batch        (QiSqliteAdapter  *self,
+                                                       GError          **error);
+QI_AVAILABLE_IN_ALL
+gboolean         qi_sqlite_adapter_commit_batch       (QiSqliteAdapter  *self,
+                                                       GError          **error);
+QI_AVAILABLE_IN_ALL
+void             qi_sqlite_adapter_rollback_batch     (QiSqliteAdapter  *self);
+QI_AVAILABLE_IN_ALL
 int              qi_sqlite_adapter_get_schema_version (QiSqliteAdapter  *self);
 
 G_END_DECLS

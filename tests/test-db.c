@@ -1178,6 +1178,48 @@ test_cli (Fixture       *f,
   g_assert_nonnull (strstr (out, "\"gone\" : true"));
 }
 
+/* A batch is one transaction: all of it or none; a failing write inside
+ * undoes only itself. */
+static void
+test_batch (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  g_assert_true (qi_sqlite_adapter_begin_batch (f->sqlite, &error));
+  g_assert_no_error (error);
+  g_assert_false (qi_sqlite_adapter_begin_batch (f->sqlite, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  node = qi_db_adapter_create_project (f->db, "demo", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  g_assert_null (qi_db_adapter_create_project (f->db, "demo", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  node = qi_db_adapter_create_context (f->db, "demo", NULL, "sequence", "sq010", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  qi_sqlite_adapter_rollback_batch (f->sqlite);
+  list = qi_db_adapter_list_projects (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+
+  g_assert_true (qi_sqlite_adapter_begin_batch (f->sqlite, &error));
+  node = qi_db_adapter_create_project (f->db, "demo", NULL, &error);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "demo", NULL, "sequence", "sq010", &error);
+  g_assert_no_error (error);
+  g_assert_true (qi_sqlite_adapter_commit_batch (f->sqlite, &error));
+  g_assert_no_error (error);
+  list = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1193,6 +1235,7 @@ main (int   argc,
   ADD ("sqlite/tasks-products", test_tasks_products);
   ADD ("sqlite/versions", test_versions);
   ADD ("sqlite/version-errors", test_version_errors);
+  ADD ("sqlite/batch", test_batch);
   ADD ("sqlite/changed-signal", test_changed_signal);
   ADD ("sqlite/concurrent-writers", test_concurrent_writers);
   ADD ("sqlite/killed-writer", test_killed_writer);
