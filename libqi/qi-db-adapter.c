@@ -26,7 +26,8 @@
  * After each successful write the wrappers emit #QiDbAdapter::changed,
  * which #QiDbManager turns into `db_service.ENTITY.changed` events.
  *
- * Links between contexts and between versions are not in this API yet.
+ * Links: a context uses others (a shot the asset builds cast in it), a
+ * version uses others (a lighting scene the caches it loads).
  */
 
 G_DEFINE_QUARK (qi-db-error-quark, qi_db_error)
@@ -48,7 +49,7 @@ qi_db_adapter_default_init (QiDbAdapterInterface *iface)
    * @self: the adapter
    * @entity: what changed: `project`, `context`, `task`, `product`,
    *   `version`, `user` or `location`
-   * @action: `created` or `published`
+   * @action: `created`, `published`, or `linked` (then @object is the link)
    * @object: the entity's object after the change
    *
    * Emitted after a write through the qi_db_adapter_*() wrappers has been
@@ -597,6 +598,123 @@ qi_db_adapter_list_pending_versions (QiDbAdapter   *self,
   if (iface->list_pending_versions == NULL)
     return unsupported (self, "list_pending_versions", error);
   return iface->list_pending_versions (self, older_than_s, error);
+}
+
+/**
+ * qi_db_adapter_link_contexts:
+ * @self: a #QiDbAdapter
+ * @context: the id of the context that uses the other, such as a shot
+ * @uses: the id of the context it uses, such as an asset build cast in it
+ * @error: return location for a #GError
+ *
+ * Links two contexts of one project: @context uses @uses (casting).
+ *
+ * Returns: (transfer full): the link, `{"context", "uses"}`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_link_contexts (QiDbAdapter   *self,
+                             const char    *context,
+                             const char    *uses,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->link_contexts == NULL)
+    return unsupported (self, "link_contexts", error);
+  result = iface->link_contexts (self, context, uses, error);
+  if (result != NULL)
+    emit_changed (self, "context", "linked", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_context_links:
+ * @self: a #QiDbAdapter
+ * @context: the id of a context
+ * @error: return location for a #GError
+ *
+ * Lists the contexts @context uses and those that use it, each by path.
+ *
+ * Returns: (transfer full): `{"uses": [CONTEXT…], "used_in": [CONTEXT…]}`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_context_links (QiDbAdapter   *self,
+                                  const char    *context,
+                                  GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_context_links == NULL)
+    return unsupported (self, "list_context_links", error);
+  return iface->list_context_links (self, context, error);
+}
+
+/**
+ * qi_db_adapter_link_versions:
+ * @self: a #QiDbAdapter
+ * @version: the id of the version that uses the other, such as a lighting scene
+ * @uses: the id of the version it uses, such as the animation cache it loads
+ * @error: return location for a #GError
+ *
+ * Records that @version uses @uses.
+ *
+ * Returns: (transfer full): the link, `{"version", "uses"}`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_link_versions (QiDbAdapter   *self,
+                             const char    *version,
+                             const char    *uses,
+                             GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->link_versions == NULL)
+    return unsupported (self, "link_versions", error);
+  result = iface->link_versions (self, version, uses, error);
+  if (result != NULL)
+    emit_changed (self, "version", "linked", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_list_version_links:
+ * @self: a #QiDbAdapter
+ * @version: the id of a version
+ * @error: return location for a #GError
+ *
+ * Lists the versions @version uses and those that use it, each by product
+ * name and number, pending ones too.
+ *
+ * Returns: (transfer full): `{"uses": [VERSION…], "used_in": [VERSION…]}`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_version_links (QiDbAdapter   *self,
+                                  const char    *version,
+                                  GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_version_links == NULL)
+    return unsupported (self, "list_version_links", error);
+  return iface->list_version_links (self, version, error);
 }
 
 /**

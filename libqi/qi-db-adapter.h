@@ -179,8 +179,23 @@ struct _QiDbAdapterInterface
                                       const char   *project,
                                       GError      **error);
 
+  JsonNode *(*link_contexts)         (QiDbAdapter  *self,
+                                      const char   *context,
+                                      const char   *uses,
+                                      GError      **error);
+  JsonNode *(*list_context_links)    (QiDbAdapter  *self,
+                                      const char   *context,
+                                      GError      **error);
+  JsonNode *(*link_versions)         (QiDbAdapter  *self,
+                                      const char   *version,
+                                      const char   *uses,
+                                      GError      **error);
+  JsonNode *(*list_version_links)    (QiDbAdapter  *self,
+                                      const char   *version,
+                                      GError      **error);
+
   /*< private >*/
-  gpointer padding[15];
+  gpointer padding[11];
 };
 
 QI_AVAILABLE_IN_ALL
@@ -269,6 +284,24 @@ JsonNode *qi_db_adapter_publish_version       (QiDbAdapter  *self,
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_pending_versions (QiDbAdapter  *self,
                                                gint64        older_than_s,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_link_contexts         (QiDbAdapter  *self,
+                                               const char   *context,
+                                               const char   *uses,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_list_context_links    (QiDbAdapter  *self,
+                                               const char   *context,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_link_versions         (QiDbAdapter  *self,
+                                               const char   *version,
+                                               const char   *uses,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_list_version_links    (QiDbAdapter  *self,
+                                               const char   *version,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_users            (QiDbAdapter  *self,

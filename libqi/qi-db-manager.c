@@ -508,6 +508,50 @@ op_version_pending (QiDbAdapter *adapter, JsonObject *payload, const char *topic
 }
 
 static JsonNode *
+op_context_link (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
+{
+  g_autofree char *context = NULL;
+  g_autofree char *uses = NULL;
+
+  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
+      !get_context (adapter, payload, topic, "uses", TRUE, &uses, error))
+    return NULL;
+  return qi_db_adapter_link_contexts (adapter, context, uses, error);
+}
+
+static JsonNode *
+op_context_links (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
+{
+  g_autofree char *context = NULL;
+
+  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error))
+    return NULL;
+  return qi_db_adapter_list_context_links (adapter, context, error);
+}
+
+static JsonNode *
+op_version_link (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
+{
+  g_autofree char *version = NULL;
+  g_autofree char *uses = NULL;
+
+  if (!get_id (payload, topic, "version", TRUE, &version, error) ||
+      !get_id (payload, topic, "uses", TRUE, &uses, error))
+    return NULL;
+  return qi_db_adapter_link_versions (adapter, version, uses, error);
+}
+
+static JsonNode *
+op_version_links (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
+{
+  g_autofree char *version = NULL;
+
+  if (!get_id (payload, topic, "version", TRUE, &version, error))
+    return NULL;
+  return qi_db_adapter_list_version_links (adapter, version, error);
+}
+
+static JsonNode *
 op_user_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   return wrap ("users", qi_db_adapter_list_users (adapter, error));
@@ -565,6 +609,8 @@ static const struct {
   { "db_service.context.list", op_context_list },
   { "db_service.context.lookup", op_context_lookup },
   { "db_service.context.create", op_context_create },
+  { "db_service.context.link", op_context_link },
+  { "db_service.context.links", op_context_links },
   { "db_service.task.list", op_task_list },
   { "db_service.task.create", op_task_create },
   { "db_service.product.list", op_product_list },
@@ -575,6 +621,8 @@ static const struct {
   { "db_service.version.create", op_version_create },
   { "db_service.version.publish", op_version_publish },
   { "db_service.version.pending", op_version_pending },
+  { "db_service.version.link", op_version_link },
+  { "db_service.version.links", op_version_links },
   { "db_service.user.list", op_user_list },
   { "db_service.user.create", op_user_create },
   { "db_service.status.list", op_status_list },

@@ -131,9 +131,11 @@ make_product (QiDbAdapter  *adapter,
   return node != NULL ? id_of (ids, node) : NULL;
 }
 
-/* One published version of @product with one component per extension. */
-static gboolean
+/* One published version of @product with one component per extension;
+ * its id (kept in @ids), or NULL. */
+static const char *
 make_version (QiDbAdapter  *adapter,
+              GPtrArray    *ids,
               const char   *product,
               const char   *folder,
               const char   *name,
@@ -216,11 +218,12 @@ make_version (QiDbAdapter  *adapter,
   spec = json_builder_get_root (builder);
   version = qi_db_adapter_create_version (adapter, json_node_get_object (spec), error);
   if (version == NULL)
-    return FALSE;
-  TRY (qi_db_adapter_publish_version (adapter,
-                                      json_object_get_string_member (json_node_get_object (version), "id"),
-                                      error));
-  return TRUE;
+    return NULL;
+  {
+    g_autoptr(JsonNode) published = qi_db_adapter_publish_version (adapter, id_of (ids, version), error);
+
+    return published != NULL ? g_ptr_array_index (ids, ids->len - 1) : NULL;
+  }
 }
 
 /*
@@ -248,7 +251,7 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   const char *assets_id, *first_shot = NULL, *first_asset = NULL;
   const char *anim_task = NULL, *model_task = NULL, *rig_task = NULL;
-  const char *product;
+  const char *product, *anim, *render, *comp, *second_asset = NULL;
   guint n = 0;
 
   TRY (qi_db_adapter_create_project (adapter, "demo", "Demo", error));
@@ -302,6 +305,8 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
         return FALSE;
       if (first_asset == NULL)
         first_asset = asset;
+      else if (second_asset == NULL)
+        second_asset = asset;
       for (guint t = 0; t < G_N_ELEMENTS (asset_tasks); t++, n++)
         {
           g_autoptr(JsonNode) task = qi_db_adapter_create_task (adapter, asset, asset_tasks[t], asset_tasks[t],
@@ -319,31 +324,38 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
 
   /* chr_hero: two models, one rig */
   if ((product = make_product (adapter, ids, first_asset, "modelMain", "model", error)) == NULL ||
-      !make_version (adapter, product, "/assets/chr_hero", "modelMain", 1, model_task, "chen",
+      !make_version (adapter, ids, product, "/assets/chr_hero", "modelMain", 1, model_task, "chen",
                      "blockout", "approved", "abc,ma", error) ||
-      !make_version (adapter, product, "/assets/chr_hero", "modelMain", 2, model_task, "chen",
+      !make_version (adapter, ids, product, "/assets/chr_hero", "modelMain", 2, model_task, "chen",
                      "final topology, UVs", "pending_review", "abc,ma", error) ||
       (product = make_product (adapter, ids, first_asset, "rigMain", "rig", error)) == NULL ||
-      !make_version (adapter, product, "/assets/chr_hero", "rigMain", 1, rig_task, "dara",
+      !make_version (adapter, ids, product, "/assets/chr_hero", "rigMain", 1, rig_task, "dara",
                      "first rig", "in_progress", "ma", error))
     return FALSE;
 
   /* sq010/sh010: camera, two animations, a render and a comp */
   if ((product = make_product (adapter, ids, first_shot, "cameraMain", "camera", error)) == NULL ||
-      !make_version (adapter, product, "/sq010/sh010", "cameraMain", 1, NULL, "ada",
+      !make_version (adapter, ids, product, "/sq010/sh010", "cameraMain", 1, NULL, "ada",
                      "tracked camera", "approved", "abc", error) ||
       (product = make_product (adapter, ids, first_shot, "animMain", "animation", error)) == NULL ||
-      !make_version (adapter, product, "/sq010/sh010", "animMain", 1, anim_task, "bruno",
+      !make_version (adapter, ids, product, "/sq010/sh010", "animMain", 1, anim_task, "bruno",
                      "blocking", "approved", "abc,ma", error) ||
-      !make_version (adapter, product, "/sq010/sh010", "animMain", 2, anim_task, "bruno",
-                     "spline pass", "pending_review", "abc,ma", error) ||
+      (anim = make_version (adapter, ids, product, "/sq010/sh010", "animMain", 2, anim_task, "bruno",
+                            "spline pass", "pending_review", "abc,ma", error)) == NULL ||
       (product = make_product (adapter, ids, first_shot, "renderMain", "render", error)) == NULL ||
-      !make_version (adapter, product, "/sq010/sh010", "renderMain", 1, NULL, "emil",
-                     "beauty, first light", "in_progress", "exr", error) ||
+      (render = make_version (adapter, ids, product, "/sq010/sh010", "renderMain", 1, NULL, "emil",
+                              "beauty, first light", "in_progress", "exr", error)) == NULL ||
       (product = make_product (adapter, ids, first_shot, "compMain", "comp", error)) == NULL ||
-      !make_version (adapter, product, "/sq010/sh010", "compMain", 1, NULL, "ada",
-                     "slap comp", "in_progress", "mov,nk", error))
+      (comp = make_version (adapter, ids, product, "/sq010/sh010", "compMain", 1, NULL, "ada",
+                            "slap comp", "in_progress", "mov,nk", error)) == NULL)
     return FALSE;
+
+  /* Casting: the first shot uses the hero and the sword. What each
+   * version uses: the render the animation, the comp the render. */
+  TRY (qi_db_adapter_link_contexts (adapter, first_shot, first_asset, error));
+  TRY (qi_db_adapter_link_contexts (adapter, first_shot, second_asset, error));
+  TRY (qi_db_adapter_link_versions (adapter, render, anim, error));
+  TRY (qi_db_adapter_link_versions (adapter, comp, render, error));
   return TRUE;
 }
 

@@ -29,6 +29,7 @@
  * | user (`full_name`) | `User` (`first_name` and `last_name`) |
  * | status, task type (`name`, `label`) | `Status`, `Type`: `label` is ftrack's name, `name` the same in lower case with `_` for blanks (`Pending Review` → `pending_review`); a status's `state` is its `State`'s short name in lower case |
  * | location | `Location` (no root: ftrack's accessors say where files are) |
+ * | a context uses another (casting), a version uses another | `TypedContextLink`, `AssetVersionLink` from the one used to the one that uses it |
  *
  * Ids are ftrack's (UUIDs). The server numbers a version when it creates
  * it, in the request that also writes the version's components: one
@@ -1638,6 +1639,232 @@ ftrack_list_pending_versions (QiDbAdapter  *adapter,
   return map_entities (old, version_out, NULL);
 }
 
+/* Links: TypedContextLink and AssetVersionLink, from the one used to the
+ * one that uses it (ftrack's incoming links are a context's predecessors). */
+
+/* "id in (…)" of @ids, or NULL when there are none. */
+static char *
+ids_condition (JsonArray  *links,
+               const char *member)
+{
+  g_autoptr(GString) condition = g_string_new ("id in (");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (links); i++)
+    {
+      const char *id = text_of (json_array_get_object_element (links, i), member);
+      g_autofree char *quoted = NULL;
+
+      if (id == NULL)
+        continue;
+      quoted = qi_ftrack_quote (id);
+      g_string_append_printf (condition, "%s%s", n++ > 0 ? ", " : "", quoted);
+    }
+  g_string_append_c (condition, ')');
+  return n > 0 ? g_string_free (g_steal_pointer (&condition), FALSE) : NULL;
+}
+
+/* The entities at the other end of @entity_type links whose @side is @id. */
+static JsonNode *
+linked (QiFtrackAdapter  *self,
+        const char       *link_type,
+        const char       *side,
+        const char       *other,
+        const char       *id,
+        const char       *select,
+        JsonObject     *(*out) (JsonObject *),
+        GCompareFunc      compare,
+        GError          **error)
+{
+  g_autofree char *quoted = qi_ftrack_quote (id);
+  g_autofree char *expression = g_strdup_printf ("select from_id, to_id from %s where %s is %s",
+                                                 link_type, side, quoted);
+  g_autoptr(JsonArray) links = query_all (self, expression, error);
+  g_autofree char *condition = NULL;
+  g_autofree char *query = NULL;
+  g_autoptr(JsonArray) data = NULL;
+
+  if (links == NULL)
+    return NULL;
+  condition = ids_condition (links, other);
+  if (condition == NULL)
+    return wrap_array (json_array_new ());
+  query = g_strdup_printf ("%s where %s", select, condition);
+  data = query_all (self, query, error);
+  return data != NULL ? map_entities (data, out, compare) : NULL;
+}
+
+static JsonNode *
+links_of (JsonNode *uses,
+          JsonNode *used_in)
+{
+  JsonObject *object;
+
+  if (uses == NULL || used_in == NULL)
+    {
+      g_clear_pointer (&uses, json_node_unref);
+      g_clear_pointer (&used_in, json_node_unref);
+      return NULL;
+    }
+  object = json_object_new ();
+  json_object_set_member (object, "uses", uses);
+  json_object_set_member (object, "used_in", used_in);
+  return wrap_object (object);
+}
+
+static gboolean
+create_link (QiFtrackAdapter  *self,
+             const char       *link_type,
+             const char       *from,
+             const char       *to,
+             const char       *conflict,
+             GError          **error)
+{
+  g_autofree char *from_quoted = qi_ftrack_quote (from);
+  g_autofree char *to_quoted = qi_ftrack_quote (to);
+  g_autofree char *expression = g_strdup_printf ("select id from %s where from_id is %s and to_id is %s",
+                                                 link_type, from_quoted, to_quoted);
+  g_autofree char *id = g_uuid_string_random ();
+  JsonArray *operations;
+  JsonObject *data;
+  int taken;
+
+  if ((taken = any (self, expression, error)) < 0)
+    return FALSE;
+  if (taken)
+    {
+      g_set_error_literal (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT, conflict);
+      return FALSE;
+    }
+  data = json_object_new ();
+  json_object_set_string_member (data, "id", id);
+  json_object_set_string_member (data, "from_id", from);
+  json_object_set_string_member (data, "to_id", to);
+  operations = json_array_new ();
+  json_array_add_object_element (operations, create_operation (link_type, data));
+  return create_entities (self, operations, error);
+}
+
+static JsonNode *
+link_out (const char *first,
+          const char *first_id,
+          const char *uses)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, first, first_id);
+  json_object_set_string_member (object, "uses", uses);
+  return wrap_object (object);
+}
+
+static JsonNode *
+ftrack_link_contexts (QiDbAdapter  *adapter,
+                      const char   *context,
+                      const char   *uses,
+                      GError      **error)
+{
+  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
+  g_autoptr(JsonObject) a = find_context (self, context, error);
+  g_autoptr(JsonObject) b = a != NULL ? find_context (self, uses, error) : NULL;
+  g_autoptr(JsonObject) a_out = NULL;
+  g_autoptr(JsonObject) b_out = NULL;
+  g_autofree char *conflict = NULL;
+
+  if (a == NULL || b == NULL)
+    return NULL;
+  if (g_strcmp0 (context, uses) == 0)
+    return fail (error, QI_DB_ERROR_INVALID, _("a context cannot use itself"));
+  a_out = context_out (a);
+  b_out = context_out (b);
+  if (g_strcmp0 (text_of (a, "project_id"), text_of (b, "project_id")) != 0)
+    return fail (error, QI_DB_ERROR_INVALID,
+                 _("“%s” is in project “%s” and “%s” in project “%s”: link the contexts of one project"),
+                 text_of (a_out, "path"), text_of (a_out, "project"),
+                 text_of (b_out, "path"), text_of (b_out, "project"));
+  conflict = g_strdup_printf (_("“%s” uses “%s” already"), text_of (a_out, "path"), text_of (b_out, "path"));
+  if (!create_link (self, "TypedContextLink", uses, context, conflict, error))
+    return NULL;
+  return link_out ("context", context, uses);
+}
+
+static JsonNode *
+ftrack_list_context_links (QiDbAdapter  *adapter,
+                           const char   *context,
+                           GError      **error)
+{
+  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
+  g_autoptr(JsonObject) found = find_context (self, context, error);
+  JsonNode *uses, *used_in;
+
+  if (found == NULL)
+    return NULL;
+  uses = linked (self, "TypedContextLink", "to_id", "from_id", context,
+                 "select " CONTEXT_FIELDS " from TypedContext", context_out, by_path, error);
+  if (uses == NULL)
+    return NULL;
+  used_in = linked (self, "TypedContextLink", "from_id", "to_id", context,
+                    "select " CONTEXT_FIELDS " from TypedContext", context_out, by_path, error);
+  return links_of (uses, used_in);
+}
+
+static gint
+by_product_and_number (gconstpointer a,
+                       gconstpointer b)
+{
+  JsonNode *x = *(JsonNode **) a, *y = *(JsonNode **) b;
+  int order = compare_member (x, y, "product_name");
+
+  if (order == 0)
+    {
+      gint64 m = json_object_get_int_member_with_default (json_node_get_object (x), "number", 0);
+      gint64 n = json_object_get_int_member_with_default (json_node_get_object (y), "number", 0);
+
+      order = m < n ? -1 : m > n;
+    }
+  return order;
+}
+
+static JsonNode *
+ftrack_link_versions (QiDbAdapter  *adapter,
+                      const char   *version,
+                      const char   *uses,
+                      GError      **error)
+{
+  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
+  g_autoptr(JsonObject) a = find_by_id (self, "version", "AssetVersion", "id", version, error);
+  g_autoptr(JsonObject) b = a != NULL ? find_by_id (self, "version", "AssetVersion", "id", uses, error) : NULL;
+  g_autofree char *conflict = NULL;
+
+  if (a == NULL || b == NULL)
+    return NULL;
+  if (g_strcmp0 (version, uses) == 0)
+    return fail (error, QI_DB_ERROR_INVALID, _("a version cannot use itself"));
+  conflict = g_strdup_printf (_("the version with id %s uses the version with id %s already"), version, uses);
+  if (!create_link (self, "AssetVersionLink", uses, version, conflict, error))
+    return NULL;
+  return link_out ("version", version, uses);
+}
+
+static JsonNode *
+ftrack_list_version_links (QiDbAdapter  *adapter,
+                           const char   *version,
+                           GError      **error)
+{
+  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
+  g_autoptr(JsonObject) found = find_by_id (self, "version", "AssetVersion", "id", version, error);
+  JsonNode *uses, *used_in;
+
+  if (found == NULL)
+    return NULL;
+  uses = linked (self, "AssetVersionLink", "to_id", "from_id", version,
+                 "select " VERSION_FIELDS " from AssetVersion", version_out, by_product_and_number, error);
+  if (uses == NULL)
+    return NULL;
+  used_in = linked (self, "AssetVersionLink", "from_id", "to_id", version,
+                    "select " VERSION_FIELDS " from AssetVersion", version_out, by_product_and_number, error);
+  return links_of (uses, used_in);
+}
+
 /* Users, statuses, task types, locations. */
 
 static JsonNode *
@@ -1807,6 +2034,10 @@ qi_ftrack_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->list_statuses = ftrack_list_statuses;
   iface->list_task_types = ftrack_list_task_types;
   iface->create_location = ftrack_create_location;
+  iface->link_contexts = ftrack_link_contexts;
+  iface->list_context_links = ftrack_list_context_links;
+  iface->link_versions = ftrack_link_versions;
+  iface->list_version_links = ftrack_list_version_links;
   /* stats: ftrack has no cheap counts */
 }
 

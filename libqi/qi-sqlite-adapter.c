@@ -75,6 +75,22 @@ static GParamSpec *properties[N_PROPS];
   "  PRIMARY KEY (user_id, role)) WITHOUT ROWID;" \
   "INSERT INTO user_roles (user_id, role) SELECT id, 'artist' FROM users;"
 
+/* Migration 3: links. A context uses others (a shot the asset builds cast
+ * in it), a version uses others (the caches a scene loads). */
+#define MIGRATION_LINKS \
+  "CREATE TABLE context_links (" \
+  "  context_id INTEGER NOT NULL REFERENCES contexts (id) ON DELETE CASCADE," \
+  "  uses_id INTEGER NOT NULL REFERENCES contexts (id) ON DELETE CASCADE," \
+  "  created_at TEXT NOT NULL," \
+  "  PRIMARY KEY (context_id, uses_id), CHECK (context_id <> uses_id)) WITHOUT ROWID;" \
+  "CREATE INDEX context_links_used ON context_links (uses_id);" \
+  "CREATE TABLE version_links (" \
+  "  version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE," \
+  "  uses_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE," \
+  "  created_at TEXT NOT NULL," \
+  "  PRIMARY KEY (version_id, uses_id), CHECK (version_id <> uses_id)) WITHOUT ROWID;" \
+  "CREATE INDEX version_links_used ON version_links (uses_id);"
+
 /* Migrations: migrations[i] brings a file from schema version i to i + 1. */
 static const char * const migrations[] = {
   /* 1: the schema */
@@ -173,6 +189,8 @@ static const char * const migrations[] = {
   "INSERT INTO locations (name, root) VALUES ('" DEFAULT_LOCATION "', NULL);",
   /* 1 → 2 */
   MIGRATION_LOGINS,
+  /* 2 → 3 */
+  MIGRATION_LINKS,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QI_SQLITE_ADAPTER_SCHEMA_VERSION);
@@ -2025,6 +2043,190 @@ qi_sqlite_adapter_list_logins (QiSqliteAdapter  *self,
 
 /* GObject. */
 
+/* Links. */
+
+static JsonNode *
+links_object (QiSqliteAdapter  *self,
+              const char       *uses_sql,
+              const char       *used_in_sql,
+              RowFunc           row,
+              gint64            id,
+              GError          **error)
+{
+  g_autoptr(JsonNode) uses = NULL;
+  g_autoptr(JsonNode) used_in = NULL;
+  sqlite3_stmt *stmt;
+  JsonObject *object;
+
+  if ((stmt = prepare (self, uses_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if ((uses = collect (self, stmt, row, error)) == NULL ||
+      (stmt = prepare (self, used_in_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if ((used_in = collect (self, stmt, row, error)) == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_member (object, "uses", g_steal_pointer (&uses));
+  json_object_set_member (object, "used_in", g_steal_pointer (&used_in));
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+/* Writes one link row; a link that exists is a conflict. */
+static gboolean
+insert_link (QiSqliteAdapter  *self,
+             const char       *sql,
+             gint64            from,
+             gint64            to,
+             const char       *conflict,
+             GError          **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+  if (run (self, stmt, _("cannot write the link"), &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT))
+    g_set_error_literal (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT, conflict);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static JsonNode *
+link_object (const char *first,
+             const char *first_id,
+             const char *uses_id)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, first, first_id);
+  json_object_set_string_member (object, "uses", uses_id);
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+static JsonNode *
+sqlite_link_contexts (QiDbAdapter  *adapter,
+                      const char   *context_id,
+                      const char   *uses_id,
+                      GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context, uses;
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autofree char *conflict = NULL;
+
+  if (!parse_id ("context", context_id, &context, error) || !parse_id ("context", uses_id, &uses, error) ||
+      !ensure_open (self, error) || !check_id ("context", context, error) || !check_id ("context", uses, error) ||
+      (a = get_context (self, context, error)) == NULL || (b = get_context (self, uses, error)) == NULL)
+    return NULL;
+  if (context == uses)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("a context cannot use itself"));
+      return NULL;
+    }
+  if (g_strcmp0 (json_object_get_string_member (json_node_get_object (a), "project"),
+                 json_object_get_string_member (json_node_get_object (b), "project")) != 0)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                   _("“%s” is in project “%s” and “%s” in project “%s”: link the contexts of one project"),
+                   json_object_get_string_member (json_node_get_object (a), "path"),
+                   json_object_get_string_member (json_node_get_object (a), "project"),
+                   json_object_get_string_member (json_node_get_object (b), "path"),
+                   json_object_get_string_member (json_node_get_object (b), "project"));
+      return NULL;
+    }
+  conflict = g_strdup_printf (_("“%s” uses “%s” already"),
+                              json_object_get_string_member (json_node_get_object (a), "path"),
+                              json_object_get_string_member (json_node_get_object (b), "path"));
+  if (!begin (self, error))
+    return NULL;
+  if (!insert_link (self, "INSERT INTO context_links (context_id, uses_id, created_at) VALUES (?, ?, " NOW ")",
+                    context, uses, conflict, error) || !commit (self, error))
+    {
+      rollback (self);
+      return NULL;
+    }
+  return link_object ("context", context_id, uses_id);
+}
+
+static JsonNode *
+sqlite_list_context_links (QiDbAdapter  *adapter,
+                           const char   *context_id,
+                           GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  g_autoptr(JsonNode) context_node = NULL;
+  gint64 context;
+
+  if (!parse_id ("context", context_id, &context, error) || !ensure_open (self, error) ||
+      !check_id ("context", context, error) || (context_node = get_context (self, context, error)) == NULL)
+    return NULL;
+  return links_object (self,
+                       CONTEXT_SELECT "JOIN context_links k ON k.uses_id = c.id WHERE k.context_id = ? ORDER BY c.path",
+                       CONTEXT_SELECT "JOIN context_links k ON k.context_id = c.id WHERE k.uses_id = ? ORDER BY c.path",
+                       context_row, context, error);
+}
+
+static JsonNode *
+sqlite_link_versions (QiDbAdapter  *adapter,
+                      const char   *version_id,
+                      const char   *uses_id,
+                      GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 version, uses;
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autofree char *conflict = NULL;
+
+  if (!parse_id ("version", version_id, &version, error) || !parse_id ("version", uses_id, &uses, error) ||
+      (a = get_version (self, version, error)) == NULL || (b = get_version (self, uses, error)) == NULL)
+    return NULL;
+  if (version == uses)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("a version cannot use itself"));
+      return NULL;
+    }
+  conflict = g_strdup_printf (_("the version with id %s uses the version with id %s already"), version_id, uses_id);
+  if (!begin (self, error))
+    return NULL;
+  if (!insert_link (self, "INSERT INTO version_links (version_id, uses_id, created_at) VALUES (?, ?, " NOW ")",
+                    version, uses, conflict, error) || !commit (self, error))
+    {
+      rollback (self);
+      return NULL;
+    }
+  return link_object ("version", version_id, uses_id);
+}
+
+static JsonNode *
+sqlite_list_version_links (QiDbAdapter  *adapter,
+                           const char   *version_id,
+                           GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  g_autoptr(JsonNode) version_node = NULL;
+  gint64 version;
+
+  if (!parse_id ("version", version_id, &version, error) ||
+      (version_node = get_version (self, version, error)) == NULL)
+    return NULL;
+  return links_object (self,
+                       "SELECT " VERSION_COLUMNS "FROM version_links k JOIN versions v ON v.id = k.uses_id "
+                       VERSION_JOINS "WHERE k.version_id = ? ORDER BY pr.name, v.number",
+                       "SELECT " VERSION_COLUMNS "FROM version_links k JOIN versions v ON v.id = k.version_id "
+                       VERSION_JOINS "WHERE k.uses_id = ? ORDER BY pr.name, v.number",
+                       version_row, version, error);
+}
+
 static void
 qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface)
 {
@@ -2033,6 +2235,10 @@ qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->create_project = sqlite_create_project;
   iface->list_contexts = sqlite_list_contexts;
   iface->list_all_contexts = sqlite_list_all_contexts;
+  iface->link_contexts = sqlite_link_contexts;
+  iface->list_context_links = sqlite_list_context_links;
+  iface->link_versions = sqlite_link_versions;
+  iface->list_version_links = sqlite_list_version_links;
   iface->lookup_context = sqlite_lookup_context;
   iface->create_context = sqlite_create_context;
   iface->list_tasks = sqlite_list_tasks;

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
  * file's `PRAGMA user_version`). An older file is migrated forward when
  * it is opened; a newer one is refused.
  */
-#define QI_SQLITE_ADAPTER_SCHEMA_VERSION 2
+#define QI_SQLITE_ADAPTER_SCHEMA_VERSION 3
 
 #define QI_TYPE_SQLITE_ADAPTER (qi_sqlite_adapter_get_type ())
 

@@ -315,6 +315,54 @@ qi_sqlite_adapter_export_project (QiSqliteAdapter  *self,
     }
   json_object_set_array_member (document, "versions", g_steal_pointer (&versions));
 
+  /* Links inside the project: contexts by path, versions by context,
+   * product and number. */
+  {
+    static const char * const context_link_names[] = { "context", "uses", NULL };
+    static const char * const version_link_names[] = {
+      "context", "product", "number", "uses_context", "uses_product", "uses_number", NULL
+    };
+    JsonArray *context_links = query_rows (db,
+      "SELECT c.path, u.path FROM context_links k JOIN contexts c ON c.id = k.context_id "
+      "JOIN contexts u ON u.id = k.uses_id WHERE c.project_id = ?1 AND u.project_id = ?1 "
+      "ORDER BY c.path, u.path", id, context_link_names, error);
+    g_autoptr(JsonArray) rows = NULL;
+    JsonArray *version_links;
+
+    if (context_links == NULL)
+      goto fail;
+    json_object_set_array_member (document, "context_links", context_links);
+    rows = query_rows (db,
+      "SELECT vc.path, vp.name, v.number, uc.path, up.name, u.number FROM version_links k "
+      "JOIN versions v ON v.id = k.version_id JOIN products vp ON vp.id = v.product_id "
+      "JOIN contexts vc ON vc.id = vp.context_id "
+      "JOIN versions u ON u.id = k.uses_id JOIN products up ON up.id = u.product_id "
+      "JOIN contexts uc ON uc.id = up.context_id "
+      "WHERE vc.project_id = ?1 AND uc.project_id = ?1 "
+      "ORDER BY vc.path, vp.name, v.number, uc.path, up.name, u.number", id, version_link_names, error);
+    if (rows == NULL)
+      goto fail;
+    version_links = json_array_new ();
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+        JsonObject *link = json_object_new ();
+        JsonObject *version = json_object_new ();
+        JsonObject *uses = json_object_new ();
+
+        json_object_set_string_member (version, "context", json_object_get_string_member (row, "context"));
+        json_object_set_string_member (version, "product", json_object_get_string_member (row, "product"));
+        json_object_set_int_member (version, "number", json_object_get_int_member (row, "number"));
+        json_object_set_string_member (uses, "context", json_object_get_string_member (row, "uses_context"));
+        json_object_set_string_member (uses, "product", json_object_get_string_member (row, "uses_product"));
+        json_object_set_int_member (uses, "number", json_object_get_int_member (row, "uses_number"));
+        json_object_set_object_member (link, "version", version);
+        json_object_set_object_member (link, "uses", uses);
+        json_array_add_object_element (version_links, link);
+      }
+    json_object_set_array_member (document, "version_links", version_links);
+  }
+
   exec (db, "COMMIT", NULL);
   return json_node_init_object (json_node_alloc (), document);
 
@@ -535,6 +583,15 @@ check_document (Check    *check,
     "format", "version", "project", "statuses", "task_types", "locations", "users", "contexts", "tasks",
     "products", "versions", NULL
   };
+  /* Links came later: a file has both lists or neither. */
+  static const char * const top_with_links[] = {
+    "format", "version", "project", "statuses", "task_types", "locations", "users", "contexts", "tasks",
+    "products", "versions", "context_links", "version_links", NULL
+  };
+  static const char * const context_link_members[] = { "context", "uses", NULL };
+  static const char * const version_link_members[] = { "version", "uses", NULL };
+  static const char * const version_ref_members[] = { "context", "product", "number", NULL };
+  gboolean has_links;
   static const char * const project_members[] = { "name", "label", "created_at", NULL };
   static const char * const status_members[] = { "name", "label", "state", NULL };
   static const char * const type_members[] = { "name", "label", NULL };
@@ -567,7 +624,9 @@ check_document (Check    *check,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return invalid (check, "$", _("expected an object, found %s"), type_of (root));
   document = json_node_get_object (root);
-  if (!check_members (check, document, "$", top) ||
+  has_links = json_object_has_member (document, "context_links") ||
+              json_object_has_member (document, "version_links");
+  if (!check_members (check, document, "$", has_links ? top_with_links : top) ||
       !get_string (check, document, "$", "format", FALSE, TRUE, &text))
     return FALSE;
   if (!g_str_equal (text, QI_PROJECT_FILE_FORMAT))
@@ -828,6 +887,87 @@ check_document (Check    *check,
           }
       }
   END_EACH
+
+  if (!has_links)
+    return TRUE;
+  {
+    g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    EACH ("context_links", link, where)
+      const char *context, *uses;
+      g_autofree char *key = NULL;
+      g_autofree char *at = NULL;
+
+      if (!check_members (check, link, where, context_link_members) ||
+          !get_string (check, link, where, "context", FALSE, TRUE, &context) ||
+          !get_string (check, link, where, "uses", FALSE, TRUE, &uses))
+        return FALSE;
+      at = g_strconcat (where, ".context", NULL);
+      if (!refer (check, contexts, context, at, _("context")))
+        return FALSE;
+      g_free (at);
+      at = g_strconcat (where, ".uses", NULL);
+      if (!refer (check, contexts, uses, at, _("context")))
+        return FALSE;
+      if (g_str_equal (context, uses))
+        return invalid (check, at, _("a context cannot use itself"));
+      key = g_strconcat (context, "\n", uses, NULL);
+      if (!g_hash_table_add (seen, g_steal_pointer (&key)))
+        return invalid (check, where, _("“%s” uses “%s” twice in the file"), context, uses);
+    END_EACH
+  }
+  {
+    g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    EACH ("version_links", link, where)
+      const char * const sides[] = { "version", "uses" };
+      char *keys[2] = { NULL, NULL };
+      g_autofree char *pair = NULL;
+
+      if (!check_members (check, link, where, version_link_members))
+        return FALSE;
+      for (guint side = 0; side < 2; side++)
+        {
+          g_autofree char *at = g_strconcat (where, ".", sides[side], NULL);
+          JsonNode *ref = json_object_get_member (link, sides[side]);
+          const char *context, *product;
+          gint64 ref_number;
+
+          if (!JSON_NODE_HOLDS_OBJECT (ref))
+            {
+              g_free (keys[0]);
+              return invalid (check, at, _("expected an object, found %s"), type_of (ref));
+            }
+          if (!check_members (check, json_node_get_object (ref), at, version_ref_members) ||
+              !get_string (check, json_node_get_object (ref), at, "context", FALSE, TRUE, &context) ||
+              !get_string (check, json_node_get_object (ref), at, "product", FALSE, TRUE, &product) ||
+              !get_int (check, json_node_get_object (ref), at, "number", FALSE, 1, &is_null, &ref_number))
+            {
+              g_free (keys[0]);
+              return FALSE;
+            }
+          keys[side] = g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT, context, product, ref_number);
+          if (!g_hash_table_contains (numbers, keys[side]))
+            {
+              g_free (keys[0]);
+              g_free (keys[1]);
+              return invalid (check, at, _("no version %" G_GINT64_FORMAT " of “%s” in “%s” in the file"),
+                              ref_number, product, context);
+            }
+        }
+      pair = g_strconcat (keys[0], "\n\n", keys[1], NULL);
+      if (g_str_equal (keys[0], keys[1]))
+        {
+          g_free (keys[0]);
+          g_free (keys[1]);
+          return invalid (check, where, _("a version cannot use itself"));
+        }
+      g_free (keys[0]);
+      g_free (keys[1]);
+      if (!g_hash_table_add (seen, g_steal_pointer (&pair)))
+        return invalid (check, where, _("the same link is given twice in the file"));
+    END_EACH
+  }
 
 #undef EACH
 #undef END_EACH
@@ -1127,6 +1267,33 @@ write_document (sqlite3     *db,
       }
     g_clear_pointer (&insert, sqlite3_finalize);
   }
+
+  if (json_object_has_member (document, "context_links"))
+    {
+      INSERT_EACH ("context_links",
+                   "INSERT INTO context_links (context_id, uses_id, created_at) "
+                   "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                   sqlite3_bind_int64 (insert, 1, CONTEXT_ID (item, "context"));
+                   sqlite3_bind_int64 (insert, 2, CONTEXT_ID (item, "uses")))
+    }
+  if (json_object_has_member (document, "version_links"))
+    {
+      INSERT_EACH ("version_links",
+                   "INSERT INTO version_links (version_id, uses_id, created_at) VALUES ("
+                   "(SELECT v.id FROM versions v JOIN products p ON p.id = v.product_id "
+                   " WHERE p.context_id = ?1 AND p.name = ?2 AND v.number = ?3), "
+                   "(SELECT v.id FROM versions v JOIN products p ON p.id = v.product_id "
+                   " WHERE p.context_id = ?4 AND p.name = ?5 AND v.number = ?6), "
+                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                   JsonObject *version = json_object_get_object_member (item, "version");
+                   JsonObject *uses = json_object_get_object_member (item, "uses");
+                   sqlite3_bind_int64 (insert, 1, CONTEXT_ID (version, "context"));
+                   bind_string_or_null (insert, 2, version, "product");
+                   sqlite3_bind_int64 (insert, 3, json_object_get_int_member (version, "number"));
+                   sqlite3_bind_int64 (insert, 4, CONTEXT_ID (uses, "context"));
+                   bind_string_or_null (insert, 5, uses, "product");
+                   sqlite3_bind_int64 (insert, 6, json_object_get_int_member (uses, "number")))
+    }
 #undef INSERT_EACH
 #undef CONTEXT_ID
   return TRUE;

@@ -650,6 +650,126 @@ test_version_errors (Fixture       *f,
   g_assert_cmpuint (length_of (list), ==, 0);
 }
 
+/* Links: casting between contexts, uses between versions. */
+static void
+test_links (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) links = NULL;
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) cache = NULL;
+  g_autofree char *spec = NULL;
+  const char *assets, *hero, *sword, *anim_cache;
+  JsonArray *uses, *used_in;
+
+  node = qi_db_adapter_create_context (f->db, "demo", NULL, "folder", "assets", &error);
+  g_assert_no_error (error);
+  assets = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "prp_sword", &error);
+  sword = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "chr_hero", &error);
+  g_assert_no_error (error);
+  hero = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* The shot casts both asset builds. */
+  node = qi_db_adapter_link_contexts (f->db, f->shot, sword, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "context"), ==, f->shot);
+  g_assert_cmpstr (string_of (node, "uses"), ==, sword);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_link_contexts (f->db, f->shot, hero, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  links = qi_db_adapter_list_context_links (f->db, f->shot, &error);
+  g_assert_no_error (error);
+  uses = json_object_get_array_member (json_node_get_object (links), "uses");
+  used_in = json_object_get_array_member (json_node_get_object (links), "used_in");
+  g_assert_cmpuint (json_array_get_length (uses), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (uses, 0), "path"), ==,
+                   "/assets/chr_hero");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (uses, 1), "path"), ==,
+                   "/assets/prp_sword");
+  g_assert_cmpuint (json_array_get_length (used_in), ==, 0);
+  g_clear_pointer (&links, json_node_unref);
+  links = qi_db_adapter_list_context_links (f->db, hero, &error);
+  used_in = json_object_get_array_member (json_node_get_object (links), "used_in");
+  g_assert_cmpuint (json_array_get_length (used_in), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (used_in, 0), "id"), ==, f->shot);
+  g_clear_pointer (&links, json_node_unref);
+
+  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, hero, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_assert_cmpstr (error->message, ==, "“/sq010/sh010” uses “/assets/chr_hero” already");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, f->shot, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, f->target->unknown_id, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  node = qi_db_adapter_create_project (f->db, "alpha", NULL, &error);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "alpha", NULL, "shot", "sh010", &error);
+  g_assert_no_error (error);
+  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, id_of (node), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* A lighting version uses the animation caches. */
+  node = qi_db_adapter_create_product (f->db, f->shot, "cacheMain", f->target->product_type, &error);
+  g_assert_no_error (error);
+  anim_cache = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", anim_cache);
+  cache = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&spec, g_free);
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", f->product);
+  v1 = create_version (f->db, spec, &error);
+  v2 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  node = qi_db_adapter_link_versions (f->db, id_of (v2), id_of (cache), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "version"), ==, id_of (v2));
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_link_versions (f->db, id_of (v2), id_of (v1), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  links = qi_db_adapter_list_version_links (f->db, id_of (v2), &error);
+  g_assert_no_error (error);
+  uses = json_object_get_array_member (json_node_get_object (links), "uses");
+  g_assert_cmpuint (json_array_get_length (uses), ==, 2);
+  /* By product name, then number; pending ones too. */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (uses, 0), "product_name"), ==,
+                   "animMain");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (uses, 1), "product_name"), ==,
+                   "cacheMain");
+  g_clear_pointer (&links, json_node_unref);
+  links = qi_db_adapter_list_version_links (f->db, id_of (cache), &error);
+  used_in = json_object_get_array_member (json_node_get_object (links), "used_in");
+  g_assert_cmpuint (json_array_get_length (used_in), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (used_in, 0), "id"), ==,
+                   id_of (v2));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (links), "uses")),
+                    ==, 0);
+  g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (cache), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (v2), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_version_links (f->db, f->target->unknown_id, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
 /* Users and the tracker's vocabulary. */
 
 static void
@@ -735,6 +855,7 @@ qi_db_conformance_add_tests (QiDbConformanceTarget *target)
     { "products", test_products },
     { "versions", test_versions },
     { "version-errors", test_version_errors },
+    { "links", test_links },
     { "users", test_users },
     { "vocabulary", test_vocabulary },
   };

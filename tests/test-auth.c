@@ -393,7 +393,8 @@ test_migration (Fixture       *f,
   g_assert_true (qi_sqlite_adapter_open (f->sqlite, &error));
   g_assert_no_error (error);
   qi_sqlite_adapter_close (f->sqlite);
-  sql (f->path, "DROP TABLE user_roles; DROP TABLE user_passwords; PRAGMA user_version = 1;"
+  sql (f->path, "DROP TABLE context_links; DROP TABLE version_links; "
+                "DROP TABLE user_roles; DROP TABLE user_passwords; PRAGMA user_version = 1;"
                 "INSERT INTO users (username, full_name) VALUES ('ada', 'Ada Okafor'), ('bruno', 'Bruno');",
        NULL);
   sql (f->path, "PRAGMA user_version", &version);
@@ -403,9 +404,9 @@ test_migration (Fixture       *f,
    * cannot log in until they have a password. */
   g_assert_true (qi_sqlite_adapter_open (f->sqlite, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, 2);
+  g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, QI_SQLITE_ADAPTER_SCHEMA_VERSION);
   sql (f->path, "PRAGMA user_version", &version);
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, G_STRINGIFY (QI_SQLITE_ADAPTER_SCHEMA_VERSION));
   users = qi_local_auth_provider_list_users (f->local, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (users)), ==, 2);

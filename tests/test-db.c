@@ -209,7 +209,7 @@ test_migration (Fixture       *f,
   sql (f->path, "PRAGMA journal_mode", &mode);
   g_assert_cmpstr (mode, ==, "wal");
   sql (f->path, "PRAGMA user_version", &version);
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, G_STRINGIFY (QI_SQLITE_ADAPTER_SCHEMA_VERSION));
 
   /* Opening again migrates nothing and keeps the data. */
   qi_sqlite_adapter_close (f->sqlite);
@@ -222,8 +222,9 @@ test_migration (Fixture       *f,
   /* A schema from the future is refused, and left as it is. */
   sql (future, "PRAGMA user_version = 42", NULL);
   g_assert_false (qi_sqlite_adapter_open (newer, &error));
-  expected = g_strdup_printf ("%s has schema version 42, newer than this Qi knows (2): "
-                              "use the Qi that wrote it, or a newer one", future);
+  expected = g_strdup_printf ("%s has schema version 42, newer than this Qi knows (%d): "
+                              "use the Qi that wrote it, or a newer one", future,
+                              QI_SQLITE_ADAPTER_SCHEMA_VERSION);
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_SCHEMA);
   g_assert_cmpstr (error->message, ==, expected);
   g_assert_false (qi_sqlite_adapter_is_open (newer));
@@ -1028,6 +1029,12 @@ test_hub (Fixture       *f,
   ASK ("db_service.version.get", "{\"id\": 1}");
   g_assert_nonnull (strstr (text, "\"components\":[{\"id\":\"1\",\"name\":\"abc\",\"location\":\"local\","));
   ASK ("db_service.location.create", "{\"name\": \"studio\", \"root\": \"/mnt/projects\"}");
+  ASK ("db_service.context.link", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\", \"uses\": \"/sq010\"}");
+  g_assert_cmpstr (text, ==, "{\"context\":\"2\",\"uses\":\"1\"}");
+  ASK ("db_service.context.links", "{\"project\": \"demo\", \"context\": \"/sq010\"}");
+  g_assert_true (g_str_has_prefix (text, "{\"uses\":[],\"used_in\":[{\"id\":\"2\","));
+  ASK ("db_service.version.links", "{\"version\": \"1\"}");
+  g_assert_cmpstr (text, ==, "{\"uses\":[],\"used_in\":[]}");
   ASK ("db_service.user.list", "{}");
   g_assert_true (g_str_has_prefix (text, "{\"users\":[{\"id\":\"1\",\"username\":\"ada\""));
   ASK ("db_service.status.list", "{}");
@@ -1073,7 +1080,7 @@ test_hub (Fixture       *f,
   /* The events, after each write, in order. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_cmpuint (events->len, ==, 9);
+  g_assert_cmpuint (events->len, ==, 10);
   g_assert_true (g_str_has_prefix (events->pdata[0], "db_service.project.changed {\"adapter\":\"sqlite\","
                                                      "\"action\":\"created\",\"project\":{\"id\":\"1\","));
   g_assert_true (g_str_has_prefix (events->pdata[2], "db_service.context.changed "));
@@ -1084,6 +1091,8 @@ test_hub (Fixture       *f,
   g_assert_true (g_str_has_prefix (events->pdata[7], "db_service.version.changed {\"adapter\":\"sqlite\","
                                                      "\"action\":\"published\","));
   g_assert_true (g_str_has_prefix (events->pdata[8], "db_service.location.changed "));
+  g_assert_cmpstr (events->pdata[9], ==, "db_service.context.changed {\"adapter\":\"sqlite\",\"action\":\"linked\","
+                                         "\"context\":{\"context\":\"2\",\"uses\":\"1\"}}");
   g_assert_cmpstr (version, ==, "1");
 }
 
@@ -1109,7 +1118,7 @@ test_cli (Fixture       *f,
   g_assert_false (g_file_test (default_tracker, G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "db", "init", NULL), ==, 0);
-  expected = g_strdup_printf ("tracker %s, schema version 2\n", default_tracker);
+  expected = g_strdup_printf ("tracker %s, schema version %d\n", default_tracker, QI_SQLITE_ADAPTER_SCHEMA_VERSION);
   g_assert_cmpstr (out, ==, expected);
   g_assert_true (g_file_test (default_tracker, G_FILE_TEST_EXISTS));
 
