@@ -24,6 +24,7 @@
 #include "qi-db-adapter.h"
 #include "qi-db-manager.h"
 #include "qi-ftrack-session.h"
+#include "qi-gui.h"
 #include "qi-handler-registry.h"
 #include "qi-host.h"
 #include "qi-hub-error.h"

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 #include <qi/qi.h>
 
+#ifdef QI_HAVE_GUI
+#include <unistd.h>
+
+#include "qi-gui-manager.h"
+#endif
+
 /*
- * The `qi` executable: it sets up translations and logging, and hands the
+ * The `qi` executable: it sets up translations and logging, registers the
+ * desktop shell's `gui` service (when built with it), and hands the
  * command line to the application object, which runs the bootstrap phases.
+ * The shell touches GTK only from phase 6, which `--headless` never
+ * reaches.
  */
 
 /* The rank of the least severe level to log, set once phase 0 has read
@@ -99,7 +109,31 @@ main (int    argc,
   g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (log_writer, NULL, NULL);
 
+#ifdef QI_HAVE_GUI
+  {
+    g_autoptr(QiGuiManager) gui = qi_gui_manager_new (app);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) restart = NULL;
+
+    if (!qi_application_add_service (app, QI_SERVICE (gui), &error))
+      g_error ("%s", error->message);
+    status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
+
+    /* The tray's bundle switch: the same qi again, once this one has let
+     * go of its session bus name and server. */
+    restart = g_strdupv ((char **) qi_gui_manager_get_restart_argv (gui));
+    g_clear_object (&gui);
+    g_clear_object (&app);
+    if (restart != NULL && status == 0)
+      {
+        execv (restart[0], restart);
+        g_printerr ("qi: could not start again as %s: %s\n", restart[0], g_strerror (errno));
+        return 1;
+      }
+  }
+#else
   status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
+#endif
 
   return status;
 }
