@@ -55,6 +55,14 @@ struct _QiGuiManager
   GStrv            restart_argv;
 };
 
+enum {
+  PROP_0,
+  PROP_RESTART_ARGV,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void qi_gui_manager_gui_init (QiGuiInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (QiGuiManager, qi_gui_manager, QI_TYPE_SERVICE,
@@ -107,6 +115,24 @@ qi_gui_manager_finalize (GObject *object)
 }
 
 static void
+qi_gui_manager_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  QiGuiManager *self = QI_GUI_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_RESTART_ARGV:
+      g_value_set_boxed (value, self->restart_argv);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qi_gui_manager_class_init (QiGuiManagerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -114,7 +140,20 @@ qi_gui_manager_class_init (QiGuiManagerClass *klass)
 
   object_class->dispose = qi_gui_manager_dispose;
   object_class->finalize = qi_gui_manager_finalize;
+  object_class->get_property = qi_gui_manager_get_property;
   service_class->stop = qi_gui_manager_stop;
+
+  /**
+   * QiGuiManager:restart-argv:
+   *
+   * The command line to start again with once the run has ended (the
+   * tray's bundle switch), or %NULL. `qi` reads it by name, without
+   * linking the shell.
+   */
+  properties[PROP_RESTART_ARGV] =
+    g_param_spec_boxed ("restart-argv", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -142,18 +181,17 @@ qi_gui_manager_new (QiApplication *application)
 }
 
 /**
- * qi_gui_manager_get_restart_argv:
- * @self: a #QiGuiManager
+ * qi_gui_module_new_service:
+ * @application: the application whose shell this is
  *
- * Returns: (transfer none) (nullable): the command line to start again
- *   with once the run has ended (the tray's bundle switch), or %NULL
+ * The entry point of `qi-gui.so`: what `qi` looks up after opening it.
+ *
+ * Returns: (transfer full): a new #QiGuiManager
  */
-const char * const *
-qi_gui_manager_get_restart_argv (QiGuiManager *self)
+QiService *
+qi_gui_module_new_service (QiApplication *application)
 {
-  g_return_val_if_fail (QI_IS_GUI_MANAGER (self), NULL);
-
-  return (const char * const *) self->restart_argv;
+  return QI_SERVICE (qi_gui_manager_new (application));
 }
 
 /* --- Windows. */
