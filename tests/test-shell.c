@@ -268,8 +268,8 @@ on_qi_exited (GObject      *source,
 {
   Fixture *f = user_data;
 
-  if (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL))
-    f->qi_exited = TRUE;
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  f->qi_exited = TRUE;
 }
 
 /* Starts qi with @args and connects to its hub, subscribed to gui.** and
@@ -352,8 +352,8 @@ stop_qi (Fixture *f)
   if (f->qi == NULL)
     return;
   g_subprocess_send_signal (f->qi, SIGTERM);
-  g_subprocess_wait (f->qi, NULL, &error);
-  g_assert_no_error (error);
+  /* the one wait of start_qi() ends */
+  g_assert_true (wait_for (is_true, &f->qi_exited, WAIT_MS));
   if (!g_subprocess_get_if_exited (f->qi) || g_subprocess_get_exit_status (f->qi) != 0)
     {
       g_autofree char *log = dup_log (f);
@@ -372,7 +372,7 @@ fixture_teardown (Fixture       *f,
   if (f->qi != NULL)
     {
       g_subprocess_force_exit (f->qi);
-      g_subprocess_wait (f->qi, NULL, NULL);
+      wait_for (is_true, &f->qi_exited, WAIT_MS);
       g_clear_object (&f->qi);
     }
   g_clear_object (&f->client);
@@ -625,6 +625,39 @@ click (GHashTable *ids,
   g_assert_no_error (error);
 }
 
+static char *
+dup_item_property (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_sync (watcher.bus, watcher.item_name, watcher.item_path,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.kde.StatusNotifierItem", name),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_dup_string (value, NULL);
+}
+
+typedef struct
+{
+  const char *expected;
+} IconWait;
+
+static gboolean
+icon_is (gpointer data)
+{
+  IconWait *wait = data;
+  g_autofree char *icon = dup_item_property ("IconName");
+
+  if (g_strcmp0 (icon, wait->expected) == 0)
+    return TRUE;
+  g_usleep (50 * 1000);
+  return FALSE;
+}
+
 typedef struct
 {
   const char *label;
@@ -654,8 +687,13 @@ test_tray (Fixture       *f,
   EventWait clicked = { f, "shellpage.tray.clicked", "item", "shellpage/open" };
   LabelWait logout = { "Log out" };
 
+  IconWait logged_out_icon = { "org.qi.Qi-logged-out-symbolic" };
+  IconWait busy_icon = { "org.qi.Qi-busy-symbolic" };
+
   start_qi (f, (const char * const []) { "--no-window", NULL });
   g_assert_true (wait_for (item_registered, NULL, WAIT_MS));
+  /* nobody logged in yet */
+  g_assert_true (wait_for (icon_is, &logged_out_icon, WAIT_MS));
 
   labels = read_menu (ids);
   for (guint i = 0; i < labels->len; i++)
@@ -678,6 +716,11 @@ test_tray (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "state"), ==, "idle");
   g_assert_true (wait_for (menu_has_label, &logout, WAIT_MS));
+  g_clear_pointer (&reply, json_node_unref);
+
+  reply = request (f, "gui.tray.update", "{\"state\":\"busy\"}", &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_for (icon_is, &busy_icon, WAIT_MS));
   g_clear_pointer (&reply, json_node_unref);
 
   reply = request (f, "gui.tray.update", "{\"state\":\"sleepy\"}", &error);
