@@ -731,6 +731,10 @@ test_tray (Fixture       *f,
   g_clear_error (&error);
 
   /* gui.notify takes a title */
+  reply = request (f, "gui.notify", "{\"title\":\"Published\",\"body\":\"sh010 v003\"}", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  g_clear_pointer (&reply, json_node_unref);
   reply = request (f, "gui.notify", "{\"body\":\"no title\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_nonnull (strstr (error->message, "“title”"));
