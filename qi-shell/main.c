@@ -171,6 +171,9 @@ main (int    argc,
     g_clear_object (&app);
     if (restart != NULL && restart[0] != NULL && status == 0)
       {
+        /* the bundle comes from the command line alone now */
+        g_unsetenv ("QI_STAGING");
+        g_unsetenv ("QI_BUNDLE");
         execv (restart[0], restart);
         g_printerr ("qi: could not start again as %s: %s\n", restart[0], g_strerror (errno));
         return 1;

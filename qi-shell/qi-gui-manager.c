@@ -685,22 +685,43 @@ on_tray_item (QiTrayManager *tray,
     qi_addon_manager_activate_tray_item_async (addons, id, NULL, on_tray_item_done, g_strdup (id));
 }
 
+/* Quits, leaving main() the same command line with the other bundle:
+ * this run's options (from /proc/self/cmdline) without --staging and
+ * --bundle, plus --staging for staging. */
 static void
 restart (QiGuiManager *self,
          gboolean      staging)
 {
-  g_autoptr(QiApplication) app = ref_app (self);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  QiLaunchConfig *launch = app != NULL ? qi_application_get_launch_config (app) : NULL;
+  g_autofree char *cmdline = NULL;
+  gsize length = 0;
 
-  if (exe == NULL || launch == NULL)
-    return;
+  if (exe == NULL || !g_file_get_contents ("/proc/self/cmdline", &cmdline, &length, NULL))
+    {
+      g_warning ("Cannot start again with the %s bundle: this run's command line is unknown; "
+                 "quit and run qi%s", staging ? "staging" : "production", staging ? " --staging" : "");
+      return;
+    }
   g_strv_builder_add (builder, exe);
   if (staging)
     g_strv_builder_add (builder, "--staging");
-  if (qi_launch_config_get_dev (launch))
-    g_strv_builder_add (builder, "--dev");
+  /* NUL-separated; the first is the program */
+  for (gsize at = strlen (cmdline) + 1; at < length; at += strlen (cmdline + at) + 1)
+    {
+      const char *arg = cmdline + at;
+
+      if (strcmp (arg, "--staging") == 0 || g_str_has_prefix (arg, "--bundle="))
+        continue;
+      if (strcmp (arg, "--bundle") == 0)
+        {
+          at += strlen (arg) + 1;   /* and its value */
+          if (at >= length)
+            break;
+          continue;
+        }
+      g_strv_builder_add (builder, arg);
+    }
   g_strfreev (self->restart_argv);
   self->restart_argv = g_strv_builder_end (builder);
   g_message ("Starting again with the %s bundle", staging ? "staging" : "production");
