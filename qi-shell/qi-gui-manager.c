@@ -695,7 +695,32 @@ restart (QiGuiManager *self,
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *cmdline = NULL;
+  g_autoptr(QiApplication) app = ref_app (self);
+  QiLaunchConfig *launch = app != NULL ? qi_application_get_launch_config (app) : NULL;
   gsize length = 0;
+
+  /* A run with --staging and no staging bundle would stop at phase 3:
+   * say so here instead, and stay. */
+  if (staging && launch != NULL)
+    {
+      g_autofree char *path = g_build_filename (qi_launch_config_get_config_dir (launch),
+                                                QI_BUNDLE_MANAGER_FILE_NAME, NULL);
+      g_autoptr(QiBundleManager) bundles = qi_bundle_manager_new (path);
+      g_autoptr(GError) error = NULL;
+
+      if (!qi_bundle_manager_load (bundles, &error) || qi_bundle_manager_get_staging (bundles) == NULL)
+        {
+          g_autofree char *body = error != NULL
+            ? g_strdup (error->message)
+            : g_strdup_printf (_("No bundle of %s has the staging role (qi --headless bundles set-state)"), path);
+          g_autoptr(GNotification) notification = g_notification_new (_("Qi stays on the production bundle"));
+
+          g_message ("Not switching to the staging bundle: %s", body);
+          g_notification_set_body (notification, body);
+          g_application_send_notification (G_APPLICATION (self->gtk_app), "bundle", notification);
+          return;
+        }
+    }
 
   if (exe == NULL || !g_file_get_contents ("/proc/self/cmdline", &cmdline, &length, NULL))
     {

@@ -272,6 +272,24 @@ on_qi_exited (GObject      *source,
   f->qi_exited = TRUE;
 }
 
+typedef struct
+{
+  Fixture    *f;
+  const char *text;
+} LogWait;
+
+static gboolean
+log_has (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *log = dup_log (wait->f);
+
+  if (strstr (log, wait->text) != NULL)
+    return TRUE;
+  g_usleep (20 * 1000);
+  return FALSE;
+}
+
 /* Starts qi with @args and connects to its hub, subscribed to gui.** and
  * shellpage.**. */
 static void
@@ -730,6 +748,15 @@ test_tray (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "idle, busy, error, logged_out"));
   g_clear_error (&error);
 
+  /* no staging bundle: the switch is refused, qi stays */
+  click (ids, "Bundle: staging");
+  {
+    LogWait refused = { f, "Not switching to the staging bundle" };
+
+    g_assert_true (wait_for (log_has, &refused, WAIT_MS));
+  }
+  g_assert_false (f->qi_exited);
+
   /* gui.notify takes a title */
   reply = request (f, "gui.notify", "{\"title\":\"Published\",\"body\":\"sh010 v003\"}", &error);
   g_assert_no_error (error);
@@ -894,6 +921,55 @@ test_bridge_close (Fixture       *f,
   stop_qi (f);
 }
 
+/* --- A page cannot take its window to another origin. */
+
+typedef struct
+{
+  Fixture    *f;
+  const char *id;
+  const char *title;
+} TitleWait;
+
+static gboolean
+title_is (gpointer data)
+{
+  TitleWait *wait = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = request (wait->f, "gui.window.list", "{}", &error);
+  JsonObject *window;
+
+  g_assert_no_error (error);
+  window = find_window (list, wait->id);
+  if (window != NULL && g_strcmp0 (json_object_get_string_member (window, "title"), wait->title) == 0)
+    return TRUE;
+  g_usleep (50 * 1000);
+  return FALSE;
+}
+
+static void
+test_external_blocked (Fixture       *f,
+                       gconstpointer  data)
+{
+  TitleWait stayed = { f, "leaver", "stayed" };
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  start_qi (f, (const char * const []) { "--no-window", NULL });
+  reply = request (f, "gui.window.open", "{\"id\":\"leaver\",\"addon\":\"shellpage\",\"path\":\"external.html\"}",
+                   &error);
+  g_assert_no_error (error);
+  /* the page's script runs on after its navigation was refused */
+  g_assert_true (wait_for (title_is, &stayed, WAIT_MS));
+
+  /* opening an open id focuses it */
+  again = request (f, "gui.window.open", "{\"id\":\"leaver\",\"addon\":\"shellpage\"}", &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (again), "focused"));
+
+  stop_qi (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -913,6 +989,7 @@ main (int    argc,
   g_test_add ("/shell/second-instance", Fixture, NULL, fixture_setup, test_second_instance, fixture_teardown);
   g_test_add ("/shell/open-errors", Fixture, NULL, fixture_setup, test_open_errors, fixture_teardown);
   g_test_add ("/shell/no-launcher", Fixture, "default", fixture_setup, test_no_launcher, fixture_teardown);
+  g_test_add ("/shell/external-blocked", Fixture, NULL, fixture_setup, test_external_blocked, fixture_teardown);
   g_test_add ("/shell/bridge-close", Fixture, NULL, fixture_setup, test_bridge_close, fixture_teardown);
 
   return g_test_run ();
