@@ -22,6 +22,7 @@
 #include "qi-settings.h"
 #include "qi-enum-types.h"
 #include "qi-hub.h"
+#include "qi-gui.h"
 
 /**
  * QiApplication:
@@ -57,6 +58,7 @@ struct _QiApplication
   gint64           durations[QI_BOOTSTRAP_N_PHASES];
   gboolean         running;
   gboolean         has_run;
+  char            *info_path;     /* the info file phase 6 wrote, or NULL */
 
   GOutputStream   *out;
   GOutputStream   *err;
@@ -100,6 +102,7 @@ qi_application_dispose (GObject *object)
   QiApplication *self = QI_APPLICATION (object);
 
   g_clear_pointer (&self->services, g_ptr_array_unref);
+  g_clear_pointer (&self->info_path, g_free);
   g_clear_object (&self->launch_config);
   g_clear_object (&self->cli);
   g_clear_object (&self->bundle);
@@ -869,12 +872,64 @@ phase_headless (QiApplication *self)
 static int
 phase_server_gui (QiApplication *self)
 {
-  /* 6.1–6.2: the local server; 6.3: the GUI manager */
-  find_provider (self, "6.1", "server", "no local server is started");
-  if (find_provider (self, "6.3", "gui", "no desktop shell can be shown") == NULL)
+  g_autoptr(GError) error = NULL;
+  QiService *gui;
+  QiService *server;
+  gboolean is_remote = FALSE;
+
+  /* 6.0: the desktop shell claims the session, or hands this run's
+   * request to the shell that has it */
+  gui = find_provider (self, "6.0", "gui", "no desktop shell can be shown");
+  if (gui == NULL || !QI_IS_GUI (gui))
     {
-      printerr (self, _("this build of Qi has no desktop shell yet; run a command with "
+      printerr (self, _("this build of Qi has no desktop shell; run a command with "
                         "--headless (see “qi --headless help”)"));
+      return 1;
+    }
+  if (!qi_gui_claim (QI_GUI (gui), &is_remote, &error))
+    {
+      printerr (self, _("the desktop shell cannot start: %s"), error->message);
+      return 1;
+    }
+  if (is_remote)
+    {
+      phase_debug ("6.0: another Qi shell of this session took the request");
+      return 0;
+    }
+
+  /* 6.1–6.2: the local server, set up as `qi --headless serve` does,
+   * unless the embedder registered one */
+  server = find_provider (self, "6.1", "server", "starting the local server");
+  if (server != NULL && !QI_IS_SERVER (server))
+    {
+      printerr (self, _("the “server” service is a %s, not a QiServer"), G_OBJECT_TYPE_NAME (server));
+      return 1;
+    }
+  if (server == NULL)
+    {
+      g_autoptr(QiServer) local = NULL;
+      g_autofree char *info_path = qi_serve_dup_default_info_path ();
+
+      local = qi_serve_start_server (self, -1, info_path, &error);
+      if (local == NULL)
+        {
+          printerr (self, "%s", error->message);
+          return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ? QI_CLI_EXIT_USAGE : 1;
+        }
+      self->info_path = g_steal_pointer (&info_path);
+      if (!qi_application_add_service (self, QI_SERVICE (local), &error))
+        {
+          printerr (self, "%s", error->message);
+          return 1;
+        }
+      server = QI_SERVICE (local);
+      phase_debug ("6.2: serving on port %u", qi_server_get_port (QI_SERVER (server)));
+    }
+
+  /* 6.3: the tray and the first windows */
+  if (!qi_gui_show (QI_GUI (gui), QI_SERVER (server), &error))
+    {
+      printerr (self, _("the desktop shell cannot start: %s"), error->message);
       return 1;
     }
 
@@ -884,9 +939,19 @@ phase_server_gui (QiApplication *self)
 static int
 phase_runtime (QiApplication *self)
 {
-  /* 7: the main loop runs while the GUI has windows or the tray */
-  phase_debug ("7: no main loop to run: nothing keeps the application alive");
-  return -1;
+  QiService *gui = qi_application_get_service (self, "gui");
+  int status;
+
+  /* 7: the main loop runs while the shell has its tray or windows */
+  if (gui == NULL || !QI_IS_GUI (gui))
+    {
+      phase_debug ("7: no main loop to run: nothing keeps the application alive");
+      return -1;
+    }
+  phase_debug ("7: running the desktop shell");
+  status = qi_gui_run (QI_GUI (gui));
+
+  return status;
 }
 
 static void
@@ -902,6 +967,11 @@ phase_shutdown (QiApplication *self)
           phase_debug ("8: stopping the “%s” service", qi_service_get_name (service));
           qi_service_stop (service);
         }
+    }
+  if (self->info_path != NULL)
+    {
+      qi_serve_remove_info_file (self->info_path);
+      g_clear_pointer (&self->info_path, g_free);
     }
   self->running = FALSE;
 }

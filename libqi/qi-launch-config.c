@@ -46,6 +46,8 @@ static const QiLaunchOption launch_options[] = {
     N_("Use this dev bundle, whose addons may be local folders; turns developer mode on") },
   { "dev", "dev", "QI_DEV", QI_LAUNCH_KIND_BOOL, NULL,
     N_("Developer mode, for addon and pipeline developers") },
+  { "no-window", "no-window", "QI_NO_WINDOW", QI_LAUNCH_KIND_BOOL, NULL,
+    N_("Start the desktop shell with the tray only, without the launcher window") },
   { "port", "port", "QI_PORT", QI_LAUNCH_KIND_PORT, N_("PORT"),
     N_("Serve the local server on this loopback port (0 picks a free one)") },
   { "log-level", "log-level", "QI_LOG_LEVEL", QI_LAUNCH_KIND_LOG_LEVEL, N_("LEVEL"),
@@ -62,6 +64,7 @@ enum {
   OPT_STAGING,
   OPT_DEV_BUNDLE,
   OPT_DEV,
+  OPT_NO_WINDOW,
   OPT_PORT,
   OPT_LOG_LEVEL,
   N_OPTIONS
@@ -393,6 +396,7 @@ set_defaults (QiLaunchConfig     *self,
   set_value (self, OPT_DEV_BUNDLE, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL),
              QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_DEV, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
+  set_value (self, OPT_NO_WINDOW, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_PORT, g_variant_new_uint32 (0), QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_LOG_LEVEL, g_variant_new_string ("message"), QI_LAUNCH_SOURCE_DEFAULT, origin);
 }
@@ -1004,6 +1008,21 @@ qi_launch_config_get_dev (QiLaunchConfig *self)
 
   return g_variant_get_boolean (self->values[OPT_DEV].value) ||
          get_maybe_string (self->values[OPT_DEV_BUNDLE].value) != NULL;
+}
+
+/**
+ * qi_launch_config_get_no_window:
+ * @self: a #QiLaunchConfig
+ *
+ * Returns: whether the desktop shell starts with the tray only, without
+ *   opening the launcher window (`--no-window`)
+ */
+gboolean
+qi_launch_config_get_no_window (QiLaunchConfig *self)
+{
+  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), FALSE);
+
+  return g_variant_get_boolean (self->values[OPT_NO_WINDOW].value);
 }
 
 /**

@@ -59,6 +59,8 @@ const char         *qi_launch_config_get_dev_bundle     (QiLaunchConfig     *sel
 QI_AVAILABLE_IN_ALL
 gboolean            qi_launch_config_get_dev            (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
+gboolean            qi_launch_config_get_no_window      (QiLaunchConfig     *self);
+QI_AVAILABLE_IN_ALL
 guint               qi_launch_config_get_port           (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
 const char         *qi_launch_config_get_log_level      (QiLaunchConfig     *self);

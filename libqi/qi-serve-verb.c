@@ -155,88 +155,113 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static int
-serve_verb (QiCliInvocation *invocation,
-            gpointer         user_data)
+/*
+ * qi_serve_dup_default_info_path:
+ *
+ * Returns: (transfer full): `$XDG_RUNTIME_DIR/qi/server.json`
+ */
+char *
+qi_serve_dup_default_info_path (void)
 {
-  g_autoptr(QiApplication) app = g_weak_ref_get (user_data);
+  return default_info_path ();
+}
+
+/*
+ * qi_serve_start_server:
+ * @app: the running application, after phase 4
+ * @port: the loopback port, or -1 for the launch option --port
+ * @info_path: where to write the connection details
+ * @error: return location for a #GError
+ *
+ * The local server of a run, as `qi --headless serve` and the desktop
+ * shell both start it: the hub at /ws, signed with the local auth
+ * provider's key (or a key of the run), the addons' REST router, each
+ * loaded addon's `ui_dist/` at /ui/NAME/, the settings watch, listening
+ * on 127.0.0.1; then the info file with a token for local tools.
+ *
+ * Returns: (transfer full): the listening server, or %NULL with
+ *   %G_IO_ERROR_INVALID_ARGUMENT for a bad port or configuration value
+ *   (a usage error), any other error for a failure
+ */
+QiServer *
+qi_serve_start_server (QiApplication  *app,
+                       gint64          port,
+                       const char     *info_path,
+                       GError        **error)
+{
   g_autoptr(QiTokenAuthority) authority = NULL;
   g_autoptr(QiServer) server = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *info_path = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *url = NULL;
   const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, QI_TOKEN_SCOPE_UI, NULL };
   QiLaunchConfig *launch;
   QiConfigManager *config;
   QiService *hub;
-  gint64 port;
   gint64 max_message_size;
   pid_t owner = 0;
-  guint sigint, sigterm;
 
-  if (app == NULL || (launch = qi_application_get_launch_config (app)) == NULL)
+  g_return_val_if_fail (QI_IS_APPLICATION (app), NULL);
+  g_return_val_if_fail (info_path != NULL, NULL);
+
+  launch = qi_application_get_launch_config (app);
+  if (launch == NULL)
     {
-      qi_cli_invocation_printerr (invocation, _("qi serve: the application has not started\n"));
-      return 1;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("the application has not started"));
+      return NULL;
     }
 
   hub = qi_application_get_service (app, "hub");
   if (hub == NULL || !QI_IS_HUB (hub))
     {
-      qi_cli_invocation_printerr (invocation, _("qi serve: there is no hub to serve\n"));
-      return 1;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("there is no hub to serve"));
+      return NULL;
     }
 
-  port = qi_launch_config_get_port (launch);
-  if (qi_cli_invocation_get_int (invocation, "port", &port) && (port < 0 || port > 65535))
+  if (port < 0)
+    port = qi_launch_config_get_port (launch);
+  if (port > 65535)
     {
-      qi_cli_invocation_printerr (invocation,
-                                  _("qi serve: --port: %" G_GINT64_FORMAT " is not a port number (0 to 65535; 0 picks a free port)\n"),
-                                  port);
-      return 2;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("--port: %" G_GINT64_FORMAT " is not a port number (0 to 65535; 0 picks a free port)"),
+                   port);
+      return NULL;
     }
 
   config = qi_application_get_config_manager (app);
   max_message_size = QI_SERVER_DEFAULT_MAX_MESSAGE_SIZE;
   if (config != NULL)
     {
+      g_autoptr(GError) local_error = NULL;
+
       max_message_size = qi_config_manager_get_int (config, "/server/max-message-size",
-                                                    QI_SERVER_DEFAULT_MAX_MESSAGE_SIZE, &error);
-      if (error == NULL && (max_message_size < 1024 || max_message_size > G_MAXUINT32))
+                                                    QI_SERVER_DEFAULT_MAX_MESSAGE_SIZE, &local_error);
+      if (local_error == NULL && (max_message_size < 1024 || max_message_size > G_MAXUINT32))
         {
           g_autofree char *where = qi_config_manager_dup_origin (config, "/server/max-message-size");
 
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        _("%s: server.max-message-size must be between 1024 and 4294967295 bytes"),
                        where != NULL ? where : "qi.toml");
         }
-      if (error != NULL)
+      if (local_error != NULL)
         {
-          qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
-          return 2;
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, local_error->message);
+          return NULL;
         }
     }
-
-  info_path = g_strdup (qi_cli_invocation_get_string (invocation, "info-file"));
-  if (info_path == NULL)
-    info_path = default_info_path ();
 
   switch (read_info_file (info_path, &owner))
     {
     case INFO_LIVE:
-      qi_cli_invocation_printerr (invocation,
-                                  _("qi serve: another Qi server (pid %d) is running and owns “%s”; "
-                                    "stop it or pass --info-file\n"),
-                                  (int) owner, info_path);
-      return 1;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("another Qi server (pid %d) is running and owns “%s”; stop it or pass --info-file"),
+                   (int) owner, info_path);
+      return NULL;
     case INFO_FOREIGN:
-      qi_cli_invocation_printerr (invocation,
-                                  _("qi serve: “%s” exists and is not a Qi server's info file; it was "
-                                    "left as it is: pass another --info-file\n"),
-                                  info_path);
-      return 1;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("“%s” exists and is not a Qi server's info file; it was left as it is: pass "
+                     "another --info-file"),
+                   info_path);
+      return NULL;
     case INFO_ABSENT:
     case INFO_STALE:
     case INFO_OURS:
@@ -254,13 +279,10 @@ serve_verb (QiCliInvocation *invocation,
     if (provider != NULL && QI_IS_LOCAL_AUTH_PROVIDER (provider))
       authority = g_object_ref (qi_local_auth_provider_get_authority (QI_LOCAL_AUTH_PROVIDER (provider)));
     else
-      authority = qi_token_authority_new (&error);
+      authority = qi_token_authority_new (error);
   }
   if (authority == NULL)
-    {
-      qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
-      return 1;
-    }
+    return NULL;
 
   server = qi_server_new (QI_HUB (hub), authority);
   g_object_set (server, "max-message-size", (guint64) max_message_size, NULL);
@@ -282,18 +304,72 @@ serve_verb (QiCliInvocation *invocation,
     if (settings != NULL && QI_IS_SETTINGS (settings))
       qi_settings_set_watch (QI_SETTINGS (settings), TRUE);
   }
-  if (!qi_server_listen (server, (guint) port, &error))
+  if (!qi_server_listen (server, (guint) port, error))
+    return NULL;
+
+  token = qi_token_authority_issue (authority, "tool/local", NULL, scopes,
+                                    LOCAL_TOOL_TOKEN_LIFETIME_S, error);
+  if (token == NULL || !write_info_file (info_path, server, token, error))
     {
-      qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
+      qi_service_stop (QI_SERVICE (server));
+      return NULL;
+    }
+
+  return g_steal_pointer (&server);
+}
+
+/*
+ * qi_serve_remove_info_file:
+ * @info_path: the info file qi_serve_start_server() wrote
+ *
+ * Removes the info file if this process wrote it; never one that
+ * replaced it.
+ */
+void
+qi_serve_remove_info_file (const char *info_path)
+{
+  pid_t owner = 0;
+
+  if (read_info_file (info_path, &owner) == INFO_OURS && g_unlink (info_path) != 0 && errno != ENOENT)
+    g_warning ("Could not remove “%s”: %s", info_path, g_strerror (errno));
+}
+
+static int
+serve_verb (QiCliInvocation *invocation,
+            gpointer         user_data)
+{
+  g_autoptr(QiApplication) app = g_weak_ref_get (user_data);
+  g_autoptr(QiServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *info_path = NULL;
+  g_autofree char *url = NULL;
+  gint64 port = -1;
+  guint sigint, sigterm;
+
+  if (app == NULL || qi_application_get_launch_config (app) == NULL)
+    {
+      qi_cli_invocation_printerr (invocation, _("qi serve: the application has not started\n"));
       return 1;
     }
 
-  token = qi_token_authority_issue (authority, "tool/local", NULL, scopes,
-                                    LOCAL_TOOL_TOKEN_LIFETIME_S, &error);
-  if (token == NULL || !write_info_file (info_path, server, token, &error))
+  if (qi_cli_invocation_get_int (invocation, "port", &port) && (port < 0 || port > 65535))
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi serve: --port: %" G_GINT64_FORMAT " is not a port number (0 to 65535; 0 picks a free port)\n"),
+                                  port);
+      return 2;
+    }
+
+  info_path = g_strdup (qi_cli_invocation_get_string (invocation, "info-file"));
+  if (info_path == NULL)
+    info_path = default_info_path ();
+
+  server = qi_serve_start_server (app, port, info_path, &error);
+  if (server == NULL)
     {
       qi_cli_invocation_printerr (invocation, "qi serve: %s\n", error->message);
-      return 1;
+      return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ? 2 : 1;
     }
 
   url = qi_server_dup_websocket_url (server);
@@ -309,9 +385,7 @@ serve_verb (QiCliInvocation *invocation,
   g_source_remove (sigterm);
 
   qi_service_stop (QI_SERVICE (server));
-  /* Only the file this server wrote; never one that replaced it. */
-  if (read_info_file (info_path, &owner) == INFO_OURS && g_unlink (info_path) != 0 && errno != ENOENT)
-    g_warning ("Could not remove “%s”: %s", info_path, g_strerror (errno));
+  qi_serve_remove_info_file (info_path);
 
   return 0;
 }

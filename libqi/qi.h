@@ -25,6 +25,7 @@
 #include "qi-db-manager.h"
 #include "qi-ftrack-adapter.h"
 #include "qi-ftrack-session.h"
+#include "qi-gui.h"
 #include "qi-handler-registry.h"
 #include "qi-host.h"
 #include "qi-hub-error.h"

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 #include <qi/qi.h>
 
+#include <unistd.h>
+#include <gmodule.h>
+
 /*
  * The `qi` executable: it sets up translations and logging, and hands the
  * command line to the application object, which runs the bootstrap phases.
+ * Without --headless it opens the desktop shell's module (qi-gui.so, GTK
+ * and WebKit) in phase 0 and registers its `gui` service; headless runs
+ * never load it.
  */
 
 /* The rank of the least severe level to log, set once phase 0 has read
@@ -67,6 +74,55 @@ log_writer (GLogLevelFlags   level,
   return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
+/* Where the desktop shell's module is: $QI_GUI_MODULE, else next to this
+ * executable (a build tree), else the installed one. */
+static char *
+find_gui_module (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
+  g_autofree char *sibling = dir != NULL ? g_build_filename (dir, "qi-gui.so", NULL) : NULL;
+
+  if (g_getenv ("QI_GUI_MODULE") != NULL && *g_getenv ("QI_GUI_MODULE") != '\0')
+    return g_strdup (g_getenv ("QI_GUI_MODULE"));
+  if (sibling != NULL && g_file_test (sibling, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&sibling);
+  return g_build_filename (QI_GUI_MODULE_DIR, "qi-gui.so", NULL);
+}
+
+/* Without --headless: the `gui` service of the shell's module. GTK and
+ * WebKit are loaded only then, so that headless commands start as fast
+ * as without them. A missing module leaves phase 6 to say that there is
+ * no desktop shell. */
+static void
+load_gui (QiApplication *app)
+{
+  g_autofree char *path = find_gui_module ();
+  g_autoptr(QiService) service = NULL;
+  g_autoptr(GError) error = NULL;
+  QiService *(*new_service) (QiApplication *app) = NULL;
+  GModule *module;
+
+  module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  if (module == NULL)
+    {
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        g_warning ("The desktop shell in %s cannot be loaded: %s", path, g_module_error ());
+      return;
+    }
+  if (!g_module_symbol (module, "qi_gui_module_new_service", (gpointer *) &new_service) || new_service == NULL)
+    {
+      g_warning ("%s is not Qi's desktop shell: it has no qi_gui_module_new_service()", path);
+      g_module_close (module);
+      return;
+    }
+  /* its types stay registered for the process */
+  g_module_make_resident (module);
+  service = new_service (app);
+  if (!qi_application_add_service (app, service, &error))
+    g_warning ("The desktop shell cannot be registered: %s", error->message);
+}
+
 static void
 on_launch_config (QiApplication *app,
                   GParamSpec    *pspec,
@@ -74,8 +130,11 @@ on_launch_config (QiApplication *app,
 {
   QiLaunchConfig *launch = qi_application_get_launch_config (app);
 
-  if (launch != NULL)
-    g_atomic_int_set (&log_threshold, threshold_rank (qi_launch_config_get_log_level (launch)));
+  if (launch == NULL)
+    return;
+  g_atomic_int_set (&log_threshold, threshold_rank (qi_launch_config_get_log_level (launch)));
+  if (!qi_launch_config_get_headless (launch) && qi_application_get_service (app, "gui") == NULL)
+    load_gui (app);
 }
 
 int
@@ -100,6 +159,26 @@ main (int    argc,
   g_log_set_writer_func (log_writer, NULL, NULL);
 
   status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
+
+  /* The tray's bundle switch: the same qi again, once this one has let go
+   * of its session bus name and its server. */
+  {
+    QiService *gui = qi_application_get_service (app, "gui");
+    g_auto(GStrv) restart = NULL;
+
+    if (gui != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (gui), "restart-argv") != NULL)
+      g_object_get (gui, "restart-argv", &restart, NULL);
+    g_clear_object (&app);
+    if (restart != NULL && restart[0] != NULL && status == 0)
+      {
+        /* the bundle comes from the command line alone now */
+        g_unsetenv ("QI_STAGING");
+        g_unsetenv ("QI_BUNDLE");
+        execv (restart[0], restart);
+        g_printerr ("qi: could not start again as %s: %s\n", restart[0], g_strerror (errno));
+        return 1;
+      }
+  }
 
   return status;
 }

@@ -143,7 +143,7 @@ test_without_shell (Fixture       *f,
   g_assert_cmpint (run_app (f, app, (const char * const []) { "qi", NULL }), ==, 1);
   g_assert_cmpstr (phases->str, ==, "01234568");
   g_assert_cmpstr (f->err, ==,
-                   "qi: this build of Qi has no desktop shell yet; run a command with --headless "
+                   "qi: this build of Qi has no desktop shell; run a command with --headless "
                    "(see “qi --headless help”)\n");
 }
 

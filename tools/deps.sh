@@ -7,6 +7,7 @@ QI_BUILD_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev libsqlite3-dev libcrypt-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   bash-completion python3-dev python-gi-dev python3-gi
+  libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
 )
 
 # What the tests use on top: PyGObject to load the typelib, clang and its
@@ -17,6 +18,12 @@ QI_BUILD_PACKAGES=(
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
   desktop-file-utils appstream
+)
+
+# The desktop shell's tests (suite shell) and bench/shell: a virtual
+# display and a session bus of their own.
+QI_SHELL_TEST_PACKAGES=(
+  xvfb xauth dbus dbus-x11
 )
 
 qi_install_packages() {
