@@ -155,18 +155,23 @@ export class HubClient {
       this._onOpen(socket);
     };
     socket.onmessage = (event) => this._onFrame(event.data);
-    socket.onclose = (event) => {
+    const lost = (code, reason) => {
       if (this._socket !== socket) return;
       this._socket = null;
       this.session = null;
       this._failInFlight();
       if (this.state === 'closed') return;
       const why = opened
-        ? `the connection to Qi closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`
+        ? `the connection to Qi closed (${code}${reason ? `: ${reason}` : ''})`
         : `cannot connect to Qi at ${this.url}`;
       this._scheduleReconnect(why, !opened);
     };
-    socket.onerror = () => {};
+    socket.onclose = (event) => lost(event.code, event.reason);
+    // A refused handshake is an error and a close in browsers, only an
+    // error in some clients (Node 20's): either one ends the attempt.
+    socket.onerror = () => {
+      if (!opened) lost(1006, '');
+    };
   }
 
   async _onOpen (socket) {
