@@ -91,10 +91,26 @@ check_sqlite (sqlite3    *db,
     }
 }
 
+/* The SQLite tracker's ids are decimal strings; the bench keeps them as
+ * numbers and hands them back as text, as a client would. */
 static gint64
 member_id (JsonNode *node)
 {
-  return json_object_get_int_member (json_node_get_object (node), "id");
+  return g_ascii_strtoll (json_object_get_string_member (json_node_get_object (node), "id"), NULL, 10);
+}
+
+/* @id as text, in one of a few static buffers (single-threaded callers). */
+static const char *
+id_text (gint64 id)
+{
+  static char buffers[4][24];
+  static guint next;
+  char *buffer = buffers[next++ % G_N_ELEMENTS (buffers)];
+
+  if (id <= 0)
+    return NULL;
+  g_snprintf (buffer, sizeof buffers[0], "%" G_GINT64_FORMAT, id);
+  return buffer;
 }
 
 /* Generation. */
@@ -152,14 +168,14 @@ generate (const char *path,
   for (guint s = 0; s < sequences; s++)
     {
       g_autofree char *sq_name = g_strdup_printf ("sq%03u", (s + 1) * 10);
-      g_autoptr(JsonNode) sequence = qi_db_adapter_create_context (adapter, PROJECT, 0, "sequence", sq_name, &error);
+      g_autoptr(JsonNode) sequence = qi_db_adapter_create_context (adapter, PROJECT, NULL, "sequence", sq_name, &error);
 
       if (sequence == NULL)
         die ("create_context", error);
       for (guint h = 0; h < shots; h++)
         {
           g_autofree char *sh_name = g_strdup_printf ("sh%04u", (h + 1) * 10);
-          g_autoptr(JsonNode) shot = qi_db_adapter_create_context (adapter, PROJECT, member_id (sequence),
+          g_autoptr(JsonNode) shot = qi_db_adapter_create_context (adapter, PROJECT, id_text (member_id (sequence)),
                                                                    "shot", sh_name, &error);
           gint64 task_ids[G_N_ELEMENTS (task_types)], task_users[G_N_ELEMENTS (task_types)];
 
@@ -169,7 +185,7 @@ generate (const char *path,
             {
               guint u = g_rand_int_range (rand, 0, users);
               g_autofree char *user = g_strdup_printf ("user%02u", u + 1);
-              g_autoptr(JsonNode) task = qi_db_adapter_create_task (adapter, member_id (shot), task_types[t],
+              g_autoptr(JsonNode) task = qi_db_adapter_create_task (adapter, id_text (member_id (shot)), task_types[t],
                                                                     task_types[t], "in_progress", user, &error);
 
               if (task == NULL)
@@ -179,7 +195,7 @@ generate (const char *path,
             }
           for (guint p = 0; p < products; p++)
             {
-              g_autoptr(JsonNode) product = qi_db_adapter_create_product (adapter, member_id (shot),
+              g_autoptr(JsonNode) product = qi_db_adapter_create_product (adapter, id_text (member_id (shot)),
                                                                           product_kinds[p].name,
                                                                           product_kinds[p].type, &error);
               gint64 id;
@@ -331,15 +347,15 @@ read_once (ReadSetup *setup,
       break;
     case READ_LATEST:
       result = qi_db_adapter_latest_versions (setup->adapter,
-                                              g_array_index (setup->shots, gint64,
-                                                             g_rand_int_range (rand, 0, setup->shots->len)),
+                                              id_text (g_array_index (setup->shots, gint64,
+                                                                      g_rand_int_range (rand, 0, setup->shots->len))),
                                               FALSE, &error);
       break;
     case READ_VERSIONS:
       result = qi_db_adapter_list_versions (setup->adapter,
-                                            g_array_index (setup->products, gint64,
-                                                           g_rand_int_range (rand, 0, setup->products->len)),
-                                            0, FALSE, 0, LIST_LIMIT, &error);
+                                            id_text (g_array_index (setup->products, gint64,
+                                                                    g_rand_int_range (rand, 0, setup->products->len))),
+                                            NULL, FALSE, 0, LIST_LIMIT, &error);
       break;
     case READ_TASKS:
       {
@@ -423,7 +439,7 @@ version_spec (gint64 product)
   JsonObject *file = json_object_new ();
   g_autofree char *path = g_strdup_printf ("publish/%" G_GINT64_FORMAT "/bench/cache.abc", product);
 
-  json_object_set_int_member (spec, "product", product);
+  json_object_set_string_member (spec, "product", id_text (product));
   json_object_set_string_member (spec, "author", "user01");
   json_object_set_string_member (spec, "comment", "from qi-bench-db");
   json_object_set_string_member (component, "name", "abc");
@@ -466,7 +482,7 @@ writer (const char *path,
       version = qi_db_adapter_create_version (QI_DB_ADAPTER (tracker), spec, &error);
       if (version == NULL)
         die ("create_version", error);
-      published = qi_db_adapter_publish_version (QI_DB_ADAPTER (tracker), member_id (version), &error);
+      published = qi_db_adapter_publish_version (QI_DB_ADAPTER (tracker), id_text (member_id (version)), &error);
       if (published == NULL)
         die ("publish_version", error);
       latencies[i] = now_us () - t;

@@ -13,8 +13,9 @@
  * users, statuses and task types (see “Data model” in the architecture).
  *
  * Every call is synchronous and returns JSON (json-glib nodes) whose
- * objects have stable field names, documented in docs/protocol.md; ids are
- * integers. Every fallible call takes a #GError of the %QI_DB_ERROR domain.
+ * objects have stable field names, documented in docs/protocol.md. Ids
+ * are opaque strings: each adapter makes its own (the SQLite tracker's are
+ * decimal numbers, ftrack's are UUIDs) and takes them back as it gave them. Every fallible call takes a #GError of the %QI_DB_ERROR domain.
  * The embedded tracker is #QiSqliteAdapter; a remote tracker's adapter can
  * be called from a thread.
  *
@@ -167,7 +168,7 @@ qi_db_adapter_create_project (QiDbAdapter   *self,
  * qi_db_adapter_list_contexts:
  * @self: a #QiDbAdapter
  * @project: the project's name
- * @parent: the id of the parent context, or 0 for the project's top level
+ * @parent: (nullable): the id of the parent context, or %NULL for the project's top level
  * @error: return location for a #GError
  *
  * Lists the children of a context in the context tree, by name.
@@ -177,7 +178,7 @@ qi_db_adapter_create_project (QiDbAdapter   *self,
 JsonNode *
 qi_db_adapter_list_contexts (QiDbAdapter   *self,
                              const char    *project,
-                             gint64         parent,
+                             const char    *parent,
                              GError       **error)
 {
   QiDbAdapterInterface *iface;
@@ -190,6 +191,34 @@ qi_db_adapter_list_contexts (QiDbAdapter   *self,
   if (iface->list_contexts == NULL)
     return unsupported (self, "list_contexts", error);
   return iface->list_contexts (self, project, parent, error);
+}
+
+/**
+ * qi_db_adapter_list_all_contexts:
+ * @self: a #QiDbAdapter
+ * @project: the project's name
+ * @error: return location for a #GError
+ *
+ * Lists every context of a project, by path: the whole context tree in one
+ * call, for a browser that filters it on its side.
+ *
+ * Returns: (transfer full): a JSON array of context objects, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_list_all_contexts (QiDbAdapter   *self,
+                                 const char    *project,
+                                 GError       **error)
+{
+  QiDbAdapterInterface *iface;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (project != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->list_all_contexts == NULL)
+    return unsupported (self, "list_all_contexts", error);
+  return iface->list_all_contexts (self, project, error);
 }
 
 /**
@@ -226,7 +255,7 @@ qi_db_adapter_lookup_context (QiDbAdapter   *self,
  * qi_db_adapter_create_context:
  * @self: a #QiDbAdapter
  * @project: the project's name
- * @parent: the id of the parent context, or 0 for the top level
+ * @parent: (nullable): the id of the parent context, or %NULL for the top level
  * @kind: `episode`, `sequence`, `shot`, `asset_build` or `folder`
  * @name: the context's name, unique among its siblings
  * @error: return location for a #GError
@@ -238,7 +267,7 @@ qi_db_adapter_lookup_context (QiDbAdapter   *self,
 JsonNode *
 qi_db_adapter_create_context (QiDbAdapter   *self,
                               const char    *project,
-                              gint64         parent,
+                              const char    *parent,
                               const char    *kind,
                               const char    *name,
                               GError       **error)
@@ -265,7 +294,7 @@ qi_db_adapter_create_context (QiDbAdapter   *self,
  * qi_db_adapter_list_tasks:
  * @self: a #QiDbAdapter
  * @project: (nullable): the project's name, to limit @assignee's tasks to it
- * @context: the id of a context whose tasks to list, or 0
+ * @context: (nullable): the id of a context whose tasks to list, or %NULL
  * @assignee: (nullable): the username whose tasks to list
  * @error: return location for a #GError
  *
@@ -276,7 +305,7 @@ qi_db_adapter_create_context (QiDbAdapter   *self,
 JsonNode *
 qi_db_adapter_list_tasks (QiDbAdapter   *self,
                           const char    *project,
-                          gint64         context,
+                          const char    *context,
                           const char    *assignee,
                           GError       **error)
 {
@@ -307,7 +336,7 @@ qi_db_adapter_list_tasks (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_create_task (QiDbAdapter   *self,
-                           gint64         context,
+                           const char    *context,
                            const char    *name,
                            const char    *type,
                            const char    *status,
@@ -344,7 +373,7 @@ qi_db_adapter_create_task (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_list_products (QiDbAdapter   *self,
-                             gint64         context,
+                             const char    *context,
                              const char    *type,
                              GError       **error)
 {
@@ -373,7 +402,7 @@ qi_db_adapter_list_products (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_create_product (QiDbAdapter   *self,
-                              gint64         context,
+                              const char    *context,
                               const char    *name,
                               const char    *type,
                               GError       **error)
@@ -407,7 +436,7 @@ qi_db_adapter_create_product (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_get_version (QiDbAdapter   *self,
-                           gint64         id,
+                           const char    *id,
                            GError       **error)
 {
   QiDbAdapterInterface *iface;
@@ -424,8 +453,8 @@ qi_db_adapter_get_version (QiDbAdapter   *self,
 /**
  * qi_db_adapter_list_versions:
  * @self: a #QiDbAdapter
- * @product: the id of a product, or 0
- * @task: the id of a task, or 0
+ * @product: (nullable): the id of a product, or %NULL
+ * @task: (nullable): the id of a task, or %NULL
  * @include_pending: whether pending versions are listed too
  * @offset: how many versions to skip
  * @limit: at most how many versions to list; 0: no limit
@@ -437,8 +466,8 @@ qi_db_adapter_get_version (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_list_versions (QiDbAdapter   *self,
-                             gint64         product,
-                             gint64         task,
+                             const char    *product,
+                             const char    *task,
                              gboolean       include_pending,
                              guint          offset,
                              guint          limit,
@@ -468,7 +497,7 @@ qi_db_adapter_list_versions (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_latest_versions (QiDbAdapter   *self,
-                               gint64         context,
+                               const char    *context,
                                gboolean       include_pending,
                                GError       **error)
 {
@@ -526,7 +555,7 @@ qi_db_adapter_create_version (QiDbAdapter   *self,
  */
 JsonNode *
 qi_db_adapter_publish_version (QiDbAdapter   *self,
-                               gint64         id,
+                               const char    *id,
                                GError       **error)
 {
   QiDbAdapterInterface *iface;

@@ -101,7 +101,7 @@ struct _QiDbAdapterInterface
                                       GError      **error);
   JsonNode *(*list_contexts)         (QiDbAdapter  *self,
                                       const char   *project,
-                                      gint64        parent,
+                                      const char   *parent,
                                       GError      **error);
   JsonNode *(*lookup_context)        (QiDbAdapter  *self,
                                       const char   *project,
@@ -109,50 +109,50 @@ struct _QiDbAdapterInterface
                                       GError      **error);
   JsonNode *(*create_context)        (QiDbAdapter  *self,
                                       const char   *project,
-                                      gint64        parent,
+                                      const char   *parent,
                                       const char   *kind,
                                       const char   *name,
                                       GError      **error);
   JsonNode *(*list_tasks)            (QiDbAdapter  *self,
                                       const char   *project,
-                                      gint64        context,
+                                      const char   *context,
                                       const char   *assignee,
                                       GError      **error);
   JsonNode *(*create_task)           (QiDbAdapter  *self,
-                                      gint64        context,
+                                      const char   *context,
                                       const char   *name,
                                       const char   *type,
                                       const char   *status,
                                       const char   *assignee,
                                       GError      **error);
   JsonNode *(*list_products)         (QiDbAdapter  *self,
-                                      gint64        context,
+                                      const char   *context,
                                       const char   *type,
                                       GError      **error);
   JsonNode *(*create_product)        (QiDbAdapter  *self,
-                                      gint64        context,
+                                      const char   *context,
                                       const char   *name,
                                       const char   *type,
                                       GError      **error);
   JsonNode *(*get_version)           (QiDbAdapter  *self,
-                                      gint64        id,
+                                      const char   *id,
                                       GError      **error);
   JsonNode *(*list_versions)         (QiDbAdapter  *self,
-                                      gint64        product,
-                                      gint64        task,
+                                      const char   *product,
+                                      const char   *task,
                                       gboolean      include_pending,
                                       guint         offset,
                                       guint         limit,
                                       GError      **error);
   JsonNode *(*latest_versions)       (QiDbAdapter  *self,
-                                      gint64        context,
+                                      const char   *context,
                                       gboolean      include_pending,
                                       GError      **error);
   JsonNode *(*create_version)        (QiDbAdapter  *self,
                                       JsonObject   *spec,
                                       GError      **error);
   JsonNode *(*publish_version)       (QiDbAdapter  *self,
-                                      gint64        id,
+                                      const char   *id,
                                       GError      **error);
   JsonNode *(*list_pending_versions) (QiDbAdapter  *self,
                                       gint64        older_than_s,
@@ -175,8 +175,12 @@ struct _QiDbAdapterInterface
   JsonNode *(*stats)                 (QiDbAdapter  *self,
                                       GError      **error);
 
+  JsonNode *(*list_all_contexts)     (QiDbAdapter  *self,
+                                      const char   *project,
+                                      GError      **error);
+
   /*< private >*/
-  gpointer padding[16];
+  gpointer padding[15];
 };
 
 QI_AVAILABLE_IN_ALL
@@ -194,7 +198,11 @@ JsonNode *qi_db_adapter_create_project        (QiDbAdapter  *self,
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_contexts         (QiDbAdapter  *self,
                                                const char   *project,
-                                               gint64        parent,
+                                               const char   *parent,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_list_all_contexts     (QiDbAdapter  *self,
+                                               const char   *project,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_lookup_context        (QiDbAdapter  *self,
@@ -204,19 +212,19 @@ JsonNode *qi_db_adapter_lookup_context        (QiDbAdapter  *self,
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_create_context        (QiDbAdapter  *self,
                                                const char   *project,
-                                               gint64        parent,
+                                               const char   *parent,
                                                const char   *kind,
                                                const char   *name,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_tasks            (QiDbAdapter  *self,
                                                const char   *project,
-                                               gint64        context,
+                                               const char   *context,
                                                const char   *assignee,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_create_task           (QiDbAdapter  *self,
-                                               gint64        context,
+                                               const char   *context,
                                                const char   *name,
                                                const char   *type,
                                                const char   *status,
@@ -224,30 +232,30 @@ JsonNode *qi_db_adapter_create_task           (QiDbAdapter  *self,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_products         (QiDbAdapter  *self,
-                                               gint64        context,
+                                               const char   *context,
                                                const char   *type,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_create_product        (QiDbAdapter  *self,
-                                               gint64        context,
+                                               const char   *context,
                                                const char   *name,
                                                const char   *type,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_get_version           (QiDbAdapter  *self,
-                                               gint64        id,
+                                               const char   *id,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_versions         (QiDbAdapter  *self,
-                                               gint64        product,
-                                               gint64        task,
+                                               const char   *product,
+                                               const char   *task,
                                                gboolean      include_pending,
                                                guint         offset,
                                                guint         limit,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_latest_versions       (QiDbAdapter  *self,
-                                               gint64        context,
+                                               const char   *context,
                                                gboolean      include_pending,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
@@ -256,7 +264,7 @@ JsonNode *qi_db_adapter_create_version        (QiDbAdapter  *self,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_publish_version       (QiDbAdapter  *self,
-                                               gint64        id,
+                                               const char   *id,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_list_pending_versions (QiDbAdapter  *self,

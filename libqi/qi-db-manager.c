@@ -186,14 +186,44 @@ get_bool (JsonObject  *payload,
   return TRUE;
 }
 
-/* A context given as an id, or as a path with "project". */
+/* An id: a string, as the adapter gave it out; an integer is taken as its
+ * decimal text (the SQLite tracker's ids, as clients wrote them before ids
+ * were strings). *id is set to a string owned by *id_out or NULL. */
+static gboolean
+get_id (JsonObject  *payload,
+        const char  *topic,
+        const char  *name,
+        gboolean     required,
+        char       **id,
+        GError     **error)
+{
+  JsonNode *node = member (payload, name);
+  const char *expected = _("an id, a string");
+
+  *id = NULL;
+  if (node == NULL)
+    return !required || bad_field (error, topic, name, expected, NULL);
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      json_node_get_string (node)[0] == '\0')
+    return bad_field (error, topic, name, expected, node);
+  *id = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+/* A context given as an id, or as a path (it starts with "/") with
+ * "project". */
 static gboolean
 get_context (QiDbAdapter  *adapter,
              JsonObject   *payload,
              const char   *topic,
              const char   *name,
              gboolean      required,
-             gint64       *id,
+             char        **id,
              GError      **error)
 {
   JsonNode *node = member (payload, name);
@@ -201,25 +231,25 @@ get_context (QiDbAdapter  *adapter,
   const char *project, *path;
   g_autoptr(JsonNode) context = NULL;
 
-  *id = 0;
+  *id = NULL;
   if (node == NULL)
     return !required || bad_field (error, topic, name, expected, NULL);
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
-      json_node_get_int (node) > 0)
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      json_node_get_string (node)[0] == '/')
     {
-      *id = json_node_get_int (node);
+      path = json_node_get_string (node);
+      if (!get_string (payload, topic, "project", TRUE, &project, error))
+        return FALSE;
+      context = qi_db_adapter_lookup_context (adapter, project, path, error);
+      if (context == NULL)
+        return FALSE;
+      *id = g_strdup (json_object_get_string_member (json_node_get_object (context), "id"));
       return TRUE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_STRING && json_node_get_value_type (node) != G_TYPE_INT64))
     return bad_field (error, topic, name, expected, node);
-  path = json_node_get_string (node);
-  if (!get_string (payload, topic, "project", TRUE, &project, error))
-    return FALSE;
-  context = qi_db_adapter_lookup_context (adapter, project, path, error);
-  if (context == NULL)
-    return FALSE;
-  *id = json_object_get_int_member (json_node_get_object (context), "id");
-  return TRUE;
+  return get_id (payload, topic, name, required, id, error);
 }
 
 static JsonNode *
@@ -276,12 +306,22 @@ static JsonNode *
 op_context_children (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *project;
-  gint64 parent = 0;
+  g_autofree char *parent = NULL;
 
   if (!get_string (payload, topic, "project", TRUE, &project, error) ||
       !get_context (adapter, payload, topic, "parent", FALSE, &parent, error))
     return NULL;
   return wrap ("contexts", qi_db_adapter_list_contexts (adapter, project, parent, error));
+}
+
+static JsonNode *
+op_context_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
+{
+  const char *project;
+
+  if (!get_string (payload, topic, "project", TRUE, &project, error))
+    return NULL;
+  return wrap ("contexts", qi_db_adapter_list_all_contexts (adapter, project, error));
 }
 
 static JsonNode *
@@ -299,7 +339,7 @@ static JsonNode *
 op_context_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *project, *kind, *name;
-  gint64 parent = 0;
+  g_autofree char *parent = NULL;
 
   if (!get_string (payload, topic, "project", TRUE, &project, error) ||
       !get_context (adapter, payload, topic, "parent", FALSE, &parent, error) ||
@@ -313,13 +353,13 @@ static JsonNode *
 op_task_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *project, *assignee;
-  gint64 context = 0;
+  g_autofree char *context = NULL;
 
   if (!get_string (payload, topic, "project", FALSE, &project, error) ||
       !get_context (adapter, payload, topic, "context", FALSE, &context, error) ||
       !get_string (payload, topic, "assignee", FALSE, &assignee, error))
     return NULL;
-  if (context == 0 && assignee == NULL)
+  if (context == NULL && assignee == NULL)
     {
       bad_field (error, topic, "context” or “assignee", _("a context or a username"), NULL);
       return NULL;
@@ -331,7 +371,7 @@ static JsonNode *
 op_task_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *name, *type, *status, *assignee;
-  gint64 context = 0;
+  g_autofree char *context = NULL;
 
   if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
       !get_string (payload, topic, "name", TRUE, &name, error) ||
@@ -346,7 +386,7 @@ static JsonNode *
 op_product_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *type;
-  gint64 context = 0;
+  g_autofree char *context = NULL;
 
   if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
       !get_string (payload, topic, "type", FALSE, &type, error))
@@ -358,7 +398,7 @@ static JsonNode *
 op_product_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
   const char *name, *type;
-  gint64 context = 0;
+  g_autofree char *context = NULL;
 
   if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
       !get_string (payload, topic, "name", TRUE, &name, error) ||
@@ -370,9 +410,9 @@ op_product_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic,
 static JsonNode *
 op_version_get (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
-  gint64 id = 0;
+  g_autofree char *id = NULL;
 
-  if (!get_int (payload, topic, "id", TRUE, 1, &id, error))
+  if (!get_id (payload, topic, "id", TRUE, &id, error))
     return NULL;
   return qi_db_adapter_get_version (adapter, id, error);
 }
@@ -380,17 +420,19 @@ op_version_get (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GE
 static JsonNode *
 op_version_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
-  gint64 product = 0, task = 0, offset = 0, limit = 100;
+  g_autofree char *product = NULL;
+  g_autofree char *task = NULL;
+  gint64 offset = 0, limit = 100;
   gboolean include_pending = FALSE;
   JsonNode *reply;
 
-  if (!get_int (payload, topic, "product", FALSE, 1, &product, error) ||
-      !get_int (payload, topic, "task", FALSE, 1, &task, error) ||
+  if (!get_id (payload, topic, "product", FALSE, &product, error) ||
+      !get_id (payload, topic, "task", FALSE, &task, error) ||
       !get_bool (payload, topic, "include_pending", &include_pending, error) ||
       !get_int (payload, topic, "offset", FALSE, 0, &offset, error) ||
       !get_int (payload, topic, "limit", FALSE, 1, &limit, error))
     return NULL;
-  if (product == 0 && task == 0)
+  if (product == NULL && task == NULL)
     {
       bad_field (error, topic, "product” or “task", _("a product id or a task id"), NULL);
       return NULL;
@@ -414,7 +456,7 @@ op_version_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, G
 static JsonNode *
 op_version_latest (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
-  gint64 context = 0;
+  g_autofree char *context = NULL;
   gboolean include_pending = FALSE;
 
   if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
@@ -426,15 +468,31 @@ op_version_latest (QiDbAdapter *adapter, JsonObject *payload, const char *topic,
 static JsonNode *
 op_version_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
-  return qi_db_adapter_create_version (adapter, payload, error);
+  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), payload);
+  g_autoptr(JsonNode) copy = qi_json_node_deep_copy (wrapper);
+  JsonObject *spec = json_node_get_object (copy);
+  const char *fields[] = { "product", "task" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      JsonNode *node = json_object_get_member (spec, fields[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
+          json_object_set_string_member (spec, fields[i], text);
+        }
+    }
+  return qi_db_adapter_create_version (adapter, spec, error);
 }
 
 static JsonNode *
 op_version_publish (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
 {
-  gint64 id = 0;
+  g_autofree char *id = NULL;
 
-  if (!get_int (payload, topic, "id", TRUE, 1, &id, error))
+  if (!get_id (payload, topic, "id", TRUE, &id, error))
     return NULL;
   return qi_db_adapter_publish_version (adapter, id, error);
 }
@@ -504,6 +562,7 @@ static const struct {
   { "db_service.project.get", op_project_get },
   { "db_service.project.create", op_project_create },
   { "db_service.context.children", op_context_children },
+  { "db_service.context.list", op_context_list },
   { "db_service.context.lookup", op_context_lookup },
   { "db_service.context.create", op_context_create },
   { "db_service.task.list", op_task_list },

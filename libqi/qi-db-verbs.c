@@ -90,10 +90,13 @@ init_verb (QiCliInvocation *invocation,
 
 /* The demo show. */
 
-static gint64
-id_of (JsonNode *node)
+/* The demo's ids, kept until the seeding ends. */
+static const char *
+id_of (GPtrArray *ids,
+       JsonNode  *node)
 {
-  return json_object_get_int_member (json_node_get_object (node), "id");
+  g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (node), "id")));
+  return g_ptr_array_index (ids, ids->len - 1);
 }
 
 #define TRY(expr) G_STMT_START { \
@@ -102,38 +105,40 @@ id_of (JsonNode *node)
       return FALSE; \
   } G_STMT_END
 
-static gint64
+static const char *
 make_context (QiDbAdapter  *adapter,
-              gint64        parent,
+              GPtrArray    *ids,
+              const char   *parent,
               const char   *kind,
               const char   *name,
               GError      **error)
 {
   g_autoptr(JsonNode) node = qi_db_adapter_create_context (adapter, "demo", parent, kind, name, error);
 
-  return node != NULL ? id_of (node) : 0;
+  return node != NULL ? id_of (ids, node) : NULL;
 }
 
-static gint64
+static const char *
 make_product (QiDbAdapter  *adapter,
-              gint64        context,
+              GPtrArray    *ids,
+              const char   *context,
               const char   *name,
               const char   *type,
               GError      **error)
 {
   g_autoptr(JsonNode) node = qi_db_adapter_create_product (adapter, context, name, type, error);
 
-  return node != NULL ? id_of (node) : 0;
+  return node != NULL ? id_of (ids, node) : NULL;
 }
 
 /* One published version of @product with one component per extension. */
 static gboolean
 make_version (QiDbAdapter  *adapter,
-              gint64        product,
+              const char   *product,
               const char   *folder,
               const char   *name,
               guint         number,
-              gint64        task,
+              const char   *task,
               const char   *author,
               const char   *comment,
               const char   *status,
@@ -147,11 +152,11 @@ make_version (QiDbAdapter  *adapter,
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "product");
-  json_builder_add_int_value (builder, product);
-  if (task > 0)
+  json_builder_add_string_value (builder, product);
+  if (task != NULL)
     {
       json_builder_set_member_name (builder, "task");
-      json_builder_add_int_value (builder, task);
+      json_builder_add_string_value (builder, task);
     }
   json_builder_set_member_name (builder, "author");
   json_builder_add_string_value (builder, author);
@@ -212,7 +217,9 @@ make_version (QiDbAdapter  *adapter,
   version = qi_db_adapter_create_version (adapter, json_node_get_object (spec), error);
   if (version == NULL)
     return FALSE;
-  TRY (qi_db_adapter_publish_version (adapter, id_of (version), error));
+  TRY (qi_db_adapter_publish_version (adapter,
+                                      json_object_get_string_member (json_node_get_object (version), "id"),
+                                      error));
   return TRUE;
 }
 
@@ -238,8 +245,10 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
   static const struct { const char *name, *type; } assets[] = {
     { "chr_hero", "char" }, { "prp_sword", "prop" }, { "env_forest", "env" },
   };
-  gint64 assets_id, first_shot = 0, first_asset = 0, anim_task = 0, model_task = 0, rig_task = 0;
-  gint64 product;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  const char *assets_id, *first_shot = NULL, *first_asset = NULL;
+  const char *anim_task = NULL, *model_task = NULL, *rig_task = NULL;
+  const char *product;
   guint n = 0;
 
   TRY (qi_db_adapter_create_project (adapter, "demo", "Demo", error));
@@ -254,18 +263,18 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
   for (guint s = 1; s <= 2; s++)
     {
       g_autofree char *sequence_name = g_strdup_printf ("sq%03u", s * 10);
-      gint64 sequence = make_context (adapter, 0, "sequence", sequence_name, error);
+      const char *sequence = make_context (adapter, ids, NULL, "sequence", sequence_name, error);
 
-      if (sequence == 0)
+      if (sequence == NULL)
         return FALSE;
       for (guint h = 1; h <= 3; h++)
         {
           g_autofree char *shot_name = g_strdup_printf ("sh%03u", h * 10);
-          gint64 shot = make_context (adapter, sequence, "shot", shot_name, error);
+          const char *shot = make_context (adapter, ids, sequence, "shot", shot_name, error);
 
-          if (shot == 0)
+          if (shot == NULL)
             return FALSE;
-          if (first_shot == 0)
+          if (first_shot == NULL)
             first_shot = shot;
           for (guint t = 0; t < G_N_ELEMENTS (shot_tasks); t++, n++)
             {
@@ -277,21 +286,21 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
               if (task == NULL)
                 return FALSE;
               if (shot == first_shot && g_str_equal (shot_tasks[t], "anim"))
-                anim_task = id_of (task);
+                anim_task = id_of (ids, task);
             }
         }
     }
 
-  assets_id = make_context (adapter, 0, "folder", "assets", error);
-  if (assets_id == 0)
+  assets_id = make_context (adapter, ids, NULL, "folder", "assets", error);
+  if (assets_id == NULL)
     return FALSE;
   for (guint a = 0; a < G_N_ELEMENTS (assets); a++)
     {
-      gint64 asset = make_context (adapter, assets_id, "asset_build", assets[a].name, error);
+      const char *asset = make_context (adapter, ids, assets_id, "asset_build", assets[a].name, error);
 
-      if (asset == 0)
+      if (asset == NULL)
         return FALSE;
-      if (first_asset == 0)
+      if (first_asset == NULL)
         first_asset = asset;
       for (guint t = 0; t < G_N_ELEMENTS (asset_tasks); t++, n++)
         {
@@ -302,37 +311,37 @@ qi_db_seed_demo (QiDbAdapter  *adapter,
           if (task == NULL)
             return FALSE;
           if (asset == first_asset && t == 0)
-            model_task = id_of (task);
+            model_task = id_of (ids, task);
           if (asset == first_asset && t == 1)
-            rig_task = id_of (task);
+            rig_task = id_of (ids, task);
         }
     }
 
   /* chr_hero: two models, one rig */
-  if ((product = make_product (adapter, first_asset, "modelMain", "model", error)) == 0 ||
+  if ((product = make_product (adapter, ids, first_asset, "modelMain", "model", error)) == NULL ||
       !make_version (adapter, product, "/assets/chr_hero", "modelMain", 1, model_task, "chen",
                      "blockout", "approved", "abc,ma", error) ||
       !make_version (adapter, product, "/assets/chr_hero", "modelMain", 2, model_task, "chen",
                      "final topology, UVs", "pending_review", "abc,ma", error) ||
-      (product = make_product (adapter, first_asset, "rigMain", "rig", error)) == 0 ||
+      (product = make_product (adapter, ids, first_asset, "rigMain", "rig", error)) == NULL ||
       !make_version (adapter, product, "/assets/chr_hero", "rigMain", 1, rig_task, "dara",
                      "first rig", "in_progress", "ma", error))
     return FALSE;
 
   /* sq010/sh010: camera, two animations, a render and a comp */
-  if ((product = make_product (adapter, first_shot, "cameraMain", "camera", error)) == 0 ||
-      !make_version (adapter, product, "/sq010/sh010", "cameraMain", 1, 0, "ada",
+  if ((product = make_product (adapter, ids, first_shot, "cameraMain", "camera", error)) == NULL ||
+      !make_version (adapter, product, "/sq010/sh010", "cameraMain", 1, NULL, "ada",
                      "tracked camera", "approved", "abc", error) ||
-      (product = make_product (adapter, first_shot, "animMain", "animation", error)) == 0 ||
+      (product = make_product (adapter, ids, first_shot, "animMain", "animation", error)) == NULL ||
       !make_version (adapter, product, "/sq010/sh010", "animMain", 1, anim_task, "bruno",
                      "blocking", "approved", "abc,ma", error) ||
       !make_version (adapter, product, "/sq010/sh010", "animMain", 2, anim_task, "bruno",
                      "spline pass", "pending_review", "abc,ma", error) ||
-      (product = make_product (adapter, first_shot, "renderMain", "render", error)) == 0 ||
-      !make_version (adapter, product, "/sq010/sh010", "renderMain", 1, 0, "emil",
+      (product = make_product (adapter, ids, first_shot, "renderMain", "render", error)) == NULL ||
+      !make_version (adapter, product, "/sq010/sh010", "renderMain", 1, NULL, "emil",
                      "beauty, first light", "in_progress", "exr", error) ||
-      (product = make_product (adapter, first_shot, "compMain", "comp", error)) == 0 ||
-      !make_version (adapter, product, "/sq010/sh010", "compMain", 1, 0, "ada",
+      (product = make_product (adapter, ids, first_shot, "compMain", "comp", error)) == NULL ||
+      !make_version (adapter, product, "/sq010/sh010", "compMain", 1, NULL, "ada",
                      "slap comp", "in_progress", "mov,nk", error))
     return FALSE;
   return TRUE;
@@ -470,9 +479,9 @@ doctor_verb (QiCliInvocation *invocation,
       JsonObject *publisher = json_object_get_object_member (version, "publisher");
       gboolean unknown = json_object_get_null_member (publisher, "gone");
 
-      qi_cli_invocation_print (invocation, _("version %" G_GINT64_FORMAT " (%s v%03" G_GINT64_FORMAT
+      qi_cli_invocation_print (invocation, _("version %s (%s v%03" G_GINT64_FORMAT
                                              "), pending since %s: publisher %s pid %" G_GINT64_FORMAT " %s\n"),
-                               json_object_get_int_member (version, "id"),
+                               json_object_get_string_member (version, "id"),
                                json_object_get_string_member (version, "product_name"),
                                json_object_get_int_member (version, "number"),
                                json_object_get_string_member (version, "created_at"),

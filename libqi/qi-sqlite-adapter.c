@@ -11,6 +11,7 @@
 
 #include "qi-sqlite-adapter-private.h"
 #include "qi-sqlite-adapter.h"
+#include "qi-db-checks-private.h"
 
 /**
  * QiSqliteAdapter:
@@ -34,7 +35,6 @@
  */
 
 #define BUSY_TIMEOUT_MS 5000
-#define MAX_NAME 255
 #define DEFAULT_LOCATION "local"
 
 struct _QiSqliteAdapter
@@ -470,29 +470,32 @@ ensure_open (QiSqliteAdapter  *self,
 
 /* Input checks. */
 
+/* An id as this tracker gives them out: a positive decimal number, as a
+ * string, without sign, blanks or leading zeros. %NULL is 0, no id. Any
+ * other text cannot name anything here: not found. */
 static gboolean
-check_name (const char  *what,
-            const char  *name,
-            GError     **error)
+parse_id (const char  *what,
+          const char  *text,
+          gint64      *id,
+          GError     **error)
 {
-  if (name == NULL || *name == '\0')
+  guint64 value = 0;
+
+  *id = 0;
+  if (text == NULL)
+    return TRUE;
+  if (text[0] < '1' || text[0] > '9' ||
+      !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &value, NULL))
     {
-      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("the %s is missing or empty"), what);
+      g_autofree char *shown = g_utf8_validate (text, -1, NULL) ? g_utf8_substring (text, 0, 40)
+                                                                 : g_strdup ("?");
+
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND,
+                   _("no %s with id “%s”: this tracker's ids are numbers such as “7”"), what, shown);
       return FALSE;
     }
-  if (strlen (name) > MAX_NAME || name[0] == '.' || name[0] == '-')
-    goto bad;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
-      goto bad;
+  *id = (gint64) value;
   return TRUE;
-
-bad:
-  g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
-               _("the %s “%s” is not a name: use up to %d letters, digits, “_”, “-” and “.”, "
-                 "starting with a letter, a digit or “_”"),
-               what, g_utf8_validate (name, -1, NULL) ? name : "?", MAX_NAME);
-  return FALSE;
 }
 
 static gboolean
@@ -567,7 +570,7 @@ project_id (QiSqliteAdapter  *self,
 {
   gint64 id;
 
-  if (!check_name ("project name", project, error))
+  if (!qi_db_check_name ("project name", project, error))
     return -1;
   id = lookup_id (self, "SELECT id FROM projects WHERE name = ?", project, 0, error);
   if (id == 0)
@@ -622,6 +625,25 @@ set_json (JsonObject   *object,
   json_object_set_member (object, name, node);
 }
 
+/* Ids go out as strings (QiDbAdapter's ids are opaque): the row id in
+ * decimal, or null. */
+static void
+set_id (JsonObject   *object,
+        const char   *name,
+        sqlite3_stmt *stmt,
+        int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, name);
+  else
+    {
+      char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, column));
+      json_object_set_string_member (object, name, text);
+    }
+}
+
 typedef JsonObject *(*RowFunc) (QiSqliteAdapter *self, sqlite3_stmt *stmt, GError **error);
 
 #define PROJECT_SELECT "SELECT p.id, p.name, p.label, p.created_at FROM projects p "
@@ -633,7 +655,7 @@ project_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "name", stmt, 1);
   set_text (object, "label", stmt, 2);
   set_text (object, "created_at", stmt, 3);
@@ -651,9 +673,9 @@ context_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "parent", stmt, 2);
+  set_id (object, "parent", stmt, 2);
   set_text (object, "kind", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "path", stmt, 5);
@@ -673,9 +695,9 @@ task_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "context", stmt, 2);
+  set_id (object, "context", stmt, 2);
   set_text (object, "context_path", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "type", stmt, 5);
@@ -695,9 +717,9 @@ product_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "project", stmt, 1);
-  set_int (object, "context", stmt, 2);
+  set_id (object, "context", stmt, 2);
   set_text (object, "context_path", stmt, 3);
   set_text (object, "name", stmt, 4);
   set_text (object, "type", stmt, 5);
@@ -720,12 +742,12 @@ version_row (QiSqliteAdapter  *self,
   JsonObject *object = json_object_new ();
   JsonObject *publisher = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
-  set_int (object, "product", stmt, 1);
+  set_id (object, "id", stmt, 0);
+  set_id (object, "product", stmt, 1);
   set_text (object, "product_name", stmt, 2);
   set_text (object, "product_type", stmt, 3);
   set_int (object, "number", stmt, 4);
-  set_int (object, "task", stmt, 5);
+  set_id (object, "task", stmt, 5);
   set_text (object, "author", stmt, 6);
   set_text (object, "comment", stmt, 7);
   set_text (object, "status", stmt, 8);
@@ -746,7 +768,7 @@ user_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "username", stmt, 1);
   set_text (object, "full_name", stmt, 2);
   set_text (object, "email", stmt, 3);
@@ -785,7 +807,7 @@ location_row (QiSqliteAdapter  *self,
 {
   JsonObject *object = json_object_new ();
 
-  set_int (object, "id", stmt, 0);
+  set_id (object, "id", stmt, 0);
   set_text (object, "name", stmt, 1);
   set_text (object, "root", stmt, 2);
   return object;
@@ -876,7 +898,7 @@ sqlite_get_project (QiDbAdapter  *adapter,
   g_autofree char *missing = NULL;
   sqlite3_stmt *stmt;
 
-  if (!ensure_open (self, error) || !check_name ("project name", name, error) ||
+  if (!ensure_open (self, error) || !qi_db_check_name ("project name", name, error) ||
       (stmt = prepare (self, PROJECT_SELECT "WHERE p.name = ?", error)) == NULL)
     return NULL;
   bind_text (stmt, 1, name);
@@ -917,7 +939,7 @@ sqlite_create_project (QiDbAdapter  *adapter,
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
 
-  if (!ensure_open (self, error) || !check_name ("project name", name, error) ||
+  if (!ensure_open (self, error) || !qi_db_check_name ("project name", name, error) ||
       (stmt = prepare (self, "INSERT INTO projects (name, label, created_at) VALUES (?, ?, " NOW ")",
                        error)) == NULL)
     return NULL;
@@ -948,13 +970,16 @@ get_context (QiSqliteAdapter  *self,
 static JsonNode *
 sqlite_list_contexts (QiDbAdapter  *adapter,
                       const char   *project,
-                      gint64        parent,
+                      const char   *parent_id,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 parent;
   sqlite3_stmt *stmt;
   gint64 pid;
 
+  if (!parse_id ("parent context", parent_id, &parent, error))
+    return NULL;
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0)
     return NULL;
   if (parent < 0)
@@ -982,32 +1007,22 @@ sqlite_list_contexts (QiDbAdapter  *adapter,
   return collect (self, stmt, context_row, error);
 }
 
-/* "/sq010/sh020" (a trailing "/" allowed) → the same without it, checked */
-static char *
-normalize_path (const char  *path,
-                GError     **error)
+static JsonNode *
+sqlite_list_all_contexts (QiDbAdapter  *adapter,
+                          const char   *project,
+                          GError      **error)
 {
-  g_auto(GStrv) segments = NULL;
-  g_autoptr(GString) normal = g_string_new (NULL);
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  sqlite3_stmt *stmt;
+  gint64 pid;
 
-  if (path == NULL || path[0] != '/')
-    {
-      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
-                   _("the context path “%s” does not start with “/”: give it as /sq010/sh020"),
-                   path != NULL && g_utf8_validate (path, -1, NULL) ? path : "");
-      return NULL;
-    }
-  segments = g_strsplit (path + 1, "/", -1);
-  for (guint i = 0; segments[i] != NULL; i++)
-    {
-      if (segments[i][0] == '\0' && segments[i + 1] == NULL && i > 0)
-        break;
-      if (!check_name ("context name in the path", segments[i], error))
-        return NULL;
-      g_string_append_c (normal, '/');
-      g_string_append (normal, segments[i]);
-    }
-  return g_string_free (g_steal_pointer (&normal), FALSE);
+  if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0)
+    return NULL;
+  stmt = prepare (self, CONTEXT_SELECT "WHERE c.project_id = ? ORDER BY c.path", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, pid);
+  return collect (self, stmt, context_row, error);
 }
 
 static JsonNode *
@@ -1023,7 +1038,7 @@ sqlite_lookup_context (QiDbAdapter  *adapter,
   gint64 pid;
 
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0 ||
-      (normal = normalize_path (path, error)) == NULL ||
+      (normal = qi_db_normalize_path (path, error)) == NULL ||
       (stmt = prepare (self, CONTEXT_SELECT "WHERE c.project_id = ? AND c.path = ?", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, pid);
@@ -1032,36 +1047,25 @@ sqlite_lookup_context (QiDbAdapter  *adapter,
   return collect_one (self, stmt, context_row, missing, error);
 }
 
-static gboolean
-check_kind (const char  *kind,
-            GError     **error)
-{
-  static const char * const kinds[] = { "episode", "sequence", "shot", "asset_build", "folder", NULL };
-
-  if (kind != NULL && g_strv_contains (kinds, kind))
-    return TRUE;
-  g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
-               _("the context kind “%s” is not one of episode, sequence, shot, asset_build, folder"),
-               kind != NULL && g_utf8_validate (kind, -1, NULL) ? kind : "");
-  return FALSE;
-}
-
 static JsonNode *
 sqlite_create_context (QiDbAdapter  *adapter,
                        const char   *project,
-                       gint64        parent,
+                       const char   *parent_id,
                        const char   *kind,
                        const char   *name,
                        GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 parent;
   g_autofree char *path = NULL;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 pid, id;
 
+  if (!parse_id ("parent context", parent_id, &parent, error))
+    return NULL;
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0 ||
-      !check_kind (kind, error) || !check_name ("context name", name, error))
+      !qi_db_check_kind (kind, error) || !qi_db_check_name ("context name", name, error))
     return NULL;
   if (parent < 0)
     {
@@ -1110,7 +1114,7 @@ user_id (QiSqliteAdapter  *self,
 {
   gint64 id;
 
-  if (!check_name ("username", username, error))
+  if (!qi_db_check_name ("username", username, error))
     return -1;
   id = lookup_id (self, "SELECT id FROM users WHERE username = ?", username, 0, error);
   if (id == 0)
@@ -1128,7 +1132,7 @@ status_id (QiSqliteAdapter  *self,
 {
   gint64 id;
 
-  if (!check_name ("status", status, error))
+  if (!qi_db_check_name ("status", status, error))
     return -1;
   id = lookup_id (self, "SELECT id FROM statuses WHERE name = ?", status, 0, error);
   if (id == 0)
@@ -1177,16 +1181,19 @@ get_task (QiSqliteAdapter  *self,
 static JsonNode *
 sqlite_list_tasks (QiDbAdapter  *adapter,
                    const char   *project,
-                   gint64        context,
+                   const char   *context_id,
                    const char   *assignee,
                    GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autoptr(GString) sql = g_string_new (TASK_SELECT "WHERE 1");
   gint64 pid = 0, uid = 0;
   sqlite3_stmt *stmt;
   int n = 0;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error))
     return NULL;
   if (context == 0 && assignee == NULL)
@@ -1223,7 +1230,7 @@ sqlite_list_tasks (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_create_task (QiDbAdapter  *adapter,
-                    gint64        context,
+                    const char   *context_id,
                     const char   *name,
                     const char   *type,
                     const char   *status,
@@ -1231,12 +1238,15 @@ sqlite_create_task (QiDbAdapter  *adapter,
                     GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 type_id, sid, uid = 0, id;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
-      !check_name ("task name", name, error) || !check_name ("task type", type, error))
+      !qi_db_check_name ("task name", name, error) || !qi_db_check_name ("task type", type, error))
     return NULL;
   type_id = lookup_id (self, "SELECT id FROM task_types WHERE name = ?", type, 0, error);
   if (type_id == 0)
@@ -1280,15 +1290,18 @@ get_product (QiSqliteAdapter  *self,
 
 static JsonNode *
 sqlite_list_products (QiDbAdapter  *adapter,
-                      gint64        context,
+                      const char   *context_id,
                       const char   *type,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
-      (type != NULL && !check_name ("product type", type, error)))
+      (type != NULL && !qi_db_check_name ("product type", type, error)))
     return NULL;
   stmt = prepare (self, type != NULL
                         ? PRODUCT_SELECT "WHERE pr.context_id = ? AND pr.type = ? ORDER BY pr.name"
@@ -1304,18 +1317,21 @@ sqlite_list_products (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_create_product (QiDbAdapter  *adapter,
-                       gint64        context,
+                       const char   *context_id,
                        const char   *name,
                        const char   *type,
                        GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error) ||
-      !check_name ("product name", name, error) || !check_name ("product type", type, error) ||
+      !qi_db_check_name ("product name", name, error) || !qi_db_check_name ("product type", type, error) ||
       (stmt = prepare (self, "INSERT INTO products (context_id, name, type) VALUES (?, ?, ?)", error)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, context);
@@ -1351,7 +1367,7 @@ list_components (QiSqliteAdapter  *self,
       JsonArray *list = json_array_new ();
 
       json_array_add_object_element (components, component);
-      set_int (component, "id", stmt, 0);
+      set_id (component, "id", stmt, 0);
       set_text (component, "name", stmt, 1);
       set_text (component, "location", stmt, 2);
       set_text (component, "location_root", stmt, 3);
@@ -1388,11 +1404,10 @@ list_components (QiSqliteAdapter  *self,
 }
 
 static JsonNode *
-sqlite_get_version (QiDbAdapter  *adapter,
-                    gint64        id,
-                    GError      **error)
+get_version (QiSqliteAdapter  *self,
+             gint64            id,
+             GError          **error)
 {
-  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autofree char *missing = NULL;
   g_autoptr(JsonNode) version = NULL;
   JsonNode *components;
@@ -1411,18 +1426,36 @@ sqlite_get_version (QiDbAdapter  *adapter,
 }
 
 static JsonNode *
+sqlite_get_version (QiDbAdapter  *adapter,
+                    const char   *version_id,
+                    GError      **error)
+{
+  gint64 id;
+
+  if (!parse_id ("version", version_id, &id, error))
+    return NULL;
+  return get_version (QI_SQLITE_ADAPTER (adapter), id, error);
+}
+
+static JsonNode *
 sqlite_list_versions (QiDbAdapter  *adapter,
-                      gint64        product,
-                      gint64        task,
+                      const char   *product_id,
+                      const char   *task_id,
                       gboolean      include_pending,
                       guint         offset,
                       guint         limit,
                       GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 product;
+  gint64 task;
   g_autoptr(GString) sql = g_string_new (VERSION_SELECT "WHERE 1");
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("product", product_id, &product, error))
+    return NULL;
+  if (!parse_id ("task", task_id, &task, error))
+    return NULL;
   if (!ensure_open (self, error))
     return NULL;
   if (product == 0 && task == 0)
@@ -1452,13 +1485,16 @@ sqlite_list_versions (QiDbAdapter  *adapter,
 
 static JsonNode *
 sqlite_latest_versions (QiDbAdapter  *adapter,
-                        gint64        context,
+                        const char   *context_id,
                         gboolean      include_pending,
                         GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 context;
   sqlite3_stmt *stmt;
 
+  if (!parse_id ("context", context_id, &context, error))
+    return NULL;
   if (!ensure_open (self, error) || !exists (self, CONTEXT_EXISTS, "context", context, error))
     return NULL;
   stmt = prepare (self, include_pending
@@ -1475,193 +1511,6 @@ sqlite_latest_versions (QiDbAdapter  *adapter,
   return collect (self, stmt, version_row, error);
 }
 
-/* The checked fields of a create_version spec. */
-typedef struct
-{
-  gint64      product;
-  gint64      task;
-  const char *author;
-  const char *comment;
-  const char *status;
-  char       *metadata;     /* JSON text */
-  JsonArray  *components;   /* borrowed, checked */
-} VersionSpec;
-
-static void
-version_spec_clear (VersionSpec *spec)
-{
-  g_free (spec->metadata);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VersionSpec, version_spec_clear)
-
-static gboolean
-invalid (GError     **error,
-         const char  *field,
-         const char  *expected)
-{
-  g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("%s: %s"), field, expected);
-  return FALSE;
-}
-
-static gboolean
-read_id_field (JsonObject  *object,
-               const char  *field,
-               const char  *where,
-               gboolean     required,
-               gint64      *id,
-               GError     **error)
-{
-  g_autofree char *place = g_strdup_printf ("%s%s", where, field);
-  JsonNode *node = json_object_get_member (object, field);
-
-  *id = 0;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return !required || invalid (error, place, _("is missing: give an id"));
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      json_node_get_int (node) <= 0)
-    return invalid (error, place, _("must be a positive integer id"));
-  *id = json_node_get_int (node);
-  return TRUE;
-}
-
-static gboolean
-read_string_field (JsonObject  *object,
-                   const char  *field,
-                   const char  *where,
-                   const char **value,
-                   GError     **error)
-{
-  g_autofree char *place = g_strdup_printf ("%s%s", where, field);
-  JsonNode *node = json_object_get_member (object, field);
-
-  *value = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return invalid (error, place, _("must be a string"));
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-static gboolean
-read_metadata_field (JsonObject  *object,
-                     const char  *where,
-                     char       **text,
-                     GError     **error)
-{
-  g_autofree char *place = g_strdup_printf ("%smetadata", where);
-  JsonNode *node = json_object_get_member (object, "metadata");
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      *text = g_strdup ("{}");
-      return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, place, _("must be an object"));
-  *text = json_to_string (node, FALSE);
-  return TRUE;
-}
-
-static gboolean
-check_version_spec (JsonObject   *object,
-                    VersionSpec  *spec,
-                    GError      **error)
-{
-  JsonNode *node;
-  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-
-  if (!read_id_field (object, "product", "", TRUE, &spec->product, error) ||
-      !read_id_field (object, "task", "", FALSE, &spec->task, error) ||
-      !read_string_field (object, "author", "", &spec->author, error) ||
-      !read_string_field (object, "comment", "", &spec->comment, error) ||
-      !read_string_field (object, "status", "", &spec->status, error) ||
-      !read_metadata_field (object, "", &spec->metadata, error))
-    return FALSE;
-  if (spec->comment != NULL && !g_utf8_validate (spec->comment, -1, NULL))
-    return invalid (error, "comment", _("must be UTF-8"));
-
-  node = json_object_get_member (object, "components");
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return invalid (error, "components", _("must be an array of objects"));
-  spec->components = json_node_get_array (node);
-
-  for (guint i = 0; i < json_array_get_length (spec->components); i++)
-    {
-      g_autofree char *where = g_strdup_printf ("components[%u].", i);
-      g_autofree char *metadata = NULL;
-      JsonNode *item = json_array_get_element (spec->components, i);
-      JsonObject *component;
-      JsonArray *files;
-      const char *name, *location;
-
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        {
-          g_autofree char *place = g_strdup_printf ("components[%u]", i);
-
-          return invalid (error, place, _("must be an object"));
-        }
-      component = json_node_get_object (item);
-      if (!read_string_field (component, "name", where, &name, error) ||
-          !read_string_field (component, "location", where, &location, error) ||
-          !read_metadata_field (component, where, &metadata, error))
-        return FALSE;
-      {
-        g_autofree char *what = g_strdup_printf ("component name (%sname)", where);
-
-        if (!check_name (what, name, error))
-          return FALSE;
-      }
-      if (!g_hash_table_add (names, (gpointer) name))
-        {
-          g_autofree char *place = g_strdup_printf ("%sname", where);
-          g_autofree char *message = g_strdup_printf (_("“%s” is the name of an earlier component"), name);
-
-          return invalid (error, place, message);
-        }
-      node = json_object_get_member (component, "files");
-      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-        continue;
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        {
-          g_autofree char *place = g_strdup_printf ("%sfiles", where);
-
-          return invalid (error, place, _("must be an array of {path, size} objects"));
-        }
-      files = json_node_get_array (node);
-      for (guint j = 0; j < json_array_get_length (files); j++)
-        {
-          g_autofree char *file_where = g_strdup_printf ("%sfiles[%u].", where, j);
-          g_autofree char *size_place = g_strdup_printf ("%ssize", file_where);
-          JsonNode *file = json_array_get_element (files, j);
-          JsonNode *size;
-          const char *path;
-
-          if (!JSON_NODE_HOLDS_OBJECT (file))
-            {
-              g_autofree char *place = g_strdup_printf ("%sfiles[%u]", where, j);
-
-              return invalid (error, place, _("must be a {path, size} object"));
-            }
-          if (!read_string_field (json_node_get_object (file), "path", file_where, &path, error))
-            return FALSE;
-          if (path == NULL || *path == '\0' || !g_utf8_validate (path, -1, NULL))
-            {
-              g_autofree char *place = g_strdup_printf ("%spath", file_where);
-
-              return invalid (error, place, _("must be a non-empty UTF-8 path"));
-            }
-          size = json_object_get_member (json_node_get_object (file), "size");
-          if (size == NULL || !JSON_NODE_HOLDS_VALUE (size) ||
-              json_node_get_value_type (size) != G_TYPE_INT64 || json_node_get_int (size) < 0)
-            return invalid (error, size_place, _("must be a size in bytes, an integer from 0"));
-        }
-    }
-  return TRUE;
-}
 
 static gboolean
 write_components (QiSqliteAdapter  *self,
@@ -1681,7 +1530,7 @@ write_components (QiSqliteAdapter  *self,
       sqlite3_stmt *stmt;
       gint64 location_id, component_id;
 
-      read_metadata_field (component, "", &metadata, NULL);
+      qi_db_read_metadata (component, "", &metadata, NULL);
       location_id = lookup_id (self, "SELECT id FROM locations WHERE name = ?", location, 0, error);
       if (location_id == 0)
         return not_found (error, _("components[%u].location: no location “%s”"), i, location);
@@ -1725,14 +1574,16 @@ write_components (QiSqliteAdapter  *self,
 
 static gint64
 insert_version (QiSqliteAdapter  *self,
-                VersionSpec      *spec,
+                QiDbVersionSpec  *spec,
+                gint64            product,
+                gint64            task,
                 GError          **error)
 {
   sqlite3_stmt *stmt;
   gint64 author = 0, status = 0, number, id;
 
-  if (!exists (self, PRODUCT_EXISTS, "product", spec->product, error) ||
-      (spec->task > 0 && !exists (self, TASK_EXISTS, "task", spec->task, error)) ||
+  if (!exists (self, PRODUCT_EXISTS, "product", product, error) ||
+      (task > 0 && !exists (self, TASK_EXISTS, "task", task, error)) ||
       (spec->author != NULL && (author = user_id (self, spec->author, error)) < 0) ||
       (spec->status != NULL && (status = status_id (self, spec->status, error)) < 0))
     return 0;
@@ -1740,7 +1591,7 @@ insert_version (QiSqliteAdapter  *self,
   /* Under the write lock of BEGIN IMMEDIATE: nobody else can allocate
    * this number before we commit. */
   number = lookup_id (self, "SELECT COALESCE (MAX (number), 0) + 1 FROM versions WHERE product_id = ?",
-                      NULL, spec->product, error);
+                      NULL, product, error);
   if (number <= 0)
     return 0;
 
@@ -1749,9 +1600,9 @@ insert_version (QiSqliteAdapter  *self,
                         "VALUES (?, ?, ?, ?, ?, ?, 'pending', " NOW ", ?, ?, ?)", error);
   if (stmt == NULL)
     return 0;
-  sqlite3_bind_int64 (stmt, 1, spec->product);
+  sqlite3_bind_int64 (stmt, 1, product);
   sqlite3_bind_int64 (stmt, 2, number);
-  bind_id (stmt, 3, spec->task);
+  bind_id (stmt, 3, task);
   bind_id (stmt, 4, author);
   bind_text (stmt, 5, spec->comment != NULL ? spec->comment : "");
   bind_id (stmt, 6, status);
@@ -1772,29 +1623,34 @@ sqlite_create_version (QiDbAdapter  *adapter,
                        GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
-  g_auto(VersionSpec) spec = { 0 };
-  gint64 id;
+  g_auto(QiDbVersionSpec) spec = { 0 };
+  gint64 id, product, task;
 
-  if (!ensure_open (self, error) || !check_version_spec (object, &spec, error) || !begin (self, error))
+  if (!ensure_open (self, error) || !qi_db_version_spec_check (object, &spec, error) ||
+      !parse_id ("product", spec.product, &product, error) || !parse_id ("task", spec.task, &task, error) ||
+      !begin (self, error))
     return NULL;
-  id = insert_version (self, &spec, error);
+  id = insert_version (self, &spec, product, task, error);
   if (id == 0 || !commit (self, error))
     {
       rollback (self);
       return NULL;
     }
-  return sqlite_get_version (adapter, id, error);
+  return get_version (self, id, error);
 }
 
 static JsonNode *
 sqlite_publish_version (QiDbAdapter  *adapter,
-                        gint64        id,
+                        const char   *version_id,
                         GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  gint64 id;
   sqlite3_stmt *stmt;
   gint64 published;
 
+  if (!parse_id ("version", version_id, &id, error))
+    return NULL;
   if (!ensure_open (self, error) || !check_id ("version", id, error) || !begin (self, error))
     return NULL;
   published = lookup_id (self, "SELECT 1 + (state = 'published') FROM versions WHERE id = ?", NULL, id, error);
@@ -1816,7 +1672,7 @@ sqlite_publish_version (QiDbAdapter  *adapter,
       rollback (self);
       return NULL;
     }
-  return sqlite_get_version (adapter, id, error);
+  return get_version (self, id, error);
 }
 
 static JsonNode *
@@ -1860,12 +1716,12 @@ sqlite_create_user (QiDbAdapter  *adapter,
   sqlite3_stmt *stmt;
   gint64 id;
 
-  if (!ensure_open (self, error) || !check_name ("username", username, error))
+  if (!ensure_open (self, error) || !qi_db_check_name ("username", username, error))
     return NULL;
   if ((full_name != NULL && !g_utf8_validate (full_name, -1, NULL)) ||
       (email != NULL && !g_utf8_validate (email, -1, NULL)))
     {
-      invalid (error, "full_name, email", _("must be UTF-8"));
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("%s: %s"), "full_name, email", _("must be UTF-8"));
       return NULL;
     }
   if ((stmt = prepare (self, "INSERT INTO users (username, full_name, email) VALUES (?, ?, ?)", error)) == NULL)
@@ -1910,11 +1766,11 @@ sqlite_create_location (QiDbAdapter  *adapter,
   sqlite3_stmt *stmt;
   gint64 id;
 
-  if (!ensure_open (self, error) || !check_name ("location name", name, error))
+  if (!ensure_open (self, error) || !qi_db_check_name ("location name", name, error))
     return NULL;
   if (root != NULL && !g_utf8_validate (root, -1, NULL))
     {
-      invalid (error, "root", _("must be a UTF-8 path"));
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("%s: %s"), "root", _("must be a UTF-8 path"));
       return NULL;
     }
   if ((stmt = prepare (self, "INSERT INTO locations (name, root) VALUES (?, ?)", error)) == NULL)
@@ -2070,12 +1926,12 @@ qi_sqlite_adapter_create_login (QiSqliteAdapter    *self,
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
   g_return_val_if_fail (password_hash != NULL && *password_hash != '\0', NULL);
 
-  if (!ensure_open (self, error) || !check_name ("username", username, error) || !check_roles (roles, error))
+  if (!ensure_open (self, error) || !qi_db_check_name ("username", username, error) || !check_roles (roles, error))
     return NULL;
   if ((full_name != NULL && !g_utf8_validate (full_name, -1, NULL)) ||
       (email != NULL && !g_utf8_validate (email, -1, NULL)))
     {
-      invalid (error, "full_name, email", _("must be UTF-8"));
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("%s: %s"), "full_name, email", _("must be UTF-8"));
       return NULL;
     }
   if (!begin (self, error))
@@ -2142,7 +1998,7 @@ qi_sqlite_adapter_lookup_login (QiSqliteAdapter  *self,
 
   if (password_hash != NULL)
     *password_hash = NULL;
-  if (!ensure_open (self, error) || !check_name ("username", username, error))
+  if (!ensure_open (self, error) || !qi_db_check_name ("username", username, error))
     return NULL;
   return get_login (self, username, password_hash, error);
 }
@@ -2170,6 +2026,7 @@ qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->get_project = sqlite_get_project;
   iface->create_project = sqlite_create_project;
   iface->list_contexts = sqlite_list_contexts;
+  iface->list_all_contexts = sqlite_list_all_contexts;
   iface->lookup_context = sqlite_lookup_context;
   iface->create_context = sqlite_create_context;
   iface->list_tasks = sqlite_list_tasks;

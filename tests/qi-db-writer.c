@@ -14,15 +14,15 @@
 #include <qi/qi.h>
 
 static JsonObject *
-version_spec (gint64 product,
-              guint  files)
+version_spec (const char *product,
+              guint       files)
 {
   JsonObject *spec = json_object_new ();
   JsonArray *components = json_array_new ();
   JsonObject *component = json_object_new ();
   JsonArray *list = json_array_new ();
 
-  json_object_set_int_member (spec, "product", product);
+  json_object_set_string_member (spec, "product", product);
   json_object_set_string_member (spec, "comment", "from qi-db-writer");
   json_object_set_string_member (component, "name", "abc");
   for (guint i = 0; i < files; i++)
@@ -46,7 +46,7 @@ main (int   argc,
 {
   g_autoptr(QiSqliteAdapter) tracker = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 product;
+  const char *product;
   guint count, files;
   gboolean pending;
 
@@ -55,7 +55,7 @@ main (int   argc,
       fprintf (stderr, "usage: qi-db-writer TRACKER PRODUCT COUNT [FILES] [pending]\n");
       return 2;
     }
-  product = g_ascii_strtoll (argv[2], NULL, 10);
+  product = argv[2];
   count = (guint) g_ascii_strtoull (argv[3], NULL, 10);
   files = argc > 4 ? (guint) g_ascii_strtoull (argv[4], NULL, 10) : 1;
   pending = argc > 5 && g_str_equal (argv[5], "pending");
@@ -73,14 +73,14 @@ main (int   argc,
     {
       g_autoptr(JsonObject) spec = version_spec (product, files);
       g_autoptr(JsonNode) version = qi_db_adapter_create_version (QI_DB_ADAPTER (tracker), spec, &error);
-      gint64 id;
+      const char *id;
 
       if (version == NULL)
         {
           fprintf (stderr, "qi-db-writer: %s\n", error->message);
           return 1;
         }
-      id = json_object_get_int_member (json_node_get_object (version), "id");
+      id = json_object_get_string_member (json_node_get_object (version), "id");
       if (!pending)
         {
           g_autoptr(JsonNode) published = qi_db_adapter_publish_version (QI_DB_ADAPTER (tracker), id, &error);

@@ -47,10 +47,11 @@ to_text (JsonNode *node)
   return json_to_string (node, FALSE);
 }
 
-static gint64
+/* An entity's id, interned: it outlives the node (ids are strings). */
+static const char *
 id_of (JsonNode *node)
 {
-  return json_object_get_int_member (json_node_get_object (node), "id");
+  return g_intern_string (json_object_get_string_member (json_node_get_object (node), "id"));
 }
 
 static const char *
@@ -93,10 +94,10 @@ object_from (const char *text)
 
 /* The small show most tests use: project demo, /sq010/sh010, a task and
  * a product. Returns the shot's id; *@product and *@task the others. */
-static gint64
-make_show (QiDbAdapter *db,
-           gint64      *product,
-           gint64      *task)
+static const char *
+make_show (QiDbAdapter  *db,
+           const char  **product,
+           const char  **task)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) project = qi_db_adapter_create_project (db, "demo", "Demo", &error);
@@ -108,7 +109,7 @@ make_show (QiDbAdapter *db,
   g_assert_no_error (error);
   user = qi_db_adapter_create_user (db, "ada", "Ada Okafor", NULL, &error);
   g_assert_no_error (error);
-  sequence = qi_db_adapter_create_context (db, "demo", 0, "sequence", "sq010", &error);
+  sequence = qi_db_adapter_create_context (db, "demo", NULL, "sequence", "sq010", &error);
   g_assert_no_error (error);
   shot = qi_db_adapter_create_context (db, "demo", id_of (sequence), "shot", "sh010", &error);
   g_assert_no_error (error);
@@ -282,7 +283,7 @@ test_projects_contexts (Fixture       *f,
   g_clear_error (&error);
 
   /* The context tree. */
-  sq010 = qi_db_adapter_create_context (f->db, "demo", 0, "sequence", "sq010", &error);
+  sq010 = qi_db_adapter_create_context (f->db, "demo", NULL, "sequence", "sq010", &error);
   g_assert_no_error (error);
   for (guint i = 1; i <= 3; i++)
     {
@@ -295,8 +296,8 @@ test_projects_contexts (Fixture       *f,
     }
   text = to_text (sh020);
   {
-    g_autofree char *expected = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"project\":\"demo\",\"parent\":%"
-                                                 G_GINT64_FORMAT ",\"kind\":\"shot\",\"name\":\"sh020\","
+    g_autofree char *expected = g_strdup_printf ("{\"id\":\"%s\",\"project\":\"demo\",\"parent\":"
+                                                 "\"%s\",\"kind\":\"shot\",\"name\":\"sh020\","
                                                  "\"path\":\"/sq010/sh020\"}", id_of (sh020), id_of (sq010));
 
     g_assert_cmpstr (text, ==, expected);
@@ -308,12 +309,29 @@ test_projects_contexts (Fixture       *f,
   g_assert_cmpstr (string_of (element (children, 0), "name"), ==, "sh010");
   g_assert_cmpstr (string_of (element (children, 2), "path"), ==, "/sq010/sh030");
   g_clear_pointer (&children, json_node_unref);
-  children = qi_db_adapter_list_contexts (f->db, "demo", 0, &error);
+  children = qi_db_adapter_list_contexts (f->db, "demo", NULL, &error);
   g_assert_cmpuint (length_of (children), ==, 1);
   g_clear_pointer (&children, json_node_unref);
-  children = qi_db_adapter_list_contexts (f->db, "alpha", 0, &error);
+  children = qi_db_adapter_list_contexts (f->db, "alpha", NULL, &error);
   g_assert_cmpuint (length_of (children), ==, 0);
   g_clear_pointer (&children, json_node_unref);
+  /* The whole tree at once, by path. */
+  children = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (children), ==, 4);
+  g_assert_cmpstr (string_of (element (children, 0), "path"), ==, "/sq010");
+  g_assert_cmpstr (string_of (element (children, 1), "path"), ==, "/sq010/sh010");
+  g_assert_cmpstr (string_of (element (children, 3), "path"), ==, "/sq010/sh030");
+  g_assert_cmpstr (string_of (element (children, 2), "parent"), ==, id_of (sq010));
+  g_clear_pointer (&children, json_node_unref);
+  g_assert_null (qi_db_adapter_list_all_contexts (f->db, "nope", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* An id this tracker never gave out. */
+  g_assert_null (qi_db_adapter_list_contexts (f->db, "demo", "07", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no parent context with id “07”: this tracker's ids are numbers such as “7”");
+  g_clear_error (&error);
   /* Another project's context is not a parent here. */
   g_assert_null (qi_db_adapter_list_contexts (f->db, "alpha", id_of (sq010), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
@@ -321,10 +339,10 @@ test_projects_contexts (Fixture       *f,
 
   node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh020", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (id_of (node), ==, id_of (sh020));
+  g_assert_cmpstr (id_of (node), ==, id_of (sh020));
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh020/", &error);
-  g_assert_cmpint (id_of (node), ==, id_of (sh020));
+  g_assert_cmpstr (id_of (node), ==, id_of (sh020));
   g_clear_pointer (&node, json_node_unref);
 
   g_assert_null (qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh999", &error));
@@ -344,12 +362,12 @@ test_projects_contexts (Fixture       *f,
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_assert_cmpstr (error->message, ==, "project “demo” has a context “/sq010/sh020” already");
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_create_context (f->db, "demo", 0, "shoot", "sh100", &error));
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", NULL, "shoot", "sh100", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_assert_cmpstr (error->message, ==,
                    "the context kind “shoot” is not one of episode, sequence, shot, asset_build, folder");
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_create_context (f->db, "demo", 9999, "shot", "sh100", &error));
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", "9999", "shot", "sh100", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no context with id 9999");
   g_clear_error (&error);
@@ -365,7 +383,7 @@ test_tasks_products (Fixture       *f,
   g_autoptr(JsonNode) other = NULL;
   g_autoptr(JsonNode) products = NULL;
   g_autoptr(JsonNode) types = NULL;
-  gint64 product, task, shot;
+  const char *product, *task, *shot;
 
   shot = make_show (f->db, &product, &task);
   node = qi_db_adapter_create_user (f->db, "bruno", NULL, "bruno@studio.example", &error);
@@ -381,7 +399,7 @@ test_tasks_products (Fixture       *f,
   /* A second project, with a task of ada's too. */
   node = qi_db_adapter_create_project (f->db, "other", NULL, &error);
   g_clear_pointer (&node, json_node_unref);
-  other = qi_db_adapter_create_context (f->db, "other", 0, "asset_build", "chr_hero", &error);
+  other = qi_db_adapter_create_context (f->db, "other", NULL, "asset_build", "chr_hero", &error);
   g_assert_no_error (error);
   node = qi_db_adapter_create_task (f->db, id_of (other), "model", "model", "approved", "ada", &error);
   g_assert_no_error (error);
@@ -396,12 +414,12 @@ test_tasks_products (Fixture       *f,
   g_assert_cmpstr (string_of (element (tasks, 0), "status"), ==, "in_progress");
   g_clear_pointer (&tasks, json_node_unref);
 
-  tasks = qi_db_adapter_list_tasks (f->db, NULL, 0, "ada", &error);
+  tasks = qi_db_adapter_list_tasks (f->db, NULL, NULL, "ada", &error);
   g_assert_cmpuint (length_of (tasks), ==, 2);
   g_assert_cmpstr (string_of (element (tasks, 0), "project"), ==, "demo");
   g_assert_cmpstr (string_of (element (tasks, 1), "project"), ==, "other");
   g_clear_pointer (&tasks, json_node_unref);
-  tasks = qi_db_adapter_list_tasks (f->db, "other", 0, "ada", &error);
+  tasks = qi_db_adapter_list_tasks (f->db, "other", NULL, "ada", &error);
   g_assert_cmpuint (length_of (tasks), ==, 1);
   g_clear_pointer (&tasks, json_node_unref);
   tasks = qi_db_adapter_list_tasks (f->db, NULL, shot, "bruno", &error);
@@ -409,10 +427,10 @@ test_tasks_products (Fixture       *f,
   g_assert_cmpstr (string_of (element (tasks, 0), "name"), ==, "comp");
   g_clear_pointer (&tasks, json_node_unref);
 
-  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, 0, NULL, &error));
+  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, NULL, NULL, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, 0, "zed", &error));
+  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, NULL, "zed", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no user “zed”");
   g_clear_error (&error);
@@ -443,9 +461,9 @@ test_tasks_products (Fixture       *f,
   g_assert_null (qi_db_adapter_create_product (f->db, shot, "cameraMain", "camera", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_list_products (f->db, -3, NULL, &error));
-  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "the context id must be a positive integer, not -3");
+  g_assert_null (qi_db_adapter_list_products (f->db, "-3", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no context with id “-3”: this tracker's ids are numbers such as “7”");
   g_clear_error (&error);
 
   types = qi_db_adapter_list_task_types (f->db, &error);
@@ -465,7 +483,7 @@ test_versions (Fixture       *f,
   g_autoptr(JsonNode) other = NULL;
   g_autoptr(JsonNode) location = NULL;
   JsonObject *component;
-  gint64 product, task, shot;
+  const char *product, *task, *shot;
   g_autofree char *spec = NULL;
   g_autofree char *text = NULL;
 
@@ -473,7 +491,7 @@ test_versions (Fixture       *f,
   location = qi_db_adapter_create_location (f->db, "studio", "/mnt/projects", &error);
   g_assert_no_error (error);
 
-  spec = g_strdup_printf ("{\"product\": %" G_GINT64_FORMAT ", \"task\": %" G_GINT64_FORMAT ", "
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"task\": \"%s\", "
                           "\"author\": \"ada\", \"comment\": \"blocking\", \"status\": \"pending_review\", "
                           "\"metadata\": {\"frame_range\": [1001, 1100], \"fps\": 24}, "
                           "\"components\": [{\"name\": \"abc\", \"location\": \"studio\", "
@@ -488,7 +506,7 @@ test_versions (Fixture       *f,
   g_assert_cmpstr (string_of (v1, "author"), ==, "ada");
   g_assert_cmpstr (string_of (v1, "status"), ==, "pending_review");
   g_assert_cmpstr (string_of (v1, "product_name"), ==, "animMain");
-  g_assert_cmpint (int_of (v1, "task"), ==, task);
+  g_assert_cmpstr (string_of (v1, "task"), ==, task);
   g_assert_true (json_object_get_null_member (json_node_get_object (v1), "published_at"));
   {
     JsonObject *publisher = json_object_get_object_member (json_node_get_object (v1), "publisher");
@@ -517,14 +535,14 @@ test_versions (Fixture       *f,
   g_clear_pointer (&text, g_free);
 
   /* Pending: hidden from reads unless asked. */
-  list = qi_db_adapter_list_versions (f->db, product, 0, FALSE, 0, 0, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, FALSE, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_latest_versions (f->db, shot, FALSE, &error);
   g_assert_cmpuint (length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
-  list = qi_db_adapter_list_versions (f->db, product, 0, TRUE, 0, 0, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 0, 0, &error);
   g_assert_cmpuint (length_of (list), ==, 1);
   g_assert_false (json_object_has_member (json_node_get_object (element (list, 0)), "components"));
   g_clear_pointer (&list, json_node_unref);
@@ -534,21 +552,21 @@ test_versions (Fixture       *f,
 
   /* Published. */
   g_clear_pointer (&v1, json_node_unref);
-  v1 = qi_db_adapter_publish_version (f->db, 1, &error);
+  v1 = qi_db_adapter_publish_version (f->db, "1", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (string_of (v1, "state"), ==, "published");
   g_assert_nonnull (string_of (v1, "published_at"));
-  g_assert_null (qi_db_adapter_publish_version (f->db, 1, &error));
+  g_assert_null (qi_db_adapter_publish_version (f->db, "1", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_assert_cmpstr (error->message, ==, "the version with id 1 is published already");
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_publish_version (f->db, 77, &error));
+  g_assert_null (qi_db_adapter_publish_version (f->db, "77", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no version with id 77");
   g_clear_error (&error);
 
   g_clear_pointer (&spec, g_free);
-  spec = g_strdup_printf ("{\"product\": %" G_GINT64_FORMAT "}", product);
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", product);
   v2 = create_version (f->db, spec, &error);
   g_assert_no_error (error);
   g_assert_cmpint (int_of (v2, "number"), ==, 2);
@@ -565,24 +583,24 @@ test_versions (Fixture       *f,
   g_assert_cmpuint (length_of (list), ==, 1);
   g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
   g_clear_pointer (&list, json_node_unref);
-  list = qi_db_adapter_list_versions (f->db, product, 0, FALSE, 0, 0, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, FALSE, 0, 0, &error);
   g_assert_cmpuint (length_of (list), ==, 2);
   g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
   g_assert_cmpint (int_of (element (list, 1), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
 
   /* Paging, the highest number first. */
-  list = qi_db_adapter_list_versions (f->db, product, 0, TRUE, 1, 2, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 1, 2, &error);
   g_assert_cmpuint (length_of (list), ==, 2);
   g_assert_cmpint (int_of (element (list, 0), "number"), ==, 3);
   g_assert_cmpint (int_of (element (list, 1), "number"), ==, 2);
   g_clear_pointer (&list, json_node_unref);
-  list = qi_db_adapter_list_versions (f->db, product, 0, TRUE, 10, 2, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 10, 2, &error);
   g_assert_cmpuint (length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   /* By task. */
-  list = qi_db_adapter_list_versions (f->db, 0, task, TRUE, 0, 0, &error);
+  list = qi_db_adapter_list_versions (f->db, NULL, task, TRUE, 0, 0, &error);
   g_assert_cmpuint (length_of (list), ==, 1);
   g_assert_cmpint (int_of (element (list, 0), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
@@ -590,7 +608,7 @@ test_versions (Fixture       *f,
   /* A second product: its own numbers, its own latest. */
   other = qi_db_adapter_create_product (f->db, shot, "cameraMain", "camera", &error);
   g_clear_pointer (&spec, g_free);
-  spec = g_strdup_printf ("{\"product\": %" G_GINT64_FORMAT "}", id_of (other));
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", id_of (other));
   g_clear_pointer (&v2, json_node_unref);
   v2 = create_version (f->db, spec, &error);
   g_assert_cmpint (int_of (v2, "number"), ==, 1);
@@ -613,11 +631,11 @@ test_versions (Fixture       *f,
   g_assert_cmpuint (length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
-  g_assert_null (qi_db_adapter_list_versions (f->db, 0, 0, FALSE, 0, 0, &error));
+  g_assert_null (qi_db_adapter_list_versions (f->db, NULL, NULL, FALSE, 0, 0, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_assert_cmpstr (error->message, ==, "listing versions needs a product or a task");
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_list_versions (f->db, 999, 0, FALSE, 0, 0, &error));
+  g_assert_null (qi_db_adapter_list_versions (f->db, "999", NULL, FALSE, 0, 0, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no product with id 999");
   g_clear_error (&error);
@@ -639,39 +657,41 @@ test_version_errors (Fixture       *f,
 {
   static const struct { const char *spec; int code; const char *message; } cases[] = {
     { "{}", QI_DB_ERROR_INVALID, "product: is missing: give an id" },
-    { "{\"product\": \"animMain\"}", QI_DB_ERROR_INVALID, "product: must be a positive integer id" },
-    { "{\"product\": 0}", QI_DB_ERROR_INVALID, "product: must be a positive integer id" },
-    { "{\"product\": 999}", QI_DB_ERROR_NOT_FOUND, "no product with id 999" },
-    { "{\"product\": 1, \"task\": 999}", QI_DB_ERROR_NOT_FOUND, "no task with id 999" },
-    { "{\"product\": 1, \"author\": \"zed\"}", QI_DB_ERROR_NOT_FOUND, "no user “zed”" },
-    { "{\"product\": 1, \"author\": 3}", QI_DB_ERROR_INVALID, "author: must be a string" },
-    { "{\"product\": 1, \"status\": \"great\"}", QI_DB_ERROR_NOT_FOUND, "no status “great”" },
-    { "{\"product\": 1, \"metadata\": [1]}", QI_DB_ERROR_INVALID, "metadata: must be an object" },
-    { "{\"product\": 1, \"components\": {}}", QI_DB_ERROR_INVALID, "components: must be an array of objects" },
-    { "{\"product\": 1, \"components\": [7]}", QI_DB_ERROR_INVALID, "components[0]: must be an object" },
-    { "{\"product\": 1, \"components\": [{}]}", QI_DB_ERROR_INVALID,
+    { "{\"product\": 1}", QI_DB_ERROR_INVALID, "product: must be an id, a string" },
+    { "{\"product\": \"animMain\"}", QI_DB_ERROR_NOT_FOUND,
+      "no product with id “animMain”: this tracker's ids are numbers such as “7”" },
+    { "{\"product\": \"0\"}", QI_DB_ERROR_NOT_FOUND, "no product with id “0”: this tracker's ids are numbers such as “7”" },
+    { "{\"product\": \"999\"}", QI_DB_ERROR_NOT_FOUND, "no product with id 999" },
+    { "{\"product\": \"1\", \"task\": \"999\"}", QI_DB_ERROR_NOT_FOUND, "no task with id 999" },
+    { "{\"product\": \"1\", \"author\": \"zed\"}", QI_DB_ERROR_NOT_FOUND, "no user “zed”" },
+    { "{\"product\": \"1\", \"author\": 3}", QI_DB_ERROR_INVALID, "author: must be a string" },
+    { "{\"product\": \"1\", \"status\": \"great\"}", QI_DB_ERROR_NOT_FOUND, "no status “great”" },
+    { "{\"product\": \"1\", \"metadata\": [1]}", QI_DB_ERROR_INVALID, "metadata: must be an object" },
+    { "{\"product\": \"1\", \"components\": {}}", QI_DB_ERROR_INVALID, "components: must be an array of objects" },
+    { "{\"product\": \"1\", \"components\": [7]}", QI_DB_ERROR_INVALID, "components[0]: must be an object" },
+    { "{\"product\": \"1\", \"components\": [{}]}", QI_DB_ERROR_INVALID,
       "the component name (components[0].name) is missing or empty" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"abc\"}, {\"name\": \"abc\"}]}", QI_DB_ERROR_INVALID,
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"abc\"}, {\"name\": \"abc\"}]}", QI_DB_ERROR_INVALID,
       "components[1].name: “abc” is the name of an earlier component" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"abc\", \"metadata\": 1}]}", QI_DB_ERROR_INVALID,
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"abc\", \"metadata\": 1}]}", QI_DB_ERROR_INVALID,
       "components[0].metadata: must be an object" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"abc\", \"files\": [{\"path\": \"a\"}]}]}",
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"abc\", \"files\": [{\"path\": \"a\"}]}]}",
       QI_DB_ERROR_INVALID, "components[0].files[0].size: must be a size in bytes, an integer from 0" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"abc\", \"files\": [{\"size\": 1}]}]}",
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"abc\", \"files\": [{\"size\": 1}]}]}",
       QI_DB_ERROR_INVALID, "components[0].files[0].path: must be a non-empty UTF-8 path" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"exr\"}, {\"name\": \"abc\", \"files\": "
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"exr\"}, {\"name\": \"abc\", \"files\": "
       "[{\"path\": \"a\", \"size\": 1}, {\"path\": \"a\", \"size\": 2}]}]}",
       QI_DB_ERROR_INVALID, "components[1].files[1].path: “a” is listed twice" },
-    { "{\"product\": 1, \"components\": [{\"name\": \"exr\"}, {\"name\": \"abc\", \"location\": \"mars\"}]}",
+    { "{\"product\": \"1\", \"components\": [{\"name\": \"exr\"}, {\"name\": \"abc\", \"location\": \"mars\"}]}",
       QI_DB_ERROR_NOT_FOUND, "components[1].location: no location “mars”" },
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) stats = NULL;
   g_autofree char *text = NULL;
-  gint64 product, task;
+  const char *product, *task;
 
   make_show (f->db, &product, &task);
-  g_assert_cmpint (product, ==, 1);
+  g_assert_cmpstr (product, ==, "1");
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_test_message ("%s", cases[i].spec);
@@ -686,7 +706,7 @@ test_version_errors (Fixture       *f,
   g_assert_cmpint (int_of (stats, "versions"), ==, 0);
   g_assert_cmpint (int_of (stats, "components"), ==, 0);
   {
-    g_autoptr(JsonNode) v = create_version (f->db, "{\"product\": 1}", &error);
+    g_autoptr(JsonNode) v = create_version (f->db, "{\"product\": \"1\"}", &error);
 
     g_assert_no_error (error);
     g_assert_cmpint (int_of (v, "number"), ==, 1);
@@ -707,7 +727,7 @@ on_changed (QiDbAdapter *adapter,
 {
   GPtrArray *events = user_data;
 
-  g_ptr_array_add (events, g_strdup_printf ("%s %s %" G_GINT64_FORMAT, entity, action, id_of (object)));
+  g_ptr_array_add (events, g_strdup_printf ("%s %s %s", entity, action, id_of (object)));
 }
 
 static void
@@ -718,11 +738,11 @@ test_changed_signal (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) v = NULL;
   g_autoptr(JsonNode) published = NULL;
-  gint64 product, task;
+  const char *product, *task;
 
   g_signal_connect (f->db, "changed", G_CALLBACK (on_changed), events);
   make_show (f->db, &product, &task);
-  v = create_version (f->db, "{\"product\": 1}", &error);
+  v = create_version (f->db, "{\"product\": \"1\"}", &error);
   published = qi_db_adapter_publish_version (f->db, id_of (v), &error);
   g_assert_null (create_version (f->db, "{\"product\": 2}", &error));
   g_clear_error (&error);
@@ -741,13 +761,12 @@ test_changed_signal (Fixture       *f,
 /* Spawns the writer helper. */
 static GSubprocess *
 spawn_writer (Fixture     *f,
-              gint64       product,
+              const char  *product,
               guint        count,
               guint        files,
               gboolean     pending)
 {
   g_autofree char *writer = g_test_build_filename (G_TEST_BUILT, "qi-db-writer", NULL);
-  g_autofree char *product_text = g_strdup_printf ("%" G_GINT64_FORMAT, product);
   g_autofree char *count_text = g_strdup_printf ("%u", count);
   g_autofree char *files_text = g_strdup_printf ("%u", files);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -755,7 +774,7 @@ spawn_writer (Fixture     *f,
   GSubprocess *process;
 
   g_subprocess_launcher_set_environ (launcher, f->env.envp);
-  process = g_subprocess_launcher_spawn (launcher, &error, writer, f->path, product_text, count_text,
+  process = g_subprocess_launcher_spawn (launcher, &error, writer, f->path, product, count_text,
                                          files_text, pending ? "pending" : "published", NULL);
   g_assert_no_error (error);
   return process;
@@ -772,7 +791,8 @@ test_concurrent_writers (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) list = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
-  gint64 product, task, start;
+  const char *product, *task;
+  gint64 start;
   guint total = WRITERS * VERSIONS_EACH;
   double seconds;
 
@@ -803,7 +823,7 @@ test_concurrent_writers (Fixture       *f,
 
   /* Numbers 1..N: no gap, no duplicate, in the tracker as reported. */
   g_assert_cmpuint (g_hash_table_size (seen), ==, total);
-  list = qi_db_adapter_list_versions (f->db, product, 0, TRUE, 0, 0, &error);
+  list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (length_of (list), ==, total);
   for (guint i = 0; i < total; i++)
@@ -831,7 +851,7 @@ test_killed_writer (Fixture       *f,
   g_autoptr(JsonNode) v = NULL;
   g_autofree char *wal = NULL;
   g_autofree char *check = NULL;
-  gint64 product, task;
+  const char *product, *task;
   guint killed_in_transaction = 0;
 
   make_show (f->db, &product, &task);
@@ -871,7 +891,7 @@ test_killed_writer (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (int_of (stats, "files"), ==, int_of (stats, "versions") * 200000);
   g_assert_cmpint (int_of (stats, "components"), ==, int_of (stats, "versions"));
-  v = create_version (f->db, "{\"product\": 1}", &error);
+  v = create_version (f->db, "{\"product\": \"1\"}", &error);
   g_assert_no_error (error);
   g_assert_cmpint (int_of (v, "number"), ==, int_of (stats, "versions") + 1);
 }
@@ -941,7 +961,7 @@ test_hub (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) reply = NULL;
   g_autofree char *text = NULL;
-  gint64 version;
+  const char *version;
 
   g_assert_true (qi_db_manager_add_adapter (manager, "sqlite", f->db, &error));
   g_assert_true (qi_db_manager_attach_hub (manager, hub, &error));
@@ -964,48 +984,52 @@ test_hub (Fixture       *f,
   ASK ("db_service.project.create", "{\"name\": \"demo\", \"label\": \"Demo\"}");
   g_assert_cmpstr (string_of (reply, "name"), ==, "demo");
   ASK ("db_service.project.list", "{}");
-  g_assert_true (g_str_has_prefix (text, "{\"projects\":[{\"id\":1,\"name\":\"demo\",\"label\":\"Demo\","));
+  g_assert_true (g_str_has_prefix (text, "{\"projects\":[{\"id\":\"1\",\"name\":\"demo\",\"label\":\"Demo\","));
   ASK ("db_service.project.get", "{\"name\": \"demo\", \"adapter\": \"sqlite\"}");
-  g_assert_cmpint (id_of (reply), ==, 1);
+  g_assert_cmpstr (id_of (reply), ==, "1");
   ASK ("db_service.user.create", "{\"username\": \"ada\", \"full_name\": \"Ada Okafor\"}");
   ASK ("db_service.context.create", "{\"project\": \"demo\", \"kind\": \"sequence\", \"name\": \"sq010\"}");
   ASK ("db_service.context.create", "{\"project\": \"demo\", \"parent\": \"/sq010\", \"kind\": \"shot\", \"name\": \"sh020\"}");
   g_assert_cmpstr (string_of (reply, "path"), ==, "/sq010/sh020");
   ASK ("db_service.context.lookup", "{\"project\": \"demo\", \"path\": \"/sq010/sh020\"}");
-  g_assert_cmpstr (text, ==, "{\"id\":2,\"project\":\"demo\",\"parent\":1,\"kind\":\"shot\",\"name\":\"sh020\","
+  g_assert_cmpstr (text, ==, "{\"id\":\"2\",\"project\":\"demo\",\"parent\":\"1\",\"kind\":\"shot\",\"name\":\"sh020\","
                              "\"path\":\"/sq010/sh020\"}");
-  ASK ("db_service.context.children", "{\"project\": \"demo\", \"parent\": 1}");
+  ASK ("db_service.context.list", "{\"project\": \"demo\"}");
+  g_assert_cmpstr (text, ==, "{\"contexts\":[{\"id\":\"1\",\"project\":\"demo\",\"parent\":null,\"kind\":\"sequence\","
+                             "\"name\":\"sq010\",\"path\":\"/sq010\"},{\"id\":\"2\",\"project\":\"demo\",\"parent\":\"1\","
+                             "\"kind\":\"shot\",\"name\":\"sh020\",\"path\":\"/sq010/sh020\"}]}");
+  ASK ("db_service.context.children", "{\"project\": \"demo\", \"parent\": \"1\"}");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (reply), "contexts")),
                     ==, 1);
   ASK ("db_service.task.create", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\", \"name\": \"anim\", "
                                  "\"type\": \"anim\", \"assignee\": \"ada\"}");
   ASK ("db_service.task.list", "{\"assignee\": \"ada\"}");
-  g_assert_true (g_str_has_prefix (text, "{\"tasks\":[{\"id\":1,\"project\":\"demo\",\"context\":2,"));
+  g_assert_true (g_str_has_prefix (text, "{\"tasks\":[{\"id\":\"1\",\"project\":\"demo\",\"context\":\"2\","));
   ASK ("db_service.task.list", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\"}");
-  g_assert_true (g_str_has_prefix (text, "{\"tasks\":[{\"id\":1,"));
+  g_assert_true (g_str_has_prefix (text, "{\"tasks\":[{\"id\":\"1\","));
   ASK ("db_service.product.create", "{\"context\": 2, \"name\": \"animMain\", \"type\": \"animation\"}");
   ASK ("db_service.product.list", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\", \"type\": \"animation\"}");
-  g_assert_true (g_str_has_prefix (text, "{\"products\":[{\"id\":1,"));
+  g_assert_true (g_str_has_prefix (text, "{\"products\":[{\"id\":\"1\","));
   ASK ("db_service.version.create", "{\"product\": 1, \"task\": 1, \"author\": \"ada\", \"comment\": \"wip\", "
                                     "\"components\": [{\"name\": \"abc\", \"files\": [{\"path\": \"x.abc\", \"size\": 5}]}]}");
   g_assert_cmpint (int_of (reply, "number"), ==, 1);
   g_assert_cmpstr (string_of (reply, "state"), ==, "pending");
   version = id_of (reply);
-  ASK ("db_service.version.list", "{\"product\": 1}");
+  ASK ("db_service.version.list", "{\"product\": \"1\"}");
   g_assert_cmpstr (text, ==, "{\"versions\":[],\"offset\":0,\"limit\":100}");
   ASK ("db_service.version.list", "{\"product\": 1, \"include_pending\": true, \"limit\": 5}");
-  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":1,"));
+  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\","));
   ASK ("db_service.version.pending", "{}");
-  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":1,"));
-  ASK ("db_service.version.publish", "{\"id\": 1}");
+  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\","));
+  ASK ("db_service.version.publish", "{\"id\": \"1\"}");
   g_assert_cmpstr (string_of (reply, "state"), ==, "published");
   ASK ("db_service.version.latest", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\"}");
-  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":1,\"product\":1,\"product_name\":\"animMain\","));
+  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\",\"product\":\"1\",\"product_name\":\"animMain\","));
   ASK ("db_service.version.get", "{\"id\": 1}");
-  g_assert_nonnull (strstr (text, "\"components\":[{\"id\":1,\"name\":\"abc\",\"location\":\"local\","));
+  g_assert_nonnull (strstr (text, "\"components\":[{\"id\":\"1\",\"name\":\"abc\",\"location\":\"local\","));
   ASK ("db_service.location.create", "{\"name\": \"studio\", \"root\": \"/mnt/projects\"}");
   ASK ("db_service.user.list", "{}");
-  g_assert_true (g_str_has_prefix (text, "{\"users\":[{\"id\":1,\"username\":\"ada\""));
+  g_assert_true (g_str_has_prefix (text, "{\"users\":[{\"id\":\"1\",\"username\":\"ada\""));
   ASK ("db_service.status.list", "{}");
   g_assert_true (g_str_has_prefix (text, "{\"statuses\":[{\"name\":\"not_started\",\"label\":\"Not started\","));
   ASK ("db_service.task_type.list", "{}");
@@ -1022,9 +1046,13 @@ test_hub (Fixture       *f,
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "db_service.context.lookup: the payload needs “path”, a string");
   g_clear_error (&error);
-  reply = qi_test_ask (client, "db_service.version.list", "{\"product\": \"animMain\"}", &error);
+  reply = qi_test_ask (client, "db_service.version.list", "{\"product\": true}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
-  g_assert_cmpstr (error->message, ==, "db_service.version.list: “product” must be an integer from 1, not a string");
+  g_assert_cmpstr (error->message, ==, "db_service.version.list: “product” must be an id, a string, not a boolean");
+  g_clear_error (&error);
+  reply = qi_test_ask (client, "db_service.version.list", "{\"product\": \"animMain\"}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_HANDLER_FAILED);
+  g_assert_cmpstr (error->message, ==, "no product with id “animMain”: this tracker's ids are numbers such as “7”");
   g_clear_error (&error);
   reply = qi_test_ask (client, "db_service.version.list", "{}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
@@ -1047,16 +1075,16 @@ test_hub (Fixture       *f,
     ;
   g_assert_cmpuint (events->len, ==, 9);
   g_assert_true (g_str_has_prefix (events->pdata[0], "db_service.project.changed {\"adapter\":\"sqlite\","
-                                                     "\"action\":\"created\",\"project\":{\"id\":1,"));
+                                                     "\"action\":\"created\",\"project\":{\"id\":\"1\","));
   g_assert_true (g_str_has_prefix (events->pdata[2], "db_service.context.changed "));
   g_assert_true (g_str_has_prefix (events->pdata[4], "db_service.task.changed "));
   g_assert_true (g_str_has_prefix (events->pdata[5], "db_service.product.changed "));
   g_assert_true (g_str_has_prefix (events->pdata[6], "db_service.version.changed {\"adapter\":\"sqlite\","
-                                                     "\"action\":\"created\",\"version\":{\"id\":1,"));
+                                                     "\"action\":\"created\",\"version\":{\"id\":\"1\","));
   g_assert_true (g_str_has_prefix (events->pdata[7], "db_service.version.changed {\"adapter\":\"sqlite\","
                                                      "\"action\":\"published\","));
   g_assert_true (g_str_has_prefix (events->pdata[8], "db_service.location.changed "));
-  g_assert_cmpint (version, ==, 1);
+  g_assert_cmpstr (version, ==, "1");
 }
 
 /* The verbs, through the real qi. */
@@ -1122,7 +1150,7 @@ test_cli (Fixture       *f,
     g_assert_cmpuint (length_of (latest), ==, 4);
     g_assert_cmpstr (string_of (element (latest, 0), "product_name"), ==, "animMain");
     g_assert_cmpint (int_of (element (latest, 0), "number"), ==, 2);
-    tasks = qi_db_adapter_list_tasks (QI_DB_ADAPTER (demo), "demo", 0, "ada", &error);
+    tasks = qi_db_adapter_list_tasks (QI_DB_ADAPTER (demo), "demo", NULL, "ada", &error);
     g_assert_cmpuint (length_of (tasks), >, 0);
   }
 
@@ -1133,7 +1161,7 @@ test_cli (Fixture       *f,
   g_free (f->path);
   f->path = g_strdup (tracker);
   {
-    g_autoptr(GSubprocess) writer = spawn_writer (f, 1, 1, 1, TRUE);
+    g_autoptr(GSubprocess) writer = spawn_writer (f, "1", 1, 1, TRUE);
 
     g_subprocess_wait_check (writer, NULL, &error);
     g_assert_no_error (error);
