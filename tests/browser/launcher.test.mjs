@@ -90,6 +90,34 @@ test('a local user logs in and sees the launcher home', async (t) => {
   assert.equal(await page.getByTestId('login-form').count(), 0);
 });
 
+test('in the shell, the title bar drags, minimises, maximises and closes through window.qiShell', async (t) => {
+  const page = await openLauncher(t, {
+    // What the shell's user script defines, recording the calls here.
+    setup: (p) => p.addInitScript(() => {
+      window.qiShellCalls = [];
+      window.qiShell = Object.fromEntries(['drag', 'minimize', 'maximize', 'close']
+        .map((name) => [name, () => window.qiShellCalls.push(name)]));
+    }),
+  });
+  await page.getByTestId('window-buttons').waitFor();
+  await page.getByRole('button', { name: 'Minimise' }).click();
+  await page.getByRole('button', { name: 'Maximise' }).click();
+  await page.getByRole('button', { name: 'Close' }).click();
+  const bar = await page.getByTestId('titlebar').boundingBox();
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+  await page.mouse.down();
+  await page.mouse.up();
+  assert.deepEqual(await page.evaluate(() => window.qiShellCalls), ['minimize', 'maximize', 'close', 'drag']);
+});
+
+test('without a token the page says where to get one, in place', async (t) => {
+  const page = await openLauncher(t, { url: `${server.http}/ui/launcher/` });
+  const message = page.getByTestId('no-token');
+  await message.waitFor();
+  assert.match(await message.textContent(), /token/);
+  assert.equal(await page.getByTestId('login-form').count(), 0);
+});
+
 test('a wrong password shows the hub\'s error under the form', async (t) => {
   const page = await openLauncher(t);
   await logIn(page, USER, 'not the password');
