@@ -25,6 +25,11 @@ QI_TEST_PACKAGES=(
 qi_install_packages() {
   local missing=() pkg
   for pkg in "$@"; do
+    # A nodejs that brings its own npm (NodeSource's) conflicts with
+    # Debian's npm package: the command is what is needed.
+    if [[ $pkg == npm ]] && command -v npm >/dev/null; then
+      continue
+    fi
     if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) != "install ok installed" ]]; then
       missing+=("$pkg")
     fi
