@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "qi-db-conformance.h"
+
+/*
+ * What every tracker adapter must do the same way, whatever tracker is
+ * behind it: orders, filters, states, numbering, the error codes of bad or
+ * unknown input. Nothing here knows which adapter it runs against; what a
+ * tracker names its own way (task types, statuses) is read from it.
+ */
+
+typedef struct
+{
+  QiDbConformanceTarget *target;
+  QiDbAdapter           *db;
+  /* The small show of most cases: project demo, /sq010/sh010, a user, a
+   * task and a product. Interned ids. */
+  const char            *sequence;
+  const char            *shot;
+  const char            *task;
+  const char            *product;
+  const char            *task_type;
+} Fixture;
+
+static const char *
+id_of (JsonNode *node)
+{
+  return g_intern_string (json_object_get_string_member (json_node_get_object (node), "id"));
+}
+
+static const char *
+string_of (JsonNode   *node,
+           const char *member)
+{
+  return json_object_get_string_member (json_node_get_object (node), member);
+}
+
+static gint64
+int_of (JsonNode   *node,
+        const char *member)
+{
+  return json_object_get_int_member (json_node_get_object (node), member);
+}
+
+static guint
+length_of (JsonNode *node)
+{
+  return json_array_get_length (json_node_get_array (node));
+}
+
+static JsonNode *
+element (JsonNode *array,
+         guint     index)
+{
+  return json_array_get_element (json_node_get_array (array), index);
+}
+
+static JsonNode *
+create_version (QiDbAdapter  *db,
+                const char   *spec,
+                GError      **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (spec, NULL);
+
+  g_assert_nonnull (node);
+  return qi_db_adapter_create_version (db, json_node_get_object (node), error);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) types = NULL;
+
+  f->target = (QiDbConformanceTarget *) data;
+  f->db = f->target->open (f->target);
+  g_assert_nonnull (f->db);
+
+  types = qi_db_adapter_list_task_types (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (types), >, 0);
+  f->task_type = g_intern_string (string_of (element (types, 0), "name"));
+
+#define MAKE(expr) G_STMT_START { \
+    g_clear_pointer (&node, json_node_unref); \
+    node = (expr); \
+    g_assert_no_error (error); \
+    g_assert_nonnull (node); \
+  } G_STMT_END
+
+  MAKE (qi_db_adapter_create_project (f->db, "demo", "Demo", &error));
+  MAKE (qi_db_adapter_create_user (f->db, "ada", "Ada Okafor", "ada@studio.example", &error));
+  MAKE (qi_db_adapter_create_context (f->db, "demo", NULL, "sequence", "sq010", &error));
+  f->sequence = id_of (node);
+  MAKE (qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh010", &error));
+  f->shot = id_of (node);
+  MAKE (qi_db_adapter_create_task (f->db, f->shot, "anim", f->task_type, NULL, "ada", &error));
+  f->task = id_of (node);
+  MAKE (qi_db_adapter_create_product (f->db, f->shot, "animMain", f->target->product_type, &error));
+  f->product = id_of (node);
+  MAKE (qi_db_adapter_create_location (f->db, "studio", "/mnt/projects", &error));
+#undef MAKE
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  f->target->close (f->target, f->db);
+}
+
+/* Projects. */
+
+static void
+test_projects (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) alpha = qi_db_adapter_create_project (f->db, "alpha", NULL, &error);
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) demo = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (alpha, "name"), ==, "alpha");
+  /* Without a label, the name is the label. */
+  g_assert_cmpstr (string_of (alpha, "label"), ==, "alpha");
+  g_assert_nonnull (string_of (alpha, "created_at"));
+  g_assert_true (g_str_has_suffix (string_of (alpha, "created_at"), "Z"));
+
+  list = qi_db_adapter_list_projects (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "alpha");
+  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "demo");
+  g_assert_cmpstr (string_of (element (list, 1), "label"), ==, "Demo");
+
+  demo = qi_db_adapter_get_project (f->db, "demo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id_of (demo), ==, id_of (element (list, 1)));
+
+  g_assert_null (qi_db_adapter_get_project (f->db, "nope", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no project “nope”");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_project (f->db, "demo", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_project (f->db, "bad name", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+}
+
+/* The context tree. */
+
+static void
+test_contexts (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  const char *assets;
+
+  for (guint i = 3; i >= 2; i--)
+    {
+      g_autofree char *name = g_strdup_printf ("sh%03u", i * 10);
+
+      g_clear_pointer (&node, json_node_unref);
+      node = qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", name, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpstr (string_of (node, "path"), ==, "/sq010/sh020");
+  g_assert_cmpstr (string_of (node, "project"), ==, "demo");
+  g_assert_cmpstr (string_of (node, "parent"), ==, f->sequence);
+  g_assert_cmpstr (string_of (node, "kind"), ==, "shot");
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "demo", NULL, "folder", "assets", &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_null_member (json_node_get_object (node), "parent"));
+  assets = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "chr_hero", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "kind"), ==, "asset_build");
+  g_assert_cmpstr (string_of (node, "path"), ==, "/assets/chr_hero");
+
+  /* Children by name; the top level. */
+  list = qi_db_adapter_list_contexts (f->db, "demo", f->sequence, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 3);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "sh010");
+  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "sh020");
+  g_assert_cmpstr (string_of (element (list, 2), "path"), ==, "/sq010/sh030");
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_contexts (f->db, "demo", NULL, &error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "assets");
+  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "sq010");
+  g_clear_pointer (&list, json_node_unref);
+
+  /* The whole tree by path; tasks are not contexts. */
+  list = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 6);
+  g_assert_cmpstr (string_of (element (list, 0), "path"), ==, "/assets");
+  g_assert_cmpstr (string_of (element (list, 1), "path"), ==, "/assets/chr_hero");
+  g_assert_cmpstr (string_of (element (list, 2), "path"), ==, "/sq010");
+  g_assert_cmpstr (string_of (element (list, 5), "path"), ==, "/sq010/sh030");
+  g_clear_pointer (&list, json_node_unref);
+
+  /* Lookup by path, a trailing / allowed. */
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh010/", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id_of (node), ==, f->shot);
+  g_assert_null (qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh999", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no context “/sq010/sh999” in project “demo”");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_lookup_context (f->db, "demo", "sq010", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Another project's context is no parent here. */
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_project (f->db, "alpha", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (qi_db_adapter_list_contexts (f->db, "alpha", f->sequence, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_context (f->db, "alpha", f->sequence, "shot", "sh010", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  list = qi_db_adapter_list_all_contexts (f->db, "alpha", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+
+  /* Bad input. */
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh020", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_assert_cmpstr (error->message, ==, "project “demo” has a context “/sq010/sh020” already");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", NULL, "shoot", "sh100", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", NULL, "shot", "sh 100", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", f->target->unknown_id, "shot", "sh100", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_contexts (f->db, "nope", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+/* Tasks. */
+
+static void
+test_tasks (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) statuses = qi_db_adapter_list_statuses (f->db, &error);
+  const char *status, *other_shot;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (statuses), >=, 2);
+  status = string_of (element (statuses, 1), "name");
+
+  node = qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh020", &error);
+  g_assert_no_error (error);
+  other_shot = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_user (f->db, "bruno", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* The fixture's task: the default status, its assignee. */
+  list = qi_db_adapter_list_tasks (f->db, NULL, f->shot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpstr (id_of (element (list, 0)), ==, f->task);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "anim");
+  g_assert_cmpstr (string_of (element (list, 0), "type"), ==, f->task_type);
+  g_assert_cmpstr (string_of (element (list, 0), "status"), ==, "not_started");
+  g_assert_cmpstr (string_of (element (list, 0), "assignee"), ==, "ada");
+  g_assert_cmpstr (string_of (element (list, 0), "project"), ==, "demo");
+  g_assert_cmpstr (string_of (element (list, 0), "context"), ==, f->shot);
+  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_clear_pointer (&list, json_node_unref);
+
+  node = qi_db_adapter_create_task (f->db, f->shot, "comp", f->task_type, status, "bruno", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "status"), ==, status);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_task (f->db, other_shot, "anim", f->task_type, NULL, "ada", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_task (f->db, other_shot, "layout", f->task_type, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_null_member (json_node_get_object (node), "assignee"));
+  g_clear_pointer (&node, json_node_unref);
+
+  /* By context, by name. */
+  list = qi_db_adapter_list_tasks (f->db, NULL, f->shot, NULL, &error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "anim");
+  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "comp");
+  g_clear_pointer (&list, json_node_unref);
+  /* By assignee, by context path; with a context too. */
+  list = qi_db_adapter_list_tasks (f->db, NULL, NULL, "ada", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_assert_cmpstr (string_of (element (list, 1), "context_path"), ==, "/sq010/sh020");
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_tasks (f->db, "demo", other_shot, "ada", &error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  /* A project limits an assignee's tasks. */
+  node = qi_db_adapter_create_project (f->db, "alpha", NULL, &error);
+  g_assert_no_error (error);
+  list = qi_db_adapter_list_tasks (f->db, "alpha", NULL, "ada", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+
+  /* Bad input. */
+  g_assert_null (qi_db_adapter_create_task (f->db, f->shot, "anim", f->task_type, NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_task (f->db, f->shot, "fx", "no_such_type", NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no task type “no_such_type”");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_task (f->db, f->shot, "fx", f->task_type, "great", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no status “great”");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_task (f->db, f->shot, "fx", f->task_type, NULL, "zed", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no user “zed”");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_task (f->db, f->target->unknown_id, "fx", f->task_type, NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, NULL, "zed", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+/* Products. */
+
+static void
+test_products (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  list = qi_db_adapter_list_products (f->db, f->shot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpstr (id_of (element (list, 0)), ==, f->product);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "animMain");
+  g_assert_cmpstr (string_of (element (list, 0), "type"), ==, f->target->product_type);
+  g_assert_cmpstr (string_of (element (list, 0), "project"), ==, "demo");
+  g_assert_cmpstr (string_of (element (list, 0), "context"), ==, f->shot);
+  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_clear_pointer (&list, json_node_unref);
+
+  node = qi_db_adapter_create_product (f->db, f->shot, "aaaFirst", f->target->product_type, &error);
+  g_assert_no_error (error);
+  list = qi_db_adapter_list_products (f->db, f->shot, f->target->product_type, &error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "aaaFirst");
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_products (f->db, f->shot, "nosuchtype", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+
+  g_assert_null (qi_db_adapter_create_product (f->db, f->shot, "animMain", f->target->product_type, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_product (f->db, f->shot, "anim main", f->target->product_type, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_products (f->db, f->target->unknown_id, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+/* Versions: pending, then published; numbering; reads. */
+
+static void
+test_versions (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *spec = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *component, *publisher;
+  JsonArray *files;
+  const char *camera;
+
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"task\": \"%s\", \"author\": \"ada\", \"comment\": \"blocking\", "
+                          "\"metadata\": {\"frame_range\": [1001, 1100], \"fps\": 24}, "
+                          "\"components\": [{\"name\": \"ma\", \"location\": \"studio\", "
+                          "\"files\": [{\"path\": \"b.ma\", \"size\": 0}, {\"path\": \"a.ma\", \"size\": 9}]}, "
+                          "{\"name\": \"abc\", \"location\": \"studio\", \"metadata\": {\"format\": \"alembic\"}, "
+                          "\"files\": [{\"path\": \"demo/sq010/sh010/animMain_v001.abc\", \"size\": 1234}]}]}",
+                          f->product, f->task);
+  v1 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (int_of (v1, "number"), ==, 1);
+  g_assert_cmpstr (string_of (v1, "state"), ==, "pending");
+  g_assert_cmpstr (string_of (v1, "product"), ==, f->product);
+  g_assert_cmpstr (string_of (v1, "product_name"), ==, "animMain");
+  g_assert_cmpstr (string_of (v1, "product_type"), ==, f->target->product_type);
+  g_assert_cmpstr (string_of (v1, "task"), ==, f->task);
+  g_assert_cmpstr (string_of (v1, "author"), ==, "ada");
+  g_assert_cmpstr (string_of (v1, "comment"), ==, "blocking");
+  g_assert_true (json_object_get_null_member (json_node_get_object (v1), "published_at"));
+  g_assert_true (g_str_has_suffix (string_of (v1, "created_at"), "Z"));
+  publisher = json_object_get_object_member (json_node_get_object (v1), "publisher");
+  g_assert_cmpint (json_object_get_int_member (publisher, "pid"), ==, getpid ());
+  g_assert_cmpstr (json_object_get_string_member (publisher, "host"), ==, g_get_host_name ());
+  text = json_to_string (json_object_get_member (json_node_get_object (v1), "metadata"), FALSE);
+  g_assert_cmpstr (text, ==, "{\"frame_range\":[1001,1100],\"fps\":24}");
+  g_clear_pointer (&text, g_free);
+
+  /* Components by name, files by path. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (v1), "components")),
+                    ==, 2);
+  component = json_array_get_object_element (json_object_get_array_member (json_node_get_object (v1), "components"), 0);
+  g_assert_cmpstr (json_object_get_string_member (component, "name"), ==, "abc");
+  g_assert_cmpstr (json_object_get_string_member (component, "location"), ==, "studio");
+  text = json_to_string (json_object_get_member (component, "files"), FALSE);
+  g_assert_cmpstr (text, ==, "[{\"path\":\"demo/sq010/sh010/animMain_v001.abc\",\"size\":1234}]");
+  g_clear_pointer (&text, g_free);
+  text = json_to_string (json_object_get_member (component, "metadata"), FALSE);
+  g_assert_cmpstr (text, ==, "{\"format\":\"alembic\"}");
+  g_clear_pointer (&text, g_free);
+  component = json_array_get_object_element (json_object_get_array_member (json_node_get_object (v1), "components"), 1);
+  files = json_object_get_array_member (component, "files");
+  text = json_to_string (json_object_get_member (component, "files"), FALSE);
+  g_assert_cmpstr (text, ==, "[{\"path\":\"a.ma\",\"size\":9},{\"path\":\"b.ma\",\"size\":0}]");
+  g_assert_cmpuint (json_array_get_length (files), ==, 2);
+  g_clear_pointer (&text, g_free);
+
+  /* Pending: hidden unless asked. */
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, FALSE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_latest_versions (f->db, f->shot, FALSE, &error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_false (json_object_has_member (json_node_get_object (element (list, 0)), "components"));
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpstr (id_of (element (list, 0)), ==, id_of (v1));
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_pending_versions (f->db, 3600, &error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+
+  /* Published, once. */
+  node = qi_db_adapter_publish_version (f->db, id_of (v1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "state"), ==, "published");
+  g_assert_nonnull (string_of (node, "published_at"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (node), "components")),
+                    ==, 2);
+  g_clear_pointer (&node, json_node_unref);
+  g_assert_null (qi_db_adapter_publish_version (f->db, id_of (v1), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_publish_version (f->db, f->target->unknown_id, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+
+  /* Numbers go on; the highest first; paging. */
+  g_clear_pointer (&spec, g_free);
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", f->product);
+  for (guint n = 2; n <= 5; n++)
+    {
+      g_autoptr(JsonNode) v = create_version (f->db, spec, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (int_of (v, "number"), ==, n);
+      g_assert_true (json_object_get_null_member (json_node_get_object (v), "task"));
+      /* Without an author, a tracker may name the publishing account
+       * (ftrack does): not asserted. */
+      if (n < 5)
+        {
+          g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, id_of (v), &error);
+
+          g_assert_no_error (error);
+        }
+      if (n == 2)
+        v2 = json_node_ref (v);
+    }
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, FALSE, 0, 0, &error);
+  g_assert_cmpuint (length_of (list), ==, 4);
+  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
+  g_assert_cmpint (int_of (element (list, 3), "number"), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 1, 2, &error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
+  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 3);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 10, 2, &error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  /* By task: only the one made for it. */
+  list = qi_db_adapter_list_versions (f->db, NULL, f->task, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpstr (id_of (element (list, 0)), ==, id_of (v1));
+  g_clear_pointer (&list, json_node_unref);
+
+  /* The latest of each product of a context, by product name; a product
+   * with no version is left out. */
+  node = qi_db_adapter_create_product (f->db, f->shot, "cameraMain", f->target->product_type, &error);
+  g_assert_no_error (error);
+  camera = id_of (node);
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_create_product (f->db, f->shot, "zzzEmpty", f->target->product_type, &error);
+  g_clear_pointer (&node, json_node_unref);
+  g_clear_pointer (&spec, g_free);
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", camera);
+  node = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, id_of (node), &error);
+
+    g_assert_no_error (error);
+  }
+  list = qi_db_adapter_latest_versions (f->db, f->shot, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpstr (string_of (element (list, 0), "product_name"), ==, "animMain");
+  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
+  g_assert_cmpstr (string_of (element (list, 1), "product_name"), ==, "cameraMain");
+  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_latest_versions (f->db, f->shot, TRUE, &error);
+  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 5);
+  g_clear_pointer (&list, json_node_unref);
+
+  /* get: pending or not, with components. */
+  g_clear_pointer (&node, json_node_unref);
+  node = qi_db_adapter_get_version (f->db, id_of (v2), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (int_of (node, "number"), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (node), "components")),
+                    ==, 0);
+  g_assert_null (qi_db_adapter_get_version (f->db, f->target->unknown_id, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_versions (f->db, NULL, NULL, FALSE, 0, 0, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_list_versions (f->db, f->target->unknown_id, NULL, FALSE, 0, 0, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_latest_versions (f->db, f->target->unknown_id, FALSE, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+/* A bad spec names its field, and nothing of it is written. */
+static void
+test_version_errors (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const struct { const char *spec; int code; const char *message; } cases[] = {
+    { "{}", QI_DB_ERROR_INVALID, "product: is missing: give an id" },
+    { "{\"product\": 7}", QI_DB_ERROR_INVALID, "product: must be an id, a string" },
+    { "{\"product\": \"%s\", \"task\": \"%s\"}", QI_DB_ERROR_NOT_FOUND, NULL },
+    { "{\"product\": \"%s\", \"author\": \"zed\"}", QI_DB_ERROR_NOT_FOUND, "no user “zed”" },
+    { "{\"product\": \"%s\", \"author\": 3}", QI_DB_ERROR_INVALID, "author: must be a string" },
+    { "{\"product\": \"%s\", \"status\": \"great\"}", QI_DB_ERROR_NOT_FOUND, "no status “great”" },
+    { "{\"product\": \"%s\", \"metadata\": [1]}", QI_DB_ERROR_INVALID, "metadata: must be an object" },
+    { "{\"product\": \"%s\", \"components\": [{}]}", QI_DB_ERROR_INVALID,
+      "the component name (components[0].name) is missing or empty" },
+    { "{\"product\": \"%s\", \"components\": [{\"name\": \"abc\"}, {\"name\": \"abc\"}]}", QI_DB_ERROR_INVALID,
+      "components[1].name: “abc” is the name of an earlier component" },
+    { "{\"product\": \"%s\", \"components\": [{\"name\": \"abc\", \"files\": [{\"path\": \"a\"}]}]}",
+      QI_DB_ERROR_INVALID, "components[0].files[0].size: must be a size in bytes, an integer from 0" },
+    { "{\"product\": \"%s\", \"components\": [{\"name\": \"exr\", \"location\": \"studio\"}, "
+      "{\"name\": \"abc\", \"location\": \"studio\", \"files\": [{\"path\": \"a\", \"size\": 1}, "
+      "{\"path\": \"a\", \"size\": 2}]}]}",
+      QI_DB_ERROR_INVALID, "components[1].files[1].path: “a” is listed twice" },
+    { "{\"product\": \"%s\", \"components\": [{\"name\": \"exr\", \"location\": \"studio\"}, "
+      "{\"name\": \"abc\", \"location\": \"mars\"}]}",
+      QI_DB_ERROR_NOT_FOUND, "components[1].location: no location “mars”" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) built = g_string_new (cases[i].spec);
+      g_autofree char *spec = NULL;
+
+      /* The first %s is the product, the second an unknown task. */
+      g_string_replace (built, "%s", f->product, 1);
+      g_string_replace (built, "%s", f->target->unknown_id, 1);
+      spec = g_string_free (g_steal_pointer (&built), FALSE);
+
+      g_test_message ("%s", spec);
+      g_assert_null (create_version (f->db, spec, &error));
+      g_assert_error (error, QI_DB_ERROR, cases[i].code);
+      if (cases[i].message != NULL)
+        g_assert_cmpstr (error->message, ==, cases[i].message);
+      g_clear_error (&error);
+    }
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
+  g_assert_cmpuint (length_of (list), ==, 0);
+}
+
+/* Users and the tracker's vocabulary. */
+
+static void
+test_users (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = qi_db_adapter_create_user (f->db, "bruno", "Bruno Lindqvist", NULL, &error);
+  g_autoptr(JsonNode) list = NULL;
+  gboolean seen_ada = FALSE, seen_bruno = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (string_of (node, "username"), ==, "bruno");
+  g_assert_cmpstr (string_of (node, "full_name"), ==, "Bruno Lindqvist");
+  g_assert_true (json_object_get_null_member (json_node_get_object (node), "email"));
+
+  list = qi_db_adapter_list_users (f->db, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < length_of (list); i++)
+    {
+      const char *username = string_of (element (list, i), "username");
+
+      if (i > 0)
+        g_assert_cmpint (g_strcmp0 (string_of (element (list, i - 1), "username"), username), <, 0);
+      if (g_strcmp0 (username, "ada") == 0)
+        {
+          seen_ada = TRUE;
+          g_assert_cmpstr (string_of (element (list, i), "full_name"), ==, "Ada Okafor");
+          g_assert_cmpstr (string_of (element (list, i), "email"), ==, "ada@studio.example");
+        }
+      seen_bruno |= g_strcmp0 (username, "bruno") == 0;
+    }
+  g_assert_true (seen_ada && seen_bruno);
+
+  g_assert_null (qi_db_adapter_create_user (f->db, "ada", NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_assert_cmpstr (error->message, ==, "there is a user “ada” already");
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_user (f->db, "no body", NULL, NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_create_location (f->db, "studio", NULL, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+}
+
+static void
+test_vocabulary (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char * const states[] = { "not_started", "in_progress", "done", "blocked", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) statuses = qi_db_adapter_list_statuses (f->db, &error);
+  g_autoptr(JsonNode) types = qi_db_adapter_list_task_types (f->db, &error);
+  gboolean not_started = FALSE;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < length_of (statuses); i++)
+    {
+      JsonNode *status = element (statuses, i);
+
+      g_assert_true (g_strv_contains (states, string_of (status, "state")));
+      g_assert_nonnull (string_of (status, "label"));
+      not_started |= g_strcmp0 (string_of (status, "name"), "not_started") == 0;
+    }
+  /* A new task's status. */
+  g_assert_true (not_started);
+  for (guint i = 0; i < length_of (types); i++)
+    {
+      g_assert_nonnull (string_of (element (types, i), "label"));
+      g_assert_nonnull (string_of (element (types, i), "name"));
+      g_assert_cmpstr (string_of (element (types, i), "name"), !=, "");
+    }
+}
+
+void
+qi_db_conformance_add_tests (QiDbConformanceTarget *target)
+{
+  static const struct { const char *name; void (*func) (Fixture *, gconstpointer); } cases[] = {
+    { "projects", test_projects },
+    { "contexts", test_contexts },
+    { "tasks", test_tasks },
+    { "products", test_products },
+    { "versions", test_versions },
+    { "version-errors", test_version_errors },
+    { "users", test_users },
+    { "vocabulary", test_vocabulary },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/qi/db-conformance/%s/%s", target->name, cases[i].name);
+
+      g_test_add (path, Fixture, target, fixture_set_up, cases[i].func, fixture_tear_down);
+    }
+}
