@@ -87,6 +87,7 @@ export class HubClient {
   constructor (options) {
     this.url = options.url;
     this.token = options.token ?? null;
+    this.pageToken = this.token;  // what it was made with; setToken(null) goes back to it
     this.name = options.name ?? null;
     this.healthUrl = options.healthUrl ?? null;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15000;
@@ -131,9 +132,9 @@ export class HubClient {
     this._open();
   }
 
-  /** The token of later connections (a login's, a refresh's). The open connection stays. */
+  /** The token of later connections (a login's, a refresh's; null: the one it was made with). The open connection stays. */
   setToken (token) {
-    this.token = token;
+    this.token = token ?? this.pageToken;
   }
 
   _open () {

@@ -22,7 +22,6 @@ export class LoginSession {
   constructor (hub, { storage = globalThis.sessionStorage ?? null } = {}) {
     this.hub = hub;
     this.storage = storage;
-    this.pageToken = hub.token;   // what the page was opened with
     this.current = null;          // SESSION of auth.* or null
     this._timer = null;
     this._listeners = new Set();
@@ -43,9 +42,10 @@ export class LoginSession {
       const expires = Date.parse(session.expires_at);
       if (Number.isFinite(expires)) {
         this._timer = setTimeout(() => this.refresh().catch(() => {}), refreshDelay(expires));
+        this._timer?.unref?.();  // in Node, a pending refresh does not keep the process alive
       }
     } else {
-      this.hub.setToken(this.pageToken);
+      this.hub.setToken(null);
     }
     try {
       if (this.storage) {

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubClient, HubError, topicMatches, isValidPattern, backoffDelay } from '../src/hub-client.js';
-import { refreshDelay } from '../src/session.js';
+import { refreshDelay, LoginSession } from '../src/session.js';
 
 test('topic patterns match as docs/protocol.md says', () => {
   const cases = [
@@ -61,6 +61,9 @@ before(async () => {
   env.XDG_CONFIG_DIRS = join(root, 'none');
   const seeded = spawnSync(process.env.QI_EXE, ['--headless', 'db', 'seed-demo'], { env, encoding: 'utf8' });
   assert.equal(seeded.status, 0, seeded.stderr);
+  const user = spawnSync(process.env.QI_EXE, ['--headless', 'user', 'add', 'ada2', '--password-stdin'],
+    { env, input: 'long enough\n', encoding: 'utf8' });
+  assert.equal(user.status, 0, user.stderr);
   const file = join(root, 'server.json');
   server = spawn(process.env.QI_EXE, ['--headless', 'serve', '--port', '0', '--info-file', file], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
@@ -133,6 +136,31 @@ test('a bad token is refused: the client keeps trying and says the server refuse
   await refused;
   assert.match(hub.lastError, /does not accept this page's token/);
   await assert.rejects(hub.request('hub.ping', {}, { timeoutMs: 200 }), (e) => e.code === 'timeout' && /not connected/.test(e.message));
+});
+
+test('a login session logs in, refreshes its token, hands it to the client, and logs out', async (t) => {
+  const hub = client({ name: 'test/login' });
+  t.after(() => hub.close());
+  const memory = new Map();
+  const storage = { getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => memory.set(k, v), removeItem: (k) => memory.delete(k) };
+  const session = new LoginSession(hub, { storage });
+  await assert.rejects(session.login({ username: 'ada2', password: 'wrong password' }),
+    (e) => e.code === 'unauthorized' && e.message === 'unknown user or wrong password');
+  const first = await session.login({ username: 'ada2', password: 'long enough' });
+  assert.equal(first.user.username, 'ada2');
+  assert.equal(hub.token, first.token, 'later connections carry the login token');
+  assert.equal(JSON.parse(memory.get('qi.session')).token, first.token);
+  const second = await session.refresh();
+  assert.notEqual(second.token, first.token);
+  assert.equal(hub.token, second.token);
+  await assert.rejects(hub.request('auth.whoami', { token: first.token }), (e) => e.code === 'unauthorized');
+  // A new page with the same storage gets the session back.
+  const again = new LoginSession(hub, { storage });
+  assert.equal((await again.restore()).token, second.token);
+  await again.logout();
+  assert.equal(hub.token, info.token, 'back to the page token');
+  assert.equal(memory.has('qi.session'), false);
+  await assert.rejects(hub.request('auth.whoami', { token: second.token }), (e) => e.code === 'unauthorized');
 });
 
 test('close() fails what waits and refuses new requests', async () => {
