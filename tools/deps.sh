@@ -8,16 +8,19 @@ QI_BUILD_PACKAGES=(
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   bash-completion python3-dev python-gi-dev python3-gi
   libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
+  nodejs npm
 )
 
 # What the tests use on top: PyGObject to load the typelib, clang and its
 # runtime for the libFuzzer target, pytest and Debian's websockets (an
 # independent WebSocket peer for the stdlib Python client), jsonschema
 # (the exported JSON Schemas against the 2020-12 meta-schema), and the
-# desktop's validators of the .desktop files and AppStream metainfo.
+# desktop's validators of the .desktop files and AppStream metainfo, and
+# Chromium for the web UIs' tests (driven by playwright-core, which never
+# downloads a browser of its own).
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
-  desktop-file-utils appstream
+  desktop-file-utils appstream chromium
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual
@@ -29,6 +32,11 @@ QI_SHELL_TEST_PACKAGES=(
 qi_install_packages() {
   local missing=() pkg
   for pkg in "$@"; do
+    # A nodejs that brings its own npm (NodeSource's) conflicts with
+    # Debian's npm package: the command is what is needed.
+    if [[ $pkg == npm ]] && command -v npm >/dev/null; then
+      continue
+    fi
     if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) != "install ok installed" ]]; then
       missing+=("$pkg")
     fi
@@ -43,6 +51,18 @@ qi_install_packages() {
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Installs the npm workspace's packages (the web UIs' build and tests)
+# from package-lock.json with `npm ci`, when node_modules is missing or
+# older than the lockfile. Never a browser: playwright-core has none, and
+# the variable makes sure nothing fetches one.
+qi_npm_ci() {
+  if [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]]; then
+    return 0
+  fi
+  echo "Installing the npm packages of package-lock.json (npm ci)" >&2
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
 }
 
 # Configures (or reconfigures) a build directory with the given options.

@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..11"
+echo "1..12"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -56,6 +56,18 @@ check "only qi_ symbols are exported" \
   bash -c "! nm -D --defined-only '$dest$libdir/libqi-1.so' | awk '{print \$NF}' | grep -v '^qi_'"
 check "the installed qi runs" \
   bash -c "LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless version | grep -q '^qi '"
+
+# The launcher addon, with its web UI when this build made it (-Dui).
+if [[ -f $build/addons/launcher/ui_dist/index.html ]]; then
+  check "the launcher addon and its UI are installed, and the installed qi loads it" bash -c "
+    test -f '$dest$libdir/qi/addons/launcher/addon.toml' &&
+    test -f '$dest$libdir/qi/addons/launcher/ui_dist/index.html' &&
+    LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless \
+      --addon-path '$dest$libdir/qi/addons' addons list | grep -Eq '^launcher +[0-9.]+ +data +loaded'"
+else
+  n=$((n + 1))
+  echo "ok $n # SKIP the web UIs are not built (-Dui)"
+fi
 
 typelib=$dest$libdir/girepository-1.0/Qi-1.0.typelib
 if [[ -f $typelib ]]; then
