@@ -23,6 +23,7 @@
 #include "qi-connection-manager.h"
 #include "qi-db-adapter.h"
 #include "qi-db-manager.h"
+#include "qi-ftrack-auth-provider.h"
 #include "qi-ftrack-session.h"
 #include "qi-handler-registry.h"
 #include "qi-host.h"
