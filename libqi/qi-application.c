@@ -650,6 +650,14 @@ phase_auth (QiApplication      *self,
       if (command_needs_addons (self) &&
           !qi_auth_manager_login_from_environment (QI_AUTH_MANAGER (auth), envp, &error))
         printerr (self, _("not logged in: %s"), error->message);
+      else if (qi_auth_manager_get_run_session (QI_AUTH_MANAGER (auth)) != NULL)
+        {
+          JsonObject *session = json_node_get_object (qi_auth_manager_get_run_session (QI_AUTH_MANAGER (auth)));
+
+          phase_debug ("2.3: logged in as %s (%s)",
+                       json_object_get_string_member (json_object_get_object_member (session, "user"), "username"),
+                       json_object_get_string_member (session, "provider"));
+        }
     }
   return -1;
 }

@@ -1242,6 +1242,7 @@ service_authority (QiAuthManager  *self,
                          "service-token”"), local_error->message);
           return NULL;
         }
+      g_clear_error (&local_error);
       {
         g_autoptr(GError) random_error = NULL;
         g_autoptr(GFile) file = NULL;
@@ -1318,13 +1319,19 @@ qi_auth_manager_issue_service_token (QiAuthManager  *self,
       return NULL;
     }
   local = g_hash_table_lookup (self->providers, QI_AUTH_MANAGER_LOCAL);
-  if ((authority = service_authority (self, TRUE, error)) == NULL)
-    return NULL;
-  /* the user must exist now; the session it opens is checked again */
+  if (local == NULL || !QI_IS_LOCAL_AUTH_PROVIDER (local))
+    {
+      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_UNSUPPORTED,
+                           _("service tokens need the local provider (the users of the embedded tracker)"));
+      return NULL;
+    }
+  /* the user must exist now; a login with the token checks it again */
   user = qi_local_auth_provider_open_session (QI_LOCAL_AUTH_PROVIDER (local), username, error);
   if (user == NULL)
     return NULL;
   qi_auth_provider_logout (local, json_object_get_string_member (json_node_get_object (user), "token"), NULL);
+  if ((authority = service_authority (self, TRUE, error)) == NULL)
+    return NULL;
   subject = g_strdup_printf ("service/%s", username);
   return qi_token_authority_issue (authority, subject, NULL, (const char * const []) { "service", NULL },
                                    lifetime_days * 24 * 3600, error);
