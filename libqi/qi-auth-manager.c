@@ -10,6 +10,7 @@
 #include "qi-ftrack-keyring-private.h"
 #include "qi-hub-endpoint.h"
 #include "qi-hub-error.h"
+#include "qi-json-reader-private.h"
 #include "qi-local-auth-provider.h"
 #include "qi-message-bus.h"
 #include "qi-sqlite-adapter.h"
@@ -1013,7 +1014,7 @@ qi_auth_manager_refresh (QiAuthManager  *self,
   if (is_run_token (self, old))
     {
       g_clear_pointer (&self->run_session, json_node_unref);
-      self->run_session = json_node_copy (session);
+      self->run_session = qi_json_node_deep_copy (session);
       self->run_issued = g_get_real_time () / G_USEC_PER_SEC;
       schedule_refresh (self);
       emit_session_event (self, "refreshed", session);
@@ -1168,7 +1169,7 @@ qi_auth_manager_set_run_session (QiAuthManager  *self,
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (session != NULL)
     {
-      self->run_session = json_node_copy (session);
+      self->run_session = qi_json_node_deep_copy (session);
       self->run_issued = g_get_real_time () / G_USEC_PER_SEC;
       schedule_refresh (self);
       emit_session_event (self, "logged_in", session);

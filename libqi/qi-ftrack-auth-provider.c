@@ -254,7 +254,7 @@ read_user (QiFtrackSession  *ftrack,
   JsonObject *found;
   JsonObject *user;
   JsonArray *roles;
-  JsonObject *described;
+  g_autoptr(JsonObject) described = NULL;
   JsonNode *links;
   gboolean admin = FALSE;
   const char *first;

@@ -181,6 +181,7 @@ fixture_setup (Fixture       *f,
   soup_server_add_handler (f->http.server, "/api", on_api, f, NULL);
   qi_test_env_setup (&f->env);
   qi_test_env_keep_runtime (&f->env);
+  qi_test_env_setenv (&f->env, "GSETTINGS_BACKEND", "memory");
   /* the keyring of tests/with-keyring, when there is one */
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
     qi_test_env_setenv (&f->env, "DBUS_SESSION_BUS_ADDRESS", g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
@@ -626,9 +627,9 @@ test_refresh (Fixture       *f,
   g_autoptr(QiToken) new_claims = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *old = NULL;
+  g_autofree char *now = NULL;
   Events events = { 0 };
   guint changes = 0;
-  const char *now;
 
   auth_setup (f, &a);
   watcher = qi_hub_open_endpoint (a.hub, "test/watcher", NULL, &error);
@@ -637,9 +638,10 @@ test_refresh (Fixture       *f,
   g_assert_no_error (error);
   g_signal_connect (a.manager, "run-session-changed", G_CALLBACK (on_changed), &changes);
 
-  /* a session of 2 s, refreshed after half of it */
-  qi_local_auth_provider_set_lifetime (a.local, 2);
-  g_object_set (a.manager, "refresh-fraction", 0.5, NULL);
+  /* a session of 4 s, refreshed after a quarter of it: the old token
+   * has seconds left when it is checked (expiry counts whole seconds) */
+  qi_local_auth_provider_set_lifetime (a.local, 4);
+  g_object_set (a.manager, "refresh-fraction", 0.25, NULL);
   json_object_set_string_member (given, "username", "chen");
   json_object_set_string_member (given, "password", PASSWORD);
   session = qi_auth_manager_login (a.manager, NULL, given, &error);
@@ -667,7 +669,7 @@ test_refresh (Fixture       *f,
   /* the timer: a new token, the old one refused everywhere */
   while (changes < 2)
     g_main_context_iteration (NULL, TRUE);
-  now = string_of (qi_auth_manager_get_run_session (a.manager), "token");
+  now = g_strdup (string_of (qi_auth_manager_get_run_session (a.manager), "token"));
   g_assert_cmpstr (now, !=, old);
   while (events.events < 2)
     g_main_context_iteration (NULL, TRUE);
@@ -682,7 +684,7 @@ test_refresh (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (qi_auth_manager_check_token (a.manager, now, new_claims, &error));
 
-  /* and again: it stays fresh past the first token's expiry */
+  /* and again, by the timer the refresh set */
   while (changes < 3)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (string_of (qi_auth_manager_get_run_session (a.manager), "token"), !=, now);
@@ -955,6 +957,8 @@ run_qi (Fixture             *f,
   g_subprocess_communicate_utf8_async (process, input, NULL, on_communicated, &run);
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
+  if (!g_subprocess_get_if_exited (process))
+    g_printerr ("qi %s died; its stderr:\n%s\n", args[0], run.err);
   g_assert_true (g_subprocess_get_if_exited (process));
   g_free (*out);
   g_free (*err);
@@ -974,6 +978,7 @@ test_keyring (Fixture       *f,
   g_autofree char *err = NULL;
   g_autofree char *expected = NULL;
   guint before;
+  int status;
 
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     {
@@ -982,9 +987,10 @@ test_keyring (Fixture       *f,
     }
 
   /* logs in, stores the key */
-  g_assert_cmpint (run_qi (f, NULL, API_KEY "\n", &out, &err,
-                           ARGS ("login", "--ftrack", f->http.base, "--user", "ada", "--api-key-stdin")), ==, 0);
+  status = run_qi (f, NULL, API_KEY "\n", &out, &err,
+                   ARGS ("login", "--ftrack", f->http.base, "--user", "ada", "--api-key-stdin"));
   g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (status, ==, 0);
   g_assert_cmpstr (out, ==, "the API key is in the desktop keyring: later runs log in with it\n"
                             "logged in as ada (Ada Okafor), roles: artist, admin\n");
   g_assert_cmpstr (f->key, ==, API_KEY);
@@ -1147,6 +1153,10 @@ main (int   argc,
   /* not G_TEST_OPTION_ISOLATE_DIRS: GIO's proxy resolver then finds no
    * GSettings schemas; the qi processes get a scratch environment */
   g_test_init (&argc, &argv, NULL);
+  /* GIO's proxy resolver reads GSettings: not from the dconf of a session
+   * bus (that of tests/with-keyring), whose worker thread outlives the
+   * test. The qi processes get the same. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/qi/ftrack-auth/login", test_login);
