@@ -322,6 +322,36 @@ emit_session_event (QiAuthManager *self,
 
 /* The hub. */
 
+typedef struct
+{
+  QiHubRequest *request;
+  JsonNode     *session;
+} HubLogin;
+
+static void
+hub_login_free (HubLogin *login)
+{
+  g_object_unref (login->request);
+  json_node_unref (login->session);
+  g_free (login);
+}
+
+static void
+on_key_stored (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HubLogin *login = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = json_node_get_object (login->session);
+
+  json_object_set_boolean_member (object, "key_stored", qi_ftrack_keyring_store_finish (result, &error));
+  if (error != NULL)
+    json_object_set_string_member (object, "key_not_stored", error->message);
+  qi_hub_request_reply (login->request, login->session);
+  hub_login_free (login);
+}
+
 static void
 on_hub_login_done (GObject      *source,
                    GAsyncResult *result,
@@ -330,11 +360,38 @@ on_hub_login_done (GObject      *source,
   g_autoptr(QiHubRequest) request = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) session = qi_auth_manager_login_finish (QI_AUTH_MANAGER (source), result, &error);
+  JsonObject *payload = json_node_get_object (qi_hub_request_get_payload (request));
+  JsonObject *object;
+  HubLogin *login;
 
   if (session == NULL)
-    qi_hub_request_fail (request, hub_code (error), error->message);
-  else
-    qi_hub_request_reply (request, session);
+    {
+      qi_hub_request_fail (request, hub_code (error), error->message);
+      return;
+    }
+  object = json_node_get_object (session);
+  if (g_strcmp0 (string_member (object, "provider"), QI_AUTH_MANAGER_FTRACK) != 0)
+    {
+      qi_hub_request_reply (request, session);
+      return;
+    }
+  /* a successful ftrack login keeps its key in the desktop keyring, where
+   * a later run finds it; without a Secret Service the reply says why not */
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL || g_getenv ("QI_NO_KEYRING") != NULL)
+    {
+      json_object_set_boolean_member (object, "key_stored", FALSE);
+      json_object_set_string_member (object, "key_not_stored",
+                                     g_getenv ("QI_NO_KEYRING") != NULL
+                                     ? _("QI_NO_KEYRING is set")
+                                     : _("there is no D-Bus session bus, so no desktop keyring"));
+      qi_hub_request_reply (request, session);
+      return;
+    }
+  login = g_new0 (HubLogin, 1);
+  login->request = g_object_ref (request);
+  login->session = g_steal_pointer (&session);
+  qi_ftrack_keyring_store_async (string_member (object, "server"), string_member (payload, "api_user"),
+                                 string_member (payload, "api_key"), on_key_stored, login);
 }
 
 static void

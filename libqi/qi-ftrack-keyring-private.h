@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -16,6 +16,14 @@ gboolean qi_ftrack_keyring_store  (const char  *server,
                                    const char  *api_user,
                                    const char  *api_key,
                                    GError     **error);
+/* The same without blocking; finish with qi_ftrack_keyring_store_finish(). */
+void     qi_ftrack_keyring_store_async  (const char          *server,
+                                         const char          *api_user,
+                                         const char          *api_key,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean qi_ftrack_keyring_store_finish (GAsyncResult        *result,
+                                         GError             **error);
 /* The most recently stored login, or FALSE with no error when there is none. */
 gboolean qi_ftrack_keyring_lookup (char       **server,
                                    char       **api_user,

@@ -64,6 +64,47 @@ qi_ftrack_keyring_store (const char  *server,
   return TRUE;
 }
 
+static void
+on_stored (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    {
+      GError *wrapped = NULL;
+
+      fail (&wrapped, error, _("store the API key"));
+      g_task_return_error (task, wrapped);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+qi_ftrack_keyring_store_async (const char          *server,
+                               const char          *api_user,
+                               const char          *api_key,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GHashTable) table = attributes (server, api_user);
+  g_autofree char *label = g_strdup_printf (_("Qi: ftrack API key of %s at %s"), api_user, server);
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, qi_ftrack_keyring_store_async);
+  secret_password_storev (schema (), table, SECRET_COLLECTION_DEFAULT, label, api_key, NULL, on_stored, task);
+}
+
+gboolean
+qi_ftrack_keyring_store_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 qi_ftrack_keyring_lookup (char   **server,
                           char   **api_user,

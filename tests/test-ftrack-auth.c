@@ -452,6 +452,9 @@ test_errors (Fixture       *f,
   g_assert_cmpuint (f->requests, ==, 0);
 }
 
+#define ARGS(...) ((const char * const []) { __VA_ARGS__, NULL })
+#define ENV(...) ((const char * const []) { __VA_ARGS__, NULL })
+
 /* QiAuthManager with the local and the ftrack provider, on the hub. */
 
 typedef struct
@@ -585,6 +588,13 @@ test_providers (Fixture       *f,
   reply = qi_test_ask (client, "auth.login", payload, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (string_of (reply, "provider"), ==, "ftrack");
+
+  /* the key would go to the keyring (tests/python/test_login_server.py
+   * checks that through a real qi serve); here the test process keeps
+   * off the session bus, whose GDBus thread outlives it */
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (reply), "key_stored"));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "key_not_stored"), ==,
+                   "QI_NO_KEYRING is set");
 
   auth_teardown (&a);
 }
@@ -967,9 +977,6 @@ run_qi (Fixture             *f,
   return g_subprocess_get_exit_status (process);
 }
 
-#define ARGS(...) ((const char * const []) { __VA_ARGS__, NULL })
-#define ENV(...) ((const char * const []) { __VA_ARGS__, NULL })
-
 static void
 test_keyring (Fixture       *f,
               gconstpointer  data)
@@ -1157,6 +1164,7 @@ main (int   argc,
    * bus (that of tests/with-keyring), whose worker thread outlives the
    * test. The qi processes get the same. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("QI_NO_KEYRING", "1", TRUE);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/qi/ftrack-auth/login", test_login);
