@@ -634,17 +634,34 @@ phase_provider_preload (QiApplication *self)
 }
 
 static int
-phase_auth (QiApplication *self)
+phase_auth (QiApplication      *self,
+            const char * const *envp)
 {
   QiService *auth;
+  g_autoptr(GError) error = NULL;
 
   /* 2.1–2.4: log in, or read a service token */
   auth = find_provider (self, "2.1", "auth", "running without a user session");
   if (auth != NULL && QI_IS_AUTH_MANAGER (auth))
-    phase_debug ("2.2: auth provider %s; %s", G_OBJECT_TYPE_NAME (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
-                 qi_launch_config_get_headless (self->launch_config)
-                 ? "headless: no interactive login (`qi --headless login` checks a user)"
-                 : "no login window yet: running without a user session");
+    {
+      phase_debug ("2.2: auth provider %s; %s", G_OBJECT_TYPE_NAME (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
+                   qi_launch_config_get_headless (self->launch_config)
+                   ? "headless: no interactive login (`qi --headless login` checks a user)"
+                   : "no login window yet: running without a user session");
+      /* 2.3: QI_SERVICE_TOKEN, QI_FTRACK_*, the keyring; a built-in verb
+       * that needs no addon (login, logout, user…) runs without it */
+      if (command_needs_addons (self) &&
+          !qi_auth_manager_login_from_environment (QI_AUTH_MANAGER (auth), envp, &error))
+        printerr (self, _("not logged in: %s"), error->message);
+      else if (qi_auth_manager_get_run_session (QI_AUTH_MANAGER (auth)) != NULL)
+        {
+          JsonObject *session = json_node_get_object (qi_auth_manager_get_run_session (QI_AUTH_MANAGER (auth)));
+
+          phase_debug ("2.3: logged in as %s (%s)",
+                       json_object_get_string_member (json_object_get_object_member (session, "user"), "username"),
+                       json_object_get_string_member (session, "provider"));
+        }
+    }
   return -1;
 }
 
@@ -1047,7 +1064,7 @@ qi_application_run (QiApplication      *self,
           status = phase_provider_preload (self);
           break;
         case QI_BOOTSTRAP_PHASE_AUTH:
-          status = phase_auth (self);
+          status = phase_auth (self, envp);
           break;
         case QI_BOOTSTRAP_PHASE_SETTINGS:
           status = phase_settings (self);

@@ -11,9 +11,25 @@
 #include "qi-db-manager.h"
 #include "qi-hub.h"
 #include "qi-service.h"
+#include "qi-token.h"
+#include "qi-token-authority.h"
 #include "qi-version.h"
 
 G_BEGIN_DECLS
+
+/**
+ * QI_AUTH_MANAGER_LOCAL:
+ *
+ * The name of the local provider (users of the embedded tracker).
+ */
+#define QI_AUTH_MANAGER_LOCAL "local"
+
+/**
+ * QI_AUTH_MANAGER_FTRACK:
+ *
+ * The name of the ftrack provider.
+ */
+#define QI_AUTH_MANAGER_FTRACK "ftrack"
 
 #define QI_TYPE_AUTH_MANAGER (qi_auth_manager_get_type ())
 
@@ -21,15 +37,80 @@ QI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (QiAuthManager, qi_auth_manager, QI, AUTH_MANAGER, QiService)
 
 QI_AVAILABLE_IN_ALL
-QiAuthManager  *qi_auth_manager_new          (QiAuthProvider  *provider);
+QiAuthManager    *qi_auth_manager_new              (QiAuthProvider       *provider);
 QI_AVAILABLE_IN_ALL
-QiAuthManager  *qi_auth_manager_new_local    (QiDbManager     *db,
-                                              GError         **error);
+QiAuthManager    *qi_auth_manager_new_local        (QiDbManager          *db,
+                                                    GError              **error);
 QI_AVAILABLE_IN_ALL
-QiAuthProvider *qi_auth_manager_get_provider (QiAuthManager   *self);
+QiAuthProvider   *qi_auth_manager_get_provider     (QiAuthManager        *self);
 QI_AVAILABLE_IN_ALL
-gboolean        qi_auth_manager_attach_hub   (QiAuthManager   *self,
-                                              QiHub           *hub,
-                                              GError         **error);
+QiAuthProvider   *qi_auth_manager_lookup_provider  (QiAuthManager        *self,
+                                                    const char           *name);
+QI_AVAILABLE_IN_ALL
+void              qi_auth_manager_add_provider     (QiAuthManager        *self,
+                                                    const char           *name,
+                                                    QiAuthProvider       *provider);
+QI_AVAILABLE_IN_ALL
+const char       *qi_auth_manager_get_default_provider_name (QiAuthManager *self);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_set_default_provider_name (QiAuthManager  *self,
+                                                             const char     *name,
+                                                             GError        **error);
+QI_AVAILABLE_IN_ALL
+QiTokenAuthority *qi_auth_manager_get_authority    (QiAuthManager        *self);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_attach_hub       (QiAuthManager        *self,
+                                                    QiHub                *hub,
+                                                    GError              **error);
+
+QI_AVAILABLE_IN_ALL
+void              qi_auth_manager_login_async      (QiAuthManager        *self,
+                                                    const char           *provider,
+                                                    JsonObject           *credentials,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_manager_login_finish     (QiAuthManager        *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_manager_login            (QiAuthManager        *self,
+                                                    const char           *provider,
+                                                    JsonObject           *credentials,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_manager_refresh          (QiAuthManager        *self,
+                                                    const char           *token,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_logout           (QiAuthManager        *self,
+                                                    const char           *token,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_manager_whoami           (QiAuthManager        *self,
+                                                    const char           *token,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_check_token      (QiAuthManager        *self,
+                                                    const char           *token,
+                                                    QiToken              *claims,
+                                                    GError              **error);
+
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_set_run_session  (QiAuthManager        *self,
+                                                    JsonNode             *session,
+                                                    GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_manager_get_run_session  (QiAuthManager        *self);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_manager_login_from_environment (QiAuthManager      *self,
+                                                          const char * const *envp,
+                                                          GError            **error);
+QI_AVAILABLE_IN_ALL
+char             *qi_auth_manager_issue_service_token (QiAuthManager     *self,
+                                                       const char        *username,
+                                                       guint              lifetime_days,
+                                                       GError           **error);
 
 G_END_DECLS

@@ -72,6 +72,73 @@ qi_auth_provider_login (QiAuthProvider  *self,
 }
 
 /**
+ * qi_auth_provider_login_async:
+ * @self: a #QiAuthProvider
+ * @credentials: what the provider needs (see qi_auth_provider_login())
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the session
+ * @user_data: data for @callback
+ *
+ * Checks @credentials without blocking: a provider that asks a server
+ * (ftrack) answers later; the others answer from qi_auth_provider_login()
+ * at once. @credentials is read before this returns.
+ */
+void
+qi_auth_provider_login_async (QiAuthProvider      *self,
+                              JsonObject          *credentials,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  QiAuthProviderInterface *iface;
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  JsonNode *session;
+
+  g_return_if_fail (QI_IS_AUTH_PROVIDER (self));
+  g_return_if_fail (credentials != NULL);
+
+  iface = QI_AUTH_PROVIDER_GET_IFACE (self);
+  if (iface->login_async != NULL)
+    {
+      iface->login_async (self, credentials, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_auth_provider_login_async);
+  session = qi_auth_provider_login (self, credentials, &error);
+  if (session == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify) json_node_unref);
+}
+
+/**
+ * qi_auth_provider_login_finish:
+ * @self: a #QiAuthProvider
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the session, or %NULL (see
+ *   qi_auth_provider_login())
+ */
+JsonNode *
+qi_auth_provider_login_finish (QiAuthProvider  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  QiAuthProviderInterface *iface;
+
+  g_return_val_if_fail (QI_IS_AUTH_PROVIDER (self), NULL);
+
+  iface = QI_AUTH_PROVIDER_GET_IFACE (self);
+  if (iface->login_async != NULL && iface->login_finish != NULL)
+    return iface->login_finish (self, result, error);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
  * qi_auth_provider_refresh:
  * @self: a #QiAuthProvider
  * @token: a session's token

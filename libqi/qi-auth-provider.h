@@ -5,7 +5,7 @@
 # error "Only <qi/qi.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "qi-version.h"
@@ -68,9 +68,12 @@ G_DECLARE_INTERFACE (QiAuthProvider, qi_auth_provider, QI, AUTH_PROVIDER, GObjec
  * @refresh: see qi_auth_provider_refresh()
  * @logout: see qi_auth_provider_logout()
  * @whoami: see qi_auth_provider_whoami()
+ * @login_async: see qi_auth_provider_login_async(); %NULL runs @login
+ * @login_finish: see qi_auth_provider_login_finish()
  *
  * Who the user is (the `auth` provider role). Every method is
- * synchronous. A session is the JSON object `{token, user, roles,
+ * synchronous but @login_async, for providers that ask a server (the
+ * default runs @login). A session is the JSON object `{token, user, roles,
  * expires_at}` of docs/protocol.md (“auth.*”); a method an implementation
  * leaves %NULL fails with %QI_AUTH_ERROR_UNSUPPORTED.
  */
@@ -90,15 +93,33 @@ struct _QiAuthProviderInterface
   JsonNode *(*whoami)  (QiAuthProvider  *self,
                         const char      *token,
                         GError         **error);
+  void      (*login_async)  (QiAuthProvider      *self,
+                             JsonObject          *credentials,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+  JsonNode *(*login_finish) (QiAuthProvider  *self,
+                             GAsyncResult    *result,
+                             GError         **error);
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[10];
 };
 
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_auth_provider_login   (QiAuthProvider  *self,
                                     JsonObject      *credentials,
                                     GError         **error);
+QI_AVAILABLE_IN_ALL
+void      qi_auth_provider_login_async  (QiAuthProvider      *self,
+                                         JsonObject          *credentials,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_auth_provider_login_finish (QiAuthProvider  *self,
+                                         GAsyncResult    *result,
+                                         GError         **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_auth_provider_refresh (QiAuthProvider  *self,
                                     const char      *token,

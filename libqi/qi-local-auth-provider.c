@@ -692,3 +692,41 @@ qi_local_auth_provider_list_users (QiLocalAuthProvider  *self,
     auth_error_from_db (local_error, error);
   return users;
 }
+
+/**
+ * qi_local_auth_provider_open_session:
+ * @self: a #QiLocalAuthProvider
+ * @username: a user of the tracker
+ * @error: return location for a #GError
+ *
+ * Opens a session for @username without a password, for a caller that
+ * checked who it is otherwise (a service token, see docs/protocol.md).
+ *
+ * Returns: (transfer full): the session, or %NULL:
+ *   %QI_AUTH_ERROR_NO_SUCH_USER, %QI_AUTH_ERROR_FAILED
+ */
+JsonNode *
+qi_local_auth_provider_open_session (QiLocalAuthProvider  *self,
+                                     const char           *username,
+                                     GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) login = NULL;
+
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  login = qi_sqlite_adapter_lookup_login (self->tracker, username, NULL, &local_error);
+  if (login == NULL)
+    {
+      if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) ||
+          g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_INVALID))
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
+                     _("there is no user “%s” in the tracker"), username);
+      else
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
+      return NULL;
+    }
+  purge_expired (self);
+  return open_session (self, login, error);
+}

@@ -58,5 +58,9 @@ JsonNode            *qi_local_auth_provider_add_user     (QiLocalAuthProvider *s
 QI_AVAILABLE_IN_ALL
 JsonNode            *qi_local_auth_provider_list_users   (QiLocalAuthProvider *self,
                                                           GError             **error);
+QI_AVAILABLE_IN_ALL
+JsonNode            *qi_local_auth_provider_open_session (QiLocalAuthProvider *self,
+                                                          const char          *username,
+                                                          GError             **error);
 
 G_END_DECLS

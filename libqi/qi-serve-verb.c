@@ -15,7 +15,6 @@
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 #include "qi-auth-manager.h"
-#include "qi-local-auth-provider.h"
 #include "qi-serve-verb-private.h"
 #include "qi-settings.h"
 #include "qi-server.h"
@@ -149,6 +148,24 @@ write_info_file (const char  *path,
 }
 
 static gboolean
+check_token (const char  *token,
+             QiToken     *claims,
+             gpointer     user_data,
+             GError     **error)
+{
+  return qi_auth_manager_check_token (QI_AUTH_MANAGER (user_data), token, claims, error);
+}
+
+static void
+on_session_ended (QiAuthManager *auth,
+                  const char    *token,
+                  const char    *reason,
+                  QiServer      *server)
+{
+  qi_server_close_token_connections (server, token, reason);
+}
+
+static gboolean
 on_signal (gpointer user_data)
 {
   g_main_loop_quit (user_data);
@@ -196,6 +213,7 @@ qi_serve_start_server (QiApplication  *app,
   QiLaunchConfig *launch;
   QiConfigManager *config;
   QiService *hub;
+  QiService *auth;
   gint64 max_message_size;
   pid_t owner = 0;
 
@@ -269,23 +287,26 @@ qi_serve_start_server (QiApplication  *app,
       break;
     }
 
-  /* One key for the run: the tokens auth.login gives a user open the hub
-   * and the REST routes of this server, as the info file's token does. */
-  {
-    QiService *auth = qi_application_get_service (app, "auth");
-    QiAuthProvider *provider = auth != NULL && QI_IS_AUTH_MANAGER (auth)
-                               ? qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth)) : NULL;
-
-    if (provider != NULL && QI_IS_LOCAL_AUTH_PROVIDER (provider))
-      authority = g_object_ref (qi_local_auth_provider_get_authority (QI_LOCAL_AUTH_PROVIDER (provider)));
-    else
-      authority = qi_token_authority_new (error);
-  }
+  /* One key for the run: the tokens auth.login gives a user, whatever
+   * the provider, open the hub and the REST routes of this server, as the
+   * info file's token does. */
+  auth = qi_application_get_service (app, "auth");
+  if (auth != NULL && QI_IS_AUTH_MANAGER (auth) && qi_auth_manager_get_authority (QI_AUTH_MANAGER (auth)) != NULL)
+    authority = g_object_ref (qi_auth_manager_get_authority (QI_AUTH_MANAGER (auth)));
+  else
+    authority = qi_token_authority_new (error);
   if (authority == NULL)
     return NULL;
 
   server = qi_server_new (QI_HUB (hub), authority);
   g_object_set (server, "max-message-size", (guint64) max_message_size, NULL);
+  /* A user token opens the server while its session is open: logged out
+   * or replaced by a refresh, it is refused and its WebSockets close. */
+  if (auth != NULL && QI_IS_AUTH_MANAGER (auth))
+    {
+      qi_server_set_token_check (server, check_token, g_object_ref (auth), g_object_unref);
+      g_signal_connect_object (auth, "session-ended", G_CALLBACK (on_session_ended), server, 0);
+    }
   /* The addons' REST routes, from phase 4. */
   {
     QiService *addons = qi_application_get_service (app, "addons");

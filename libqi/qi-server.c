@@ -26,7 +26,10 @@
  * Every WebSocket upgrade and every REST call but `GET /api/health` needs a
  * token of this run's #QiTokenAuthority, as `Authorization: Bearer TOKEN`
  * or `?token=TOKEN`; missing, forged or expired: 401. A token without the
- * scope (`hub` for `/ws`, `api` for `/api/`): 403. A request whose `Host`
+ * scope (`hub` for `/ws`, `api` for `/api/`): 403. A token whose signature
+ * is good may still be refused (401) by the check of
+ * qi_server_set_token_check(), such as a session that was logged out, and
+ * qi_server_close_token_connections() closes the connections of one. A request whose `Host`
  * is not a loopback name or address is refused with 403 whatever it asks
  * (DNS rebinding), and so is a WebSocket upgrade whose `Origin` is not the
  * server's own (native clients send none).
@@ -45,7 +48,10 @@ struct _QiServer
   SoupServer       *soup;
   QiRestRouter     *router;
   GHashTable       *ui_folders;   /* name → QiStaticFolder */
-  GHashTable       *sockets;      /* QiWebsocketSession → itself */
+  GHashTable       *sockets;      /* QiWebsocketSession → SHA-256 of its token */
+  QiServerTokenCheck token_check;
+  gpointer          token_check_data;
+  GDestroyNotify    token_check_destroy;
   guint             port;
   guint             requested_port;
   guint64           max_message_size;
@@ -80,6 +86,7 @@ typedef struct
   QiServer *server;   /* weak */
   char     *name;
   char     *parent_id;
+  char     *token_key;
 } Upgrade;
 
 static void
@@ -91,6 +98,7 @@ upgrade_free (gpointer data,
   g_clear_weak_pointer (&upgrade->server);
   g_free (upgrade->name);
   g_free (upgrade->parent_id);
+  g_free (upgrade->token_key);
   g_free (upgrade);
 }
 
@@ -200,6 +208,16 @@ authorize (QiServer          *self,
       return NULL;
     }
 
+  if (self->token_check != NULL && !self->token_check (text, token, self->token_check_data, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The token was refused: %s"), error->message);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer realm=\"qi\", error=\"invalid_token\"");
+      qi_rest_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", message);
+      return NULL;
+    }
+
   if (!qi_token_has_scope (token, scope))
     {
       g_autofree char *message = g_strdup_printf (_("The token does not have the scope “%s”"), scope);
@@ -249,7 +267,7 @@ complete_upgrade (SoupServerMessage *msg,
   session = qi_websocket_session_new (qi_hub_get_bus (self->hub), connection, metered,
                                       upgrade->name, upgrade->parent_id,
                                       self->max_message_size, self->max_queued_bytes);
-  g_hash_table_add (self->sockets, session);
+  g_hash_table_insert (self->sockets, session, g_steal_pointer (&upgrade->token_key));
   g_signal_connect (session, "disconnected", G_CALLBACK (on_socket_disconnected), self);
 }
 
@@ -292,6 +310,7 @@ handle_websocket (QiServer          *self,
   g_set_weak_pointer (&upgrade->server, self);
   upgrade->name = g_strdup (qi_token_get_session (token));
   upgrade->parent_id = g_strdup (qi_token_get_parent (token));
+  upgrade->token_key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, request_token (msg, query), -1);
   g_signal_connect_data (msg, "wrote-informational", G_CALLBACK (complete_upgrade),
                          upgrade, upgrade_free, 0);
 }
@@ -566,6 +585,7 @@ qi_server_dispose (GObject *object)
   g_clear_pointer (&self->ui_folders, g_hash_table_unref);
   g_clear_object (&self->authority);
   g_clear_object (&self->hub);
+  qi_server_set_token_check (self, NULL, NULL, NULL);
 
   G_OBJECT_CLASS (qi_server_parent_class)->dispose (object);
 }
@@ -681,7 +701,7 @@ qi_server_init (QiServer *self)
 {
   self->router = qi_rest_router_new ();
   self->ui_folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
 }
 
 /**
@@ -954,4 +974,66 @@ qi_server_get_n_connections (QiServer *self)
   g_return_val_if_fail (QI_IS_SERVER (self), 0);
 
   return g_hash_table_size (self->sockets);
+}
+
+/**
+ * qi_server_set_token_check:
+ * @self: a #QiServer
+ * @check: (nullable) (scope notified): asked about every token whose
+ *   signature is good, before its scope; %NULL for none
+ * @user_data: (closure): data for @check
+ * @destroy: (destroy user_data): frees @user_data
+ *
+ * Lets another part (the `auth` service) refuse a well-signed token, such
+ * as that of a session logged out: the request gets 401.
+ */
+void
+qi_server_set_token_check (QiServer           *self,
+                           QiServerTokenCheck  check,
+                           gpointer            user_data,
+                           GDestroyNotify      destroy)
+{
+  g_return_if_fail (QI_IS_SERVER (self));
+
+  if (self->token_check_destroy != NULL)
+    self->token_check_destroy (self->token_check_data);
+  self->token_check = check;
+  self->token_check_data = user_data;
+  self->token_check_destroy = destroy;
+}
+
+/**
+ * qi_server_close_token_connections:
+ * @self: a #QiServer
+ * @token: a token
+ * @reason: the close reason to send, such as “the session was logged out”
+ *
+ * Closes every WebSocket connection opened with @token, with the close
+ * code 1008 (policy violation) and @reason.
+ *
+ * Returns: how many were closed
+ */
+guint
+qi_server_close_token_connections (QiServer   *self,
+                                   const char *token,
+                                   const char *reason)
+{
+  g_autofree char *key = NULL;
+  g_autoptr(GPtrArray) closing = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer session;
+  gpointer value;
+
+  g_return_val_if_fail (QI_IS_SERVER (self), 0);
+  g_return_val_if_fail (token != NULL, 0);
+  g_return_val_if_fail (reason != NULL, 0);
+
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, &session, &value))
+    if (g_strcmp0 (value, key) == 0)
+      g_ptr_array_add (closing, g_object_ref (session));
+  for (guint i = 0; i < closing->len; i++)
+    qi_websocket_session_disconnect (closing->pdata[i], SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+  return closing->len;
 }

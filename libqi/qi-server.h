@@ -30,6 +30,23 @@ G_BEGIN_DECLS
  */
 #define QI_SERVER_DEFAULT_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 
+/**
+ * QiServerTokenCheck:
+ * @token: the token of a request, which the authority verified
+ * @claims: its claims
+ * @user_data: the data given to qi_server_set_token_check()
+ * @error: return location for why it is refused
+ *
+ * Tells whether a token the signature alone would let in may still be
+ * used (its session may have ended).
+ *
+ * Returns: %TRUE to let the request in
+ */
+typedef gboolean (*QiServerTokenCheck) (const char  *token,
+                                        QiToken     *claims,
+                                        gpointer     user_data,
+                                        GError     **error);
+
 #define QI_TYPE_SERVER (qi_server_get_type ())
 
 QI_AVAILABLE_IN_ALL
@@ -64,5 +81,14 @@ gboolean          qi_server_remove_ui_folder    (QiServer          *self,
                                                  const char        *name);
 QI_AVAILABLE_IN_ALL
 guint             qi_server_get_n_connections   (QiServer          *self);
+QI_AVAILABLE_IN_ALL
+void              qi_server_set_token_check     (QiServer          *self,
+                                                 QiServerTokenCheck check,
+                                                 gpointer           user_data,
+                                                 GDestroyNotify     destroy);
+QI_AVAILABLE_IN_ALL
+guint             qi_server_close_token_connections (QiServer      *self,
+                                                     const char    *token,
+                                                     const char    *reason);
 
 G_END_DECLS

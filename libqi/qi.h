@@ -24,6 +24,7 @@
 #include "qi-db-adapter.h"
 #include "qi-db-manager.h"
 #include "qi-ftrack-adapter.h"
+#include "qi-ftrack-auth-provider.h"
 #include "qi-ftrack-session.h"
 #include "qi-gui.h"
 #include "qi-handler-registry.h"

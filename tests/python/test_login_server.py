@@ -14,7 +14,7 @@ import pytest
 import qi.hub
 from qi.hub import HandshakeError, HubError
 
-from test_hub_server import QI_EXE, QiServer, T
+from test_hub_server import QI_EXE, QiServer, T, wait_until
 
 
 def add_user(tmp_path, name, password):
@@ -60,5 +60,42 @@ def test_a_login_token_opens_the_server(tmp_path):
         with pytest.raises(HandshakeError) as forged:
             qi.hub.connect(s.url, session["token"][:-4] + "AAAA", timeout=T)
         assert forged.value.status == 401
+    finally:
+        s.stop()
+
+
+def test_logout_and_refresh_revoke_the_token_on_the_server(tmp_path):
+    """`qi serve` asks the auth service about user tokens: one logged out
+    or replaced by a refresh no longer opens /ws or REST, and the
+    WebSocket opened with it is closed with 1008 and the reason."""
+    add_user(tmp_path, "ada", "correct horse battery")
+    s = QiServer(tmp_path)
+    try:
+        with qi.hub.connect(s.url, s.token, name="ui/login", timeout=T) as c:
+            first = c.request("auth.login", {"username": "ada", "password": "correct horse battery"}, timeout=T)
+            assert first["provider"] == "local"
+            user = qi.hub.connect(s.url, first["token"], timeout=T)
+            assert user.request("hub.ping", {"n": 1}, timeout=T) == {"n": 1}
+
+            assert c.request("auth.logout", {"token": first["token"]}, timeout=T) == {"logged_out": True}
+            assert wait_until(lambda: not user.connected)
+            assert user.close_code == 1008
+            assert user.close_reason == "the session was logged out"
+            user.close(timeout=1)
+            with pytest.raises(HandshakeError) as refused:
+                qi.hub.connect(s.url, first["token"], timeout=T)
+            assert refused.value.status == 401
+            assert "logged out or replaced by a refresh" in refused.value.message
+
+            second = c.request("auth.login", {"username": "ada", "password": "correct horse battery"}, timeout=T)
+            fresh = c.request("auth.refresh", {"token": second["token"]}, timeout=T)
+            for token, status in ((second["token"], 401), (fresh["token"], 404)):
+                request = urllib.request.Request(s.info["http"] + "/api/settings/nothing",
+                                                 headers={"Authorization": "Bearer " + token})
+                with pytest.raises(urllib.error.HTTPError) as answered:
+                    urllib.request.urlopen(request, timeout=T)
+                assert answered.value.code == status
+            with qi.hub.connect(s.url, fresh["token"], timeout=T) as again:
+                assert again.request("hub.ping", {"n": 2}, timeout=T) == {"n": 2}
     finally:
         s.stop()
