@@ -17,6 +17,7 @@
 #include "qi-auth-manager.h"
 #include "qi-auth-verbs-private.h"
 #include "qi-db-manager.h"
+#include "qi-ftrack-adapter.h"
 #include "qi-db-verbs-private.h"
 #include "qi-settings-verbs-private.h"
 #include "qi-settings.h"
@@ -446,6 +447,45 @@ find_provider (QiApplication *self,
 }
 
 /* Phase 0. Returns the exit status on failure, -1 to go on. */
+/* An ftrack login (phase 2 from the environment or the keyring, or the
+ * login window's) opens the ftrack tracker with the same credentials and
+ * makes it the default adapter: the artist's projects are ftrack's. */
+static void
+on_logged_in (QiAuthManager *auth,
+              const char    *provider,
+              JsonObject    *credentials,
+              JsonNode      *session,
+              gpointer       user_data)
+{
+  QiDbManager *db = user_data;
+  g_autoptr(QiFtrackAdapter) adapter = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *server, *api_user, *api_key;
+
+  if (g_strcmp0 (provider, QI_AUTH_MANAGER_FTRACK) != 0 || credentials == NULL)
+    return;
+  server = json_object_get_string_member_with_default (credentials, "server", NULL);
+  api_user = json_object_get_string_member_with_default (credentials, "api_user", NULL);
+  api_key = json_object_get_string_member_with_default (credentials, "api_key", NULL);
+  if (server == NULL || api_user == NULL || api_key == NULL)
+    return;
+  adapter = qi_ftrack_adapter_new (server, api_user, api_key, &error);
+  if (adapter == NULL)
+    {
+      g_warning ("the ftrack tracker at %s cannot be opened: %s", server, error->message);
+      return;
+    }
+  /* A later login (another server or user) replaces the earlier one. */
+  qi_db_manager_remove_adapter (db, "ftrack");
+  if (!qi_db_manager_add_adapter (db, "ftrack", QI_DB_ADAPTER (adapter), &error) ||
+      !qi_db_manager_set_default (db, "ftrack", &error))
+    {
+      g_warning ("the ftrack tracker at %s cannot be used: %s", server, error->message);
+      return;
+    }
+  phase_debug ("the ftrack tracker at %s (as %s) is the default tracker", server, api_user);
+}
+
 static int
 phase_bootstrap (QiApplication      *self,
                  const char * const *argv,
@@ -546,7 +586,11 @@ phase_bootstrap (QiApplication      *self,
           return 1;
         }
       else
-        self->own_auth = TRUE;
+        {
+          self->own_auth = TRUE;
+          if (db != NULL && QI_IS_DB_MANAGER (db))
+            g_signal_connect_object (auth, "logged-in", G_CALLBACK (on_logged_in), db, 0);
+        }
     }
 
   for (guint i = 0; i < self->services->len; i++)

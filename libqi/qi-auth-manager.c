@@ -78,6 +78,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
   SESSION_ENDED,
   RUN_SESSION_CHANGED,
+  LOGGED_IN,
   N_SIGNALS
 };
 
@@ -663,6 +664,21 @@ qi_auth_manager_class_init (QiAuthManagerClass *klass)
   signals[RUN_SESSION_CHANGED] =
     g_signal_new ("run-session-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+
+  /**
+   * QiAuthManager::logged-in:
+   * @self: the manager
+   * @provider: the provider's name, such as `ftrack`
+   * @credentials: what the login was given (for `ftrack`, with the API key)
+   * @session: the session it opened
+   *
+   * A login succeeded. The application uses an ftrack login to open the
+   * ftrack tracker with the same credentials; @credentials holds secrets
+   * and must not be kept or logged.
+   */
+  signals[LOGGED_IN] =
+    g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, JSON_TYPE_OBJECT, JSON_TYPE_NODE);
 }
 
 static void
@@ -902,7 +918,8 @@ qi_auth_manager_attach_hub (QiAuthManager  *self,
 
 typedef struct
 {
-  char *provider;
+  char       *provider;
+  JsonObject *credentials;
 } LoginData;
 
 static void
@@ -911,6 +928,7 @@ login_data_free (gpointer data)
   LoginData *login = data;
 
   g_free (login->provider);
+  g_clear_pointer (&login->credentials, json_object_unref);
   g_free (login);
 }
 
@@ -931,6 +949,7 @@ on_provider_login_done (GObject      *source,
       return;
     }
   record_session (self, login->provider, session);
+  g_signal_emit (self, signals[LOGGED_IN], 0, login->provider, login->credentials, session);
   g_task_return_pointer (task, session, (GDestroyNotify) json_node_unref);
 }
 
@@ -975,6 +994,7 @@ qi_auth_manager_login_async (QiAuthManager       *self,
     }
   login = g_new0 (LoginData, 1);
   login->provider = g_strdup (provider);
+  login->credentials = json_object_ref (credentials);
   g_task_set_task_data (task, login, login_data_free);
   qi_auth_provider_login_async (chosen, credentials, cancellable, on_provider_login_done, g_steal_pointer (&task));
 }

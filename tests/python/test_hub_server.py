@@ -35,7 +35,7 @@ def wait_until(predicate, timeout=5.0, interval=0.02):
 
 
 class QiServer:
-    def __init__(self, tmp_path, addon_path=None):
+    def __init__(self, tmp_path, addon_path=None, extra_env=None):
         self.dirs = {}
         for var in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                     "XDG_STATE_HOME"):
@@ -48,6 +48,7 @@ class QiServer:
         env.update(self.dirs)
         if addon_path is not None:
             env["QI_ADDON_PATH"] = addon_path
+        env.update(extra_env or {})
         self.info_path = tmp_path / "server.json"
         self.log_path = tmp_path / "qi-serve.log"
         self.argv = [QI_EXE, "--headless", "serve", "--port", "0", "--info-file", str(self.info_path)]
