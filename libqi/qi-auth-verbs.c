@@ -198,6 +198,30 @@ user_add_verb (QiCliInvocation *invocation,
   return 0;
 }
 
+/* user passwd NAME --password-stdin */
+static int
+user_passwd_verb (QiCliInvocation *invocation,
+                  gpointer         user_data)
+{
+  g_autoptr(QiLocalAuthProvider) provider = get_local_provider (invocation, user_data);
+  const char *username = qi_cli_invocation_get_arguments (invocation)[0];
+  __attribute__((cleanup (clear_secret))) char *password = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (provider == NULL)
+    return 1;
+  if ((password = read_password (invocation, &status)) == NULL)
+    return status;
+  if (!qi_local_auth_provider_set_password (provider, username, password, &error))
+    {
+      qi_cli_invocation_printerr (invocation, "qi %s: %s\n", verb_name (invocation), error->message);
+      return 1;
+    }
+  qi_cli_invocation_print (invocation, _("set the password of “%s”\n"), username);
+  return 0;
+}
+
 /* user list [--json] */
 static int
 user_list_verb (QiCliInvocation *invocation,
@@ -445,6 +469,17 @@ qi_auth_verbs_register (QiCliManager  *cli,
   qi_cli_verb_add_option (verb, "full-name", QI_CLI_OPTION_STRING, _("TEXT"), _("The name to show"));
   qi_cli_verb_add_option (verb, "email", QI_CLI_OPTION_STRING, _("ADDRESS"), _("The user's e-mail address"));
   qi_cli_verb_add_option (verb, "role", QI_CLI_OPTION_STRING, _("ROLE"), _("artist (the default) or admin"));
+  qi_cli_verb_add_option (verb, "password-stdin", QI_CLI_OPTION_FLAG, NULL, _("Read the password from stdin"));
+  qi_cli_verb_set_needs_addons (verb, FALSE);
+  qi_builtin_verbs_add (cli, verb);
+
+  verb = qi_cli_verb_new ("user passwd", _("Set the password of a user of the embedded tracker"),
+                          user_passwd_verb, qi_builtin_verbs_app_ref_new (app), qi_builtin_verbs_app_ref_free);
+  qi_cli_verb_set_arguments (verb, _("NAME"), 1, 1);
+  qi_cli_verb_set_description (verb,
+    _("The password is one line read from stdin (--password-stdin), of at least 8 characters. The user "
+      "may have had none: the demo's users and the users of an imported project cannot log in until "
+      "they are given one."));
   qi_cli_verb_add_option (verb, "password-stdin", QI_CLI_OPTION_FLAG, NULL, _("Read the password from stdin"));
   qi_cli_verb_set_needs_addons (verb, FALSE);
   qi_builtin_verbs_add (cli, verb);

@@ -669,6 +669,66 @@ qi_local_auth_provider_add_user (QiLocalAuthProvider  *self,
   return user;
 }
 
+/* Refuses a password that is not UTF-8 or too short. */
+static gboolean
+check_new_password (const char  *password,
+                    GError     **error)
+{
+  if (g_utf8_validate (password, -1, NULL) && *password != '\0' &&
+      g_utf8_strlen (password, -1) >= QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD)
+    return TRUE;
+  if (*password == '\0')
+    g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_WEAK_PASSWORD, _("the password is empty"));
+  else
+    g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_WEAK_PASSWORD,
+                 _("the password must be UTF-8 of at least %d characters"), QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD);
+  return FALSE;
+}
+
+/**
+ * qi_local_auth_provider_set_password:
+ * @self: a #QiLocalAuthProvider
+ * @username: a tracker user
+ * @password: the new password, at least
+ *   %QI_LOCAL_AUTH_PROVIDER_MIN_PASSWORD characters of UTF-8
+ * @error: return location for a #GError
+ *
+ * Sets the password of a user of the tracker, who may have had none (the
+ * demo's users, the users of an imported project). The sessions already
+ * open go on until they end.
+ *
+ * Returns: %TRUE, or %FALSE: %QI_AUTH_ERROR_WEAK_PASSWORD,
+ *   %QI_AUTH_ERROR_NO_SUCH_USER, %QI_AUTH_ERROR_INVALID (a bad name),
+ *   %QI_AUTH_ERROR_FAILED
+ */
+gboolean
+qi_local_auth_provider_set_password (QiLocalAuthProvider  *self,
+                                     const char           *username,
+                                     const char           *password,
+                                     GError              **error)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean done;
+
+  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), FALSE);
+  g_return_val_if_fail (username != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  if (!check_new_password (password, error) || (hash = hash_password (password, error)) == NULL)
+    return FALSE;
+  done = qi_sqlite_adapter_set_login_password (self->tracker, username, hash, &local_error);
+  explicit_bzero (hash, strlen (hash));
+  if (!done)
+    {
+      if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
+        g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER, local_error->message);
+      else
+        auth_error_from_db (local_error, error);
+    }
+  return done;
+}
+
 /**
  * qi_local_auth_provider_list_users:
  * @self: a #QiLocalAuthProvider

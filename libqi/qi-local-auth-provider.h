@@ -43,6 +43,11 @@ QiSqliteAdapter     *qi_local_auth_provider_get_tracker  (QiLocalAuthProvider *s
 QI_AVAILABLE_IN_ALL
 QiTokenAuthority    *qi_local_auth_provider_get_authority (QiLocalAuthProvider *self);
 QI_AVAILABLE_IN_ALL
+gboolean             qi_local_auth_provider_set_password (QiLocalAuthProvider *self,
+                                                          const char          *username,
+                                                          const char          *password,
+                                                          GError             **error);
+QI_AVAILABLE_IN_ALL
 guint                qi_local_auth_provider_get_lifetime (QiLocalAuthProvider *self);
 QI_AVAILABLE_IN_ALL
 void                 qi_local_auth_provider_set_lifetime (QiLocalAuthProvider *self,

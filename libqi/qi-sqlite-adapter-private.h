@@ -36,5 +36,10 @@ JsonNode *qi_sqlite_adapter_lookup_login (QiSqliteAdapter    *self,
 G_GNUC_INTERNAL
 JsonNode *qi_sqlite_adapter_list_logins  (QiSqliteAdapter    *self,
                                           GError            **error);
+G_GNUC_INTERNAL
+gboolean  qi_sqlite_adapter_set_login_password (QiSqliteAdapter  *self,
+                                                const char       *username,
+                                                const char       *password_hash,
+                                                GError          **error);
 
 G_END_DECLS

@@ -1846,10 +1846,12 @@ sqlite_stats (QiDbAdapter  *adapter,
 
 /* Logins (schema 2): the private API of qi-sqlite-adapter-private.h. */
 
+/* Every user is an artist, whoever made them (the tracker-neutral
+ * create_user, seed-demo, an import write no role). */
 #define LOGIN_SELECT \
   "SELECT u.id, u.username, u.full_name, u.email, " \
   "  (SELECT group_concat (r.role, ',') FROM " \
-  "     (SELECT role FROM user_roles WHERE user_id = u.id ORDER BY role) r), " \
+  "     (SELECT role FROM user_roles WHERE user_id = u.id UNION SELECT 'artist' ORDER BY 1) r), " \
   "  p.hash " \
   "FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id "
 
@@ -2004,6 +2006,43 @@ qi_sqlite_adapter_create_login (QiSqliteAdapter    *self,
 fail:
   rollback (self);
   return NULL;
+}
+
+/*
+ * qi_sqlite_adapter_set_login_password:
+ *
+ * Gives a tracker user a new password hash (or a first one: the demo's
+ * users and the users of an imported project have none), in one
+ * transaction. NOT_FOUND for an unknown user.
+ */
+gboolean
+qi_sqlite_adapter_set_login_password (QiSqliteAdapter  *self,
+                                      const char       *username,
+                                      const char       *password_hash,
+                                      GError          **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
+  g_return_val_if_fail (password_hash != NULL && *password_hash != '\0', FALSE);
+
+  if (!ensure_open (self, error) || !qi_db_check_name ("username", username, error) || !begin (self, error))
+    return FALSE;
+  if ((id = user_id (self, username, error)) <= 0 ||
+      (stmt = prepare (self, "INSERT INTO user_passwords (user_id, hash, changed_at) VALUES (?, ?, " NOW ") "
+                             "ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, "
+                             "changed_at = excluded.changed_at", error)) == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 2, password_hash);
+  if (!run (self, stmt, _("cannot write"), error) || !commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
 }
 
 /*

@@ -250,7 +250,8 @@ test_login (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "ada");
   g_assert_false (json_object_has_member (user, "hash"));
   roles = roles_of (session);
-  g_assert_cmpstr (roles, ==, "admin");
+  /* every user is an artist, whatever roles were written */
+  g_assert_cmpstr (roles, ==, "admin,artist");
   expires = g_date_time_new_from_iso8601 (string_of (session, "expires_at"), NULL);
   g_assert_nonnull (expires);
   in = g_date_time_to_unix (expires) - g_get_real_time () / G_USEC_PER_SEC;
@@ -529,6 +530,7 @@ test_cli (Fixture       *f,
                                                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree char *data_dir = g_build_filename (f->env.root, "qi-data", NULL);
+  g_autofree char *demo_dir = g_build_filename (f->env.root, "qi-demo", NULL);
   g_autofree char *tracker = g_build_filename (data_dir, "tracker.sqlite", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -593,6 +595,32 @@ test_cli (Fixture       *f,
                         QI ("login", "--user", "nobody", "--password-stdin")), ==, 1);
   g_assert_cmpstr (err, ==, "qi login: unknown user or wrong password\n");
   g_assert_cmpint (run (launcher, PASSWORD "\n", &out, &err, QI ("login", "--password-stdin")), ==, 2);
+
+  /* A new password replaces the old one; a user of the demo, who has
+   * none, gets a first one and can log in. */
+  g_assert_cmpint (run (launcher, "a new password\n", &out, &err,
+                        QI ("user", "passwd", "bruno", "--password-stdin")), ==, 0);
+  g_assert_cmpstr (out, ==, "set the password of “bruno”\n");
+  g_assert_cmpint (run (launcher, "other password\n", &out, &err,
+                        QI ("login", "--user", "bruno", "--password-stdin")), ==, 1);
+  g_assert_cmpint (run (launcher, "a new password\n", &out, &err,
+                        QI ("login", "--user", "bruno", "--password-stdin")), ==, 0);
+  /* (in a tracker of its own: the demo has an ada and a bruno too) */
+#define DEMO(...) ((const char * const []) { "--headless", "--data-dir", demo_dir, __VA_ARGS__, NULL })
+  g_assert_cmpint (run (launcher, NULL, &out, &err, DEMO ("db", "seed-demo")), ==, 0);
+  g_assert_cmpint (run (launcher, PASSWORD "\n", &out, &err, DEMO ("login", "--user", "emil", "--password-stdin")),
+                   ==, 1);
+  g_assert_cmpint (run (launcher, PASSWORD "\n", &out, &err, DEMO ("user", "passwd", "emil", "--password-stdin")),
+                   ==, 0);
+  g_assert_cmpint (run (launcher, PASSWORD "\n", &out, &err, DEMO ("login", "--user", "emil", "--password-stdin")),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "logged in as emil (Emil Novak), roles: artist\n");
+  g_assert_cmpint (run (launcher, PASSWORD "\n", &out, &err, DEMO ("user", "passwd", "zed", "--password-stdin")),
+                   ==, 1);
+  g_assert_cmpstr (err, ==, "qi user passwd: no user “zed”\n");
+  g_assert_cmpint (run (launcher, "short\n", &out, &err, DEMO ("user", "passwd", "emil", "--password-stdin")), ==, 1);
+  g_assert_cmpstr (err, ==, "qi user passwd: the password must be UTF-8 of at least 8 characters\n");
+#undef DEMO
 #undef QI
 }
 
