@@ -484,6 +484,79 @@ event_arrived (gpointer data)
   return event_seen (wait->f, wait->topic, wait->member, wait->value);
 }
 
+/* --- Snapshots: gui.window.snapshot (--dev) and counting their pixels. */
+
+/* Saves the visible page of window @id as QI_TEST_ARTIFACT_DIR/@name (the
+ * build tree, kept for people to look at); returns its path. */
+static char *
+snapshot (Fixture    *f,
+          const char *id,
+          const char *name)
+{
+  char *png = g_build_filename (g_getenv ("QI_TEST_ARTIFACT_DIR") != NULL
+                                ? g_getenv ("QI_TEST_ARTIFACT_DIR") : g_get_tmp_dir (),
+                                name, NULL);
+  g_autofree char *payload = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_remove (png);
+  payload = g_strdup_printf ("{\"id\":\"%s\",\"path\":\"%s\"}", id, png);
+  reply = request (f, "gui.window.snapshot", payload, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "path"), ==, png);
+  return png;
+}
+
+typedef struct
+{
+  guint32 rgb;      /* 0xRRGGBB */
+  guint   count;    /* pixels within 12 of it in each channel */
+} Colour;
+
+typedef struct
+{
+  guint width, height;
+  guint differing;  /* pixels that are not the background (the bottom left one) */
+} Pixels;
+
+/* Reads @png and counts its pixels: those that are not the background,
+ * and those near each of @colours (a 0-terminated array). */
+static Pixels
+count_pixels (const char *png,
+              Colour     *colours)
+{
+  cairo_surface_t *surface = cairo_image_surface_create_from_png (png);
+  Pixels result = { 0 };
+  guint stride;
+  const guint8 *pixels;
+  guint32 background;
+
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  result.width = (guint) cairo_image_surface_get_width (surface);
+  result.height = (guint) cairo_image_surface_get_height (surface);
+  stride = (guint) cairo_image_surface_get_stride (surface);
+  pixels = cairo_image_surface_get_data (surface);
+  g_assert_cmpuint (result.width, >=, 200);
+  g_assert_cmpuint (result.height, >=, 200);
+  background = *(const guint32 *) (pixels + (result.height - 1) * stride) & 0xffffff;
+  for (guint y = 0; y < result.height; y++)
+    for (guint x = 0; x < result.width; x++)
+      {
+        guint32 p = *(const guint32 *) (pixels + y * stride + x * 4) & 0xffffff;
+        int r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+
+        if (p != background)
+          result.differing++;
+        for (Colour *c = colours; c != NULL && c->rgb != 0; c++)
+          if (ABS (r - (int) ((c->rgb >> 16) & 0xff)) < 12 && ABS (g - (int) ((c->rgb >> 8) & 0xff)) < 12 &&
+              ABS (b - (int) (c->rgb & 0xff)) < 12)
+            c->count++;
+      }
+  cairo_surface_destroy (surface);
+  return result;
+}
+
 /* --- The launcher window: its page loads and paints in WebKitGTK. */
 
 static void
@@ -491,17 +564,10 @@ test_window_loads (Fixture       *f,
                    gconstpointer  data)
 {
   WindowWait wait = { f, "launcher", TRUE, NULL };
-  g_autofree char *png = g_build_filename (g_getenv ("QI_TEST_ARTIFACT_DIR") != NULL
-                                           ? g_getenv ("QI_TEST_ARTIFACT_DIR") : g_get_tmp_dir (),
-                                           "shell-launcher.png", NULL);
-  g_autofree char *payload = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *png = NULL;
   JsonObject *window;
-  cairo_surface_t *surface;
-  guint width, height, stride, differing = 0, orange = 0;
-  const guint8 *pixels;
-  guint32 background;
+  Colour colours[] = { { 0xe8833a, 0 }, { 0 } };   /* the orange card */
+  Pixels pixels;
 
   /* --dev: the snapshot hook, gui.window.snapshot */
   start_qi (f, (const char * const []) { "--dev", NULL });
@@ -512,39 +578,164 @@ test_window_loads (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (window, "title"), ==, "Qi shell test page");
   g_clear_pointer (&wait.last, json_node_unref);
 
-  g_remove (png);
-  payload = g_strdup_printf ("{\"id\":\"launcher\",\"path\":\"%s\"}", png);
-  reply = request (f, "gui.window.snapshot", payload, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "path"), ==, png);
-
   /* Not blank: most of the page is not the background colour, and the
-   * orange card (#e8833a) is there. */
-  surface = cairo_image_surface_create_from_png (png);
-  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
-  width = (guint) cairo_image_surface_get_width (surface);
-  height = (guint) cairo_image_surface_get_height (surface);
-  stride = (guint) cairo_image_surface_get_stride (surface);
-  pixels = cairo_image_surface_get_data (surface);
-  g_assert_cmpuint (width, >=, 200);
-  g_assert_cmpuint (height, >=, 200);
-  background = *(const guint32 *) (pixels + (height - 1) * stride) & 0xffffff;
-  for (guint y = 0; y < height; y++)
-    for (guint x = 0; x < width; x++)
-      {
-        guint32 p = *(const guint32 *) (pixels + y * stride + x * 4) & 0xffffff;
-        int r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+   * orange card is there. */
+  png = snapshot (f, "launcher", "shell-launcher.png");
+  pixels = count_pixels (png, colours);
+  g_test_message ("snapshot %s: %ux%u, %u pixels not the background, %u orange", png, pixels.width,
+                  pixels.height, pixels.differing, colours[0].count);
+  g_assert_cmpuint (pixels.differing, >, pixels.width * pixels.height / 10);
+  g_assert_cmpuint (colours[0].count, >, pixels.width * pixels.height / 50);
 
-        if (p != background)
-          differing++;
-        if (ABS (r - 0xe8) < 12 && ABS (g - 0x83) < 12 && ABS (b - 0x3a) < 12)
-          orange++;
-      }
-  cairo_surface_destroy (surface);
-  g_test_message ("snapshot %s: %ux%u, %u pixels not the background, %u orange", png, width, height,
-                  differing, orange);
-  g_assert_cmpuint (differing, >, width * height / 10);
-  g_assert_cmpuint (orange, >, width * height / 50);
+  stop_qi (f);
+}
+
+/* --- The real launcher addon (addons/launcher, its ui_dist/ built by
+ * Vite) in WebKitGTK, on a seeded tracker with a user who can log in. */
+
+#define LAUNCHER_USER "tess"
+#define LAUNCHER_PASSWORD "correct horse battery"
+
+static void
+run_headless (Fixture            *f,
+              const char         *input,
+              const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_subprocess_launcher_set_environ (launcher, f->env.envp);
+  status = qi_test_run_qi_input (launcher, input, &out, &err, args);
+  if (status != 0)
+    g_error ("qi --headless %s exited %d: %s", args[1], status, err);
+}
+
+static void
+test_real_launcher (Fixture       *f,
+                    gconstpointer  data)
+{
+  WindowWait wait = { f, "launcher", TRUE, NULL };
+  g_autofree char *addon = g_test_build_filename (G_TEST_BUILT, "..", "addons", "launcher", NULL);
+  g_autofree char *ui_dist = g_build_filename (addon, "ui_dist", NULL);
+  g_autofree char *link = g_build_filename (f->addons, "launcher", NULL);
+  g_autofree char *png = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *window;
+  JsonObject *user;
+  /* the Log in button (--qi-accent), the error banner's background
+   * (--qi-danger-bg) and the green dot of a connected hub (--qi-success) */
+  Colour colours[] = { { 0x3d8fd6, 0 }, { 0x3a2222, 0 }, { 0x4fa565, 0 }, { 0 } };
+  Pixels pixels;
+
+  if (!QI_TEST_UI)
+    {
+      g_test_skip ("the web UIs are not built (-Dui=disabled, or no npm and node): "
+                   "the launcher addon has no ui_dist/");
+      return;
+    }
+  g_assert_true (g_file_test (ui_dist, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (symlink (addon, link), ==, 0);
+
+  /* what tests/browser/launcher.test.mjs seeds: the demo show and a user */
+  run_headless (f, NULL, (const char * const []) { "--headless", "db", "seed-demo", NULL });
+  run_headless (f, LAUNCHER_PASSWORD "\n",
+                (const char * const []) { "--headless", "user", "add", LAUNCHER_USER, "--full-name", "Tess Tester",
+                                          "--password-stdin", NULL });
+
+  /* no [shell] launcher: the default, the addon named launcher */
+  start_qi (f, (const char * const []) { "--dev", NULL });
+  /* loaded and painted, as gui.window.list says (the gui.window.loaded
+   * event may come before this client has subscribed) */
+  g_assert_true (wait_for (window_is_there, &wait, WAIT_MS));
+  window = find_window (wait.last, "launcher");
+  g_assert_cmpstr (json_object_get_string_member (window, "addon"), ==, "launcher");
+  g_assert_cmpstr (json_object_get_string_member (window, "title"), ==, "Qi Launcher");
+  g_clear_pointer (&wait.last, json_node_unref);
+
+  /* The login form, connected: the page's script ran, its hub client
+   * opened the window's session (?token=…&session=gui/window/launcher)
+   * and the session it restored (none) was asked about. The hub's green
+   * dot comes last; it is waited for, not assumed. */
+  for (gint64 end = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;;)
+    {
+      for (Colour *c = colours; c->rgb != 0; c++)
+        c->count = 0;
+      g_clear_pointer (&png, g_free);
+      png = snapshot (f, "launcher", "shell-launcher-login.png");
+      pixels = count_pixels (png, colours);
+      if ((colours[0].count > 1000 && colours[2].count > 10) || g_get_monotonic_time () > end)
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_test_message ("snapshot %s: %ux%u, %u pixels not the background, %u accent, %u error, %u connected", png,
+                  pixels.width, pixels.height, pixels.differing, colours[0].count, colours[1].count,
+                  colours[2].count);
+  g_assert_cmpuint (pixels.differing, >, pixels.width * pixels.height / 20);
+  g_assert_cmpuint (colours[0].count, >, 1000);
+  g_assert_cmpuint (colours[1].count, <, 100);
+  g_assert_cmpuint (colours[2].count, >, 10);
+
+  /* Log in as the page's form does: auth.login on the hub, whose token
+   * opens /ws like the window's; the window stays, still loaded. */
+  reply = request (f, "auth.login",
+                   "{\"username\":\"" LAUNCHER_USER "\",\"password\":\"" LAUNCHER_PASSWORD "\"}", &error);
+  g_assert_no_error (error);
+  user = json_object_get_object_member (json_node_get_object (reply), "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, LAUNCHER_USER);
+  g_assert_cmpstr (json_object_get_string_member (user, "full_name"), ==, "Tess Tester");
+  token = g_strdup (json_object_get_string_member (json_node_get_object (reply), "token"));
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* The login's token opens the page's later connections, and the home
+   * page's first question has the demo show in its answer. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    QiHubClient *shell_client = f->client;
+    gboolean connected = FALSE;
+    JsonArray *projects;
+    gboolean demo = FALSE;
+
+    json_parser_load_from_file (parser, f->info_path, &error);
+    g_assert_no_error (error);
+    f->client = qi_hub_client_new ();
+    qi_hub_client_connect_async (f->client,
+                                 json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                                "url"),
+                                 token, "test/shell-user", NULL, on_connected, &connected);
+    g_assert_true (wait_for (is_true, &connected, WAIT_MS));
+    reply = request (f, "db_service.project.list", "{}", &error);
+    g_assert_no_error (error);
+    projects = json_object_get_array_member (json_node_get_object (reply), "projects");
+    for (guint i = 0; i < json_array_get_length (projects); i++)
+      demo |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (projects, i), "name"),
+                         "demo") == 0;
+    g_assert_true (demo);
+    g_clear_pointer (&reply, json_node_unref);
+    qi_hub_client_close (f->client);
+    g_clear_object (&f->client);
+    f->client = shell_client;
+  }
+
+  payload = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"not the password\"}", LAUNCHER_USER);
+  reply = request (f, "auth.login", payload, &error);
+  g_assert_null (reply);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNAUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "unknown user or wrong password"));
+  g_clear_error (&error);
+  list = request (f, "gui.window.list", "{}", &error);
+  g_assert_no_error (error);
+  window = find_window (list, "launcher");
+  g_assert_nonnull (window);
+  g_assert_true (json_object_get_boolean_member (window, "loaded"));
+  g_assert_false (f->qi_exited);
 
   stop_qi (f);
 }
@@ -991,6 +1182,7 @@ main (int    argc,
   g_test_add ("/shell/no-launcher", Fixture, "default", fixture_setup, test_no_launcher, fixture_teardown);
   g_test_add ("/shell/external-blocked", Fixture, NULL, fixture_setup, test_external_blocked, fixture_teardown);
   g_test_add ("/shell/bridge-close", Fixture, NULL, fixture_setup, test_bridge_close, fixture_teardown);
+  g_test_add ("/shell/real-launcher", Fixture, "default", fixture_setup, test_real_launcher, fixture_teardown);
 
   return g_test_run ();
 }
