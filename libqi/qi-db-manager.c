@@ -205,6 +205,8 @@ get_id (JsonObject  *payload,
     return !required || bad_field (error, topic, name, expected, NULL);
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
     {
+      if (json_node_get_int (node) < 1)
+        return bad_field (error, topic, name, expected, node);
       *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
       return TRUE;
     }

@@ -205,14 +205,17 @@ result_data (JsonArray  *results,
   return json_node_get_array (data);
 }
 
-/* Runs @expression (without offset or limit) page by page; every entity. */
+/* Runs @expression (without offset or limit) page by page from entity
+ * @start on; every entity. The expression must order its entities fully
+ * (end with a unique attribute such as id), or pages may overlap. */
 static JsonArray *
-query_all (QiFtrackAdapter  *self,
-           const char       *expression,
-           GError          **error)
+query_from (QiFtrackAdapter  *self,
+            const char       *expression,
+            guint             start,
+            GError          **error)
 {
   g_autoptr(JsonArray) all = json_array_new ();
-  guint offset = 0;
+  guint offset = start;
 
   for (;;)
     {
@@ -246,6 +249,14 @@ query_all (QiFtrackAdapter  *self,
 }
 
 /* The first entity @expression finds, or NOT_FOUND with @missing. */
+static JsonArray *
+query_all (QiFtrackAdapter  *self,
+           const char       *expression,
+           GError          **error)
+{
+  return query_from (self, expression, 0, error);
+}
+
 static JsonObject *
 query_one (QiFtrackAdapter  *self,
            const char       *expression,
@@ -709,8 +720,10 @@ find_by_id (QiFtrackAdapter  *self,
   g_autofree char *expression = NULL;
   g_autofree char *missing = NULL;
 
-  if (id == NULL || *id == '\0')
+  if (id == NULL)
     return fail (error, QI_DB_ERROR_INVALID, _("the %s id is missing"), what);
+  if (*id == '\0')
+    return fail (error, QI_DB_ERROR_NOT_FOUND, _("no %s with id “”"), what);
   quoted = qi_ftrack_quote (id);
   missing = g_strdup_printf (_("no %s with id “%s”"), what, id);
   expression = g_strdup_printf ("select %s from %s where id is %s", fields, entity_type, quoted);
@@ -726,8 +739,10 @@ find_context (QiFtrackAdapter  *self,
   g_autofree char *expression = NULL;
   g_autofree char *missing = NULL;
 
-  if (id == NULL || *id == '\0')
+  if (id == NULL)
     return fail (error, QI_DB_ERROR_INVALID, _("the context id is missing"));
+  if (*id == '\0')
+    return fail (error, QI_DB_ERROR_NOT_FOUND, _("no context with id “”"));
   quoted = qi_ftrack_quote (id);
   missing = g_strdup_printf (_("no context with id “%s”"), id);
   expression = g_strdup_printf ("select " CONTEXT_FIELDS " from TypedContext where id is %s and " CONTEXT_TYPES,
@@ -740,11 +755,16 @@ find_user (QiFtrackAdapter  *self,
            const char       *username,
            GError          **error)
 {
-  g_autofree char *quoted = qi_ftrack_quote (username);
-  g_autofree char *expression = g_strdup_printf ("select id, username, first_name, last_name, email "
-                                                 "from User where username is %s", quoted);
-  g_autofree char *missing = g_strdup_printf (_("no user “%s”"), username);
+  g_autofree char *quoted = NULL;
+  g_autofree char *expression = NULL;
+  g_autofree char *missing = NULL;
 
+  if (!qi_db_check_name ("username", username, error))
+    return NULL;
+  quoted = qi_ftrack_quote (username);
+  expression = g_strdup_printf ("select id, username, first_name, last_name, email "
+                                "from User where username is %s", quoted);
+  missing = g_strdup_printf (_("no user “%s”"), username);
   return query_one (self, expression, missing, error);
 }
 
@@ -756,10 +776,11 @@ find_named (QiFtrackAdapter  *self,
             const char       *missing,
             GError          **error)
 {
-  g_autofree char *expression = g_strdup_printf ("select id, name from %s", entity_type);
-  g_autoptr(JsonArray) data = query_all (self, expression, error);
+  g_autofree char *expression = g_strdup_printf ("select id, name from %s order by id", entity_type);
+  g_autoptr(JsonArray) data = NULL;
 
-  if (data == NULL)
+  if (!qi_db_check_name (g_str_equal (entity_type, "Status") ? "status" : "task type", name, error) ||
+      (data = query_all (self, expression, error)) == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (data); i++)
     {
@@ -820,7 +841,7 @@ ftrack_list_projects (QiDbAdapter  *adapter,
                       GError      **error)
 {
   g_autoptr(JsonArray) data = query_all (QI_FTRACK_ADAPTER (adapter),
-                                         "select " PROJECT_FIELDS " from Project order by name", error);
+                                         "select " PROJECT_FIELDS " from Project order by name, id", error);
 
   return data != NULL ? map_entities (data, project_out, by_name) : NULL;
 }
@@ -903,7 +924,7 @@ ftrack_list_contexts (QiDbAdapter  *adapter,
     }
   parent_quoted = qi_ftrack_quote (parent != NULL ? parent : text_of (found, "id"));
   expression = g_strdup_printf ("select " CONTEXT_FIELDS " from TypedContext where parent_id is %s and "
-                                CONTEXT_TYPES " order by name", parent_quoted);
+                                CONTEXT_TYPES " order by name, id", parent_quoted);
   data = query_all (self, expression, error);
   return data != NULL ? map_entities (data, context_out, by_name) : NULL;
 }
@@ -923,7 +944,7 @@ ftrack_list_all_contexts (QiDbAdapter  *adapter,
     return NULL;
   quoted = qi_ftrack_quote (text_of (found, "id"));
   expression = g_strdup_printf ("select " CONTEXT_FIELDS " from TypedContext where project_id is %s and "
-                                CONTEXT_TYPES, quoted);
+                                CONTEXT_TYPES " order by id", quoted);
   data = query_all (self, expression, error);
   return data != NULL ? map_entities (data, context_out, by_path) : NULL;
 }
@@ -1070,6 +1091,7 @@ ftrack_list_tasks (QiDbAdapter  *adapter,
       quoted = qi_ftrack_quote (text_of (user, "id"));
       g_string_append_printf (expression, "%sassignments any (resource_id is %s)", joiner, quoted);
     }
+  g_string_append (expression, " order by id");
   data = query_all (self, expression->str, error);
   return data != NULL ? map_entities (data, task_out, by_task_order) : NULL;
 }
@@ -1111,7 +1133,9 @@ ftrack_create_task (QiDbAdapter  *adapter,
     return NULL;
   context_quoted = qi_ftrack_quote (context);
   name_quoted = qi_ftrack_quote (name);
-  expression = g_strdup_printf ("select id from Task where parent_id is %s and name is %s",
+  /* ftrack keeps one name space for all the children of a context, its
+   * tasks and its child contexts. */
+  expression = g_strdup_printf ("select id from TypedContext where parent_id is %s and name is %s",
                                 context_quoted, name_quoted);
   if ((taken = any (self, expression, error)) < 0)
     return NULL;
@@ -1166,10 +1190,10 @@ ftrack_list_products (QiDbAdapter  *adapter,
     {
       type_quoted = qi_ftrack_quote (type);
       expression = g_strdup_printf ("select " PRODUCT_FIELDS " from Asset where context_id is %s and "
-                                    "type.short is %s order by name", context_quoted, type_quoted);
+                                    "type.short is %s order by name, id", context_quoted, type_quoted);
     }
   else
-    expression = g_strdup_printf ("select " PRODUCT_FIELDS " from Asset where context_id is %s order by name",
+    expression = g_strdup_printf ("select " PRODUCT_FIELDS " from Asset where context_id is %s order by name, id",
                                   context_quoted);
   data = query_all (self, expression, error);
   return data != NULL ? map_entities (data, product_out, by_name) : NULL;
@@ -1294,7 +1318,7 @@ components_out (JsonArray *top,
 
       set_text (component, "id", text_of (entity, "id"));
       set_text (component, "name", text_of (entity, "name"));
-      set_text (component, "location", location);
+      set_text (component, "location", location != NULL ? location : metadata_value (entity, "qi.location"));
       json_object_set_null_member (component, "location_root");
       json_object_set_member (component, "metadata", metadata_object (entity));
       json_object_set_array_member (component, "files", list);
@@ -1324,8 +1348,8 @@ ftrack_get_version (QiDbAdapter  *adapter,
     return NULL;
   quoted = qi_ftrack_quote (id);
   top = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where version_id is %s and "
-                         "container_id is None", quoted);
-  members = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where container.version_id is %s",
+                         "container_id is None order by id", quoted);
+  members = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where container.version_id is %s order by id",
                              quoted);
   if ((top_data = query_all (self, top, error)) == NULL ||
       (member_data = query_all (self, members, error)) == NULL)
@@ -1372,12 +1396,10 @@ ftrack_list_versions (QiDbAdapter  *adapter,
     }
   if (!include_pending)
     g_string_append (expression, " and is_published is True");
-  g_string_append (expression, product != NULL ? " order by version descending" : " order by date descending");
+  g_string_append (expression, product != NULL ? " order by version descending, id" : " order by date descending, id");
   if (limit == 0)
     {
-      g_string_append_printf (expression, " offset %u", offset);
-      /* query_all pages on from there */
-      data = query_all (self, expression->str, error);
+      data = query_from (self, expression->str, offset, error);
       return data != NULL ? map_entities (data, version_out, NULL) : NULL;
     }
   g_string_append_printf (expression, " offset %u limit %u", offset, limit);
@@ -1410,7 +1432,7 @@ ftrack_latest_versions (QiDbAdapter  *adapter,
     return NULL;
   quoted = qi_ftrack_quote (context);
   expression = g_strdup_printf ("select " VERSION_FIELDS " from AssetVersion where asset.context_id is %s%s "
-                                "order by version descending", quoted,
+                                "order by version descending, id", quoted,
                                 include_pending ? "" : " and is_published is True");
   if ((data = query_all (self, expression, error)) == NULL)
     return NULL;
@@ -1529,6 +1551,8 @@ ftrack_create_version (QiDbAdapter  *adapter,
       else
         json_array_add_object_element (operations, create_operation ("ContainerComponent", data));
       add_metadata (operations, "component", component_id, "qi.metadata", metadata);
+      /* a component without files has no ComponentLocation to say where it is */
+      add_metadata (operations, "component", component_id, "qi.location", location);
 
       for (guint j = 0; j < n_files; j++)
         {
@@ -1583,6 +1607,7 @@ ftrack_publish_version (QiDbAdapter  *adapter,
 {
   QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
   g_autoptr(JsonObject) version = find_by_id (self, "version", "AssetVersion", "id, is_published", id, error);
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *now = NULL;
   JsonArray *operations;
   JsonObject *update, *data;
@@ -1607,8 +1632,16 @@ ftrack_publish_version (QiDbAdapter  *adapter,
 
     add_metadata (operations, "asset_version", id, "qi.published_at", published_at);
   }
-  if (!create_entities (self, operations, error))
-    return NULL;
+  if (!create_entities (self, operations, &local_error))
+    {
+      g_autoptr(JsonObject) again = find_by_id (self, "version", "AssetVersion", "id, is_published", id, NULL);
+
+      /* check-then-update: another publisher got there first */
+      if (again != NULL && json_object_get_boolean_member_with_default (again, "is_published", FALSE))
+        return fail (error, QI_DB_ERROR_CONFLICT, _("the version with id “%s” is published already"), id);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   return ftrack_get_version (adapter, id, error);
 }
 
@@ -1619,7 +1652,7 @@ ftrack_list_pending_versions (QiDbAdapter  *adapter,
 {
   QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
   g_autoptr(JsonArray) data = query_all (self, "select " VERSION_FIELDS " from AssetVersion "
-                                               "where is_published is False order by date", error);
+                                               "where is_published is False order by date, id", error);
   g_autoptr(JsonArray) old = json_array_new ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) limit = g_date_time_add_seconds (now, -(gdouble) older_than_s);
@@ -1672,12 +1705,13 @@ linked (QiFtrackAdapter  *self,
         const char       *other,
         const char       *id,
         const char       *select,
+        const char       *filter,
         JsonObject     *(*out) (JsonObject *),
         GCompareFunc      compare,
         GError          **error)
 {
   g_autofree char *quoted = qi_ftrack_quote (id);
-  g_autofree char *expression = g_strdup_printf ("select from_id, to_id from %s where %s is %s",
+  g_autofree char *expression = g_strdup_printf ("select from_id, to_id from %s where %s is %s order by id",
                                                  link_type, side, quoted);
   g_autoptr(JsonArray) links = query_all (self, expression, error);
   g_autofree char *condition = NULL;
@@ -1689,7 +1723,8 @@ linked (QiFtrackAdapter  *self,
   condition = ids_condition (links, other);
   if (condition == NULL)
     return wrap_array (json_array_new ());
-  query = g_strdup_printf ("%s where %s", select, condition);
+  query = g_strdup_printf ("%s where %s%s%s order by id", select, condition,
+                           filter != NULL ? " and " : "", filter != NULL ? filter : "");
   data = query_all (self, query, error);
   return data != NULL ? map_entities (data, out, compare) : NULL;
 }
@@ -1799,11 +1834,11 @@ ftrack_list_context_links (QiDbAdapter  *adapter,
   if (found == NULL)
     return NULL;
   uses = linked (self, "TypedContextLink", "to_id", "from_id", context,
-                 "select " CONTEXT_FIELDS " from TypedContext", context_out, by_path, error);
+                 "select " CONTEXT_FIELDS " from TypedContext", CONTEXT_TYPES, context_out, by_path, error);
   if (uses == NULL)
     return NULL;
   used_in = linked (self, "TypedContextLink", "from_id", "to_id", context,
-                    "select " CONTEXT_FIELDS " from TypedContext", context_out, by_path, error);
+                    "select " CONTEXT_FIELDS " from TypedContext", CONTEXT_TYPES, context_out, by_path, error);
   return links_of (uses, used_in);
 }
 
@@ -1831,14 +1866,20 @@ ftrack_link_versions (QiDbAdapter  *adapter,
                       GError      **error)
 {
   QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
-  g_autoptr(JsonObject) a = find_by_id (self, "version", "AssetVersion", "id", version, error);
-  g_autoptr(JsonObject) b = a != NULL ? find_by_id (self, "version", "AssetVersion", "id", uses, error) : NULL;
+  g_autoptr(JsonObject) a = find_by_id (self, "version", "AssetVersion", "id, asset.parent.project_id", version, error);
+  g_autoptr(JsonObject) b = a != NULL ? find_by_id (self, "version", "AssetVersion", "id, asset.parent.project_id",
+                                                    uses, error) : NULL;
   g_autofree char *conflict = NULL;
 
   if (a == NULL || b == NULL)
     return NULL;
   if (g_strcmp0 (version, uses) == 0)
     return fail (error, QI_DB_ERROR_INVALID, _("a version cannot use itself"));
+  if (g_strcmp0 (text_of (object_of (object_of (a, "asset"), "parent"), "project_id"),
+                 text_of (object_of (object_of (b, "asset"), "parent"), "project_id")) != 0)
+    return fail (error, QI_DB_ERROR_INVALID,
+                 _("the versions with ids %s and %s are in different projects: link the versions of one project"),
+                 version, uses);
   conflict = g_strdup_printf (_("the version with id %s uses the version with id %s already"), version, uses);
   if (!create_link (self, "AssetVersionLink", uses, version, conflict, error))
     return NULL;
@@ -1857,11 +1898,11 @@ ftrack_list_version_links (QiDbAdapter  *adapter,
   if (found == NULL)
     return NULL;
   uses = linked (self, "AssetVersionLink", "to_id", "from_id", version,
-                 "select " VERSION_FIELDS " from AssetVersion", version_out, by_product_and_number, error);
+                 "select " VERSION_FIELDS " from AssetVersion", NULL, version_out, by_product_and_number, error);
   if (uses == NULL)
     return NULL;
   used_in = linked (self, "AssetVersionLink", "from_id", "to_id", version,
-                    "select " VERSION_FIELDS " from AssetVersion", version_out, by_product_and_number, error);
+                    "select " VERSION_FIELDS " from AssetVersion", NULL, version_out, by_product_and_number, error);
   return links_of (uses, used_in);
 }
 
@@ -1873,7 +1914,7 @@ ftrack_list_users (QiDbAdapter  *adapter,
 {
   g_autoptr(JsonArray) data = query_all (QI_FTRACK_ADAPTER (adapter),
                                          "select id, username, first_name, last_name, email from User "
-                                         "order by username", error);
+                                         "order by username, id", error);
   return data != NULL ? map_entities (data, user_out, NULL) : NULL;
 }
 
@@ -1952,7 +1993,7 @@ ftrack_list_statuses (QiDbAdapter  *adapter,
                       GError      **error)
 {
   g_autoptr(JsonArray) data = query_all (QI_FTRACK_ADAPTER (adapter),
-                                         "select id, name, sort, state.short from Status order by sort", error);
+                                         "select id, name, sort, state.short from Status order by sort, id", error);
 
   return data != NULL ? map_entities (data, status_out, NULL) : NULL;
 }
@@ -1962,7 +2003,7 @@ ftrack_list_task_types (QiDbAdapter  *adapter,
                         GError      **error)
 {
   g_autoptr(JsonArray) data = query_all (QI_FTRACK_ADAPTER (adapter),
-                                         "select id, name, sort from Type order by sort", error);
+                                         "select id, name, sort from Type order by sort, id", error);
 
   return data != NULL ? map_entities (data, task_type_out, NULL) : NULL;
 }

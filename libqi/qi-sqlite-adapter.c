@@ -46,6 +46,7 @@ struct _QiSqliteAdapter
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
   int         schema_version;
   gboolean    in_batch;     /* qi_sqlite_adapter_begin_batch() */
+  gboolean    batch_broken; /* SQLite ended the batch's transaction */
 };
 
 static void qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface);
@@ -316,8 +317,19 @@ static gboolean
 begin (QiSqliteAdapter  *self,
        GError          **error)
 {
-  sqlite3_stmt *stmt = prepare (self, self->in_batch ? "SAVEPOINT qi_write" : "BEGIN IMMEDIATE", error);
+  sqlite3_stmt *stmt;
 
+  /* SQLite rolled the batch's transaction back itself (a full disk, an
+   * I/O error): a savepoint now would start a transaction of its own and
+   * commit what the batch meant to be all or nothing. */
+  if (self->in_batch && sqlite3_get_autocommit (self->db))
+    {
+      self->batch_broken = TRUE;
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_IO,
+                   _("%s: the batch of writes was rolled back by SQLite; nothing of it was kept"), self->path);
+      return FALSE;
+    }
+  stmt = prepare (self, self->in_batch ? "SAVEPOINT qi_write" : "BEGIN IMMEDIATE", error);
   return stmt != NULL && run (self, stmt, _("cannot start a transaction"), error);
 }
 
@@ -2234,6 +2246,16 @@ sqlite_link_versions (QiDbAdapter  *adapter,
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("a version cannot use itself"));
       return NULL;
     }
+  if (lookup_id (self, "SELECT c.project_id FROM versions v JOIN products p ON p.id = v.product_id "
+                       "JOIN contexts c ON c.id = p.context_id WHERE v.id = ?", NULL, version, NULL) !=
+      lookup_id (self, "SELECT c.project_id FROM versions v JOIN products p ON p.id = v.product_id "
+                       "JOIN contexts c ON c.id = p.context_id WHERE v.id = ?", NULL, uses, NULL))
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                   _("the versions with ids %s and %s are in different projects: link the versions of one project"),
+                   version_id, uses_id);
+      return NULL;
+    }
   conflict = g_strdup_printf (_("the version with id %s uses the version with id %s already"), version_id, uses_id);
   if (!begin (self, error))
     return NULL;
@@ -2435,6 +2457,7 @@ qi_sqlite_adapter_close (QiSqliteAdapter *self)
   g_return_if_fail (QI_IS_SQLITE_ADAPTER (self));
 
   self->in_batch = FALSE;
+  self->batch_broken = FALSE;
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
@@ -2499,6 +2522,13 @@ qi_sqlite_adapter_commit_batch (QiSqliteAdapter  *self,
   g_return_val_if_fail (self->in_batch, FALSE);
 
   self->in_batch = FALSE;
+  if (self->batch_broken || sqlite3_get_autocommit (self->db))
+    {
+      self->batch_broken = FALSE;
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_IO,
+                   _("%s: the batch of writes was rolled back by SQLite; nothing of it was kept"), self->path);
+      return FALSE;
+    }
   if ((stmt = prepare (self, "COMMIT", error)) == NULL || !run (self, stmt, _("cannot commit"), error))
     {
       rollback (self);
@@ -2521,6 +2551,7 @@ qi_sqlite_adapter_rollback_batch (QiSqliteAdapter *self)
   if (!self->in_batch)
     return;
   self->in_batch = FALSE;
+  self->batch_broken = FALSE;
   rollback (self);
 }
 

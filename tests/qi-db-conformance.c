@@ -538,6 +538,12 @@ test_versions (Fixture       *f,
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 10, 2, &error);
   g_assert_cmpuint (length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
+  /* an offset without a limit: the rest */
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 3, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length_of (list), ==, 2);
+  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 2);
+  g_clear_pointer (&list, json_node_unref);
   /* By task: only the one made for it. */
   list = qi_db_adapter_list_versions (f->db, NULL, f->task, TRUE, 0, 0, &error);
   g_assert_no_error (error);
@@ -584,6 +590,22 @@ test_versions (Fixture       *f,
   g_assert_null (qi_db_adapter_get_version (f->db, f->target->unknown_id, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_clear_error (&error);
+  g_assert_null (qi_db_adapter_get_version (f->db, "", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A component without files still says where it is. */
+  {
+    g_autofree char *empty = g_strdup_printf ("{\"product\": \"%s\", \"components\": "
+                                              "[{\"name\": \"exr\", \"location\": \"studio\"}]}", f->product);
+    g_autoptr(JsonNode) v = create_version (f->db, empty, &error);
+    JsonObject *c;
+
+    g_assert_no_error (error);
+    c = json_array_get_object_element (json_object_get_array_member (json_node_get_object (v), "components"), 0);
+    g_assert_cmpstr (json_object_get_string_member (c, "location"), ==, "studio");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (c, "files")), ==, 0);
+  }
   g_assert_null (qi_db_adapter_list_versions (f->db, NULL, NULL, FALSE, 0, 0, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_clear_error (&error);
@@ -765,6 +787,24 @@ test_links (Fixture       *f,
   g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (v2), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_clear_error (&error);
+  /* versions of two projects are not linked */
+  {
+    g_autoptr(JsonNode) other = NULL;
+    g_autoptr(JsonNode) product = NULL;
+    g_autoptr(JsonNode) foreign = NULL;
+    g_autofree char *foreign_spec = NULL;
+
+    other = qi_db_adapter_lookup_context (f->db, "alpha", "/sh010", &error);
+    g_assert_no_error (error);
+    product = qi_db_adapter_create_product (f->db, id_of (other), "plateMain", f->target->product_type, &error);
+    g_assert_no_error (error);
+    foreign_spec = g_strdup_printf ("{\"product\": \"%s\"}", id_of (product));
+    foreign = create_version (f->db, foreign_spec, &error);
+    g_assert_no_error (error);
+    g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (foreign), &error));
+    g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+    g_clear_error (&error);
+  }
   g_assert_null (qi_db_adapter_list_version_links (f->db, f->target->unknown_id, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_clear_error (&error);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <signal.h>
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -66,6 +69,12 @@ typedef struct
 static FtrackData ftrack;
 
 static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
 start_fake_ftrack (void)
 {
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "ftrack", "fake_ftrack.py", NULL);
@@ -75,9 +84,13 @@ start_fake_ftrack (void)
   g_autofree char *line = NULL;
 
   g_assert_nonnull (fixtures);
-  ftrack.server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script,
-                                    "--fixtures", fixtures, "--port", "0", "--user", FTRACK_USER,
-                                    "--key", FTRACK_KEY, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  /* A test that aborts takes the server with it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  ftrack.server = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
+                                               "--fixtures", fixtures, "--port", "0", "--user", FTRACK_USER,
+                                               "--key", FTRACK_KEY, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (ftrack.server));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -200,7 +213,7 @@ test_ftrack_requests (void)
                                                   "ftrack-api-key"), ==, FTRACK_KEY);
   text = json_to_string (json_array_get_element (operations_of (requests, 0), 0), FALSE);
   g_assert_cmpstr (text, ==, "{\"action\":\"query\",\"expression\":\"select id, name, full_name, created_at "
-                             "from Project order by name offset 0 limit 500\"}");
+                             "from Project order by name, id offset 0 limit 500\"}");
   g_clear_pointer (&text, g_free);
   g_clear_pointer (&requests, json_array_unref);
   g_clear_pointer (&node, json_node_unref);
@@ -251,9 +264,9 @@ test_ftrack_requests (void)
         g_assert_cmpstr (json_object_get_string_member (op, "action"), ==, "create");
         creates++;
       }
-    /* AssetVersion + 3 metadata; FileComponent + metadata + location;
-     * ContainerComponent + metadata + 2 × (FileComponent + location). */
-    g_assert_cmpuint (creates, ==, 4 + 3 + 6);
+    /* AssetVersion + 3 metadata; FileComponent + 2 metadata + location;
+     * ContainerComponent + 2 metadata + 2 × (FileComponent + location). */
+    g_assert_cmpuint (creates, ==, 4 + 4 + 7);
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (operations, 0), "entity_type"),
                      ==, "AssetVersion");
     /* The server numbers the version: the adapter sends no number. */
