@@ -2108,6 +2108,7 @@ links_object (QiSqliteAdapter  *self,
   g_autoptr(JsonNode) used_in = NULL;
   sqlite3_stmt *stmt;
   JsonObject *object;
+  JsonNode *node;
 
   if ((stmt = prepare (self, uses_sql, error)) == NULL)
     return NULL;
@@ -2121,7 +2122,9 @@ links_object (QiSqliteAdapter  *self,
   object = json_object_new ();
   json_object_set_member (object, "uses", g_steal_pointer (&uses));
   json_object_set_member (object, "used_in", g_steal_pointer (&used_in));
-  return json_node_init_object (json_node_alloc (), object);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
 }
 
 /* Writes one link row; a link that exists is a conflict. */
@@ -2156,10 +2159,13 @@ link_object (const char *first,
              const char *uses_id)
 {
   JsonObject *object = json_object_new ();
+  JsonNode *node;
 
   json_object_set_string_member (object, first, first_id);
   json_object_set_string_member (object, "uses", uses_id);
-  return json_node_init_object (json_node_alloc (), object);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
 }
 
 static JsonNode *
