@@ -233,8 +233,7 @@ auth_error (QiFtrackSession *ftrack,
                         CONNECT_HINT);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
-  return g_error_new (QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, _("cannot reach ftrack: %s; %s"), error->message,
-                      CONNECT_HINT);
+  return g_error_new (QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, _("%s; %s"), error->message, CONNECT_HINT);
 }
 
 /* {user, roles, server} from the answer to the login request. */

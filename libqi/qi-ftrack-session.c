@@ -251,6 +251,7 @@ typedef struct
   GBytes       *body;          /* the operations, as sent */
   guint         attempt;       /* tries made */
   char         *summary;       /* "query_server_information", for messages */
+  char         *brief;         /* the same, queries by entity type only */
   GSource      *wait;          /* the backoff before the next try */
   GCancellable *cancellable;   /* the task's, while connected */
   gulong        cancelled_id;
@@ -271,6 +272,7 @@ call_free (gpointer data)
     }
   g_bytes_unref (call->body);
   g_free (call->summary);
+  g_free (call->brief);
   g_free (call);
 }
 
@@ -334,7 +336,7 @@ retry_or_fail (GTask      *task,
     }
   g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_SERVER,
                            _("ftrack at %s did not answer %s after %u tries: %s"),
-                           self->server, call->summary, call->attempt, reason);
+                           self->server, call->brief, call->attempt, reason);
   g_object_unref (task);
 }
 
@@ -402,7 +404,7 @@ on_sent (GObject      *source,
     {
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
                                _("ftrack at %s answered %s (HTTP %u) with what is not JSON (at byte %" G_GSIZE_FORMAT ")"),
-                               self->server, call->summary, status, failure.offset);
+                               self->server, call->brief, status, failure.offset);
       g_object_unref (task);
       return;
     }
@@ -426,7 +428,7 @@ on_sent (GObject      *source,
     {
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
                                _("ftrack at %s answered %s with HTTP %u and no list of results"),
-                               self->server, call->summary, status);
+                               self->server, call->brief, status);
       g_object_unref (task);
       return;
     }
@@ -454,7 +456,8 @@ send_once (GTask *task)
 
 /* "query (select name from Task)" or the actions, for messages. */
 static char *
-summarize (JsonArray *operations)
+summarize (JsonArray *operations,
+           gboolean   expressions)
 {
   g_autoptr(GString) text = g_string_new (NULL);
 
@@ -468,8 +471,17 @@ summarize (JsonArray *operations)
       if (i > 0)
         g_string_append (text, ", ");
       g_string_append (text, action != NULL ? action : "?");
-      if (expression != NULL)
+      if (expression != NULL && expressions)
         g_string_append_printf (text, " (%s)", expression);
+      else if (expression != NULL)
+        {
+          /* "select … from User where …" → "query of User" */
+          const char *from = strstr (expression, " from ");
+          g_autofree char *type = from != NULL ? g_strndup (from + 6, strcspn (from + 6, " ")) : NULL;
+
+          if (type != NULL && *type != '\0')
+            g_string_append_printf (text, " of %s", type);
+        }
     }
   if (json_array_get_length (operations) > 3)
     g_string_append (text, ", …");
@@ -515,7 +527,8 @@ qi_ftrack_session_call_async (QiFtrackSession     *self,
   text = json_to_string (operations, FALSE);
   length = strlen (text);
   call->body = g_bytes_new_take (g_steal_pointer (&text), length);
-  call->summary = summarize (json_node_get_array (operations));
+  call->summary = summarize (json_node_get_array (operations), TRUE);
+  call->brief = summarize (json_node_get_array (operations), FALSE);
   call->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, call, call_free);
   send_once (g_steal_pointer (&task));

@@ -385,9 +385,8 @@ test_errors (Fixture       *f,
   error = login_error (f, f->http.base, "ada", API_KEY);
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED);
   expected = g_strdup_printf ("%s does not answer as an ftrack server does (ftrack at %s answered "
-                              "query_server_information, query (select id, username, first_name, last_name, "
-                              "email, is_active, user_security_roles.security_role.name from User where username "
-                              "is \"ada\") (HTTP 200) with what is not JSON (at byte 0)): check the address "
+                              "query_server_information, query of User (HTTP 200) with what is not JSON (at byte 0)): "
+                              "check the address "
                               "(such as https://studio.ftrackapp.com) and the network", f->http.base, f->http.base);
   g_assert_cmpstr (error->message, ==, expected);
   g_clear_error (&error);
@@ -406,7 +405,7 @@ test_errors (Fixture       *f,
   f->mode = SERVE_NEVER;
   error = login_error (f, f->http.base, "ada", API_KEY);
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "cannot reach ftrack: ftrack at "));
+  g_assert_true (g_str_has_prefix (error->message, "ftrack at "));
   g_assert_nonnull (strstr (error->message, "after 1 tries"));
   g_assert_true (g_str_has_suffix (error->message, "check the address (such as https://studio.ftrackapp.com) "
                                                    "and the network"));
@@ -422,7 +421,7 @@ test_errors (Fixture       *f,
   closed = g_strdup_printf ("http://127.0.0.1:%u", port);
   error = login_error (f, closed, "ada", API_KEY);
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "cannot reach ftrack: ftrack at "));
+  g_assert_true (g_str_has_prefix (error->message, "ftrack at "));
   g_clear_error (&error);
 
   /* an unknown user (the key is good), an inactive one */

@@ -377,7 +377,7 @@ test_retries (Fixture       *f,
   results = call (session, "[{\"action\": \"query\", \"expression\": \"select name from Task limit 1\"}]", &error);
   g_assert_null (results);
   g_assert_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_SERVER);
-  expected = g_strdup_printf ("ftrack at %s did not answer query (select name from Task limit 1) after 3 tries: "
+  expected = g_strdup_printf ("ftrack at %s did not answer query of Task after 3 tries: "
                               "HTTP 503 Service Unavailable", f->http.base);
   g_assert_cmpstr (error->message, ==, expected);
   g_assert_cmpuint (f->requests, ==, 3);
