@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qi-auth-session-table-private.h"
 #include "qi-ftrack-auth-provider.h"
 #include "qi-ftrack-session.h"
 #include "qi-json-reader-private.h"
@@ -41,21 +42,15 @@
 
 #define CONNECT_HINT _("check the address (such as https://studio.ftrackapp.com) and the network")
 
-typedef struct
-{
-  JsonNode *described;   /* {user, roles, server} */
-  gint64    expires_at;
-} Session;
-
 struct _QiFtrackAuthProvider
 {
-  GObject           parent_instance;
+  GObject             parent_instance;
 
-  QiTokenAuthority *authority;
-  guint             lifetime;
-  guint             timeout;
-  guint             max_attempts;
-  GHashTable       *sessions;   /* SHA-256 of the token → Session */
+  QiTokenAuthority   *authority;
+  guint               lifetime;
+  guint               timeout;
+  guint               max_attempts;
+  QiAuthSessionTable *sessions;   /* a session's data: {user, roles, server} */
 };
 
 static void qi_ftrack_auth_provider_iface_init (QiAuthProviderInterface *iface);
@@ -74,21 +69,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-session_free (gpointer data)
-{
-  Session *session = data;
-
-  json_node_unref (session->described);
-  g_free (session);
-}
-
-static char *
-token_key (const char *token)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
-}
-
 static const char *
 text_member (JsonObject *object,
              const char *name)
@@ -102,25 +82,12 @@ text_member (JsonObject *object,
 
 /* Sessions. */
 
-static void
-purge_expired (QiFtrackAuthProvider *self)
-{
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  GHashTableIter iter;
-  Session *session;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
-    if (session->expires_at <= now)
-      g_hash_table_iter_remove (&iter);
-}
-
 /* {user, roles, server, expires_at}: the session without its token. */
 static JsonNode *
-describe (Session *session)
+describe (QiAuthSession *session)
 {
   /* a deep copy: the caller may change it */
-  JsonNode *node = qi_json_node_deep_copy (session->described);
+  JsonNode *node = qi_json_node_deep_copy (session->data);
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (session->expires_at);
   g_autofree char *text = g_date_time_format_iso8601 (when);
 
@@ -135,68 +102,17 @@ open_session (QiFtrackAuthProvider  *self,
 {
   JsonObject *user = json_object_get_object_member (json_node_get_object (described), "user");
   const char *username = json_object_get_string_member (user, "username");
-  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, NULL };
-  g_autofree char *subject = g_strdup_printf ("user/%s", username);
   g_autofree char *token = NULL;
-  g_autoptr(QiToken) claims = NULL;
-  g_autoptr(GError) local_error = NULL;
-  Session *session;
+  QiAuthSession *session;
   JsonNode *reply;
 
-  token = qi_token_authority_issue (self->authority, subject, NULL, scopes, self->lifetime, &local_error);
-  if (token != NULL)
-    claims = qi_token_authority_verify (self->authority, token, &local_error);
-  if (claims == NULL)
-    {
-      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, _("cannot open a session for “%s”: %s"),
-                   username, local_error->message);
-      return NULL;
-    }
-  session = g_new0 (Session, 1);
-  session->described = json_node_ref (described);
-  session->expires_at = qi_token_get_expires_at (claims);
-  g_hash_table_replace (self->sessions, token_key (token), session);
-
+  session = qi_auth_session_table_open (self->sessions, username, self->lifetime, json_node_ref (described),
+                                        &token, error);
+  if (session == NULL)
+    return NULL;
   reply = describe (session);
   json_object_set_string_member (json_node_get_object (reply), "token", token);
   return reply;
-}
-
-static Session *
-find_session (QiFtrackAuthProvider  *self,
-              const char            *token,
-              char                 **key,
-              GError               **error)
-{
-  g_autoptr(QiToken) claims = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *digest = token_key (token);
-  Session *session;
-
-  claims = qi_token_authority_verify (self->authority, token, &local_error);
-  if (claims == NULL)
-    {
-      if (g_error_matches (local_error, QI_TOKEN_ERROR, QI_TOKEN_ERROR_EXPIRED))
-        {
-          g_hash_table_remove (self->sessions, digest);
-          g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
-                               _("the session has expired: log in again"));
-        }
-      else
-        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
-                     _("the token is not a session of this Qi: %s"), local_error->message);
-      return NULL;
-    }
-  session = g_hash_table_lookup (self->sessions, digest);
-  if (session == NULL)
-    {
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
-                           _("the session has ended (logged out or replaced by a refresh): log in again"));
-      return NULL;
-    }
-  if (key != NULL)
-    *key = g_steal_pointer (&digest);
-  return session;
 }
 
 /* Login. */
@@ -346,7 +262,7 @@ on_login_called (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  purge_expired (self);
+  qi_auth_session_table_purge_expired (self->sessions);
   session = open_session (self, described, &error);
   if (session == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -452,14 +368,14 @@ ftrack_refresh (QiAuthProvider  *provider,
                 GError         **error)
 {
   QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (provider);
-  g_autofree char *key = NULL;
   g_autoptr(JsonNode) described = NULL;
-  Session *session = find_session (self, token, &key, error);
+  QiAuthSession *session = qi_auth_session_table_find (self->sessions, token, error);
 
   if (session == NULL)
     return NULL;
-  described = json_node_ref (session->described);
-  g_hash_table_remove (self->sessions, key);
+  /* the user read at login goes on into the new session */
+  described = json_node_ref (session->data);
+  qi_auth_session_table_forget (self->sessions, token);
   return open_session (self, described, error);
 }
 
@@ -469,11 +385,10 @@ ftrack_logout (QiAuthProvider  *provider,
                GError         **error)
 {
   QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (provider);
-  g_autofree char *key = NULL;
 
-  if (find_session (self, token, &key, error) == NULL)
+  if (qi_auth_session_table_find (self->sessions, token, error) == NULL)
     return FALSE;
-  g_hash_table_remove (self->sessions, key);
+  qi_auth_session_table_forget (self->sessions, token);
   return TRUE;
 }
 
@@ -482,7 +397,8 @@ ftrack_whoami (QiAuthProvider  *provider,
                const char      *token,
                GError         **error)
 {
-  Session *session = find_session (QI_FTRACK_AUTH_PROVIDER (provider), token, NULL, error);
+  QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (provider);
+  QiAuthSession *session = qi_auth_session_table_find (self->sessions, token, error);
 
   return session != NULL ? describe (session) : NULL;
 }
@@ -501,6 +417,17 @@ qi_ftrack_auth_provider_iface_init (QiAuthProviderInterface *iface)
 /* GObject. */
 
 static void
+qi_ftrack_auth_provider_constructed (GObject *object)
+{
+  QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (object);
+
+  G_OBJECT_CLASS (qi_ftrack_auth_provider_parent_class)->constructed (object);
+
+  /* here and not in init: the table needs the construct-only authority */
+  self->sessions = qi_auth_session_table_new (self->authority, (GDestroyNotify) json_node_unref);
+}
+
+static void
 qi_ftrack_auth_provider_dispose (GObject *object)
 {
   QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (object);
@@ -515,7 +442,7 @@ qi_ftrack_auth_provider_finalize (GObject *object)
 {
   QiFtrackAuthProvider *self = QI_FTRACK_AUTH_PROVIDER (object);
 
-  g_hash_table_unref (self->sessions);
+  g_clear_pointer (&self->sessions, qi_auth_session_table_free);
 
   G_OBJECT_CLASS (qi_ftrack_auth_provider_parent_class)->finalize (object);
 }
@@ -579,6 +506,7 @@ qi_ftrack_auth_provider_class_init (QiFtrackAuthProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = qi_ftrack_auth_provider_constructed;
   object_class->dispose = qi_ftrack_auth_provider_dispose;
   object_class->finalize = qi_ftrack_auth_provider_finalize;
   object_class->get_property = qi_ftrack_auth_provider_get_property;
@@ -630,7 +558,6 @@ qi_ftrack_auth_provider_init (QiFtrackAuthProvider *self)
   self->lifetime = 12 * 60 * 60;
   self->timeout = 30;
   self->max_attempts = 2;
-  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_free);
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qi-auth-session-table-private.h"
 #include "qi-db-adapter.h"
 #include "qi-local-auth-provider.h"
 #include "qi-sqlite-adapter-private.h"
@@ -32,21 +33,15 @@
 
 #define BAD_CREDENTIALS _("unknown user or wrong password")
 
-typedef struct
-{
-  char   *username;
-  gint64  expires_at;
-} Session;
-
 struct _QiLocalAuthProvider
 {
-  GObject           parent_instance;
+  GObject             parent_instance;
 
-  QiSqliteAdapter  *tracker;
-  QiTokenAuthority *authority;
-  guint             lifetime;
-  GHashTable       *sessions;   /* SHA-256 of the token → Session */
-  char             *dummy_hash; /* what an unknown user is checked against */
+  QiSqliteAdapter    *tracker;
+  QiTokenAuthority   *authority;
+  guint               lifetime;
+  QiAuthSessionTable *sessions;   /* a session's data: its username */
+  char               *dummy_hash; /* what an unknown user is checked against */
 };
 
 static void qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface);
@@ -63,15 +58,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void
-session_free (gpointer data)
-{
-  Session *session = data;
-
-  g_free (session->username);
-  g_free (session);
-}
 
 /* Hashing. */
 
@@ -144,25 +130,6 @@ check_dummy (QiLocalAuthProvider *self,
 
 /* Sessions. */
 
-static char *
-token_key (const char *token)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
-}
-
-static void
-purge_expired (QiLocalAuthProvider *self)
-{
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  GHashTableIter iter;
-  Session *session;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
-    if (session->expires_at <= now)
-      g_hash_table_iter_remove (&iter);
-}
-
 /* {user, roles, expires_at} from a login object of the tracker. */
 static JsonNode *
 describe (JsonNode *login,
@@ -191,93 +158,55 @@ open_session (QiLocalAuthProvider  *self,
               GError              **error)
 {
   const char *username = json_object_get_string_member (json_node_get_object (login), "username");
-  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, NULL };
-  g_autofree char *subject = g_strdup_printf ("user/%s", username);
   g_autofree char *token = NULL;
-  g_autoptr(QiToken) claims = NULL;
-  g_autoptr(GError) local_error = NULL;
-  Session *session;
+  QiAuthSession *session;
   JsonNode *reply;
 
-  token = qi_token_authority_issue (self->authority, subject, NULL, scopes, self->lifetime, &local_error);
-  if (token != NULL)
-    claims = qi_token_authority_verify (self->authority, token, &local_error);
-  if (claims == NULL)
-    {
-      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, _("cannot open a session for “%s”: %s"),
-                   username, local_error->message);
-      return NULL;
-    }
-  session = g_new0 (Session, 1);
-  session->username = g_strdup (username);
-  session->expires_at = qi_token_get_expires_at (claims);
-  g_hash_table_replace (self->sessions, token_key (token), session);
-
+  session = qi_auth_session_table_open (self->sessions, username, self->lifetime, g_strdup (username),
+                                        &token, error);
+  if (session == NULL)
+    return NULL;
   reply = describe (login, session->expires_at);
   json_object_set_string_member (json_node_get_object (reply), "token", token);
   return reply;
 }
 
-/* The session of @token, checked: signed by our authority, unexpired,
- * not logged out. */
-static Session *
+/* The session of @token, as the table checks it, and against the
+ * record's expiry too. That expiry is the token's, which the table has
+ * just checked, so this only refuses in the second the session ends; the
+ * local provider always made this check, and keeps it. */
+static QiAuthSession *
 find_session (QiLocalAuthProvider  *self,
               const char           *token,
-              char                **key,
               GError              **error)
 {
-  g_autoptr(QiToken) claims = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *digest = token_key (token);
-  Session *session;
+  QiAuthSession *session = qi_auth_session_table_find (self->sessions, token, error);
 
-  claims = qi_token_authority_verify (self->authority, token, &local_error);
-  if (claims == NULL)
+  if (session != NULL && session->expires_at <= g_get_real_time () / G_USEC_PER_SEC)
     {
-      if (g_error_matches (local_error, QI_TOKEN_ERROR, QI_TOKEN_ERROR_EXPIRED))
-        {
-          g_hash_table_remove (self->sessions, digest);
-          g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
-                               _("the session has expired: log in again"));
-        }
-      else
-        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
-                     _("the token is not a session of this Qi: %s"), local_error->message);
-      return NULL;
-    }
-  session = g_hash_table_lookup (self->sessions, digest);
-  if (session == NULL)
-    {
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
-                           _("the session has ended (logged out or replaced by a refresh): log in again"));
-      return NULL;
-    }
-  if (session->expires_at <= g_get_real_time () / G_USEC_PER_SEC)
-    {
-      g_hash_table_remove (self->sessions, digest);
+      qi_auth_session_table_forget (self->sessions, token);
       g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
                            _("the session has expired: log in again"));
       return NULL;
     }
-  if (key != NULL)
-    *key = g_steal_pointer (&digest);
   return session;
 }
 
 /* The user of a session, as the tracker has it now. */
 static JsonNode *
 session_user (QiLocalAuthProvider  *self,
-              Session              *session,
+              QiAuthSession        *session,
               GError              **error)
 {
+  const char *username = session->data;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *login = qi_sqlite_adapter_lookup_login (self->tracker, session->username, NULL, &local_error);
+  JsonNode *login = qi_sqlite_adapter_lookup_login (self->tracker, username, NULL, &local_error);
 
   if (login != NULL)
     return login;
   if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
     g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
-                 _("the user “%s” of this session is no longer in the tracker"), session->username);
+                 _("the user “%s” of this session is no longer in the tracker"), username);
   else
     g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
   return NULL;
@@ -315,7 +244,7 @@ local_login (QiAuthProvider  *provider,
                            _("the credentials need “username” and “password”, as strings"));
       return NULL;
     }
-  purge_expired (self);
+  qi_auth_session_table_purge_expired (self->sessions);
 
   login = qi_sqlite_adapter_lookup_login (self->tracker, username, &hash, &local_error);
   if (login == NULL && !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) &&
@@ -348,13 +277,12 @@ local_refresh (QiAuthProvider  *provider,
                GError         **error)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
-  g_autofree char *key = NULL;
   g_autoptr(JsonNode) login = NULL;
-  Session *session = find_session (self, token, &key, error);
+  QiAuthSession *session = find_session (self, token, error);
 
   if (session == NULL || (login = session_user (self, session, error)) == NULL)
     return NULL;
-  g_hash_table_remove (self->sessions, key);
+  qi_auth_session_table_forget (self->sessions, token);
   return open_session (self, login, error);
 }
 
@@ -364,11 +292,10 @@ local_logout (QiAuthProvider  *provider,
               GError         **error)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
-  g_autofree char *key = NULL;
 
-  if (find_session (self, token, &key, error) == NULL)
+  if (find_session (self, token, error) == NULL)
     return FALSE;
-  g_hash_table_remove (self->sessions, key);
+  qi_auth_session_table_forget (self->sessions, token);
   return TRUE;
 }
 
@@ -379,7 +306,7 @@ local_whoami (QiAuthProvider  *provider,
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
   g_autoptr(JsonNode) login = NULL;
-  Session *session = find_session (self, token, NULL, error);
+  QiAuthSession *session = find_session (self, token, error);
 
   if (session == NULL || (login = session_user (self, session, error)) == NULL)
     return NULL;
@@ -398,6 +325,17 @@ qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface)
 /* GObject. */
 
 static void
+qi_local_auth_provider_constructed (GObject *object)
+{
+  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
+
+  G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->constructed (object);
+
+  /* here and not in init: the table needs the construct-only authority */
+  self->sessions = qi_auth_session_table_new (self->authority, g_free);
+}
+
+static void
 qi_local_auth_provider_dispose (GObject *object)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
@@ -413,7 +351,7 @@ qi_local_auth_provider_finalize (GObject *object)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
 
-  g_hash_table_unref (self->sessions);
+  g_clear_pointer (&self->sessions, qi_auth_session_table_free);
   g_free (self->dummy_hash);
 
   G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->finalize (object);
@@ -472,6 +410,7 @@ qi_local_auth_provider_class_init (QiLocalAuthProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = qi_local_auth_provider_constructed;
   object_class->dispose = qi_local_auth_provider_dispose;
   object_class->finalize = qi_local_auth_provider_finalize;
   object_class->get_property = qi_local_auth_provider_get_property;
@@ -511,7 +450,6 @@ static void
 qi_local_auth_provider_init (QiLocalAuthProvider *self)
 {
   self->lifetime = QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME;
-  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_free);
 }
 
 /* Public API. */
@@ -787,6 +725,6 @@ qi_local_auth_provider_open_session (QiLocalAuthProvider  *self,
         g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
       return NULL;
     }
-  purge_expired (self);
+  qi_auth_session_table_purge_expired (self->sessions);
   return open_session (self, login, error);
 }
