@@ -446,7 +446,6 @@ find_provider (QiApplication *self,
   return service;
 }
 
-/* Phase 0. Returns the exit status on failure, -1 to go on. */
 /* An ftrack login (phase 2 from the environment or the keyring, or the
  * login window's) opens the ftrack tracker with the same credentials and
  * makes it the default adapter: the artist's projects are ftrack's. */
@@ -486,6 +485,7 @@ on_logged_in (QiAuthManager *auth,
   phase_debug ("the ftrack tracker at %s (as %s) is the default tracker", server, api_user);
 }
 
+/* Phase 0. Returns the exit status on failure, -1 to go on. */
 static int
 phase_bootstrap (QiApplication      *self,
                  const char * const *argv,

@@ -188,7 +188,7 @@ get_bool (JsonObject  *payload,
 
 /* An id: a string, as the adapter gave it out; an integer is taken as its
  * decimal text (the SQLite tracker's ids, as clients wrote them before ids
- * were strings). *id is set to a string owned by *id_out or NULL. */
+ * were strings). *id gets a new string, or NULL when the field is absent. */
 static gboolean
 get_id (JsonObject  *payload,
         const char  *topic,
