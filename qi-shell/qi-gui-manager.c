@@ -906,6 +906,8 @@ qi_gui_manager_show (QiGui     *gui,
 
   session = g_strdup (qi_session_get_id (QI_SESSION (self->endpoint)));
   self->windows = qi_window_manager_new (self->gtk_app, server, session, self->dev, state_file);
+  if (launch != NULL)
+    qi_window_manager_set_project (self->windows, qi_launch_config_get_project (launch));
   g_signal_connect (self->windows, "window-opened", G_CALLBACK (on_window_opened), self);
   g_signal_connect (self->windows, "window-loaded", G_CALLBACK (on_window_loaded), self);
   g_signal_connect (self->windows, "window-closed", G_CALLBACK (on_window_closed), self);

@@ -78,6 +78,7 @@ struct _QiWindowManager
   GtkApplication   *application;
   QiServer         *server;
   char             *parent_session;
+  char             *project;        /* the run's, given to every page, or NULL */
   gboolean          dev;
   char             *state_file;
   char             *origin;      /* http://127.0.0.1:PORT */
@@ -128,6 +129,7 @@ qi_window_manager_finalize (GObject *object)
   g_clear_pointer (&self->windows, g_hash_table_unref);
   g_clear_pointer (&self->state, g_key_file_unref);
   g_free (self->parent_session);
+  g_free (self->project);
   g_free (self->state_file);
   g_free (self->origin);
 
@@ -529,6 +531,24 @@ lookup (QiWindowManager  *self,
 }
 
 /**
+ * qi_window_manager_set_project:
+ * @self: a #QiWindowManager
+ * @project: (nullable): the run's project (`--project`), or %NULL
+ *
+ * Gives the pages of the windows opened from now on the run's project, as
+ * `&project=NAME` in their address: the launcher opens on it.
+ */
+void
+qi_window_manager_set_project (QiWindowManager *self,
+                               const char      *project)
+{
+  g_return_if_fail (QI_IS_WINDOW_MANAGER (self));
+
+  g_free (self->project);
+  self->project = project != NULL && *project != '\0' ? g_strdup (project) : NULL;
+}
+
+/**
  * qi_window_manager_open:
  * @self: a #QiWindowManager
  * @id: the window id: what its geometry is remembered by
@@ -592,6 +612,14 @@ qi_window_manager_open (QiWindowManager  *self,
   escaped_session = g_uri_escape_string (session, NULL, FALSE);
   uri = g_strdup_printf ("%s/ui/%s/%s?token=%s&session=%s", self->origin, addon, escaped_path,
                          escaped_token, escaped_session);
+  if (self->project != NULL)
+    {
+      g_autofree char *escaped_project = g_uri_escape_string (self->project, NULL, FALSE);
+      g_autofree char *with_project = g_strdup_printf ("%s&project=%s", uri, escaped_project);
+
+      g_free (uri);
+      uri = g_steal_pointer (&with_project);
+    }
 
   win = g_new0 (Window, 1);
   win->manager = self;

@@ -42,4 +42,7 @@ JsonNode        *qi_window_manager_snapshot_finish (QiWindowManager     *self,
                                                     GError             **error);
 void             qi_window_manager_close_all  (QiWindowManager  *self);
 
+void             qi_window_manager_set_project (QiWindowManager *self,
+                                                const char      *project);
+
 G_END_DECLS

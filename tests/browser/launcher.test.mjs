@@ -166,6 +166,16 @@ test('picking the project shows its context tree', async (t) => {
   assert.deepEqual(await treeLabels(page), ['assets', 'sq010', 'sq020']);
 });
 
+test('the page opens on the run\'s project when the shell names it in the address', async (t) => {
+  const page = await loggedIn(t, { url: `${server.launcherUrl()}&project=bigshow` });
+  await page.getByTestId('context-tree').waitFor();
+  assert.equal(await page.getByTestId('project-picker').inputValue(), 'bigshow');
+  // a project the tracker does not have is not picked: the picker waits
+  const other = await loggedIn(t, { url: `${server.launcherUrl()}&project=nosuchshow` });
+  await other.waitForSelector('[data-testid=project-picker] option[value=demo]', { state: 'attached' });
+  assert.equal(await other.getByTestId('project-picker').inputValue(), '');
+});
+
 test('the search box filters the tree to the matching shots and their parents', async (t) => {
   const page = await loggedIn(t);
   await pickProject(page, 'demo');
