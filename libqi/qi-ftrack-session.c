@@ -335,7 +335,8 @@ retry_or_fail (GTask      *task,
       return;
     }
   g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_SERVER,
-                           _("ftrack at %s did not answer %s after %u tries: %s"),
+                           g_dngettext (GETTEXT_PACKAGE, "ftrack at %s did not answer %s after %u try: %s",
+                                        "ftrack at %s did not answer %s after %u tries: %s", call->attempt),
                            self->server, call->brief, call->attempt, reason);
   g_object_unref (task);
 }

@@ -406,7 +406,7 @@ test_errors (Fixture       *f,
   error = login_error (f, f->http.base, "ada", API_KEY);
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED);
   g_assert_true (g_str_has_prefix (error->message, "ftrack at "));
-  g_assert_nonnull (strstr (error->message, "after 1 tries"));
+  g_assert_nonnull (strstr (error->message, "after 1 try:"));
   g_assert_true (g_str_has_suffix (error->message, "check the address (such as https://studio.ftrackapp.com) "
                                                    "and the network"));
   g_clear_error (&error);
