@@ -691,7 +691,7 @@ phase_auth (QiApplication      *self,
       phase_debug ("2.2: auth provider %s; %s", G_OBJECT_TYPE_NAME (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
                    qi_launch_config_get_headless (self->launch_config)
                    ? "headless: no interactive login (`qi --headless login` checks a user)"
-                   : "no login window yet: running without a user session");
+                   : "the launcher's login page logs a user in (auth.login)");
       /* 2.3: QI_SERVICE_TOKEN, QI_FTRACK_*, the keyring; a built-in verb
        * that needs no addon (login, logout, user…) runs without it */
       if (command_needs_addons (self) &&

@@ -46,7 +46,6 @@ struct _QiSqliteAdapter
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
   int         schema_version;
   gboolean    in_batch;     /* qi_sqlite_adapter_begin_batch() */
-  gboolean    batch_broken; /* SQLite ended the batch's transaction */
 };
 
 static void qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface);
@@ -324,7 +323,6 @@ begin (QiSqliteAdapter  *self,
    * commit what the batch meant to be all or nothing. */
   if (self->in_batch && sqlite3_get_autocommit (self->db))
     {
-      self->batch_broken = TRUE;
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_IO,
                    _("%s: the batch of writes was rolled back by SQLite; nothing of it was kept"), self->path);
       return FALSE;
@@ -2463,7 +2461,6 @@ qi_sqlite_adapter_close (QiSqliteAdapter *self)
   g_return_if_fail (QI_IS_SQLITE_ADAPTER (self));
 
   self->in_batch = FALSE;
-  self->batch_broken = FALSE;
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
@@ -2528,9 +2525,10 @@ qi_sqlite_adapter_commit_batch (QiSqliteAdapter  *self,
   g_return_val_if_fail (self->in_batch, FALSE);
 
   self->in_batch = FALSE;
-  if (self->batch_broken || sqlite3_get_autocommit (self->db))
+  /* SQLite ended the batch's transaction itself (begin() refused every
+   * write since) */
+  if (sqlite3_get_autocommit (self->db))
     {
-      self->batch_broken = FALSE;
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_IO,
                    _("%s: the batch of writes was rolled back by SQLite; nothing of it was kept"), self->path);
       return FALSE;
@@ -2557,7 +2555,6 @@ qi_sqlite_adapter_rollback_batch (QiSqliteAdapter *self)
   if (!self->in_batch)
     return;
   self->in_batch = FALSE;
-  self->batch_broken = FALSE;
   rollback (self);
 }
 

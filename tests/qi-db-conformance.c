@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "qi-db-conformance.h"
+#include "qi-test-json.h"
 
 /*
  * What every tracker adapter must do the same way, whatever tracker is
@@ -25,39 +26,6 @@ typedef struct
   const char            *product;
   const char            *task_type;
 } Fixture;
-
-static const char *
-id_of (JsonNode *node)
-{
-  return g_intern_string (json_object_get_string_member (json_node_get_object (node), "id"));
-}
-
-static const char *
-string_of (JsonNode   *node,
-           const char *member)
-{
-  return json_object_get_string_member (json_node_get_object (node), member);
-}
-
-static gint64
-int_of (JsonNode   *node,
-        const char *member)
-{
-  return json_object_get_int_member (json_node_get_object (node), member);
-}
-
-static guint
-length_of (JsonNode *node)
-{
-  return json_array_get_length (json_node_get_array (node));
-}
-
-static JsonNode *
-element (JsonNode *array,
-         guint     index)
-{
-  return json_array_get_element (json_node_get_array (array), index);
-}
 
 static JsonNode *
 create_version (QiDbAdapter  *db,
@@ -84,8 +52,8 @@ fixture_set_up (Fixture       *f,
 
   types = qi_db_adapter_list_task_types (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (types), >, 0);
-  f->task_type = g_intern_string (string_of (element (types, 0), "name"));
+  g_assert_cmpuint (qi_test_length_of (types), >, 0);
+  f->task_type = g_intern_string (qi_test_string_of (qi_test_element (types, 0), "name"));
 
 #define MAKE(expr) G_STMT_START { \
     g_clear_pointer (&node, json_node_unref); \
@@ -97,13 +65,13 @@ fixture_set_up (Fixture       *f,
   MAKE (qi_db_adapter_create_project (f->db, "demo", "Demo", &error));
   MAKE (qi_db_adapter_create_user (f->db, "ada", "Ada Okafor", "ada@studio.example", &error));
   MAKE (qi_db_adapter_create_context (f->db, "demo", NULL, "sequence", "sq010", &error));
-  f->sequence = id_of (node);
+  f->sequence = qi_test_id_of (node);
   MAKE (qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh010", &error));
-  f->shot = id_of (node);
+  f->shot = qi_test_id_of (node);
   MAKE (qi_db_adapter_create_task (f->db, f->shot, "anim", f->task_type, NULL, "ada", &error));
-  f->task = id_of (node);
+  f->task = qi_test_id_of (node);
   MAKE (qi_db_adapter_create_product (f->db, f->shot, "animMain", f->target->product_type, &error));
-  f->product = id_of (node);
+  f->product = qi_test_id_of (node);
   MAKE (qi_db_adapter_create_location (f->db, "studio", "/mnt/projects", &error));
 #undef MAKE
 }
@@ -127,22 +95,22 @@ test_projects (Fixture       *f,
   g_autoptr(JsonNode) demo = NULL;
 
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (alpha, "name"), ==, "alpha");
+  g_assert_cmpstr (qi_test_string_of (alpha, "name"), ==, "alpha");
   /* Without a label, the name is the label. */
-  g_assert_cmpstr (string_of (alpha, "label"), ==, "alpha");
-  g_assert_nonnull (string_of (alpha, "created_at"));
-  g_assert_true (g_str_has_suffix (string_of (alpha, "created_at"), "Z"));
+  g_assert_cmpstr (qi_test_string_of (alpha, "label"), ==, "alpha");
+  g_assert_nonnull (qi_test_string_of (alpha, "created_at"));
+  g_assert_true (g_str_has_suffix (qi_test_string_of (alpha, "created_at"), "Z"));
 
   list = qi_db_adapter_list_projects (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "alpha");
-  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "demo");
-  g_assert_cmpstr (string_of (element (list, 1), "label"), ==, "Demo");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "alpha");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "name"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "label"), ==, "Demo");
 
   demo = qi_db_adapter_get_project (f->db, "demo", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (id_of (demo), ==, id_of (element (list, 1)));
+  g_assert_cmpstr (qi_test_id_of (demo), ==, qi_test_id_of (qi_test_element (list, 1)));
 
   g_assert_null (qi_db_adapter_get_project (f->db, "nope", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
@@ -175,50 +143,50 @@ test_contexts (Fixture       *f,
       node = qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", name, &error);
       g_assert_no_error (error);
     }
-  g_assert_cmpstr (string_of (node, "path"), ==, "/sq010/sh020");
-  g_assert_cmpstr (string_of (node, "project"), ==, "demo");
-  g_assert_cmpstr (string_of (node, "parent"), ==, f->sequence);
-  g_assert_cmpstr (string_of (node, "kind"), ==, "shot");
+  g_assert_cmpstr (qi_test_string_of (node, "path"), ==, "/sq010/sh020");
+  g_assert_cmpstr (qi_test_string_of (node, "project"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (node, "parent"), ==, f->sequence);
+  g_assert_cmpstr (qi_test_string_of (node, "kind"), ==, "shot");
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_context (f->db, "demo", NULL, "folder", "assets", &error);
   g_assert_no_error (error);
   g_assert_true (json_object_get_null_member (json_node_get_object (node), "parent"));
-  assets = id_of (node);
+  assets = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "chr_hero", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "kind"), ==, "asset_build");
-  g_assert_cmpstr (string_of (node, "path"), ==, "/assets/chr_hero");
+  g_assert_cmpstr (qi_test_string_of (node, "kind"), ==, "asset_build");
+  g_assert_cmpstr (qi_test_string_of (node, "path"), ==, "/assets/chr_hero");
 
   /* Children by name; the top level. */
   list = qi_db_adapter_list_contexts (f->db, "demo", f->sequence, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 3);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "sh010");
-  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "sh020");
-  g_assert_cmpstr (string_of (element (list, 2), "path"), ==, "/sq010/sh030");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 3);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "sh010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "name"), ==, "sh020");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 2), "path"), ==, "/sq010/sh030");
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_contexts (f->db, "demo", NULL, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "assets");
-  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "sq010");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "assets");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "name"), ==, "sq010");
   g_clear_pointer (&list, json_node_unref);
 
   /* The whole tree by path; tasks are not contexts. */
   list = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 6);
-  g_assert_cmpstr (string_of (element (list, 0), "path"), ==, "/assets");
-  g_assert_cmpstr (string_of (element (list, 1), "path"), ==, "/assets/chr_hero");
-  g_assert_cmpstr (string_of (element (list, 2), "path"), ==, "/sq010");
-  g_assert_cmpstr (string_of (element (list, 5), "path"), ==, "/sq010/sh030");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 6);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "path"), ==, "/assets");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "path"), ==, "/assets/chr_hero");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 2), "path"), ==, "/sq010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 5), "path"), ==, "/sq010/sh030");
   g_clear_pointer (&list, json_node_unref);
 
   /* Lookup by path, a trailing / allowed. */
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh010/", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (id_of (node), ==, f->shot);
+  g_assert_cmpstr (qi_test_id_of (node), ==, f->shot);
   g_assert_null (qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh999", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no context “/sq010/sh999” in project “demo”");
@@ -239,7 +207,7 @@ test_contexts (Fixture       *f,
   g_clear_error (&error);
   list = qi_db_adapter_list_all_contexts (f->db, "alpha", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
 
   /* Bad input. */
   g_assert_null (qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh020", &error));
@@ -273,12 +241,12 @@ test_tasks (Fixture       *f,
   const char *status, *other_shot;
 
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (statuses), >=, 2);
-  status = string_of (element (statuses, 1), "name");
+  g_assert_cmpuint (qi_test_length_of (statuses), >=, 2);
+  status = qi_test_string_of (qi_test_element (statuses, 1), "name");
 
   node = qi_db_adapter_create_context (f->db, "demo", f->sequence, "shot", "sh020", &error);
   g_assert_no_error (error);
-  other_shot = id_of (node);
+  other_shot = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_user (f->db, "bruno", NULL, NULL, &error);
   g_assert_no_error (error);
@@ -287,20 +255,20 @@ test_tasks (Fixture       *f,
   /* The fixture's task: the default status, its assignee. */
   list = qi_db_adapter_list_tasks (f->db, NULL, f->shot, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpstr (id_of (element (list, 0)), ==, f->task);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "anim");
-  g_assert_cmpstr (string_of (element (list, 0), "type"), ==, f->task_type);
-  g_assert_cmpstr (string_of (element (list, 0), "status"), ==, "not_started");
-  g_assert_cmpstr (string_of (element (list, 0), "assignee"), ==, "ada");
-  g_assert_cmpstr (string_of (element (list, 0), "project"), ==, "demo");
-  g_assert_cmpstr (string_of (element (list, 0), "context"), ==, f->shot);
-  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpstr (qi_test_id_of (qi_test_element (list, 0)), ==, f->task);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "anim");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "type"), ==, f->task_type);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "status"), ==, "not_started");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "assignee"), ==, "ada");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "project"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "context"), ==, f->shot);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "context_path"), ==, "/sq010/sh010");
   g_clear_pointer (&list, json_node_unref);
 
   node = qi_db_adapter_create_task (f->db, f->shot, "comp", f->task_type, status, "bruno", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "status"), ==, status);
+  g_assert_cmpstr (qi_test_string_of (node, "status"), ==, status);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_task (f->db, other_shot, "anim", f->task_type, NULL, "ada", &error);
   g_assert_no_error (error);
@@ -312,26 +280,26 @@ test_tasks (Fixture       *f,
 
   /* By context, by name. */
   list = qi_db_adapter_list_tasks (f->db, NULL, f->shot, NULL, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "anim");
-  g_assert_cmpstr (string_of (element (list, 1), "name"), ==, "comp");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "anim");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "name"), ==, "comp");
   g_clear_pointer (&list, json_node_unref);
   /* By assignee, by context path; with a context too. */
   list = qi_db_adapter_list_tasks (f->db, NULL, NULL, "ada", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
-  g_assert_cmpstr (string_of (element (list, 1), "context_path"), ==, "/sq010/sh020");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "context_path"), ==, "/sq010/sh020");
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_tasks (f->db, "demo", other_shot, "ada", &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
   g_clear_pointer (&list, json_node_unref);
   /* A project limits an assignee's tasks. */
   node = qi_db_adapter_create_project (f->db, "alpha", NULL, &error);
   g_assert_no_error (error);
   list = qi_db_adapter_list_tasks (f->db, "alpha", NULL, "ada", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   /* Bad input. */
@@ -373,24 +341,24 @@ test_products (Fixture       *f,
 
   list = qi_db_adapter_list_products (f->db, f->shot, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpstr (id_of (element (list, 0)), ==, f->product);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "animMain");
-  g_assert_cmpstr (string_of (element (list, 0), "type"), ==, f->target->product_type);
-  g_assert_cmpstr (string_of (element (list, 0), "project"), ==, "demo");
-  g_assert_cmpstr (string_of (element (list, 0), "context"), ==, f->shot);
-  g_assert_cmpstr (string_of (element (list, 0), "context_path"), ==, "/sq010/sh010");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpstr (qi_test_id_of (qi_test_element (list, 0)), ==, f->product);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "animMain");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "type"), ==, f->target->product_type);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "project"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "context"), ==, f->shot);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "context_path"), ==, "/sq010/sh010");
   g_clear_pointer (&list, json_node_unref);
 
   node = qi_db_adapter_create_product (f->db, f->shot, "aaaFirst", f->target->product_type, &error);
   g_assert_no_error (error);
   list = qi_db_adapter_list_products (f->db, f->shot, f->target->product_type, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "name"), ==, "aaaFirst");
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "name"), ==, "aaaFirst");
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_products (f->db, f->shot, "nosuchtype", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
 
   g_assert_null (qi_db_adapter_create_product (f->db, f->shot, "animMain", f->target->product_type, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
@@ -429,16 +397,16 @@ test_versions (Fixture       *f,
                           f->product, f->task);
   v1 = create_version (f->db, spec, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (v1, "number"), ==, 1);
-  g_assert_cmpstr (string_of (v1, "state"), ==, "pending");
-  g_assert_cmpstr (string_of (v1, "product"), ==, f->product);
-  g_assert_cmpstr (string_of (v1, "product_name"), ==, "animMain");
-  g_assert_cmpstr (string_of (v1, "product_type"), ==, f->target->product_type);
-  g_assert_cmpstr (string_of (v1, "task"), ==, f->task);
-  g_assert_cmpstr (string_of (v1, "author"), ==, "ada");
-  g_assert_cmpstr (string_of (v1, "comment"), ==, "blocking");
+  g_assert_cmpint (qi_test_int_of (v1, "number"), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (v1, "state"), ==, "pending");
+  g_assert_cmpstr (qi_test_string_of (v1, "product"), ==, f->product);
+  g_assert_cmpstr (qi_test_string_of (v1, "product_name"), ==, "animMain");
+  g_assert_cmpstr (qi_test_string_of (v1, "product_type"), ==, f->target->product_type);
+  g_assert_cmpstr (qi_test_string_of (v1, "task"), ==, f->task);
+  g_assert_cmpstr (qi_test_string_of (v1, "author"), ==, "ada");
+  g_assert_cmpstr (qi_test_string_of (v1, "comment"), ==, "blocking");
   g_assert_true (json_object_get_null_member (json_node_get_object (v1), "published_at"));
-  g_assert_true (g_str_has_suffix (string_of (v1, "created_at"), "Z"));
+  g_assert_true (g_str_has_suffix (qi_test_string_of (v1, "created_at"), "Z"));
   publisher = json_object_get_object_member (json_node_get_object (v1), "publisher");
   g_assert_cmpint (json_object_get_int_member (publisher, "pid"), ==, getpid ());
   g_assert_cmpstr (json_object_get_string_member (publisher, "host"), ==, g_get_host_name ());
@@ -468,40 +436,40 @@ test_versions (Fixture       *f,
   /* Pending: hidden unless asked. */
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, FALSE, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_latest_versions (f->db, f->shot, FALSE, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_false (json_object_has_member (json_node_get_object (element (list, 0)), "components"));
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_false (json_object_has_member (json_node_get_object (qi_test_element (list, 0)), "components"));
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpstr (id_of (element (list, 0)), ==, id_of (v1));
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpstr (qi_test_id_of (qi_test_element (list, 0)), ==, qi_test_id_of (v1));
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_pending_versions (f->db, 3600, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   /* Published, once. */
-  node = qi_db_adapter_publish_version (f->db, id_of (v1), &error);
+  node = qi_db_adapter_publish_version (f->db, qi_test_id_of (v1), &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "state"), ==, "published");
-  g_assert_nonnull (string_of (node, "published_at"));
+  g_assert_cmpstr (qi_test_string_of (node, "state"), ==, "published");
+  g_assert_nonnull (qi_test_string_of (node, "published_at"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (node), "components")),
                     ==, 2);
   g_clear_pointer (&node, json_node_unref);
-  g_assert_null (qi_db_adapter_publish_version (f->db, id_of (v1), &error));
+  g_assert_null (qi_db_adapter_publish_version (f->db, qi_test_id_of (v1), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_clear_error (&error);
   g_assert_null (qi_db_adapter_publish_version (f->db, f->target->unknown_id, &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_clear_error (&error);
   list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   /* Numbers go on; the highest first; paging. */
@@ -512,13 +480,13 @@ test_versions (Fixture       *f,
       g_autoptr(JsonNode) v = create_version (f->db, spec, &error);
 
       g_assert_no_error (error);
-      g_assert_cmpint (int_of (v, "number"), ==, n);
+      g_assert_cmpint (qi_test_int_of (v, "number"), ==, n);
       g_assert_true (json_object_get_null_member (json_node_get_object (v), "task"));
       /* Without an author, a tracker may name the publishing account
        * (ftrack does): not asserted. */
       if (n < 5)
         {
-          g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, id_of (v), &error);
+          g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, qi_test_id_of (v), &error);
 
           g_assert_no_error (error);
         }
@@ -526,36 +494,36 @@ test_versions (Fixture       *f,
         v2 = json_node_ref (v);
     }
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, FALSE, 0, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 4);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
-  g_assert_cmpint (int_of (element (list, 3), "number"), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 4);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 4);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 3), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 1, 2, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
-  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 3);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 4);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 1), "number"), ==, 3);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 10, 2, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   /* an offset without a limit: the rest */
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 3, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 2);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 2);
   g_clear_pointer (&list, json_node_unref);
   /* By task: only the one made for it. */
   list = qi_db_adapter_list_versions (f->db, NULL, f->task, TRUE, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpstr (id_of (element (list, 0)), ==, id_of (v1));
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpstr (qi_test_id_of (qi_test_element (list, 0)), ==, qi_test_id_of (v1));
   g_clear_pointer (&list, json_node_unref);
 
   /* The latest of each product of a context, by product name; a product
    * with no version is left out. */
   node = qi_db_adapter_create_product (f->db, f->shot, "cameraMain", f->target->product_type, &error);
   g_assert_no_error (error);
-  camera = id_of (node);
+  camera = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_product (f->db, f->shot, "zzzEmpty", f->target->product_type, &error);
   g_clear_pointer (&node, json_node_unref);
@@ -564,27 +532,27 @@ test_versions (Fixture       *f,
   node = create_version (f->db, spec, &error);
   g_assert_no_error (error);
   {
-    g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, id_of (node), &error);
+    g_autoptr(JsonNode) published = qi_db_adapter_publish_version (f->db, qi_test_id_of (node), &error);
 
     g_assert_no_error (error);
   }
   list = qi_db_adapter_latest_versions (f->db, f->shot, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "product_name"), ==, "animMain");
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
-  g_assert_cmpstr (string_of (element (list, 1), "product_name"), ==, "cameraMain");
-  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "product_name"), ==, "animMain");
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 4);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "product_name"), ==, "cameraMain");
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 1), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_latest_versions (f->db, f->shot, TRUE, &error);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 5);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 5);
   g_clear_pointer (&list, json_node_unref);
 
   /* get: pending or not, with components. */
   g_clear_pointer (&node, json_node_unref);
-  node = qi_db_adapter_get_version (f->db, id_of (v2), &error);
+  node = qi_db_adapter_get_version (f->db, qi_test_id_of (v2), &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (node, "number"), ==, 2);
+  g_assert_cmpint (qi_test_int_of (node, "number"), ==, 2);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (node), "components")),
                     ==, 0);
   g_assert_null (qi_db_adapter_get_version (f->db, f->target->unknown_id, &error));
@@ -666,10 +634,10 @@ test_version_errors (Fixture       *f,
     }
   list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
 }
 
 /* Links: casting between contexts, uses between versions. */
@@ -689,21 +657,21 @@ test_links (Fixture       *f,
 
   node = qi_db_adapter_create_context (f->db, "demo", NULL, "folder", "assets", &error);
   g_assert_no_error (error);
-  assets = id_of (node);
+  assets = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "prp_sword", &error);
-  sword = id_of (node);
+  sword = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_context (f->db, "demo", assets, "asset_build", "chr_hero", &error);
   g_assert_no_error (error);
-  hero = id_of (node);
+  hero = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
 
   /* The shot casts both asset builds. */
   node = qi_db_adapter_link_contexts (f->db, f->shot, sword, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "context"), ==, f->shot);
-  g_assert_cmpstr (string_of (node, "uses"), ==, sword);
+  g_assert_cmpstr (qi_test_string_of (node, "context"), ==, f->shot);
+  g_assert_cmpstr (qi_test_string_of (node, "uses"), ==, sword);
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_link_contexts (f->db, f->shot, hero, &error);
   g_assert_no_error (error);
@@ -739,7 +707,7 @@ test_links (Fixture       *f,
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_context (f->db, "alpha", NULL, "shot", "sh010", &error);
   g_assert_no_error (error);
-  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, id_of (node), &error));
+  g_assert_null (qi_db_adapter_link_contexts (f->db, f->shot, qi_test_id_of (node), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_clear_error (&error);
   g_clear_pointer (&node, json_node_unref);
@@ -747,7 +715,7 @@ test_links (Fixture       *f,
   /* A lighting version uses the animation caches. */
   node = qi_db_adapter_create_product (f->db, f->shot, "cacheMain", f->target->product_type, &error);
   g_assert_no_error (error);
-  anim_cache = id_of (node);
+  anim_cache = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
   spec = g_strdup_printf ("{\"product\": \"%s\"}", anim_cache);
   cache = create_version (f->db, spec, &error);
@@ -757,14 +725,14 @@ test_links (Fixture       *f,
   v1 = create_version (f->db, spec, &error);
   v2 = create_version (f->db, spec, &error);
   g_assert_no_error (error);
-  node = qi_db_adapter_link_versions (f->db, id_of (v2), id_of (cache), &error);
+  node = qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (cache), &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "version"), ==, id_of (v2));
+  g_assert_cmpstr (qi_test_string_of (node, "version"), ==, qi_test_id_of (v2));
   g_clear_pointer (&node, json_node_unref);
-  node = qi_db_adapter_link_versions (f->db, id_of (v2), id_of (v1), &error);
+  node = qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (v1), &error);
   g_assert_no_error (error);
   g_clear_pointer (&node, json_node_unref);
-  links = qi_db_adapter_list_version_links (f->db, id_of (v2), &error);
+  links = qi_db_adapter_list_version_links (f->db, qi_test_id_of (v2), &error);
   g_assert_no_error (error);
   uses = json_object_get_array_member (json_node_get_object (links), "uses");
   g_assert_cmpuint (json_array_get_length (uses), ==, 2);
@@ -774,17 +742,17 @@ test_links (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (uses, 1), "product_name"), ==,
                    "cacheMain");
   g_clear_pointer (&links, json_node_unref);
-  links = qi_db_adapter_list_version_links (f->db, id_of (cache), &error);
+  links = qi_db_adapter_list_version_links (f->db, qi_test_id_of (cache), &error);
   used_in = json_object_get_array_member (json_node_get_object (links), "used_in");
   g_assert_cmpuint (json_array_get_length (used_in), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (used_in, 0), "id"), ==,
-                   id_of (v2));
+                   qi_test_id_of (v2));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (links), "uses")),
                     ==, 0);
-  g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (cache), &error));
+  g_assert_null (qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (cache), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_clear_error (&error);
-  g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (v2), &error));
+  g_assert_null (qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (v2), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
   g_clear_error (&error);
   /* versions of two projects are not linked */
@@ -796,12 +764,12 @@ test_links (Fixture       *f,
 
     other = qi_db_adapter_lookup_context (f->db, "alpha", "/sh010", &error);
     g_assert_no_error (error);
-    product = qi_db_adapter_create_product (f->db, id_of (other), "plateMain", f->target->product_type, &error);
+    product = qi_db_adapter_create_product (f->db, qi_test_id_of (other), "plateMain", f->target->product_type, &error);
     g_assert_no_error (error);
-    foreign_spec = g_strdup_printf ("{\"product\": \"%s\"}", id_of (product));
+    foreign_spec = g_strdup_printf ("{\"product\": \"%s\"}", qi_test_id_of (product));
     foreign = create_version (f->db, foreign_spec, &error);
     g_assert_no_error (error);
-    g_assert_null (qi_db_adapter_link_versions (f->db, id_of (v2), id_of (foreign), &error));
+    g_assert_null (qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (foreign), &error));
     g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
     g_clear_error (&error);
   }
@@ -822,23 +790,23 @@ test_users (Fixture       *f,
   gboolean seen_ada = FALSE, seen_bruno = FALSE;
 
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "username"), ==, "bruno");
-  g_assert_cmpstr (string_of (node, "full_name"), ==, "Bruno Lindqvist");
+  g_assert_cmpstr (qi_test_string_of (node, "username"), ==, "bruno");
+  g_assert_cmpstr (qi_test_string_of (node, "full_name"), ==, "Bruno Lindqvist");
   g_assert_true (json_object_get_null_member (json_node_get_object (node), "email"));
 
   list = qi_db_adapter_list_users (f->db, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < length_of (list); i++)
+  for (guint i = 0; i < qi_test_length_of (list); i++)
     {
-      const char *username = string_of (element (list, i), "username");
+      const char *username = qi_test_string_of (qi_test_element (list, i), "username");
 
       if (i > 0)
-        g_assert_cmpint (g_strcmp0 (string_of (element (list, i - 1), "username"), username), <, 0);
+        g_assert_cmpint (g_strcmp0 (qi_test_string_of (qi_test_element (list, i - 1), "username"), username), <, 0);
       if (g_strcmp0 (username, "ada") == 0)
         {
           seen_ada = TRUE;
-          g_assert_cmpstr (string_of (element (list, i), "full_name"), ==, "Ada Okafor");
-          g_assert_cmpstr (string_of (element (list, i), "email"), ==, "ada@studio.example");
+          g_assert_cmpstr (qi_test_string_of (qi_test_element (list, i), "full_name"), ==, "Ada Okafor");
+          g_assert_cmpstr (qi_test_string_of (qi_test_element (list, i), "email"), ==, "ada@studio.example");
         }
       seen_bruno |= g_strcmp0 (username, "bruno") == 0;
     }
@@ -867,21 +835,21 @@ test_vocabulary (Fixture       *f,
   gboolean not_started = FALSE;
 
   g_assert_no_error (error);
-  for (guint i = 0; i < length_of (statuses); i++)
+  for (guint i = 0; i < qi_test_length_of (statuses); i++)
     {
-      JsonNode *status = element (statuses, i);
+      JsonNode *status = qi_test_element (statuses, i);
 
-      g_assert_true (g_strv_contains (states, string_of (status, "state")));
-      g_assert_nonnull (string_of (status, "label"));
-      not_started |= g_strcmp0 (string_of (status, "name"), "not_started") == 0;
+      g_assert_true (g_strv_contains (states, qi_test_string_of (status, "state")));
+      g_assert_nonnull (qi_test_string_of (status, "label"));
+      not_started |= g_strcmp0 (qi_test_string_of (status, "name"), "not_started") == 0;
     }
   /* A new task's status. */
   g_assert_true (not_started);
-  for (guint i = 0; i < length_of (types); i++)
+  for (guint i = 0; i < qi_test_length_of (types); i++)
     {
-      g_assert_nonnull (string_of (element (types, i), "label"));
-      g_assert_nonnull (string_of (element (types, i), "name"));
-      g_assert_cmpstr (string_of (element (types, i), "name"), !=, "");
+      g_assert_nonnull (qi_test_string_of (qi_test_element (types, i), "label"));
+      g_assert_nonnull (qi_test_string_of (qi_test_element (types, i), "name"));
+      g_assert_cmpstr (qi_test_string_of (qi_test_element (types, i), "name"), !=, "");
     }
 }
 

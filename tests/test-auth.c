@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include "qi-test-json.h"
 #include "qi-test-utils.h"
 
 /*
@@ -80,13 +81,6 @@ sql (const char  *path,
   g_assert_cmpint (rc, ==, SQLITE_DONE);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-}
-
-static const char *
-string_of (JsonNode   *node,
-           const char *member)
-{
-  return json_object_get_string_member (json_node_get_object (node), member);
 }
 
 static char *
@@ -245,14 +239,14 @@ test_login (Fixture       *f,
 
   session = login (f, "ada", PASSWORD, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (string_of (session, "token"));
+  g_assert_nonnull (qi_test_string_of (session, "token"));
   user = json_object_get_object_member (json_node_get_object (session), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "ada");
   g_assert_false (json_object_has_member (user, "hash"));
   roles = roles_of (session);
   /* every user is an artist, whatever roles were written */
   g_assert_cmpstr (roles, ==, "admin,artist");
-  expires = g_date_time_new_from_iso8601 (string_of (session, "expires_at"), NULL);
+  expires = g_date_time_new_from_iso8601 (qi_test_string_of (session, "expires_at"), NULL);
   g_assert_nonnull (expires);
   in = g_date_time_to_unix (expires) - g_get_real_time () / G_USEC_PER_SEC;
   g_assert_cmpint (in, >, QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME - 60);
@@ -298,19 +292,19 @@ test_sessions (Fixture       *f,
 
   session = login (f, "ada", PASSWORD, &error);
   g_assert_no_error (error);
-  token = string_of (session, "token");
+  token = qi_test_string_of (session, "token");
 
   me = qi_auth_provider_whoami (f->auth, token, &error);
   g_assert_no_error (error);
   g_assert_false (json_object_has_member (json_node_get_object (me), "token"));
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (me), "user"),
                                                   "username"), ==, "ada");
-  g_assert_cmpstr (string_of (me, "expires_at"), ==, string_of (session, "expires_at"));
+  g_assert_cmpstr (qi_test_string_of (me, "expires_at"), ==, qi_test_string_of (session, "expires_at"));
 
   /* refresh: a new token, the old one ends */
   refreshed = qi_auth_provider_refresh (f->auth, token, &error);
   g_assert_no_error (error);
-  new_token = string_of (refreshed, "token");
+  new_token = qi_test_string_of (refreshed, "token");
   g_assert_cmpstr (new_token, !=, token);
   g_clear_pointer (&me, json_node_unref);
   g_assert_null (qi_auth_provider_whoami (f->auth, token, &error));
@@ -366,7 +360,7 @@ test_expiry (Fixture       *f,
   g_assert_cmpuint (qi_local_auth_provider_get_lifetime (f->local), ==, 1);
   session = login (f, "ada", PASSWORD, &error);
   g_assert_no_error (error);
-  token = string_of (session, "token");
+  token = qi_test_string_of (session, "token");
   /* the expiry is in whole seconds: at most 2 s from now */
   g_usleep (2100 * 1000);
   g_assert_null (qi_auth_provider_whoami (f->auth, token, &error));
@@ -412,8 +406,8 @@ test_migration (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (users)), ==, 2);
   ada = json_array_get_element (json_node_get_array (users), 0);
-  g_assert_cmpstr (string_of (ada, "username"), ==, "ada");
-  g_assert_cmpstr (string_of (ada, "full_name"), ==, "Ada Okafor");
+  g_assert_cmpstr (qi_test_string_of (ada, "username"), ==, "ada");
+  g_assert_cmpstr (qi_test_string_of (ada, "full_name"), ==, "Ada Okafor");
   roles = roles_of (ada);
   g_assert_cmpstr (roles, ==, "artist");
   g_assert_false (json_object_get_boolean_member (json_node_get_object (ada), "has_password"));
@@ -467,8 +461,8 @@ test_hub (Fixture       *f,
   g_assert_no_error (error);
   roles = roles_of (session);
   g_assert_cmpstr (roles, ==, "admin,artist");
-  g_assert_nonnull (string_of (session, "expires_at"));
-  token = g_strdup (string_of (session, "token"));
+  g_assert_nonnull (qi_test_string_of (session, "expires_at"));
+  token = g_strdup (qi_test_string_of (session, "token"));
 
   reply = ask (client, "auth.login", "{\"username\": \"ada\", \"password\": \"nope\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNAUTHORIZED);
@@ -495,7 +489,7 @@ test_hub (Fixture       *f,
   g_assert_no_error (error);
   g_clear_pointer (&payload, g_free);
   g_clear_pointer (&token, g_free);
-  token = g_strdup (string_of (reply, "token"));
+  token = g_strdup (qi_test_string_of (reply, "token"));
   payload = g_strdup_printf ("{\"token\": \"%s\"}", token);
   g_clear_pointer (&reply, json_node_unref);
   reply = ask (client, "auth.logout", payload, &error);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include "qi-test-json.h"
 #include "qi-test-utils.h"
 
 /*
@@ -47,40 +48,6 @@ to_text (JsonNode *node)
   return json_to_string (node, FALSE);
 }
 
-/* An entity's id, interned: it outlives the node (ids are strings). */
-static const char *
-id_of (JsonNode *node)
-{
-  return g_intern_string (json_object_get_string_member (json_node_get_object (node), "id"));
-}
-
-static const char *
-string_of (JsonNode   *node,
-           const char *member)
-{
-  return json_object_get_string_member (json_node_get_object (node), member);
-}
-
-static gint64
-int_of (JsonNode   *node,
-        const char *member)
-{
-  return json_object_get_int_member (json_node_get_object (node), member);
-}
-
-static guint
-length_of (JsonNode *node)
-{
-  return json_array_get_length (json_node_get_array (node));
-}
-
-static JsonNode *
-element (JsonNode *array,
-         guint     index)
-{
-  return json_array_get_element (json_node_get_array (array), index);
-}
-
 /* A JSON object from text, as a spec. */
 static JsonObject *
 object_from (const char *text)
@@ -111,16 +78,16 @@ make_show (QiDbAdapter  *db,
   g_assert_no_error (error);
   sequence = qi_db_adapter_create_context (db, "demo", NULL, "sequence", "sq010", &error);
   g_assert_no_error (error);
-  shot = qi_db_adapter_create_context (db, "demo", id_of (sequence), "shot", "sh010", &error);
+  shot = qi_db_adapter_create_context (db, "demo", qi_test_id_of (sequence), "shot", "sh010", &error);
   g_assert_no_error (error);
-  node = qi_db_adapter_create_product (db, id_of (shot), "animMain", "animation", &error);
+  node = qi_db_adapter_create_product (db, qi_test_id_of (shot), "animMain", "animation", &error);
   g_assert_no_error (error);
-  *product = id_of (node);
+  *product = qi_test_id_of (node);
   g_clear_pointer (&node, json_node_unref);
-  node = qi_db_adapter_create_task (db, id_of (shot), "anim", "anim", "in_progress", "ada", &error);
+  node = qi_db_adapter_create_task (db, qi_test_id_of (shot), "anim", "anim", "in_progress", "ada", &error);
   g_assert_no_error (error);
-  *task = id_of (node);
-  return id_of (shot);
+  *task = qi_test_id_of (node);
+  return qi_test_id_of (shot);
 }
 
 static JsonNode *
@@ -142,7 +109,7 @@ create_and_publish (QiDbAdapter *db,
   JsonNode *published;
 
   g_assert_no_error (error);
-  published = qi_db_adapter_publish_version (db, id_of (pending), &error);
+  published = qi_db_adapter_publish_version (db, qi_test_id_of (pending), &error);
   g_assert_no_error (error);
   return published;
 }
@@ -160,7 +127,7 @@ test_lazy_open (Fixture       *f,
 
   projects = qi_db_adapter_list_projects (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (projects), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (projects), ==, 0);
   g_assert_true (qi_sqlite_adapter_is_open (f->sqlite));
   g_assert_true (g_file_test (f->path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, QI_SQLITE_ADAPTER_SCHEMA_VERSION);
@@ -205,7 +172,7 @@ test_migration (Fixture       *f,
   g_assert_cmpint (qi_sqlite_adapter_get_schema_version (f->sqlite), ==, QI_SQLITE_ADAPTER_SCHEMA_VERSION);
   statuses = qi_db_adapter_list_statuses (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (statuses), ==, 7);
+  g_assert_cmpuint (qi_test_length_of (statuses), ==, 7);
   sql (f->path, "PRAGMA journal_mode", &mode);
   g_assert_cmpstr (mode, ==, "wal");
   sql (f->path, "PRAGMA user_version", &version);
@@ -217,7 +184,7 @@ test_migration (Fixture       *f,
   g_assert_true (qi_sqlite_adapter_open (f->sqlite, &error));
   g_clear_pointer (&statuses, json_node_unref);
   statuses = qi_db_adapter_list_statuses (f->db, &error);
-  g_assert_cmpuint (length_of (statuses), ==, 7);
+  g_assert_cmpuint (qi_test_length_of (statuses), ==, 7);
 
   /* A schema from the future is refused, and left as it is. */
   sql (future, "PRAGMA user_version = 42", NULL);
@@ -259,15 +226,15 @@ test_projects_contexts (Fixture       *f,
 
   project = qi_db_adapter_create_project (f->db, "demo", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (project, "name"), ==, "demo");
-  g_assert_cmpstr (string_of (project, "label"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (project, "name"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (project, "label"), ==, "demo");
   node = qi_db_adapter_create_project (f->db, "alpha", "Alpha", &error);
   g_assert_no_error (error);
   g_clear_pointer (&node, json_node_unref);
 
   projects = qi_db_adapter_list_projects (f->db, &error);
-  g_assert_cmpuint (length_of (projects), ==, 2);
-  g_assert_cmpstr (string_of (element (projects, 0), "name"), ==, "alpha");
+  g_assert_cmpuint (qi_test_length_of (projects), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (projects, 0), "name"), ==, "alpha");
 
   node = qi_db_adapter_create_project (f->db, "demo", NULL, &error);
   g_assert_null (node);
@@ -289,7 +256,8 @@ test_projects_contexts (Fixture       *f,
   for (guint i = 1; i <= 3; i++)
     {
       g_autofree char *name = g_strdup_printf ("sh%03u", 40 - i * 10);
-      g_autoptr(JsonNode) shot = qi_db_adapter_create_context (f->db, "demo", id_of (sq010), "shot", name, &error);
+      g_autoptr(JsonNode) shot = qi_db_adapter_create_context (f->db, "demo", qi_test_id_of (sq010), "shot", name,
+                                                               &error);
 
       g_assert_no_error (error);
       if (i == 2)
@@ -299,31 +267,32 @@ test_projects_contexts (Fixture       *f,
   {
     g_autofree char *expected = g_strdup_printf ("{\"id\":\"%s\",\"project\":\"demo\",\"parent\":"
                                                  "\"%s\",\"kind\":\"shot\",\"name\":\"sh020\","
-                                                 "\"path\":\"/sq010/sh020\"}", id_of (sh020), id_of (sq010));
+                                                 "\"path\":\"/sq010/sh020\"}",
+                                                 qi_test_id_of (sh020), qi_test_id_of (sq010));
 
     g_assert_cmpstr (text, ==, expected);
   }
 
-  children = qi_db_adapter_list_contexts (f->db, "demo", id_of (sq010), &error);
+  children = qi_db_adapter_list_contexts (f->db, "demo", qi_test_id_of (sq010), &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (children), ==, 3);
-  g_assert_cmpstr (string_of (element (children, 0), "name"), ==, "sh010");
-  g_assert_cmpstr (string_of (element (children, 2), "path"), ==, "/sq010/sh030");
+  g_assert_cmpuint (qi_test_length_of (children), ==, 3);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 0), "name"), ==, "sh010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 2), "path"), ==, "/sq010/sh030");
   g_clear_pointer (&children, json_node_unref);
   children = qi_db_adapter_list_contexts (f->db, "demo", NULL, &error);
-  g_assert_cmpuint (length_of (children), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (children), ==, 1);
   g_clear_pointer (&children, json_node_unref);
   children = qi_db_adapter_list_contexts (f->db, "alpha", NULL, &error);
-  g_assert_cmpuint (length_of (children), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (children), ==, 0);
   g_clear_pointer (&children, json_node_unref);
   /* The whole tree at once, by path. */
   children = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (children), ==, 4);
-  g_assert_cmpstr (string_of (element (children, 0), "path"), ==, "/sq010");
-  g_assert_cmpstr (string_of (element (children, 1), "path"), ==, "/sq010/sh010");
-  g_assert_cmpstr (string_of (element (children, 3), "path"), ==, "/sq010/sh030");
-  g_assert_cmpstr (string_of (element (children, 2), "parent"), ==, id_of (sq010));
+  g_assert_cmpuint (qi_test_length_of (children), ==, 4);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 0), "path"), ==, "/sq010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 1), "path"), ==, "/sq010/sh010");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 3), "path"), ==, "/sq010/sh030");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (children, 2), "parent"), ==, qi_test_id_of (sq010));
   g_clear_pointer (&children, json_node_unref);
   g_assert_null (qi_db_adapter_list_all_contexts (f->db, "nope", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
@@ -334,16 +303,16 @@ test_projects_contexts (Fixture       *f,
   g_assert_cmpstr (error->message, ==, "no parent context with id “07”: this tracker's ids are numbers such as “7”");
   g_clear_error (&error);
   /* Another project's context is not a parent here. */
-  g_assert_null (qi_db_adapter_list_contexts (f->db, "alpha", id_of (sq010), &error));
+  g_assert_null (qi_db_adapter_list_contexts (f->db, "alpha", qi_test_id_of (sq010), &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh020", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (id_of (node), ==, id_of (sh020));
+  g_assert_cmpstr (qi_test_id_of (node), ==, qi_test_id_of (sh020));
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh020/", &error);
-  g_assert_cmpstr (id_of (node), ==, id_of (sh020));
+  g_assert_cmpstr (qi_test_id_of (node), ==, qi_test_id_of (sh020));
   g_clear_pointer (&node, json_node_unref);
 
   g_assert_null (qi_db_adapter_lookup_context (f->db, "demo", "/sq010/sh999", &error));
@@ -359,7 +328,7 @@ test_projects_contexts (Fixture       *f,
   g_assert_true (g_str_has_prefix (error->message, "the context name in the path is missing"));
   g_clear_error (&error);
 
-  g_assert_null (qi_db_adapter_create_context (f->db, "demo", id_of (sq010), "shot", "sh020", &error));
+  g_assert_null (qi_db_adapter_create_context (f->db, "demo", qi_test_id_of (sq010), "shot", "sh020", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_assert_cmpstr (error->message, ==, "project “demo” has a context “/sq010/sh020” already");
   g_clear_error (&error);
@@ -389,12 +358,12 @@ test_tasks_products (Fixture       *f,
   shot = make_show (f->db, &product, &task);
   node = qi_db_adapter_create_user (f->db, "bruno", NULL, "bruno@studio.example", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "full_name"), ==, "bruno");
+  g_assert_cmpstr (qi_test_string_of (node, "full_name"), ==, "bruno");
   g_clear_pointer (&node, json_node_unref);
   node = qi_db_adapter_create_task (f->db, shot, "comp", "comp", NULL, "bruno", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "status"), ==, "not_started");
-  g_assert_cmpstr (string_of (node, "context_path"), ==, "/sq010/sh010");
+  g_assert_cmpstr (qi_test_string_of (node, "status"), ==, "not_started");
+  g_assert_cmpstr (qi_test_string_of (node, "context_path"), ==, "/sq010/sh010");
   g_clear_pointer (&node, json_node_unref);
 
   /* A second project, with a task of ada's too. */
@@ -402,30 +371,30 @@ test_tasks_products (Fixture       *f,
   g_clear_pointer (&node, json_node_unref);
   other = qi_db_adapter_create_context (f->db, "other", NULL, "asset_build", "chr_hero", &error);
   g_assert_no_error (error);
-  node = qi_db_adapter_create_task (f->db, id_of (other), "model", "model", "approved", "ada", &error);
+  node = qi_db_adapter_create_task (f->db, qi_test_id_of (other), "model", "model", "approved", "ada", &error);
   g_assert_no_error (error);
   g_clear_pointer (&node, json_node_unref);
 
   tasks = qi_db_adapter_list_tasks (f->db, NULL, shot, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (tasks), ==, 2);
-  g_assert_cmpstr (string_of (element (tasks, 0), "name"), ==, "anim");
-  g_assert_cmpstr (string_of (element (tasks, 0), "assignee"), ==, "ada");
-  g_assert_cmpstr (string_of (element (tasks, 0), "type"), ==, "anim");
-  g_assert_cmpstr (string_of (element (tasks, 0), "status"), ==, "in_progress");
+  g_assert_cmpuint (qi_test_length_of (tasks), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "name"), ==, "anim");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "assignee"), ==, "ada");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "type"), ==, "anim");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "status"), ==, "in_progress");
   g_clear_pointer (&tasks, json_node_unref);
 
   tasks = qi_db_adapter_list_tasks (f->db, NULL, NULL, "ada", &error);
-  g_assert_cmpuint (length_of (tasks), ==, 2);
-  g_assert_cmpstr (string_of (element (tasks, 0), "project"), ==, "demo");
-  g_assert_cmpstr (string_of (element (tasks, 1), "project"), ==, "other");
+  g_assert_cmpuint (qi_test_length_of (tasks), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "project"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 1), "project"), ==, "other");
   g_clear_pointer (&tasks, json_node_unref);
   tasks = qi_db_adapter_list_tasks (f->db, "other", NULL, "ada", &error);
-  g_assert_cmpuint (length_of (tasks), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (tasks), ==, 1);
   g_clear_pointer (&tasks, json_node_unref);
   tasks = qi_db_adapter_list_tasks (f->db, NULL, shot, "bruno", &error);
-  g_assert_cmpuint (length_of (tasks), ==, 1);
-  g_assert_cmpstr (string_of (element (tasks, 0), "name"), ==, "comp");
+  g_assert_cmpuint (qi_test_length_of (tasks), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (tasks, 0), "name"), ==, "comp");
   g_clear_pointer (&tasks, json_node_unref);
 
   g_assert_null (qi_db_adapter_list_tasks (f->db, NULL, NULL, NULL, &error));
@@ -450,15 +419,15 @@ test_tasks_products (Fixture       *f,
   /* Products by context and type. */
   node = qi_db_adapter_create_product (f->db, shot, "cameraMain", "camera", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (node, "type"), ==, "camera");
+  g_assert_cmpstr (qi_test_string_of (node, "type"), ==, "camera");
   g_clear_pointer (&node, json_node_unref);
   products = qi_db_adapter_list_products (f->db, shot, NULL, &error);
-  g_assert_cmpuint (length_of (products), ==, 2);
-  g_assert_cmpstr (string_of (element (products, 0), "name"), ==, "animMain");
+  g_assert_cmpuint (qi_test_length_of (products), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (products, 0), "name"), ==, "animMain");
   g_clear_pointer (&products, json_node_unref);
   products = qi_db_adapter_list_products (f->db, shot, "camera", &error);
-  g_assert_cmpuint (length_of (products), ==, 1);
-  g_assert_cmpstr (string_of (element (products, 0), "name"), ==, "cameraMain");
+  g_assert_cmpuint (qi_test_length_of (products), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (products, 0), "name"), ==, "cameraMain");
   g_assert_null (qi_db_adapter_create_product (f->db, shot, "cameraMain", "camera", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_clear_error (&error);
@@ -468,8 +437,8 @@ test_tasks_products (Fixture       *f,
   g_clear_error (&error);
 
   types = qi_db_adapter_list_task_types (f->db, &error);
-  g_assert_cmpuint (length_of (types), ==, 10);
-  g_assert_cmpstr (string_of (element (types, 0), "name"), ==, "layout");
+  g_assert_cmpuint (qi_test_length_of (types), ==, 10);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (types, 0), "name"), ==, "layout");
 }
 
 static void
@@ -502,12 +471,12 @@ test_versions (Fixture       *f,
                           "{\"path\": \"a.ma\", \"size\": 9}]}]}", product, task);
   v1 = create_version (f->db, spec, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (v1, "number"), ==, 1);
-  g_assert_cmpstr (string_of (v1, "state"), ==, "pending");
-  g_assert_cmpstr (string_of (v1, "author"), ==, "ada");
-  g_assert_cmpstr (string_of (v1, "status"), ==, "pending_review");
-  g_assert_cmpstr (string_of (v1, "product_name"), ==, "animMain");
-  g_assert_cmpstr (string_of (v1, "task"), ==, task);
+  g_assert_cmpint (qi_test_int_of (v1, "number"), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (v1, "state"), ==, "pending");
+  g_assert_cmpstr (qi_test_string_of (v1, "author"), ==, "ada");
+  g_assert_cmpstr (qi_test_string_of (v1, "status"), ==, "pending_review");
+  g_assert_cmpstr (qi_test_string_of (v1, "product_name"), ==, "animMain");
+  g_assert_cmpstr (qi_test_string_of (v1, "task"), ==, task);
   g_assert_true (json_object_get_null_member (json_node_get_object (v1), "published_at"));
   {
     JsonObject *publisher = json_object_get_object_member (json_node_get_object (v1), "publisher");
@@ -538,25 +507,25 @@ test_versions (Fixture       *f,
   /* Pending: hidden from reads unless asked. */
   list = qi_db_adapter_list_versions (f->db, product, NULL, FALSE, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_latest_versions (f->db, shot, FALSE, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 0, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_false (json_object_has_member (json_node_get_object (element (list, 0)), "components"));
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_false (json_object_has_member (json_node_get_object (qi_test_element (list, 0)), "components"));
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_latest_versions (f->db, shot, TRUE, &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
   g_clear_pointer (&list, json_node_unref);
 
   /* Published. */
   g_clear_pointer (&v1, json_node_unref);
   v1 = qi_db_adapter_publish_version (f->db, "1", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (v1, "state"), ==, "published");
-  g_assert_nonnull (string_of (v1, "published_at"));
+  g_assert_cmpstr (qi_test_string_of (v1, "state"), ==, "published");
+  g_assert_nonnull (qi_test_string_of (v1, "published_at"));
   g_assert_null (qi_db_adapter_publish_version (f->db, "1", &error));
   g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
   g_assert_cmpstr (error->message, ==, "the version with id 1 is published already");
@@ -570,66 +539,66 @@ test_versions (Fixture       *f,
   spec = g_strdup_printf ("{\"product\": \"%s\"}", product);
   v2 = create_version (f->db, spec, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (v2, "number"), ==, 2);
+  g_assert_cmpint (qi_test_int_of (v2, "number"), ==, 2);
   g_assert_true (json_object_get_null_member (json_node_get_object (v2), "task"));
   g_assert_true (json_object_get_null_member (json_node_get_object (v2), "author"));
   v3 = create_version (f->db, spec, &error);
-  g_assert_cmpint (int_of (v3, "number"), ==, 3);
+  g_assert_cmpint (qi_test_int_of (v3, "number"), ==, 3);
   g_clear_pointer (&v3, json_node_unref);
   v3 = create_and_publish (f->db, spec);
-  g_assert_cmpint (int_of (v3, "number"), ==, 4);
+  g_assert_cmpint (qi_test_int_of (v3, "number"), ==, 4);
 
   /* Latest published is 4; with pending it is still 4; v2 and v3 pending. */
   list = qi_db_adapter_latest_versions (f->db, shot, FALSE, &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 4);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, product, NULL, FALSE, 0, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 4);
-  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 4);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 1), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
 
   /* Paging, the highest number first. */
   list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 1, 2, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 3);
-  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 2);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 3);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 1), "number"), ==, 2);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 10, 2, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   /* By task. */
   list = qi_db_adapter_list_versions (f->db, NULL, task, TRUE, 0, 0, &error);
-  g_assert_cmpuint (length_of (list), ==, 1);
-  g_assert_cmpint (int_of (element (list, 0), "number"), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 0), "number"), ==, 1);
   g_clear_pointer (&list, json_node_unref);
 
   /* A second product: its own numbers, its own latest. */
   other = qi_db_adapter_create_product (f->db, shot, "cameraMain", "camera", &error);
   g_clear_pointer (&spec, g_free);
-  spec = g_strdup_printf ("{\"product\": \"%s\"}", id_of (other));
+  spec = g_strdup_printf ("{\"product\": \"%s\"}", qi_test_id_of (other));
   g_clear_pointer (&v2, json_node_unref);
   v2 = create_version (f->db, spec, &error);
-  g_assert_cmpint (int_of (v2, "number"), ==, 1);
+  g_assert_cmpint (qi_test_int_of (v2, "number"), ==, 1);
   g_clear_pointer (&v2, json_node_unref);
   v2 = create_and_publish (f->db, spec);
-  g_assert_cmpint (int_of (v2, "number"), ==, 2);
+  g_assert_cmpint (qi_test_int_of (v2, "number"), ==, 2);
   list = qi_db_adapter_latest_versions (f->db, shot, FALSE, &error);
-  g_assert_cmpuint (length_of (list), ==, 2);
-  g_assert_cmpstr (string_of (element (list, 0), "product_name"), ==, "animMain");
-  g_assert_cmpstr (string_of (element (list, 1), "product_name"), ==, "cameraMain");
-  g_assert_cmpint (int_of (element (list, 1), "number"), ==, 2);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 0), "product_name"), ==, "animMain");
+  g_assert_cmpstr (qi_test_string_of (qi_test_element (list, 1), "product_name"), ==, "cameraMain");
+  g_assert_cmpint (qi_test_int_of (qi_test_element (list, 1), "number"), ==, 2);
   g_clear_pointer (&list, json_node_unref);
 
   /* Pending versions for the doctor: v2 and v3 of animMain, v1 of camera. */
   list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 3);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 3);
   g_clear_pointer (&list, json_node_unref);
   list = qi_db_adapter_list_pending_versions (f->db, 3600, &error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   g_assert_null (qi_db_adapter_list_versions (f->db, NULL, NULL, FALSE, 0, 0, &error));
@@ -704,13 +673,13 @@ test_version_errors (Fixture       *f,
   /* The failures that happened inside the transaction left nothing, and
    * used no number. */
   stats = qi_db_adapter_stats (f->db, &error);
-  g_assert_cmpint (int_of (stats, "versions"), ==, 0);
-  g_assert_cmpint (int_of (stats, "components"), ==, 0);
+  g_assert_cmpint (qi_test_int_of (stats, "versions"), ==, 0);
+  g_assert_cmpint (qi_test_int_of (stats, "components"), ==, 0);
   {
     g_autoptr(JsonNode) v = create_version (f->db, "{\"product\": \"1\"}", &error);
 
     g_assert_no_error (error);
-    g_assert_cmpint (int_of (v, "number"), ==, 1);
+    g_assert_cmpint (qi_test_int_of (v, "number"), ==, 1);
   }
 }
 
@@ -728,7 +697,7 @@ on_changed (QiDbAdapter *adapter,
 {
   GPtrArray *events = user_data;
 
-  g_ptr_array_add (events, g_strdup_printf ("%s %s %s", entity, action, id_of (object)));
+  g_ptr_array_add (events, g_strdup_printf ("%s %s %s", entity, action, qi_test_id_of (object)));
 }
 
 static void
@@ -744,7 +713,7 @@ test_changed_signal (Fixture       *f,
   g_signal_connect (f->db, "changed", G_CALLBACK (on_changed), events);
   make_show (f->db, &product, &task);
   v = create_version (f->db, "{\"product\": \"1\"}", &error);
-  published = qi_db_adapter_publish_version (f->db, id_of (v), &error);
+  published = qi_db_adapter_publish_version (f->db, qi_test_id_of (v), &error);
   g_assert_null (create_version (f->db, "{\"product\": 2}", &error));
   g_clear_error (&error);
 
@@ -826,11 +795,11 @@ test_concurrent_writers (Fixture       *f,
   g_assert_cmpuint (g_hash_table_size (seen), ==, total);
   list = qi_db_adapter_list_versions (f->db, product, NULL, TRUE, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, total);
+  g_assert_cmpuint (qi_test_length_of (list), ==, total);
   for (guint i = 0; i < total; i++)
     {
-      g_assert_cmpint (int_of (element (list, i), "number"), ==, total - i);
-      g_assert_cmpstr (string_of (element (list, i), "state"), ==, "published");
+      g_assert_cmpint (qi_test_int_of (qi_test_element (list, i), "number"), ==, total - i);
+      g_assert_cmpstr (qi_test_string_of (qi_test_element (list, i), "state"), ==, "published");
       g_assert_true (g_hash_table_contains (seen, GINT_TO_POINTER (total - i)));
     }
 }
@@ -890,11 +859,11 @@ test_killed_writer (Fixture       *f,
   g_assert_cmpstr (check, ==, "ok");
   stats = qi_db_adapter_stats (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (stats, "files"), ==, int_of (stats, "versions") * 200000);
-  g_assert_cmpint (int_of (stats, "components"), ==, int_of (stats, "versions"));
+  g_assert_cmpint (qi_test_int_of (stats, "files"), ==, qi_test_int_of (stats, "versions") * 200000);
+  g_assert_cmpint (qi_test_int_of (stats, "components"), ==, qi_test_int_of (stats, "versions"));
   v = create_version (f->db, "{\"product\": \"1\"}", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_of (v, "number"), ==, int_of (stats, "versions") + 1);
+  g_assert_cmpint (qi_test_int_of (v, "number"), ==, qi_test_int_of (stats, "versions") + 1);
 }
 
 /* The hub. */
@@ -983,15 +952,15 @@ test_hub (Fixture       *f,
   } G_STMT_END
 
   ASK ("db_service.project.create", "{\"name\": \"demo\", \"label\": \"Demo\"}");
-  g_assert_cmpstr (string_of (reply, "name"), ==, "demo");
+  g_assert_cmpstr (qi_test_string_of (reply, "name"), ==, "demo");
   ASK ("db_service.project.list", "{}");
   g_assert_true (g_str_has_prefix (text, "{\"projects\":[{\"id\":\"1\",\"name\":\"demo\",\"label\":\"Demo\","));
   ASK ("db_service.project.get", "{\"name\": \"demo\", \"adapter\": \"sqlite\"}");
-  g_assert_cmpstr (id_of (reply), ==, "1");
+  g_assert_cmpstr (qi_test_id_of (reply), ==, "1");
   ASK ("db_service.user.create", "{\"username\": \"ada\", \"full_name\": \"Ada Okafor\"}");
   ASK ("db_service.context.create", "{\"project\": \"demo\", \"kind\": \"sequence\", \"name\": \"sq010\"}");
   ASK ("db_service.context.create", "{\"project\": \"demo\", \"parent\": \"/sq010\", \"kind\": \"shot\", \"name\": \"sh020\"}");
-  g_assert_cmpstr (string_of (reply, "path"), ==, "/sq010/sh020");
+  g_assert_cmpstr (qi_test_string_of (reply, "path"), ==, "/sq010/sh020");
   ASK ("db_service.context.lookup", "{\"project\": \"demo\", \"path\": \"/sq010/sh020\"}");
   g_assert_cmpstr (text, ==, "{\"id\":\"2\",\"project\":\"demo\",\"parent\":\"1\",\"kind\":\"shot\",\"name\":\"sh020\","
                              "\"path\":\"/sq010/sh020\"}");
@@ -1013,9 +982,9 @@ test_hub (Fixture       *f,
   g_assert_true (g_str_has_prefix (text, "{\"products\":[{\"id\":\"1\","));
   ASK ("db_service.version.create", "{\"product\": 1, \"task\": 1, \"author\": \"ada\", \"comment\": \"wip\", "
                                     "\"components\": [{\"name\": \"abc\", \"files\": [{\"path\": \"x.abc\", \"size\": 5}]}]}");
-  g_assert_cmpint (int_of (reply, "number"), ==, 1);
-  g_assert_cmpstr (string_of (reply, "state"), ==, "pending");
-  version = id_of (reply);
+  g_assert_cmpint (qi_test_int_of (reply, "number"), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (reply, "state"), ==, "pending");
+  version = qi_test_id_of (reply);
   ASK ("db_service.version.list", "{\"product\": \"1\"}");
   g_assert_cmpstr (text, ==, "{\"versions\":[],\"offset\":0,\"limit\":100}");
   ASK ("db_service.version.list", "{\"product\": 1, \"include_pending\": true, \"limit\": 5}");
@@ -1023,7 +992,7 @@ test_hub (Fixture       *f,
   ASK ("db_service.version.pending", "{}");
   g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\","));
   ASK ("db_service.version.publish", "{\"id\": \"1\"}");
-  g_assert_cmpstr (string_of (reply, "state"), ==, "published");
+  g_assert_cmpstr (qi_test_string_of (reply, "state"), ==, "published");
   ASK ("db_service.version.latest", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\"}");
   g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\",\"product\":\"1\",\"product_name\":\"animMain\","));
   ASK ("db_service.version.get", "{\"id\": 1}");
@@ -1155,12 +1124,12 @@ test_cli (Fixture       *f,
     g_autoptr(JsonNode) tasks = NULL;
 
     g_assert_no_error (error);
-    latest = qi_db_adapter_latest_versions (QI_DB_ADAPTER (demo), id_of (shot), FALSE, &error);
-    g_assert_cmpuint (length_of (latest), ==, 4);
-    g_assert_cmpstr (string_of (element (latest, 0), "product_name"), ==, "animMain");
-    g_assert_cmpint (int_of (element (latest, 0), "number"), ==, 2);
+    latest = qi_db_adapter_latest_versions (QI_DB_ADAPTER (demo), qi_test_id_of (shot), FALSE, &error);
+    g_assert_cmpuint (qi_test_length_of (latest), ==, 4);
+    g_assert_cmpstr (qi_test_string_of (qi_test_element (latest, 0), "product_name"), ==, "animMain");
+    g_assert_cmpint (qi_test_int_of (qi_test_element (latest, 0), "number"), ==, 2);
     tasks = qi_db_adapter_list_tasks (QI_DB_ADAPTER (demo), "demo", NULL, "ada", &error);
-    g_assert_cmpuint (length_of (tasks), >, 0);
+    g_assert_cmpuint (qi_test_length_of (tasks), >, 0);
   }
 
   /* A publisher that died leaves a pending version the doctor finds. */
@@ -1214,7 +1183,7 @@ test_batch (Fixture       *f,
   qi_sqlite_adapter_rollback_batch (f->sqlite);
   list = qi_db_adapter_list_projects (f->db, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 0);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
   g_clear_pointer (&list, json_node_unref);
 
   g_assert_true (qi_sqlite_adapter_begin_batch (f->sqlite, &error));
@@ -1226,7 +1195,7 @@ test_batch (Fixture       *f,
   g_assert_no_error (error);
   list = qi_db_adapter_list_all_contexts (f->db, "demo", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (length_of (list), ==, 1);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
 }
 
 int

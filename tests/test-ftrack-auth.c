@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "qi-test-http.h"
+#include "qi-test-json.h"
 #include "qi-test-utils.h"
 
 /*
@@ -229,13 +230,6 @@ new_provider (void)
   return provider;
 }
 
-static const char *
-string_of (JsonNode   *node,
-           const char *member)
-{
-  return json_object_get_string_member (json_node_get_object (node), member);
-}
-
 static char *
 roles_of (JsonNode *node)
 {
@@ -285,29 +279,29 @@ test_login (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (user, "email"), ==, "ada@example.com");
   roles = roles_of (session);
   g_assert_cmpstr (roles, ==, "artist,admin");
-  g_assert_cmpstr (string_of (session, "server"), ==, f->http.base);
-  g_assert_nonnull (string_of (session, "expires_at"));
+  g_assert_cmpstr (qi_test_string_of (session, "server"), ==, f->http.base);
+  g_assert_nonnull (qi_test_string_of (session, "expires_at"));
 
   /* the token is Qi's, of the provider's authority, for the hub and REST */
   claims = qi_token_authority_verify (qi_ftrack_auth_provider_get_authority (provider),
-                                      string_of (session, "token"), &error);
+                                      qi_test_string_of (session, "token"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (qi_token_get_session (claims), ==, "user/ada");
   g_assert_true (qi_token_has_scope (claims, QI_TOKEN_SCOPE_HUB));
   g_assert_true (qi_token_has_scope (claims, QI_TOKEN_SCOPE_API));
 
   /* whoami and refresh answer without asking ftrack again */
-  who = qi_auth_provider_whoami (QI_AUTH_PROVIDER (provider), string_of (session, "token"), &error);
+  who = qi_auth_provider_whoami (QI_AUTH_PROVIDER (provider), qi_test_string_of (session, "token"), &error);
   g_assert_no_error (error);
   g_assert_null (json_object_get_member (json_node_get_object (who), "token"));
-  refreshed = qi_auth_provider_refresh (QI_AUTH_PROVIDER (provider), string_of (session, "token"), &error);
+  refreshed = qi_auth_provider_refresh (QI_AUTH_PROVIDER (provider), qi_test_string_of (session, "token"), &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (refreshed, "token"), !=, string_of (session, "token"));
-  g_assert_null (qi_auth_provider_whoami (QI_AUTH_PROVIDER (provider), string_of (session, "token"), &error));
+  g_assert_cmpstr (qi_test_string_of (refreshed, "token"), !=, qi_test_string_of (session, "token"));
+  g_assert_null (qi_auth_provider_whoami (QI_AUTH_PROVIDER (provider), qi_test_string_of (session, "token"), &error));
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN);
   g_clear_error (&error);
-  g_assert_true (qi_auth_provider_logout (QI_AUTH_PROVIDER (provider), string_of (refreshed, "token"), &error));
-  g_assert_false (qi_auth_provider_logout (QI_AUTH_PROVIDER (provider), string_of (refreshed, "token"), &error));
+  g_assert_true (qi_auth_provider_logout (QI_AUTH_PROVIDER (provider), qi_test_string_of (refreshed, "token"), &error));
+  g_assert_false (qi_auth_provider_logout (QI_AUTH_PROVIDER (provider), qi_test_string_of (refreshed, "token"), &error));
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN);
   g_clear_error (&error);
   g_assert_cmpuint (f->requests, ==, 1);
@@ -327,7 +321,7 @@ test_login (Fixture       *f,
   user = json_object_get_object_member (json_node_get_object (other), "user");
   g_assert_cmpstr (json_object_get_string_member (user, "full_name"), ==, "Bruno");
   g_assert_true (json_object_get_null_member (user, "email"));
-  g_assert_cmpstr (string_of (other, "server"), ==, f->http.base);
+  g_assert_cmpstr (qi_test_string_of (other, "server"), ==, f->http.base);
 }
 
 static GError *
@@ -529,30 +523,30 @@ test_providers (Fixture       *f,
                              "\"api_key\": \"" API_KEY "\"}", f->http.base);
   session = qi_test_ask (client, "auth.login", payload, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (session, "provider"), ==, "ftrack");
+  g_assert_cmpstr (qi_test_string_of (session, "provider"), ==, "ftrack");
   g_assert_cmpstr (f->key, ==, API_KEY);
   /* signed by the one authority the server takes */
-  claims = qi_token_authority_verify (a.authority, string_of (session, "token"), &error);
+  claims = qi_token_authority_verify (a.authority, qi_test_string_of (session, "token"), &error);
   g_assert_no_error (error);
-  g_assert_true (qi_auth_manager_check_token (a.manager, string_of (session, "token"), claims, &error));
+  g_assert_true (qi_auth_manager_check_token (a.manager, qi_test_string_of (session, "token"), claims, &error));
 
   /* no provider: the default, local */
   local = qi_test_ask (client, "auth.login", "{\"username\": \"chen\", \"password\": \"" PASSWORD "\"}", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (local, "provider"), ==, "local");
+  g_assert_cmpstr (qi_test_string_of (local, "provider"), ==, "local");
 
   /* whoami and logout go to the provider of the session */
   g_clear_pointer (&payload, g_free);
-  payload = g_strdup_printf ("{\"token\": \"%s\"}", string_of (session, "token"));
+  payload = g_strdup_printf ("{\"token\": \"%s\"}", qi_test_string_of (session, "token"));
   reply = qi_test_ask (client, "auth.whoami", payload, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (reply, "provider"), ==, "ftrack");
-  g_assert_cmpstr (string_of (reply, "server"), ==, f->http.base);
+  g_assert_cmpstr (qi_test_string_of (reply, "provider"), ==, "ftrack");
+  g_assert_cmpstr (qi_test_string_of (reply, "server"), ==, f->http.base);
   g_clear_pointer (&reply, json_node_unref);
   reply = qi_test_ask (client, "auth.logout", payload, &error);
   g_assert_no_error (error);
   g_clear_pointer (&reply, json_node_unref);
-  g_assert_false (qi_auth_manager_check_token (a.manager, string_of (session, "token"), claims, &error));
+  g_assert_false (qi_auth_manager_check_token (a.manager, qi_test_string_of (session, "token"), claims, &error));
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN);
   g_clear_error (&error);
 
@@ -586,7 +580,7 @@ test_providers (Fixture       *f,
                              f->http.base);
   reply = qi_test_ask (client, "auth.login", payload, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (string_of (reply, "provider"), ==, "ftrack");
+  g_assert_cmpstr (qi_test_string_of (reply, "provider"), ==, "ftrack");
 
   /* the key would go to the keyring (tests/python/test_login_server.py
    * checks that through a real qi serve); here the test process keeps
@@ -656,7 +650,7 @@ test_refresh (Fixture       *f,
   session = qi_auth_manager_login (a.manager, NULL, given, &error);
   g_assert_no_error (error);
   g_assert_true (qi_auth_manager_set_run_session (a.manager, session, &error));
-  old = g_strdup (string_of (session, "token"));
+  old = g_strdup (qi_test_string_of (session, "token"));
   g_assert_cmpuint (changes, ==, 1);
   while (events.events < 1)
     g_main_context_iteration (NULL, TRUE);
@@ -678,7 +672,7 @@ test_refresh (Fixture       *f,
   /* the timer: a new token, the old one refused everywhere */
   while (changes < 2)
     g_main_context_iteration (NULL, TRUE);
-  now = g_strdup (string_of (qi_auth_manager_get_run_session (a.manager), "token"));
+  now = g_strdup (qi_test_string_of (qi_auth_manager_get_run_session (a.manager), "token"));
   g_assert_cmpstr (now, !=, old);
   while (events.events < 2)
     g_main_context_iteration (NULL, TRUE);
@@ -696,10 +690,11 @@ test_refresh (Fixture       *f,
   /* and again, by the timer the refresh set */
   while (changes < 3)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (string_of (qi_auth_manager_get_run_session (a.manager), "token"), !=, now);
+  g_assert_cmpstr (qi_test_string_of (qi_auth_manager_get_run_session (a.manager), "token"), !=, now);
 
   /* logging the run session out ends the timer */
-  g_assert_true (qi_auth_manager_logout (a.manager, string_of (qi_auth_manager_get_run_session (a.manager), "token"),
+  g_assert_true (qi_auth_manager_logout (a.manager,
+                                         qi_test_string_of (qi_auth_manager_get_run_session (a.manager), "token"),
                                          &error));
   g_assert_null (qi_auth_manager_get_run_session (a.manager));
   while (events.events < 4)
@@ -855,7 +850,7 @@ test_revocation (Fixture       *f,
   json_object_set_string_member (given, "password", PASSWORD);
   login = qi_auth_manager_login (a.manager, NULL, given, &error);
   g_assert_no_error (error);
-  token = g_strdup (string_of (login, "token"));
+  token = g_strdup (qi_test_string_of (login, "token"));
 
   /* open while the session is */
   ws_connect (session, url, token, &first, &status);
@@ -881,12 +876,12 @@ test_revocation (Fixture       *f,
   g_clear_pointer (&token, g_free);
   login = qi_auth_manager_login (a.manager, NULL, given, &error);
   g_assert_no_error (error);
-  token = g_strdup (string_of (login, "token"));
+  token = g_strdup (qi_test_string_of (login, "token"));
   refreshed = qi_auth_manager_refresh (a.manager, token, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rest_status_threaded (http, token), ==, 401);
-  g_assert_cmpuint (rest_status_threaded (http, string_of (refreshed, "token")), ==, 404);
-  ws_connect (session, url, string_of (refreshed, "token"), &second, &status);
+  g_assert_cmpuint (rest_status_threaded (http, qi_test_string_of (refreshed, "token")), ==, 404);
+  ws_connect (session, url, qi_test_string_of (refreshed, "token"), &second, &status);
   g_assert_no_error (second.error);
   g_assert_cmpuint (status, ==, 101);
 
