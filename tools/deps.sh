@@ -59,6 +59,13 @@ qi_install_packages() {
 # older than the lockfile. Never a browser: playwright-core has none, and
 # the variable makes sure nothing fetches one.
 qi_npm_ci() {
+  # Vite 8 needs Node.js 20.19 or newer; Debian 12's own nodejs is 18.
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+    echo "The web UIs need Node.js 20.19 or newer; this machine has $(node --version 2>/dev/null || echo none)." >&2
+    echo "Install a newer nodejs package (NodeSource's nodejs 20 or 22), or build without the UIs: meson setup -Dui=disabled" >&2
+    return 1
+  fi
   if [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]]; then
     return 0
   fi
