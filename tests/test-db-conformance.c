@@ -15,7 +15,7 @@
  * adapters: the SQLite tracker on a real file, and QiFtrackAdapter against
  * the fake ftrack server (tests/ftrack/fake_ftrack.py), which answers like
  * ftrack, starting from the recorded schemas and server information of
- * ../shared/fixtures/ftrack. Then what only the ftrack adapter does: the
+ * tests/fixtures/ftrack. Then what only the ftrack adapter does: the
  * exact requests it sends, and how it takes a failing server.
  */
 

@@ -6,7 +6,7 @@
 
 /* QiFtrackSession against a fake ftrack server on loopback that answers
  * with the real responses recorded by ftrack's own client tests
- * (../shared/fixtures/ftrack, $QI_FTRACK_FIXTURES) and records the
+ * (tests/fixtures/ftrack, $QI_FTRACK_FIXTURES) and records the
  * requests it gets, which the tests check to the byte. */
 
 typedef enum

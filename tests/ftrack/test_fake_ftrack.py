@@ -18,7 +18,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_ftrack.py")
 FIXTURES = os.environ.get("QI_FTRACK_FIXTURES") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "ftrack"))
+    os.path.join(HERE, "..", "fixtures", "ftrack"))
 USER, KEY = "ada", "s3cret-key"
 T = 30  # seconds: how long a request may take before the test fails
 

@@ -2,7 +2,7 @@
 the QI_FTRACK_* variables (a farm machine), or a login window's ftrack
 login over the hub, and the db_service.* topics are answered by the
 ftrack adapter, against the stateful fake ftrack server of tests/ftrack
-(the recorded schemas and server information of ../shared/fixtures)."""
+(the recorded schemas and server information of tests/fixtures/ftrack)."""
 import json
 import os
 import subprocess
