@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-addon-info-private.h"
+#include "qi-json.h"
 #include "qi-addon-loader.h"
 #include "qi-addon-manager-private.h"
 #include "qi-addon-module.h"
@@ -1278,7 +1279,7 @@ tray_signature (QiAddonManager *self)
 {
   g_autoptr(JsonNode) items = qi_addon_manager_list_tray_items (self);
 
-  return json_to_string (items, FALSE);
+  return qi_json_to_string (items, QI_JSON_WRITE_DEFAULT, NULL);
 }
 
 static JsonNode *

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-addon-verbs-private.h"
+#include "qi-json.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 
@@ -157,7 +158,7 @@ print_contributions (QiCliInvocation *invocation,
               if (JSON_NODE_HOLDS_OBJECT (element))
                 {
                   JsonObject *object = json_node_get_object (element);
-                  g_autofree char *extensions = json_to_string (json_object_get_member (object, "extensions"), FALSE);
+                  g_autofree char *extensions = qi_json_to_string (json_object_get_member (object, "extensions"), QI_JSON_WRITE_DEFAULT, NULL);
 
                   g_string_append_printf (text, "%s %s", json_object_get_string_member (object, "name"), extensions);
                 }
@@ -226,7 +227,7 @@ addons_info_verb (QiCliInvocation *invocation,
       else if (JSON_NODE_HOLDS_VALUE (value))
         text = g_strdup (json_node_get_string (value));
       else
-        text = json_to_string (value, FALSE);
+        text = qi_json_to_string (value, QI_JSON_WRITE_DEFAULT, NULL);
       qi_cli_invocation_print (invocation, "%-13s %s\n", (const char *) l->data, text);
     }
   return 0;

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "qi-bundle-manager.h"
+#include "qi-json.h"
 #include "qi-bundle-private.h"
 #include "qi-enum-types.h"
 #include "qi-json-reader-private.h"
@@ -193,7 +194,7 @@ quote (const char *text)
 {
   g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), text);
 
-  return json_to_string (node, FALSE);
+  return qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
 }
 
 /* @base followed by the member @name in JSONPath: `.name`, or `["a b"]`. */
@@ -469,7 +470,7 @@ set_parse_error (GError              **error,
                  const QiJsonFailure  *failure)
 {
   gsize at;
-  const char *reason = qi_json_failure_describe (failure, length,
+  g_autofree char *reason = qi_json_failure_describe (failure, length,
                                                  _("too large or too deeply nested for a bundles file"),
                                                  &at);
   guint line, column;
@@ -892,7 +893,6 @@ read_file (const char  *file,
 static char *
 serialize (GPtrArray *bundles)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonArray) array = json_array_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -905,10 +905,7 @@ serialize (GPtrArray *bundles)
   json_object_set_array_member (object, "bundles", g_steal_pointer (&array));
   root = json_node_init_object (json_node_alloc (), object);
 
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  text = json_generator_to_data (generator, NULL);
+  text = qi_json_to_string (root, QI_JSON_WRITE_PRETTY, NULL);
 
   return g_strconcat (text, "\n", NULL);
 }

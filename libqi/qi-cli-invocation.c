@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qi-cli-invocation.h"
+#include "qi-json.h"
 
 /**
  * QiCliInvocation:
@@ -377,7 +378,7 @@ qi_cli_invocation_print_json (QiCliInvocation *self,
   g_return_if_fail (QI_IS_CLI_INVOCATION (self));
   g_return_if_fail (node != NULL);
 
-  text = json_to_string (node, TRUE);
+  text = qi_json_to_string (node, QI_JSON_WRITE_PRETTY, NULL);
   write_all (self->out, text);
   write_all (self->out, "\n");
 }

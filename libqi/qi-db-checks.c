@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-db-checks-private.h"
+#include "qi-json.h"
 
 /*
  * The checks of the tracker-neutral API that do not depend on a tracker,
@@ -155,7 +156,7 @@ qi_db_read_metadata (JsonObject  *object,
     }
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return invalid (error, place, _("must be an object"));
-  *text = json_to_string (node, FALSE);
+  *text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-builtin-verbs-private.h"
+#include "qi-json.h"
 #include "qi-cli-invocation.h"
 #include "qi-db-manager.h"
 #include "qi-db-verbs-private.h"
@@ -66,7 +67,6 @@ export_verb (QiCliInvocation *invocation,
   const char *project = qi_cli_invocation_get_string (invocation, "project");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) document = NULL;
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
   gsize length;
 
@@ -87,10 +87,7 @@ export_verb (QiCliInvocation *invocation,
       qi_cli_invocation_printerr (invocation, "qi db export: %s\n", error->message);
       return 1;
     }
-  json_generator_set_root (generator, document);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 1);
-  text = json_generator_to_data (generator, &length);
+  text = qi_json_to_string (document, QI_JSON_WRITE_PRETTY, &length);
   if (!g_file_set_contents_full (file, text, length,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &error))
     {
@@ -128,7 +125,7 @@ import_verb (QiCliInvocation *invocation,
   if (document == NULL)
     {
       gsize at;
-      const char *reason = qi_json_failure_describe (&failure, length, _("too large or too deeply nested"), &at);
+      g_autofree char *reason = qi_json_failure_describe (&failure, length, _("too large or too deeply nested"), &at);
       guint line, column;
 
       qi_json_locate (data != NULL ? data : "", (data != NULL ? data : "") + at, &line, &column);

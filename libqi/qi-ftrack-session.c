@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "qi-ftrack-session.h"
+#include "qi-json.h"
 #include "qi-json-reader-private.h"
 
 /**
@@ -525,7 +526,7 @@ qi_ftrack_session_call_async (QiFtrackSession     *self,
     }
 
   call = g_new0 (Call, 1);
-  text = json_to_string (operations, FALSE);
+  text = qi_json_to_string (operations, QI_JSON_WRITE_DEFAULT, NULL);
   length = strlen (text);
   call->body = g_bytes_new_take (g_steal_pointer (&text), length);
   call->summary = summarize (json_node_get_array (operations), TRUE);

@@ -65,6 +65,9 @@ typedef struct
   guint    max_members;             /* in one object */
   gboolean big_integers_as_doubles; /* or QI_JSON_PROBLEM_INTEGER_RANGE */
   gboolean count_values_first;      /* refuse too many values before reading */
+  gboolean replace_nul_escape;      /* read \u0000 as U+FFFD rather than refuse it: only
+                                     * to find what a refused text was about (the id of
+                                     * a hub message, for the error's "re") */
 } QiJsonLimits;
 
 /* What is wrong. The offset is where reading stopped; the token is the
@@ -103,6 +106,9 @@ typedef struct
   gsize          offset;  /* in bytes, from the start of the text */
   gsize          token;   /* in bytes, where the token at fault starts */
   char          *member;  /* QI_JSON_PROBLEM_DUPLICATE_MEMBER: the name, decoded */
+  char          *pointer; /* QI_JSON_PROBLEM_NUL_ESCAPE: the JSON Pointer (RFC 6901)
+                           * of the string that holds it ("" for the root; a
+                           * member name holding it: its object's pointer) */
 } QiJsonFailure;
 
 G_GNUC_INTERNAL
@@ -122,7 +128,7 @@ void      qi_json_locate        (const char          *start,
                                  guint               *column);
 
 G_GNUC_INTERNAL
-const char *qi_json_failure_describe (const QiJsonFailure *failure,
+char     *qi_json_failure_describe (const QiJsonFailure *failure,
                                       gsize                length,
                                       const char          *too_large,
                                       gsize               *at);

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
+#include "qi-json.h"
 #include "qi-json-reader-private.h"
 
 typedef struct
@@ -135,8 +137,10 @@ reader_read_escape (Reader  *r,
     }
 
   /* JsonNode strings end at the first nul. */
-  if (c == 0)
+  if (c == 0 && !r->limits->replace_nul_escape)
     return reader_fail_at (r, QI_JSON_PROBLEM_NUL_ESCAPE, escape) != NULL;
+  if (c == 0)
+    c = 0xfffd;
 
   g_string_append_unichar (out, c);
   return TRUE;
@@ -519,6 +523,166 @@ find_value_past_limit (const char *p,
   return NULL;
 }
 
+/* The pointer of the value that holds the byte @at, from a scan of the
+ * text before it. Only for failures: the text up to @at was read without
+ * a problem, so the scan need not check anything. */
+typedef struct
+{
+  gboolean  object;
+  char     *name;  /* the member's name, once read */
+  guint     index; /* the element's index */
+} PointerStep;
+
+static void
+pointer_step_clear (gpointer data)
+{
+  g_free (((PointerStep *) data)->name);
+}
+
+/* The decoded text of the string that starts at @p (its quote). */
+static char *
+scan_string (const char  *p,
+             const char  *end,
+             const char **after)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (p++; p < end && *p != '"'; p++)
+    {
+      if (*p != '\\')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      if (++p >= end)
+        break;
+      switch (*p)
+        {
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          {
+            gunichar c = 0;
+
+            for (int i = 1; i <= 4 && p + i < end; i++)
+              c = (c << 4) | (gunichar) g_ascii_xdigit_value (p[i]);
+            p += 4;
+            /* a pair of surrogates: the second escape follows */
+            if (c >= 0xd800 && c < 0xdc00 && p + 6 < end && p[1] == '\\' && p[2] == 'u')
+              {
+                gunichar low = 0;
+
+                for (int i = 3; i <= 6; i++)
+                  low = (low << 4) | (gunichar) g_ascii_xdigit_value (p[i]);
+                c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+                p += 6;
+              }
+            if (c != 0)
+              g_string_append_unichar (out, c);
+          }
+          break;
+        default: g_string_append_c (out, *p); break;
+        }
+    }
+  *after = p < end ? p + 1 : end;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+pointer_at (const char *data,
+            gsize       at)
+{
+  g_autoptr(GArray) steps = g_array_new (FALSE, TRUE, sizeof (PointerStep));
+  g_autoptr(GString) pointer = g_string_new (NULL);
+  const char *end = data + at;
+  const char *p = data;
+  gboolean expecting_name = FALSE;
+
+  g_array_set_clear_func (steps, pointer_step_clear);
+
+  while (p < end)
+    {
+      PointerStep *top = steps->len > 0 ? &g_array_index (steps, PointerStep, steps->len - 1) : NULL;
+
+      switch (*p)
+        {
+        case '{':
+        case '[':
+          {
+            PointerStep step = { *p == '{', NULL, 0 };
+
+            g_array_append_val (steps, step);
+            expecting_name = step.object;
+            p++;
+          }
+          break;
+        case '}':
+        case ']':
+          g_array_set_size (steps, steps->len - 1);
+          p++;
+          break;
+        case ',':
+          if (top != NULL && top->object)
+            expecting_name = TRUE;
+          else if (top != NULL)
+            top->index++;
+          p++;
+          break;
+        case '"':
+          {
+            const char *after;
+            g_autofree char *text = scan_string (p, end, &after);
+
+            if (after >= end)
+              {
+                /* the string at fault: a member name names no member yet */
+                if (expecting_name)
+                  g_clear_pointer (&top->name, g_free);
+                p = end;
+                break;
+              }
+            if (expecting_name)
+              {
+                g_free (top->name);
+                top->name = g_steal_pointer (&text);
+                expecting_name = FALSE;
+              }
+            p = after;
+          }
+          break;
+        default:
+          p++;
+          break;
+        }
+    }
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      PointerStep *step = &g_array_index (steps, PointerStep, i);
+
+      if (step->object && step->name == NULL)
+        break;
+      g_string_append_c (pointer, '/');
+      if (!step->object)
+        g_string_append_printf (pointer, "%u", step->index);
+      else
+        for (const char *c = step->name; *c != '\0'; c++)
+          {
+            if (*c == '~')
+              g_string_append (pointer, "~0");
+            else if (*c == '/')
+              g_string_append (pointer, "~1");
+            else
+              g_string_append_c (pointer, *c);
+          }
+    }
+
+  return g_string_free (g_steal_pointer (&pointer), FALSE);
+}
+
 /*
  * qi_json_read:
  * @data: the text, which need not be nul-terminated
@@ -556,6 +720,7 @@ qi_json_read (const char         *data,
   r.values = 0;
   r.failure = failure;
   failure->member = NULL;
+  failure->pointer = NULL;
 
   /* This also refuses nul bytes. */
   if (!g_utf8_validate_len (data, length, &invalid))
@@ -576,7 +741,11 @@ qi_json_read (const char         *data,
 
   root = reader_read_value (&r);
   if (root == NULL)
-    return NULL;
+    {
+      if (failure->problem == QI_JSON_PROBLEM_NUL_ESCAPE)
+        failure->pointer = pointer_at (data, failure->token);
+      return NULL;
+    }
 
   reader_skip_space (&r);
   if (r.pos != r.end)
@@ -589,6 +758,7 @@ void
 qi_json_failure_clear (QiJsonFailure *failure)
 {
   g_clear_pointer (&failure->member, g_free);
+  g_clear_pointer (&failure->pointer, g_free);
 }
 
 /* The line and column (in characters, from 1) of @at in the text from
@@ -617,7 +787,7 @@ qi_json_locate (const char *start,
 /* For a file's reader: what @failure means, in words for a person, and
  * in *@at the byte (at most @length) where to point; @too_large is the
  * reason given for the limits. */
-const char *
+char *
 qi_json_failure_describe (const QiJsonFailure *failure,
                           gsize                length,
                           const char          *too_large,
@@ -628,20 +798,23 @@ qi_json_failure_describe (const QiJsonFailure *failure,
   switch (failure->problem)
     {
     case QI_JSON_PROBLEM_NOT_UTF8:
-      return _("not valid UTF-8");
+      return g_strdup (_("not valid UTF-8"));
     case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
-      return _("a member name given twice in one object");
+      return g_strdup (_("a member name given twice in one object"));
     case QI_JSON_PROBLEM_TOO_DEEP:
     case QI_JSON_PROBLEM_TOO_MANY_VALUES:
     case QI_JSON_PROBLEM_TOO_MANY_MEMBERS:
     case QI_JSON_PROBLEM_HASH_FLOOD:
-      return too_large;
+      return g_strdup (too_large);
+    case QI_JSON_PROBLEM_NUL_ESCAPE:
+      *at = MIN (failure->token, length);
+      return g_strdup_printf (_("\\u0000 in the string at “%s”, which Qi cannot hold; remove it"),
+                              failure->pointer != NULL ? failure->pointer : "");
     case QI_JSON_PROBLEM_BAD_ESCAPE:
     case QI_JSON_PROBLEM_BAD_HEX:
     case QI_JSON_PROBLEM_UNPAIRED_SURROGATE:
-    case QI_JSON_PROBLEM_NUL_ESCAPE:
       *at = MIN (failure->token, length);
-      return _("an invalid escape in a string");
+      return g_strdup (_("an invalid escape in a string"));
     case QI_JSON_PROBLEM_UNEXPECTED:
     case QI_JSON_PROBLEM_TRAILING_DATA:
     case QI_JSON_PROBLEM_BAD_WORD:
@@ -654,9 +827,9 @@ qi_json_failure_describe (const QiJsonFailure *failure,
       if (*at >= length)
         {
           *at = length;
-          return _("unexpected end of the file");
+          return g_strdup (_("unexpected end of the file"));
         }
-      return _("not valid JSON");
+      return g_strdup (_("not valid JSON"));
     }
 }
 
@@ -713,4 +886,61 @@ qi_json_node_deep_copy (JsonNode *node)
   else
     copy = json_node_copy (node);
   return copy;
+}
+
+/* What qi_json_from_data() allows: any size that fits in memory, but a
+ * bounded depth (the reader recurses). */
+static const QiJsonLimits public_limits = {
+  .max_depth = 512,
+  .max_values = G_MAXUINT,
+  .max_members = G_MAXUINT,
+};
+
+/**
+ * qi_json_from_data:
+ * @data: JSON text, UTF-8
+ * @length: its length in bytes, or -1 if it is nul-terminated
+ * @error: return location for a #GError
+ *
+ * Reads one JSON value, the whole of @data, strictly (RFC 8259): no
+ * comments, single quotes, trailing commas, raw control characters in
+ * strings or data after the value; duplicate member names, unpaired
+ * surrogates, integers beyond 64 bits, numbers beyond a double and
+ * nesting deeper than 512 levels are refused. A string holding `\u0000`
+ * is refused too, naming the string by its JSON Pointer: a #JsonNode
+ * cannot hold U+0000, and json-glib's own parser would cut the string
+ * there without a word.
+ *
+ * Returns: (transfer full): the value, or %NULL with @error set
+ *   (%G_IO_ERROR_INVALID_DATA, the line and column in the message)
+ */
+JsonNode *
+qi_json_from_data (const char  *data,
+                   gssize       length,
+                   GError     **error)
+{
+  g_auto(QiJsonFailure) failure = { 0, };
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length <= 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (data == NULL)
+    data = "";
+  if (length < 0)
+    length = strlen (data);
+
+  root = qi_json_read (data, length, &public_limits, &failure);
+  if (root == NULL)
+    {
+      gsize at;
+      g_autofree char *reason = qi_json_failure_describe (&failure, length,
+                                                           _("nested deeper than 512 levels"), &at);
+      guint line, column;
+
+      qi_json_locate (data, data + at, &line, &column);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("not valid JSON at line %u, column %u: %s"), line, column, reason);
+    }
+  return root;
 }

@@ -10,6 +10,7 @@
 
 #include "qi-message.h"
 #include "qi-json-reader-private.h"
+#include "qi-json-writer-private.h"
 
 /**
  * QiMessage:
@@ -762,165 +763,7 @@ qi_message_equal (QiMessage *a,
          json_node_equal (a->payload, b->payload);
 }
 
-/* The encoder */
-
-static void append_node (GString  *out,
-                         JsonNode *node);
-
-static void
-append_string (GString    *out,
-               const char *string)
-{
-  g_autofree char *valid = NULL;
-  const char *run;
-  const char *p;
-
-  /* A WebSocket peer closes the connection on a text frame that is not
-   * UTF-8, so bytes a caller put in a payload by mistake are replaced. */
-  if (!g_utf8_validate (string, -1, NULL))
-    string = valid = g_utf8_make_valid (string, -1);
-
-  g_string_append_c (out, '"');
-  for (run = p = string; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-      const char *escape;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
-        {
-        case '"': escape = "\\\""; break;
-        case '\\': escape = "\\\\"; break;
-        case '\b': escape = "\\b"; break;
-        case '\f': escape = "\\f"; break;
-        case '\n': escape = "\\n"; break;
-        case '\r': escape = "\\r"; break;
-        case '\t': escape = "\\t"; break;
-        default:
-          g_string_append_printf (out, "\\u%04x", c);
-          continue;
-        }
-      g_string_append (out, escape);
-    }
-  g_string_append_len (out, run, p - run);
-  g_string_append_c (out, '"');
-}
-
-/* The shortest form that reads back as the same double, always with a
- * fraction or an exponent so that it reads back as a double at all. JSON
- * has no infinity or NaN: they become null. */
-static void
-append_double (GString *out,
-               double   value)
-{
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (value))
-    {
-      g_string_append (out, "null");
-      return;
-    }
-
-  for (int precision = 15; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-
-  g_string_append (out, buffer);
-  if (strpbrk (buffer, ".e") == NULL)
-    g_string_append (out, ".0");
-}
-
-typedef struct
-{
-  GString  *out;
-  gboolean  first;
-} MemberWriter;
-
-static void
-append_member (JsonObject *object,
-               const char *name,
-               JsonNode   *node,
-               gpointer    user_data)
-{
-  MemberWriter *writer = user_data;
-
-  if (!writer->first)
-    g_string_append_c (writer->out, ',');
-  writer->first = FALSE;
-  append_string (writer->out, name);
-  g_string_append_c (writer->out, ':');
-  append_node (writer->out, node);
-}
-
-static void
-append_node (GString  *out,
-             JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        MemberWriter writer = { out, TRUE };
-
-        g_string_append_c (out, '{');
-        json_object_foreach_member (json_node_get_object (node), append_member, &writer);
-        g_string_append_c (out, '}');
-        return;
-      }
-
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-        guint length = json_array_get_length (array);
-
-        g_string_append_c (out, '[');
-        for (guint i = 0; i < length; i++)
-          {
-            if (i > 0)
-              g_string_append_c (out, ',');
-            append_node (out, json_array_get_element (array, i));
-          }
-        g_string_append_c (out, ']');
-        return;
-      }
-
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
-          return;
-        case G_TYPE_DOUBLE:
-          append_double (out, json_node_get_double (node));
-          return;
-        case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
-          return;
-        case G_TYPE_STRING:
-          append_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "");
-          return;
-        default:
-          break;
-        }
-      break;
-
-    case JSON_NODE_NULL:
-    default:
-      break;
-    }
-
-  g_string_append (out, "null");
-}
+/* The encoder: qi-json-writer.c, the one writer of Qi's JSON. */
 
 /**
  * qi_message_to_json:
@@ -952,29 +795,29 @@ qi_message_to_json (QiMessage *msg,
 
   out = g_string_sized_new (128);
   g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
-  append_string (out, msg->id);
+  qi_json_append_string (out, msg->id, QI_JSON_WRITE_DEFAULT);
   g_string_append (out, ",\"kind\":\"");
   g_string_append (out, kind_names[msg->kind]);
   g_string_append_c (out, '"');
   if (msg->topic != NULL)
     {
       g_string_append (out, ",\"topic\":");
-      append_string (out, msg->topic);
+      qi_json_append_string (out, msg->topic, QI_JSON_WRITE_DEFAULT);
     }
   if (msg->re != NULL)
     {
       g_string_append (out, ",\"re\":");
-      append_string (out, msg->re);
+      qi_json_append_string (out, msg->re, QI_JSON_WRITE_DEFAULT);
     }
   if (msg->session != NULL)
     {
       g_string_append (out, ",\"session\":");
-      append_string (out, msg->session);
+      qi_json_append_string (out, msg->session, QI_JSON_WRITE_DEFAULT);
     }
   if (msg->timeout_ms != 0)
     g_string_append_printf (out, ",\"timeout_ms\":%u", msg->timeout_ms);
   g_string_append (out, ",\"payload\":");
-  append_node (out, msg->payload);
+  qi_json_append_node (out, msg->payload, QI_JSON_WRITE_DEFAULT);
   g_string_append_c (out, '}');
 
   if (length != NULL)
@@ -1084,7 +927,12 @@ set_json_error (GError              **error,
       reason = _("unpaired surrogate");
       break;
     case QI_JSON_PROBLEM_NUL_ESCAPE:
-      reason = _("\\u0000 is not allowed in strings");
+      {
+        g_autofree char *shown = shorten_for_message (failure->pointer);
+
+        reason = formatted =
+          g_strdup_printf (_("\\u0000 is not allowed in strings (the string at \"%s\")"), shown);
+      }
       break;
     case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
       {
@@ -1411,6 +1259,24 @@ qi_message_new_from_data (const char  *data,
   if (root == NULL)
     {
       set_json_error (error, data, length, &failure);
+      /* A message refused only for a \u0000 is JSON otherwise: its error
+       * can answer its id. */
+      if (failure.problem == QI_JSON_PROBLEM_NUL_ESCAPE && bad_id != NULL)
+        {
+          QiJsonLimits lenient = message_limits;
+          g_auto(QiJsonFailure) again = { 0 };
+          g_autoptr(JsonNode) read = NULL;
+
+          lenient.replace_nul_escape = TRUE;
+          read = qi_json_read (data, length, &lenient, &again);
+          if (read != NULL && JSON_NODE_HOLDS_OBJECT (read))
+            {
+              const char *id = node_get_string (json_object_get_member (json_node_get_object (read), "id"));
+
+              if (id != NULL && *id != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH && g_utf8_strchr (id, -1, 0xfffd) == NULL)
+                *bad_id = g_strdup (id);
+            }
+        }
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-rest-utils-private.h"
+#include "qi-json.h"
 #include "qi-json-reader-private.h"
 
 /* Decodes @length bytes of @raw. Returns NULL for a malformed escape
@@ -93,7 +94,7 @@ qi_rest_reply_json (SoupServerMessage *msg,
       return;
     }
 
-  text = json_to_string (body, FALSE);
+  text = qi_json_to_string (body, QI_JSON_WRITE_DEFAULT, NULL);
   soup_server_message_set_response (msg, QI_REST_JSON_CONTENT_TYPE,
                                     SOUP_MEMORY_TAKE, text, strlen (text));
 }
@@ -200,8 +201,12 @@ set_json_error (GError              **error,
       reason = g_strdup (_("unpaired surrogate in a \\u escape"));
       break;
     case QI_JSON_PROBLEM_NUL_ESCAPE:
-      at = failure->token;
-      reason = g_strdup (_("\\u0000 is not supported in a string"));
+      {
+        g_autofree char *quoted = qi_rest_quote (failure->pointer);
+
+        at = failure->token;
+        reason = g_strdup_printf (_("\\u0000 is not supported in a string (the string at “%s”)"), quoted);
+      }
       break;
     case QI_JSON_PROBLEM_DUPLICATE_MEMBER:
       {

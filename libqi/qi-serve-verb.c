@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-addon-manager.h"
+#include "qi-json.h"
 #include "qi-builtin-verbs-private.h"
 #include "qi-cli-invocation.h"
 #include "qi-auth-manager.h"
@@ -138,7 +139,7 @@ write_info_file (const char  *path,
   json_builder_add_string_value (builder, token);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  json = json_to_string (root, TRUE);
+  json = qi_json_to_string (root, QI_JSON_WRITE_PRETTY, NULL);
 
   /* A temporary file, fsync, rename: a reader sees the old file or the
    * whole new one, never a part; 0600 because the token is a secret. */

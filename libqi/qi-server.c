@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "qi-metered-stream-private.h"
+#include "qi-json.h"
 #include "qi-rest-utils-private.h"
 #include "qi-server.h"
 #include "qi-static-folder.h"
@@ -341,7 +342,7 @@ handle_health (QiServer          *self,
   json_builder_add_int_value (builder, g_hash_table_size (self->sockets));
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  body = json_to_string (root, FALSE);
+  body = qi_json_to_string (root, QI_JSON_WRITE_DEFAULT, NULL);
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");

@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-json-reader-private.h"
+#include "qi-json.h"
 #include "qi-settings-private.h"
 #include "qi-settings-schema.h"
 
@@ -863,7 +864,7 @@ describe_value (JsonNode *node)
 
       return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.15g", json_node_get_double (node)));
     }
-  text = json_to_string (node, FALSE);
+  text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
   if (g_utf8_strlen (text, -1) > 40)
     {
       g_autofree char *start = g_utf8_substring (text, 0, 37);

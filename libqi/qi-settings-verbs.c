@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-builtin-verbs-private.h"
+#include "qi-json.h"
 #include "qi-cli-invocation.h"
 #include "qi-settings-verbs-private.h"
 #include "qi-settings.h"
@@ -103,7 +104,7 @@ print_value (QiCliInvocation *invocation,
   JsonObject *values = json_object_get_object_member (resolved, "values");
   JsonObject *origins = json_object_get_object_member (resolved, "origins");
   JsonNode *node = lookup_path (values, key);
-  g_autofree char *text = node != NULL ? json_to_string (node, FALSE) : g_strdup ("null");
+  g_autofree char *text = node != NULL ? qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL) : g_strdup ("null");
 
   if (with_origin)
     {

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "qi-hub-endpoint.h"
+#include "qi-json.h"
 #include "qi-hub-request.h"
 #include "qi-json-reader-private.h"
 #include "qi-message-bus.h"
@@ -239,7 +240,7 @@ read_file (const char  *path,
   if (root == NULL)
     {
       gsize at;
-      const char *reason = qi_json_failure_describe (&failure, length,
+      g_autofree char *reason = qi_json_failure_describe (&failure, length,
                                                      _("too large or too deeply nested for a settings file"),
                                                      &at);
       guint line, column;
@@ -267,7 +268,7 @@ read_file (const char  *path,
           if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
               json_node_get_int (node) != FILE_FORMAT)
             {
-              g_autofree char *shown = json_to_string (node, FALSE);
+              g_autofree char *shown = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
 
               g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_PARSE,
                            _("%s: $.format: %s is not a format this Qi reads (it reads %d)"),
@@ -326,7 +327,6 @@ write_file (const char  *path,
             GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *text = NULL;
@@ -343,10 +343,7 @@ write_file (const char  *path,
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
 
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  text = json_generator_to_data (generator, NULL);
+  text = qi_json_to_string (root, QI_JSON_WRITE_PRETTY, NULL);
   with_newline = g_strconcat (text, "\n", NULL);
 
   /* A symbolic link (into a studio's repository, say) stays one: the

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-db-adapter.h"
+#include "qi-json.h"
 #include "qi-sqlite-adapter-private.h"
 #include "qi-sqlite-datastore.h"
 
@@ -996,7 +997,7 @@ bind_json (sqlite3_stmt *stmt,
            JsonObject   *object,
            const char   *member)
 {
-  g_autofree char *text = json_to_string (json_object_get_member (object, member), FALSE);
+  g_autofree char *text = qi_json_to_string (json_object_get_member (object, member), QI_JSON_WRITE_DEFAULT, NULL);
 
   sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }

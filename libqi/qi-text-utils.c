@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "qi-text-utils-private.h"
+#include "qi-json.h"
 #include "qi-toml-parser.h"
 
 /*
@@ -358,6 +359,6 @@ qi_json_node_to_display (JsonNode *node)
       return g_strdup (json_node_get_boolean (node) ? "true" : "false");
 
     default:
-      return json_to_string (node, FALSE);
+      return qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
     }
 }

@@ -11,6 +11,7 @@
 #include <jwt.h>
 
 #include "qi-token-authority.h"
+#include "qi-json.h"
 
 /**
  * QiTokenAuthority:
@@ -208,7 +209,7 @@ qi_token_authority_issue (QiTokenAuthority   *self,
   json_builder_end_array (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  scopes_json = json_to_string (root, FALSE);
+  scopes_json = qi_json_to_string (root, QI_JSON_WRITE_DEFAULT, NULL);
 
   now = g_get_real_time () / G_USEC_PER_SEC;
 

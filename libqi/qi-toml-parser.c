@@ -417,7 +417,13 @@ append_key_name (GString    *out,
   g_string_append_c (out, '"');
   for (const char *p = name; *p != '\0'; p++)
     {
-      if (*p == '"' || *p == '\\')
+      if ((guchar) p[0] == 0xc0 && (guchar) p[1] == 0x80)
+        {
+          /* U+0000 of the tagged mode */
+          g_string_append (out, "\\u0000");
+          p++;
+        }
+      else if (*p == '"' || *p == '\\')
         g_string_append_printf (out, "\\%c", *p);
       else if (is_control (*p))
         g_string_append_printf (out, "\\u%04X", (guint) (guchar) *p);
@@ -613,7 +619,17 @@ parse_escape (TomlReader *r,
                                 "scalar value"),
                               c, (int) n_digits, start + 2);
 
-  g_string_append_unichar (out, value);
+  if (value == 0)
+    {
+      if (!r->tagged)
+        return toml_reader_error (r, start, QI_TOML_ERROR_INVALID_VALUE,
+                                  _("the escape \\%c%.*s is U+0000, which a Qi setting "
+                                    "or key cannot hold; remove it"),
+                                  c, (int) n_digits, start + 2);
+      g_string_append (out, "\xc0\x80");
+    }
+  else
+    g_string_append_unichar (out, value);
   r->pos += 2 + n_digits;
   return TRUE;
 }
@@ -2334,8 +2350,13 @@ qi_toml_parser_set_filename (QiTomlParser *self,
  * uppercase `T`, the UTC offset an uppercase `Z`, and fractional seconds
  * have at least three digits and at most nine (more are truncated).
  *
- * A `\u0000` escape cannot be represented in a JSON string node: the
- * string ends there, as it does when json-glib parses JSON.
+ * A string node cannot hold U+0000 (a #JsonNode's strings are C
+ * strings), so a `\u0000` or `\U00000000` escape, in a value or a key,
+ * is refused with the place of the escape, rather than cutting the string
+ * there. In tagged mode, which must reproduce any valid document, it is
+ * kept as the two bytes `C0 80` ("modified UTF-8", which no valid UTF-8
+ * text contains); qi_json_to_string() with %QI_JSON_WRITE_MODIFIED_UTF8
+ * writes it back as `\u0000`.
  *
  * Arrays, inline tables and dotted keys may nest at most 128 levels deep.
  *

@@ -30,6 +30,7 @@
 #include "qi-handler-registry.h"
 #include "qi-host.h"
 #include "qi-hub-error.h"
+#include "qi-json.h"
 #include "qi-launch-config.h"
 #include "qi-local-auth-provider.h"
 #include "qi-message.h"

@@ -901,8 +901,8 @@ test_cli (Fixture       *f,
     g_assert_nonnull (strstr (out, "\n  hosts              kinds-dcc\n"));
     g_assert_nonnull (strstr (out, "\n  workfile_handlers  kinds-scenes [\".kscene\",\".kscn\"]\n"));
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
-    g_assert_nonnull (strstr (out, "\"tray_items\" : [\n        \"hello\",\n        \"publish\"\n      ]"));
-    g_assert_nonnull (strstr (out, "\"contributes\" : null"));
+    g_assert_nonnull (strstr (out, "\"tray_items\": [\n        \"hello\",\n        \"publish\"\n      ]"));
+    g_assert_nonnull (strstr (out, "\"contributes\": null"));
   }
 
   /* A command that needs no addon loads none. */

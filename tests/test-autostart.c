@@ -57,7 +57,7 @@ test_autostart (void)
   g_assert_true (g_file_get_contents (entry, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "[Desktop Entry]\nType=Application\nName=Qi (studio)\nExec=/studio/bin/qi\n");
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "autostart", "status", "--json", NULL), ==, 0);
-  g_assert_nonnull (strstr (out, "\"state\" : \"foreign\""));
+  g_assert_nonnull (strstr (out, "\"state\": \"foreign\""));
 
   qi_test_remove_tree (root);
 }

@@ -1153,7 +1153,7 @@ test_cli (Fixture       *f,
   g_assert_true (g_str_has_suffix (out, " is gone\n"));
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--data-dir", data_dir, "db", "doctor",
                                    "--minutes", "0", "--json", NULL), ==, 0);
-  g_assert_nonnull (strstr (out, "\"gone\" : true"));
+  g_assert_nonnull (strstr (out, "\"gone\": true"));
 }
 
 /* A batch is one transaction: all of it or none; a failing write inside

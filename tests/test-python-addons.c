@@ -435,7 +435,7 @@ test_cli (Fixture       *f,
   g_subprocess_launcher_unsetenv (launcher, "PYTHONPATH");
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
-  g_assert_nonnull (strstr (out, "\"name\" : \"pyraise-import\""));
+  g_assert_nonnull (strstr (out, "\"name\": \"pyraise-import\""));
   /* addons new --lang python: an addon that loads and answers as it is. */
   {
     g_autofree char *made = g_build_filename (f->root, "made", NULL);
@@ -453,7 +453,7 @@ test_cli (Fixture       *f,
     g_assert_cmpstr (out, ==, "hi, Ada\n");
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "info", "demo-py", "--json",
                                      NULL), ==, 0);
-    g_assert_nonnull (strstr (out, "\"state\" : \"loaded\""));
+    g_assert_nonnull (strstr (out, "\"state\": \"loaded\""));
     g_assert_nonnull (strstr (out, "\"GET /api/demo-py/hello/{name}\""));
   }
 }

@@ -25,19 +25,53 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _OVERRIDES = os.path.join(os.path.dirname(_HERE), "gi", "overrides")
 
 
+def _nul_pointer(value, pointer=""):
+    """The JSON Pointer of the first string or key of ``value`` that holds
+    U+0000, or None."""
+    if isinstance(value, str):
+        return pointer if "\0" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = pointer + "/" + str(key).replace("~", "~0").replace("/", "~1")
+            if "\0" in str(key):
+                return here
+            found = _nul_pointer(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _nul_pointer(item, "%s/%d" % (pointer, index))
+            if found is not None:
+                return found
+    return None
+
+
 def to_node(value):
     """A ``Json.Node`` for a Python value (dict, list, str, number, bool,
-    None); a node is returned as it is."""
+    None); a node is returned as it is. A string or key holding U+0000 is
+    refused with ``ValueError`` naming it (a ``Json.Node`` cannot hold that
+    character: json-glib would cut the string there)."""
     if isinstance(value, Json.Node):
         return value
-    return Json.from_string(json.dumps(value, allow_nan=False))
+    from gi.repository import Qi
+
+    text = json.dumps(value, allow_nan=False)
+    if "\\u0000" in text:
+        pointer = _nul_pointer(value)
+        if pointer is not None:
+            raise ValueError("the string at %r holds U+0000 (\\u0000), which Qi cannot carry; remove it"
+                             % (pointer or "/"))
+    return Qi.json_from_data(text, -1)
 
 
 def from_node(node):
     """The Python value of a ``Json.Node`` (None for None)."""
     if node is None:
         return None
-    return json.loads(Json.to_string(node, False))
+    from gi.repository import Qi
+
+    text, _length = Qi.json_to_string(node, Qi.JsonWriteFlags.DEFAULT)
+    return json.loads(text)
 
 
 def _is_bridge_frame(frame):

@@ -192,3 +192,40 @@ def test_python_addon_in_an_embedding_python(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == '{"greeting":"hello, Ada"}'
+
+
+CONTROLS = "".join(chr(c) for c in range(1, 0x20)) + "\x7f"
+
+CONVERSIONS = r'''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import gi
+gi.require_version("Qi", "1.0")
+from gi.repository import Qi
+from qi.addon import from_node, to_node
+
+value = {"s": sys.argv[2], sys.argv[2]: [1, 2.5, True, None]}
+assert from_node(to_node(value)) == value
+try:
+    to_node({"a": [{"b": "x\0y"}]})
+except ValueError as e:
+    print(e)
+'''
+
+
+@bridge
+def test_python_addon_values_carry_every_control_character(addon_server):
+    """A Python handler's payload and reply go through the bridge's
+    conversions (qi.addon.to_node and from_node) whole."""
+    with qi.hub.connect(addon_server.url, addon_server.token, name="test/python-controls", timeout=T) as c:
+        assert c.request("pyhello.greet", {"name": CONTROLS}, timeout=T) == {"greeting": "hello, " + CONTROLS}
+
+
+@bridge
+def test_python_values_holding_nul_are_refused_naming_them():
+    python_dir = os.path.join(os.path.dirname(__file__), "..", "..", "python")
+    done = subprocess.run(["/usr/bin/python3", "-c", CONVERSIONS, python_dir, "a" + CONTROLS],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("the string at '/a/0/b' holds U+0000 (\\u0000), which Qi cannot carry; "
+                                   "remove it")

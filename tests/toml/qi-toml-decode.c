@@ -38,7 +38,6 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(QiTomlParser) parser = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(GBytes) input = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *output = NULL;
@@ -70,10 +69,9 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, qi_toml_parser_get_root (parser));
-  output = json_generator_to_data (generator, NULL);
+  /* U+0000 comes as modified UTF-8 from the tagged mode: \u0000 in JSON. */
+  output = qi_json_to_string (qi_toml_parser_get_root (parser),
+                              QI_JSON_WRITE_PRETTY | QI_JSON_WRITE_MODIFIED_UTF8, NULL);
 
   fputs (output, stdout);
   fputc ('\n', stdout);
