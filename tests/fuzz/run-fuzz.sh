@@ -36,7 +36,8 @@ if ! clang -g -O1 -fno-omit-frame-pointer \
     -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
     -I"$build" -I"$build/libqi" -I"$src/libqi" -I"$src/libqi/include" \
     $(pkg-config --cflags glib-2.0 gobject-2.0 json-glib-1.0 libsoup-3.0) \
-    "$here/fuzz-message.c" "$src/libqi/qi-message.c" "$src/libqi/qi-json-reader.c" "$src/libqi/qi-hub-error.c" \
+    "$here/fuzz-message.c" "$src/libqi/qi-message.c" "$src/libqi/qi-json-reader.c" "$src/libqi/qi-json-writer.c" \
+    "$src/libqi/qi-hub-error.c" \
     $(pkg-config --libs glib-2.0 gobject-2.0 json-glib-1.0) \
     -o "$work/fuzz-message" >"$work/build.log" 2>&1; then
   echo "not ok 1 - fuzz-message: the target does not build"
