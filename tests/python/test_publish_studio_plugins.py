@@ -179,3 +179,26 @@ def test_the_studio_files_are_found_as_pyblish_base_would_find_them(studio):
         "ValidateFrameRange", "ExtractModel", "IntegrateModel"]
     assert pyblish.api.discovery_errors() == {}
     assert importlib.util.find_spec("pyblish").origin == os.path.join(FALLBACK_DIR, "pyblish", "__init__.py")
+
+
+def test_a_publish_in_parts_runs_each_discovered_plugin_once(studio, tmp_path):
+    import pyblish.api
+    import pyblish.util
+
+    # Each part discovers the files anew (new classes of the same names);
+    # what already ran on the context still does not run again.
+    context = pyblish.util.collect()
+    assert [name for name, _ in ran(context)] == ["CollectCurrentFile", "CollectModels"]
+    assert pyblish.util.validate(context) is context
+    assert len(context) == 3
+    pyblish.util.publish(context)
+    assert [name for name, _ in ran(context)] == [
+        "CollectCurrentFile", "CollectModels", "ValidateNodeNames", "ValidateNodeNames", "ValidateSceneExists",
+        "ValidateFrameRange", "ExtractModel", "ExtractModel", "IntegrateModel", "IntegrateModel"]
+    assert (tmp_path / "publish" / "stool" / "v001" / "stool.json").is_file()
+
+    # And a rediscovered plugin's actions are those of the one that ran.
+    rename_in_scene(studio, "stool_GEO", "Stool")
+    context = pyblish.util.validate()
+    rediscovered = [p for p in pyblish.api.discover() if p.__name__ == "ValidateNodeNames"][0]
+    assert [a.__name__ for a in qi.publish.available_actions(rediscovered, context)] == ["RenameNodes"]

@@ -2,7 +2,9 @@
 one.
 
 :func:`available_actions` is the list of ``plugin.actions`` whose ``on``
-fits the plugin's results in the context (actions' own results left out):
+fits the results in the context of the plugin of that name (a plugin
+discovered again is a new class of the same name; actions' own results
+left out):
 
 - ``all``: always;
 - ``notProcessed``: the plugin has no result;
@@ -25,7 +27,7 @@ __all__ = ["available_actions", "run_action"]
 
 def _state(plugin, context):
     results = [result for result in context.data.get("results", [])
-               if result["plugin"] is plugin and result["action"] is None]
+               if result["plugin"].__name__ == plugin.__name__ and result["action"] is None]
     processed = bool(results)
     failed = any(result["error"] is not None for result in results)
     warned = any(record.levelno >= logging.WARNING for result in results for record in result["records"])

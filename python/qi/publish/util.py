@@ -16,7 +16,8 @@ extractor runs, or at the end), and ``published`` at the end.
 the end of their part of the orders (``CollectorOrder + 0.5``,
 ``ValidatorOrder + 0.5``, ``ExtractorOrder + 0.5``); ``integrate`` runs to
 the end. Each continues the context it is given: a plugin that already has
-a result there does not run again, so ``validate(collect())`` validates
+a result there (by name: each discovery loads plugin files anew, as new
+classes) does not run again, so ``validate(collect())`` validates
 what was collected, and ``publish(context)`` then extracts and integrates
 it; the failures already in the context stop it as they would have.
 """
@@ -42,8 +43,9 @@ def _run(context, plugins, targets, until):
         hosts, effective = registry.registered_hosts(), targets_in_effect(targets)
         plugins = [plugin for plugin in plugins
                    if matching.host_matches(plugin, hosts) and matching.target_matches(plugin, effective)]
-    done = {result["plugin"] for result in results if result["action"] is None}
-    plugins = [plugin for plugin in plugins if plugin not in done and (until is None or plugin.order < until)]
+    done = {result["plugin"].__name__ for result in results if result["action"] is None}
+    plugins = [plugin for plugin in plugins
+               if plugin.__name__ not in done and (until is None or plugin.order < until)]
     validating = (until is None or until >= VALIDATION_END) and any(p.order < VALIDATION_END for p in plugins)
     iterator = Iterator(plugins, context)
     for plugin, instance in iterator:
