@@ -10,7 +10,9 @@ comes.
 Each step's result is appended to ``context.data["results"]``; the engine
 emits ``pluginProcessed`` after each step, ``pluginFailed`` after each
 failed one, ``validated`` once validation is over (before the first
-extractor runs, or at the end), and ``published`` at the end.
+plugin past it runs, or at the end of a run that went through it), and
+``published`` at the end of a run that goes to the end (``publish``,
+``publish_iter``, ``integrate``), failed or not.
 
 ``collect``, ``validate`` and ``extract`` run the same way, but only up to
 the end of their part of the orders (``CollectorOrder + 0.5``,
