@@ -34,10 +34,10 @@ if ! clang -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DQI_COMPILATION -DG_LOG_DOMAIN='"Qi"' \
     -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
-    -I"$build" -I"$build/libqi" -I"$src/libqi" -I"$src/libqi/include" \
+    -I"$build" -I"$build/libqi" -I"$build/libqi/include" -I"$src/libqi/core" -I"$src/libqi/hub" \
     $(pkg-config --cflags glib-2.0 gobject-2.0 json-glib-1.0 libsoup-3.0) \
-    "$here/fuzz-message.c" "$src/libqi/qi-message.c" "$src/libqi/qi-json-reader.c" "$src/libqi/qi-json-writer.c" \
-    "$src/libqi/qi-hub-error.c" \
+    "$here/fuzz-message.c" "$src/libqi/hub/qi-message.c" "$src/libqi/core/qi-json-reader.c" \
+    "$src/libqi/core/qi-json-writer.c" "$src/libqi/hub/qi-hub-error.c" \
     $(pkg-config --libs glib-2.0 gobject-2.0 json-glib-1.0) \
     -o "$work/fuzz-message" >"$work/build.log" 2>&1; then
   echo "not ok 1 - fuzz-message: the target does not build"
