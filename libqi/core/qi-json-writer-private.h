@@ -33,6 +33,9 @@ void qi_json_append_string (GString          *out,
                             const char       *string,
                             QiJsonWriteFlags  flags);
 G_GNUC_INTERNAL
+void qi_json_append_int    (GString          *out,
+                            gint64            value);
+G_GNUC_INTERNAL
 void qi_json_append_node   (GString          *out,
                             JsonNode         *node,
                             QiJsonWriteFlags  flags);

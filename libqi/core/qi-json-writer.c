@@ -15,6 +15,14 @@ needs_escape (guchar c)
   return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
 }
 
+/* A byte that goes as it is and needs no UTF-8 check: printable ASCII but
+ * the quote and the backslash. */
+static inline gboolean
+is_plain_ascii (guchar c)
+{
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void
 append_escape (GString *out,
                guchar   c)
@@ -99,7 +107,19 @@ qi_json_append_string (GString          *out,
       return;
     }
 
-  if (!g_utf8_validate (string, -1, NULL))
+  /* Most strings are printable ASCII through and through: they go in one
+   * copy, without the UTF-8 check, which ASCII passes anyway. */
+  for (p = string; is_plain_ascii ((guchar) *p); p++)
+    ;
+  if (*p == '\0')
+    {
+      g_string_append_len (out, string, p - string);
+      g_string_append_c (out, '"');
+      return;
+    }
+
+  /* What came before the first other byte is ASCII: the rest decides. */
+  if (!g_utf8_validate (p, -1, NULL))
     string = valid = g_utf8_make_valid (string, -1);
 
   for (run = p = string; *p != '\0'; p++)
@@ -112,6 +132,28 @@ qi_json_append_string (GString          *out,
     }
   g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
+}
+
+void
+qi_json_append_int (GString *out,
+                    gint64   value)
+{
+  /* By hand: it is on the path of every hub frame, where parsing a printf
+   * format costs more than the conversion. */
+  guint64 magnitude = value < 0 ? 0 - (guint64) value : (guint64) value;
+  char digits[20];
+  gsize n = 0;
+
+  do
+    {
+      digits[sizeof digits - ++n] = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+
+  if (value < 0)
+    g_string_append_c (out, '-');
+  g_string_append_len (out, digits + sizeof digits - n, n);
 }
 
 /* The shortest form that reads back as the same double, always with a
@@ -236,7 +278,7 @@ append_node (GString          *out,
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          qi_json_append_int (out, json_node_get_int (node));
           return;
         case G_TYPE_DOUBLE:
           append_double (out, json_node_get_double (node));

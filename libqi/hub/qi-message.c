@@ -831,7 +831,10 @@ qi_message_to_json (QiMessage *msg,
       qi_json_append_string (out, msg->session, QI_JSON_WRITE_DEFAULT);
     }
   if (msg->timeout_ms != 0)
-    g_string_append_printf (out, ",\"timeout_ms\":%u", msg->timeout_ms);
+    {
+      g_string_append (out, ",\"timeout_ms\":");
+      qi_json_append_int (out, msg->timeout_ms);
+    }
   g_string_append (out, ",\"payload\":");
   qi_json_append_node (out, msg->payload, QI_JSON_WRITE_DEFAULT);
   g_string_append_c (out, '}');
