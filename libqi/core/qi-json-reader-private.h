@@ -119,6 +119,31 @@ JsonNode *qi_json_read          (const char         *data,
 G_GNUC_INTERNAL
 void      qi_json_failure_clear (QiJsonFailure      *failure);
 
+/* A member of the root object that qi_json_read_fields() hands over: a
+ * string value as its text, any other value as its node. */
+typedef struct
+{
+  const char *name;     /* in: the member's name */
+  gboolean    present;
+  JsonNode   *node;     /* the value, unless it is a string */
+  const char *string;   /* a string value: UTF-8 without nul bytes, not
+                         * nul-terminated; in the text read or in decoded */
+  gsize       length;   /* of string, in bytes */
+  GString    *decoded;  /* string's storage when it had escapes */
+} QiJsonField;
+
+G_GNUC_INTERNAL
+gboolean  qi_json_read_fields   (const char         *data,
+                                 gsize               length,
+                                 const QiJsonLimits *limits,
+                                 QiJsonField        *fields,
+                                 guint               n_fields,
+                                 gboolean           *is_object,
+                                 QiJsonFailure      *failure);
+G_GNUC_INTERNAL
+void      qi_json_fields_clear  (QiJsonField        *fields,
+                                 guint               n_fields);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QiJsonFailure, qi_json_failure_clear)
 
 G_GNUC_INTERNAL

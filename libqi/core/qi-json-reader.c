@@ -148,14 +148,22 @@ reader_read_escape (Reader  *r,
 
 /* Reads a string; r->pos is on its opening quote. The whole text was
  * checked to be UTF-8 beforehand, and a quote or backslash is never part of
- * a multi-byte sequence, so the raw bytes between them are UTF-8 too. A
- * string without escapes, the common case, costs one allocation. */
-static char *
-reader_read_string (Reader *r)
+ * a multi-byte sequence, so the raw bytes between them are UTF-8 too.
+ *
+ * The decoded text is given as *text and *length, not nul-terminated: a
+ * string without escapes, the common case, is the span of the input
+ * between the quotes and costs nothing; one with escapes is decoded into
+ * *decoded, which the caller frees. */
+static gboolean
+reader_read_string_span (Reader      *r,
+                         const char **text,
+                         gsize       *length,
+                         GString    **decoded)
 {
-  g_autoptr(GString) out = NULL;
+  GString *out = NULL;
   const char *run;
 
+  *decoded = NULL;
   run = ++r->pos;
   while (r->pos < r->end)
     {
@@ -163,17 +171,20 @@ reader_read_string (Reader *r)
 
       if (c == '"')
         {
-          char *string;
-
           if (out == NULL)
-            string = g_strndup (run, r->pos - run);
+            {
+              *text = run;
+              *length = r->pos - run;
+            }
           else
             {
               g_string_append_len (out, run, r->pos - run);
-              string = g_string_free (g_steal_pointer (&out), FALSE);
+              *text = out->str;
+              *length = out->len;
+              *decoded = out;
             }
           r->pos++;
-          return string;
+          return TRUE;
         }
       else if (c == '\\')
         {
@@ -181,16 +192,71 @@ reader_read_string (Reader *r)
             out = g_string_sized_new (r->pos - run + 16);
           g_string_append_len (out, run, r->pos - run);
           if (!reader_read_escape (r, out))
-            return NULL;
+            {
+              g_string_free (out, TRUE);
+              return FALSE;
+            }
           run = r->pos;
         }
       else if (c < 0x20)
-        return reader_fail (r, QI_JSON_PROBLEM_CONTROL_CHARACTER);
+        {
+          if (out != NULL)
+            g_string_free (out, TRUE);
+          return reader_fail (r, QI_JSON_PROBLEM_CONTROL_CHARACTER) != NULL;
+        }
       else
         r->pos++;
     }
 
-  return reader_fail (r, QI_JSON_PROBLEM_UNTERMINATED_STRING);
+  if (out != NULL)
+    g_string_free (out, TRUE);
+  return reader_fail (r, QI_JSON_PROBLEM_UNTERMINATED_STRING) != NULL;
+}
+
+/* A string read by reader_read_string_span(), nul-terminated for json-glib,
+ * which copies what it is given: one that fits in the caller's @buffer is
+ * put there, so that only json-glib allocates. Member names are read
+ * into a small buffer, which every level of nesting has on its stack;
+ * string values, which nothing nests in, into a larger one. */
+#define NAME_BUFFER 64
+#define STRING_BUFFER 1024
+
+typedef struct
+{
+  char    *heap;
+  GString *decoded;
+} StringTemp;
+
+#define STRING_TEMP_INIT { NULL, NULL }
+
+static void
+string_temp_clear (StringTemp *temp)
+{
+  g_clear_pointer (&temp->heap, g_free);
+  if (temp->decoded != NULL)
+    g_string_free (g_steal_pointer (&temp->decoded), TRUE);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StringTemp, string_temp_clear)
+
+static const char *
+string_temp_set (StringTemp *temp,
+                 char       *buffer,
+                 gsize       size,
+                 const char *text,
+                 gsize       length,
+                 GString    *decoded)
+{
+  string_temp_clear (temp);
+  if (decoded != NULL)
+    return (temp->decoded = decoded)->str;
+  if (length < size)
+    {
+      memcpy (buffer, text, length);
+      buffer[length] = '\0';
+      return buffer;
+    }
+  return temp->heap = g_strndup (text, length);
 }
 
 static gboolean
@@ -295,6 +361,8 @@ reader_read_number (Reader *r)
 }
 
 static JsonNode *reader_read_value (Reader *r);
+static JsonNode *reader_read_value_here (Reader *r);
+static gboolean reader_start_value (Reader *r);
 
 /* JsonObject keeps its members in a GHashTable with g_str_hash(), which
  * has no seed: names made to share one hash value ("aB" and "b!" do) make
@@ -306,88 +374,164 @@ static JsonNode *reader_read_value (Reader *r);
 #define MAX_SAME_HASH 8
 
 static gboolean
-count_hash (GHashTable **counts,
-            JsonObject  *object,
-            const char  *name)
+add_hash (GHashTable *counts,
+          const char *name)
 {
-  guint count;
+  guint hash = g_str_hash (name);
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (hash))) + 1;
 
-  if (*counts == NULL)
-    {
-      g_autoptr(GList) names = NULL;
-
-      if (json_object_get_size (object) < COUNT_HASHES_FROM)
-        return TRUE;
-
-      *counts = g_hash_table_new (NULL, NULL);
-      names = json_object_get_members (object);
-      for (GList *l = names; l != NULL; l = l->next)
-        if (!count_hash (counts, object, l->data))
-          return FALSE;
-    }
-
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (*counts, GUINT_TO_POINTER (g_str_hash (name)))) + 1;
-  g_hash_table_insert (*counts, GUINT_TO_POINTER (g_str_hash (name)), GUINT_TO_POINTER (count));
+  g_hash_table_insert (counts, GUINT_TO_POINTER (hash), GUINT_TO_POINTER (count));
   return count <= MAX_SAME_HASH;
 }
 
-static JsonNode *
-reader_read_object (Reader *r)
+/* Counts @name among the @size members read so far: those of @object and
+ * the present ones of @fields. */
+static gboolean
+count_hash (GHashTable       **counts,
+            JsonObject        *object,
+            const QiJsonField *fields,
+            guint              n_fields,
+            guint              size,
+            const char        *name)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(GHashTable) hash_counts = NULL;
+  if (*counts == NULL)
+    {
+      if (size < COUNT_HASHES_FROM)
+        return TRUE;
 
-  /* r->pos is on the brace; the depth was checked by the caller. */
+      *counts = g_hash_table_new (NULL, NULL);
+      if (object != NULL)
+        {
+          g_autoptr(GList) names = json_object_get_members (object);
+
+          for (GList *l = names; l != NULL; l = l->next)
+            if (!add_hash (*counts, l->data))
+              return FALSE;
+        }
+      for (guint i = 0; i < n_fields; i++)
+        if (fields[i].present && !add_hash (*counts, fields[i].name))
+          return FALSE;
+    }
+
+  return add_hash (*counts, name);
+}
+
+static QiJsonField *
+find_field (QiJsonField *fields,
+            guint        n_fields,
+            const char  *name,
+            gsize        length)
+{
+  for (guint i = 0; i < n_fields; i++)
+    if (strncmp (fields[i].name, name, length) == 0 && fields[i].name[length] == '\0')
+      return &fields[i];
+  return NULL;
+}
+
+/* Reads the value of a field: a string as its text, anything else as a
+ * node. */
+static gboolean
+reader_read_field (Reader      *r,
+                   QiJsonField *field)
+{
+  field->present = TRUE;
+  if (!reader_start_value (r))
+    return FALSE;
+  if (*r->pos == '"')
+    return reader_read_string_span (r, &field->string, &field->length, &field->decoded);
+  field->node = reader_read_value_here (r);
+  return field->node != NULL;
+}
+
+/* Reads the members of an object; r->pos is on its brace, the depth was
+ * checked by the caller. Members named in @fields are read into them;
+ * the others go into *object, which is made when the first one comes if
+ * it is NULL. */
+static gboolean
+reader_read_members (Reader       *r,
+                     JsonObject  **object,
+                     QiJsonField  *fields,
+                     guint         n_fields)
+{
+  g_autoptr(GHashTable) hash_counts = NULL;
+  g_auto(StringTemp) temp_name = STRING_TEMP_INIT;
+  char buffer[NAME_BUFFER];
+  guint size = 0;
+
   r->pos++;
   reader_skip_space (r);
   if (r->pos < r->end && *r->pos == '}')
     {
       r->pos++;
-      return json_node_init_object (json_node_alloc (), object);
+      return TRUE;
     }
 
   for (;;)
     {
-      g_autofree char *name = NULL;
+      GString *decoded = NULL;
       const char *name_start;
-      JsonNode *value;
+      const char *text;
+      gsize length;
+      QiJsonField *field;
+      const char *name;
 
       reader_skip_space (r);
       if (r->pos == r->end || *r->pos != '"')
-        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
 
       name_start = r->pos;
-      name = reader_read_string (r);
-      if (name == NULL)
-        return NULL;
-      if (json_object_has_member (object, name))
+      if (!reader_read_string_span (r, &text, &length, &decoded))
+        return FALSE;
+      field = find_field (fields, n_fields, text, length);
+      if (field != NULL)
+        {
+          name = field->name;
+          if (decoded != NULL)
+            g_string_free (decoded, TRUE);
+        }
+      else
+        name = string_temp_set (&temp_name, buffer, sizeof buffer, text, length, decoded);
+
+      if (field != NULL ? field->present : (*object != NULL && json_object_has_member (*object, name)))
         {
           r->pos = name_start;
-          r->failure->member = g_steal_pointer (&name);
-          return reader_fail (r, QI_JSON_PROBLEM_DUPLICATE_MEMBER);
+          r->failure->member = g_strdup (name);
+          return reader_fail (r, QI_JSON_PROBLEM_DUPLICATE_MEMBER) != NULL;
         }
 
       reader_skip_space (r);
       if (r->pos == r->end || *r->pos != ':')
-        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
       r->pos++;
 
-      if (!count_hash (&hash_counts, object, name))
+      if (!count_hash (&hash_counts, *object, fields, n_fields, size, name))
         {
           r->pos = name_start;
-          return reader_fail (r, QI_JSON_PROBLEM_HASH_FLOOD);
+          return reader_fail (r, QI_JSON_PROBLEM_HASH_FLOOD) != NULL;
         }
 
-      if (json_object_get_size (object) >= r->limits->max_members)
+      if (size >= r->limits->max_members)
         {
           r->pos = name_start;
-          return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_MEMBERS);
+          return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_MEMBERS) != NULL;
         }
 
-      value = reader_read_value (r);
-      if (value == NULL)
-        return NULL;
-      json_object_set_member (object, name, value);
+      if (field != NULL)
+        {
+          if (!reader_read_field (r, field))
+            return FALSE;
+        }
+      else
+        {
+          JsonNode *value = reader_read_value (r);
+
+          if (value == NULL)
+            return FALSE;
+          if (*object == NULL)
+            *object = json_object_new ();
+          json_object_set_member (*object, name, value);
+        }
+      size++;
 
       reader_skip_space (r);
       if (r->pos < r->end && *r->pos == ',')
@@ -395,11 +539,21 @@ reader_read_object (Reader *r)
       else if (r->pos < r->end && *r->pos == '}')
         {
           r->pos++;
-          return json_node_init_object (json_node_alloc (), object);
+          return TRUE;
         }
       else
-        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
     }
+}
+
+static JsonNode *
+reader_read_object (Reader *r)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  if (!reader_read_members (r, &object, NULL, 0))
+    return NULL;
+  return json_node_init_object (json_node_alloc (), object);
 }
 
 static JsonNode *
@@ -436,17 +590,42 @@ reader_read_array (Reader *r)
     }
 }
 
-static JsonNode *
-reader_read_value (Reader *r)
+/* Not inlined, so that its buffer is not on the stack of every level of
+ * nesting. */
+static G_GNUC_NO_INLINE JsonNode *
+reader_read_string_node (Reader *r)
 {
-  JsonNode *node = NULL;
+  g_auto(StringTemp) temp = STRING_TEMP_INIT;
+  char buffer[STRING_BUFFER];
+  GString *decoded;
+  const char *text;
+  gsize length;
 
+  if (!reader_read_string_span (r, &text, &length, &decoded))
+    return NULL;
+  return json_node_init_string (json_node_alloc (),
+                                string_temp_set (&temp, buffer, sizeof buffer, text, length, decoded));
+}
+
+/* Skips the space before a value and counts it; r->pos is then on it. */
+static gboolean
+reader_start_value (Reader *r)
+{
   reader_skip_space (r);
   if (r->pos == r->end)
-    return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
+    return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
 
   if (++r->values > r->limits->max_values)
-    return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_VALUES);
+    return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_VALUES) != NULL;
+
+  return TRUE;
+}
+
+/* Reads the value at r->pos, counted by reader_start_value(). */
+static JsonNode *
+reader_read_value_here (Reader *r)
+{
+  JsonNode *node = NULL;
 
   switch (*r->pos)
     {
@@ -460,13 +639,7 @@ reader_read_value (Reader *r)
       return node;
 
     case '"':
-      {
-        g_autofree char *string = reader_read_string (r);
-
-        if (string == NULL)
-          return NULL;
-        return json_node_init_string (json_node_alloc (), string);
-      }
+      return reader_read_string_node (r);
 
     case 't':
       return reader_expect_word (r, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
@@ -482,6 +655,14 @@ reader_read_value (Reader *r)
     default:
       return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
     }
+}
+
+static JsonNode *
+reader_read_value (Reader *r)
+{
+  if (!reader_start_value (r))
+    return NULL;
+  return reader_read_value_here (r);
 }
 
 /* Counts the values of the text as the reader does (the root, then one per
@@ -683,6 +864,70 @@ pointer_at (const char *data,
   return g_string_free (g_steal_pointer (&pointer), FALSE);
 }
 
+/* Sets @r up to read @data, after the checks of the whole text. */
+static gboolean
+reader_start (Reader             *r,
+              const char         *data,
+              gsize               length,
+              const QiJsonLimits *limits,
+              QiJsonFailure      *failure)
+{
+  const char *invalid = NULL;
+
+  g_assert (data != NULL || length == 0);
+  g_assert (limits != NULL && failure != NULL);
+
+  if (data == NULL)
+    data = "";
+
+  r->start = r->pos = data;
+  r->end = data + length;
+  r->limits = limits;
+  r->depth = 0;
+  r->values = 0;
+  r->failure = failure;
+  failure->member = NULL;
+  failure->pointer = NULL;
+
+  /* This also refuses nul bytes. */
+  if (!g_utf8_validate_len (data, length, &invalid))
+    {
+      r->pos = invalid;
+      return reader_fail (r, QI_JSON_PROBLEM_NOT_UTF8) != NULL;
+    }
+
+  if (limits->count_values_first)
+    {
+      invalid = find_value_past_limit (data, r->end, limits->max_values);
+      if (invalid != NULL)
+        {
+          r->pos = invalid;
+          return reader_fail (r, QI_JSON_PROBLEM_TOO_MANY_VALUES) != NULL;
+        }
+    }
+
+  return TRUE;
+}
+
+/* After the root value, whether it was @read: nothing may follow it. */
+static gboolean
+reader_finish (Reader   *r,
+               gboolean  read)
+{
+  if (!read)
+    {
+      if (r->failure->problem == QI_JSON_PROBLEM_NUL_ESCAPE)
+        r->failure->pointer = pointer_at (r->start, r->failure->token);
+      return FALSE;
+    }
+
+  reader_skip_space (r);
+  if (r->pos != r->end)
+    return reader_fail (r, QI_JSON_PROBLEM_TRAILING_DATA) != NULL;
+
+  return TRUE;
+}
+
 /*
  * qi_json_read:
  * @data: the text, which need not be nul-terminated
@@ -704,54 +949,88 @@ qi_json_read (const char         *data,
               QiJsonFailure      *failure)
 {
   Reader r;
-  const char *invalid = NULL;
   g_autoptr(JsonNode) root = NULL;
 
-  g_assert (data != NULL || length == 0);
-  g_assert (limits != NULL && failure != NULL);
-
-  if (data == NULL)
-    data = "";
-
-  r.start = r.pos = data;
-  r.end = data + length;
-  r.limits = limits;
-  r.depth = 0;
-  r.values = 0;
-  r.failure = failure;
-  failure->member = NULL;
-  failure->pointer = NULL;
-
-  /* This also refuses nul bytes. */
-  if (!g_utf8_validate_len (data, length, &invalid))
-    {
-      r.pos = invalid;
-      return reader_fail (&r, QI_JSON_PROBLEM_NOT_UTF8);
-    }
-
-  if (limits->count_values_first)
-    {
-      invalid = find_value_past_limit (data, r.end, limits->max_values);
-      if (invalid != NULL)
-        {
-          r.pos = invalid;
-          return reader_fail (&r, QI_JSON_PROBLEM_TOO_MANY_VALUES);
-        }
-    }
+  if (!reader_start (&r, data, length, limits, failure))
+    return NULL;
 
   root = reader_read_value (&r);
-  if (root == NULL)
-    {
-      if (failure->problem == QI_JSON_PROBLEM_NUL_ESCAPE)
-        failure->pointer = pointer_at (data, failure->token);
-      return NULL;
-    }
-
-  reader_skip_space (&r);
-  if (r.pos != r.end)
-    return reader_fail (&r, QI_JSON_PROBLEM_TRAILING_DATA);
+  if (!reader_finish (&r, root != NULL))
+    return NULL;
 
   return g_steal_pointer (&root);
+}
+
+/*
+ * qi_json_read_fields:
+ * @data: the text, which need not be nul-terminated
+ * @length: its length in bytes
+ * @limits: what to refuse
+ * @fields: (array length=n_fields): the members of the root object to
+ *   read into them, each with its name set and the rest zero; clear them
+ *   with qi_json_fields_clear(), whatever the result
+ * @n_fields: the number of @fields
+ * @is_object: (out): whether the root is an object
+ * @failure: (out caller-allocates): as for qi_json_read()
+ *
+ * Reads one JSON value, the whole of @data, as qi_json_read() does (the
+ * same checks, the same failures at the same places), but when it is an
+ * object, hands its members named in @fields over in them rather than
+ * build the object: a string as its text, any other value as a node. Its
+ * other members are read and checked, then dropped. A hub message is read
+ * this way, so that its envelope is never built and freed.
+ *
+ * Returns: %TRUE if @data is JSON; %FALSE with @failure filled
+ */
+gboolean
+qi_json_read_fields (const char         *data,
+                     gsize               length,
+                     const QiJsonLimits *limits,
+                     QiJsonField        *fields,
+                     guint               n_fields,
+                     gboolean           *is_object,
+                     QiJsonFailure      *failure)
+{
+  Reader r;
+  g_autoptr(JsonObject) others = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  gboolean read;
+
+  *is_object = FALSE;
+  if (!reader_start (&r, data, length, limits, failure))
+    return FALSE;
+
+  /* As reader_read_value() does, but for the object's members. */
+  if (!reader_start_value (&r))
+    return reader_finish (&r, FALSE);
+  if (*r.pos != '{')
+    {
+      root = reader_read_value_here (&r);
+      return reader_finish (&r, root != NULL);
+    }
+
+  if (r.depth >= limits->max_depth)
+    return reader_finish (&r, reader_fail (&r, QI_JSON_PROBLEM_TOO_DEEP) != NULL);
+  r.depth++;
+  read = reader_read_members (&r, &others, fields, n_fields);
+  r.depth--;
+  *is_object = read;
+  return reader_finish (&r, read);
+}
+
+void
+qi_json_fields_clear (QiJsonField *fields,
+                      guint        n_fields)
+{
+  for (guint i = 0; i < n_fields; i++)
+    {
+      g_clear_pointer (&fields[i].node, json_node_unref);
+      if (fields[i].decoded != NULL)
+        g_string_free (g_steal_pointer (&fields[i].decoded), TRUE);
+      fields[i].string = NULL;
+      fields[i].length = 0;
+      fields[i].present = FALSE;
+    }
 }
 
 void

@@ -1025,26 +1025,79 @@ node_holds_int (JsonNode *node)
          json_node_get_value_type (node) == G_TYPE_INT64;
 }
 
-/* An optional string field: TRUE with *value NULL if absent. */
-static gboolean
-get_optional_string (JsonObject  *envelope,
-                     const char  *field,
-                     const char **value,
-                     GError     **error)
+/* The fields of the envelope, as qi_json_read_fields() reads them. */
+enum
 {
-  JsonNode *node = json_object_get_member (envelope, field);
+  FIELD_V,
+  FIELD_ID,
+  FIELD_KIND,
+  FIELD_TOPIC,
+  FIELD_RE,
+  FIELD_SESSION,
+  FIELD_TIMEOUT_MS,
+  FIELD_PAYLOAD,
+  N_FIELDS
+};
 
+static const char * const field_names[N_FIELDS] = {
+  "v", "id", "kind", "topic", "re", "session", "timeout_ms", "payload",
+};
+
+typedef struct
+{
+  QiJsonField fields[N_FIELDS];
+} Envelope;
+
+static void
+envelope_init (Envelope *envelope)
+{
+  memset (envelope, 0, sizeof *envelope);
+  for (guint i = 0; i < N_FIELDS; i++)
+    envelope->fields[i].name = field_names[i];
+}
+
+static void
+envelope_clear (Envelope *envelope)
+{
+  qi_json_fields_clear (envelope->fields, N_FIELDS);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Envelope, envelope_clear)
+
+static gboolean
+field_is_string (const QiJsonField *field)
+{
+  return field->present && field->node == NULL;
+}
+
+/* An id that an error may answer: a string, not empty, not too long. */
+static char *
+field_dup_id (const QiJsonField *field)
+{
+  if (!field_is_string (field) || field->length == 0 || field->length > QI_MESSAGE_MAX_ID_LENGTH)
+    return NULL;
+  return g_strndup (field->string, field->length);
+}
+
+/* An optional string field, kept as a GRefString: TRUE with *value NULL if
+ * absent. */
+static gboolean
+take_optional_string (const QiJsonField  *field,
+                      char              **value,
+                      GError            **error)
+{
   *value = NULL;
-  if (node == NULL)
+  if (!field->present)
     return TRUE;
 
-  *value = node_get_string (node);
-  if (*value == NULL)
-    return fail_field (error, _("the field \"%s\" must be a string"), field) != NULL;
-  /* Ids and session names are kept in tables; keep them short. */
-  if (!g_str_equal (field, "topic") && strlen (*value) > QI_MESSAGE_MAX_ID_LENGTH)
-    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field,
+  if (!field_is_string (field))
+    return fail_field (error, _("the field \"%s\" must be a string"), field->name) != NULL;
+  /* Ids and session names are kept in tables; keep them short. The topic
+   * has its own rule, checked by check_topic(). */
+  if (!g_str_equal (field->name, "topic") && field->length > QI_MESSAGE_MAX_ID_LENGTH)
+    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field->name,
                        QI_MESSAGE_MAX_ID_LENGTH) != NULL;
+  *value = g_ref_string_new_len (field->string, field->length);
   return TRUE;
 }
 
@@ -1090,56 +1143,56 @@ check_error_payload (JsonObject  *payload,
   return TRUE;
 }
 
+/* Checks the fields of a message in a fixed order, whatever their order
+ * in the text, so that a message with several faults always gets the
+ * same error. */
 static QiMessage *
-message_from_envelope (JsonObject  *envelope,
-                       GError     **error)
+message_from_envelope (Envelope  *envelope,
+                       GError   **error)
 {
+  QiJsonField *fields = envelope->fields;
   g_autoptr(QiMessage) msg = NULL;
+  QiJsonField *field;
   JsonNode *node;
-  const char *id;
-  const char *kind_name;
-  const char *topic;
-  const char *re;
-  const char *session;
   guint kind;
 
-  node = json_object_get_member (envelope, "v");
-  if (node == NULL)
+  field = &fields[FIELD_V];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "v");
-  if (!node_holds_int (node))
+  if (!node_holds_int (field->node))
     return fail_field (error, _("the field \"%s\" must be an integer"), "v");
-  if (json_node_get_int (node) != QI_MESSAGE_PROTOCOL_VERSION)
+  if (json_node_get_int (field->node) != QI_MESSAGE_PROTOCOL_VERSION)
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("unsupported protocol version %" G_GINT64_FORMAT "; this hub speaks %d"),
-                   json_node_get_int (node), QI_MESSAGE_PROTOCOL_VERSION);
+                   json_node_get_int (field->node), QI_MESSAGE_PROTOCOL_VERSION);
       return NULL;
     }
 
-  node = json_object_get_member (envelope, "id");
-  if (node == NULL)
+  field = &fields[FIELD_ID];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "id");
-  id = node_get_string (node);
-  if (id == NULL)
+  if (!field_is_string (field))
     return fail_field (error, _("the field \"%s\" must be a string"), "id");
-  if (*id == '\0')
+  if (field->length == 0)
     return fail_field (error, _("the field \"%s\" must not be empty"), "id");
-  if (strlen (id) > QI_MESSAGE_MAX_ID_LENGTH)
+  if (field->length > QI_MESSAGE_MAX_ID_LENGTH)
     return fail_field (error, _("the field \"%s\" is longer than %d bytes"), "id",
                        QI_MESSAGE_MAX_ID_LENGTH);
 
-  node = json_object_get_member (envelope, "kind");
-  if (node == NULL)
+  field = &fields[FIELD_KIND];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "kind");
-  kind_name = node_get_string (node);
-  if (kind_name == NULL)
+  if (!field_is_string (field))
     return fail_field (error, _("the field \"%s\" must be a string"), "kind");
   for (kind = 0; kind < G_N_ELEMENTS (kind_names); kind++)
-    if (strcmp (kind_name, kind_names[kind]) == 0)
+    if (strncmp (kind_names[kind], field->string, field->length) == 0 &&
+        kind_names[kind][field->length] == '\0')
       break;
   if (kind == G_N_ELEMENTS (kind_names))
     {
-      g_autofree char *shown = shorten_for_message (kind_name);
+      g_autofree char *name = g_strndup (field->string, field->length);
+      g_autofree char *shown = shorten_for_message (name);
 
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNKNOWN_KIND,
                    _("unknown message kind \"%s\"; expected request, reply, event or error"),
@@ -1148,46 +1201,44 @@ message_from_envelope (JsonObject  *envelope,
     }
 
   msg = message_alloc ((QiMessageKind) kind);
-  msg->id = g_ref_string_new (id);
+  msg->id = g_ref_string_new_len (fields[FIELD_ID].string, fields[FIELD_ID].length);
 
-  if (!get_optional_string (envelope, "topic", &topic, error))
+  if (!take_optional_string (&fields[FIELD_TOPIC], &msg->topic, error))
     return NULL;
-  if (topic == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (msg->topic == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is missing"), "topic");
-  if (topic != NULL && !check_topic (topic, error))
+  if (msg->topic != NULL && !check_topic (msg->topic, error))
     return NULL;
-  msg->topic = ref_string_new_nullable (topic);
 
-  if (!get_optional_string (envelope, "re", &re, error))
+  if (!take_optional_string (&fields[FIELD_RE], &msg->re, error))
     return NULL;
-  if (re != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (msg->re != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is only allowed in replies and errors"), "re");
-  if (re == NULL && kind == QI_MESSAGE_KIND_REPLY)
+  if (msg->re == NULL && kind == QI_MESSAGE_KIND_REPLY)
     return fail_field (error, _("the field \"%s\" is missing"), "re");
-  if (re != NULL && *re == '\0')
+  if (msg->re != NULL && *msg->re == '\0')
     return fail_field (error, _("the field \"%s\" must not be empty"), "re");
-  msg->re = ref_string_new_nullable (re);
 
-  if (!get_optional_string (envelope, "session", &session, error))
+  if (!take_optional_string (&fields[FIELD_SESSION], &msg->session, error))
     return NULL;
-  msg->session = ref_string_new_nullable (session);
 
-  node = json_object_get_member (envelope, "timeout_ms");
-  if (node != NULL)
+  field = &fields[FIELD_TIMEOUT_MS];
+  if (field->present)
     {
       if (kind != QI_MESSAGE_KIND_REQUEST)
         return fail_field (error, _("the field \"%s\" is only allowed in requests"), "timeout_ms");
-      if (!node_holds_int (node) || json_node_get_int (node) < 0 ||
-          json_node_get_int (node) > G_MAXINT32)
+      if (!node_holds_int (field->node) || json_node_get_int (field->node) < 0 ||
+          json_node_get_int (field->node) > G_MAXINT32)
         return fail_field (error, _("the field \"%s\" must be an integer from 0 to 2147483647"),
                            "timeout_ms");
-      msg->timeout_ms = (guint) json_node_get_int (node);
+      msg->timeout_ms = (guint) json_node_get_int (field->node);
     }
 
-  node = json_object_get_member (envelope, "payload");
-  if (node == NULL && kind == QI_MESSAGE_KIND_ERROR)
+  field = &fields[FIELD_PAYLOAD];
+  node = field->node;
+  if (!field->present && kind == QI_MESSAGE_KIND_ERROR)
     return fail_field (error, _("the field \"%s\" is missing"), "payload");
-  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+  if (field->present && (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)))
     return fail_field (error, _("the field \"%s\" must be an object"), "payload");
   if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
     return NULL;
@@ -1195,7 +1246,7 @@ message_from_envelope (JsonObject  *envelope,
   if (node != NULL)
     {
       /* The decoded tree is the message's own: kept, not copied. */
-      msg->payload = json_node_ref (node);
+      msg->payload = g_steal_pointer (&field->node);
       json_node_seal (msg->payload);
     }
   else
@@ -1254,11 +1305,13 @@ qi_message_new_from_data (const char  *data,
                           char       **bad_id,
                           GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  g_auto(Envelope) envelope;
   g_autoptr(GError) local_error = NULL;
   g_auto(QiJsonFailure) failure = { 0 };
+  gboolean is_object;
   QiMessage *msg;
 
+  envelope_init (&envelope);
   if (bad_id != NULL)
     *bad_id = NULL;
 
@@ -1274,8 +1327,8 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  root = qi_json_read (data, length, &message_limits, &failure);
-  if (root == NULL)
+  if (!qi_json_read_fields (data, length, &message_limits, envelope.fields, N_FIELDS,
+                            &is_object, &failure))
     {
       set_json_error (error, data, length, &failure);
       /* A message refused only for a \u0000 is JSON otherwise: its error
@@ -1299,20 +1352,18 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (!is_object)
     {
       g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                            _("message must be a JSON object"));
       return NULL;
     }
 
-  msg = message_from_envelope (json_node_get_object (root), &local_error);
+  msg = message_from_envelope (&envelope, &local_error);
   if (msg == NULL)
     {
-      const char *id = node_get_string (json_object_get_member (json_node_get_object (root), "id"));
-
-      if (bad_id != NULL && id != NULL && *id != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH)
-        *bad_id = g_strdup (id);
+      if (bad_id != NULL)
+        *bad_id = field_dup_id (&envelope.fields[FIELD_ID]);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
