@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-message.h"
+#include "qi-message-private.h"
 #include "qi-json-reader-private.h"
 #include "qi-json-writer-private.h"
 
@@ -781,6 +782,58 @@ qi_message_equal (QiMessage *a,
 
 /* The encoder: qi-json-writer.c, the one writer of Qi's JSON. */
 
+/* Writes the fields that are not NULL (timeout_ms: not 0) in their fixed
+ * order; a NULL payload is an empty object. */
+static char *
+write_message (QiMessageKind  kind,
+               const char    *id,
+               const char    *topic,
+               const char    *re,
+               const char    *session,
+               guint          timeout_ms,
+               JsonNode      *payload,
+               gsize         *length)
+{
+  /* Large enough for the envelope and a small payload at once. */
+  GString *out = g_string_sized_new (256);
+
+  g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
+  qi_json_append_string (out, id, QI_JSON_WRITE_DEFAULT);
+  g_string_append (out, ",\"kind\":\"");
+  g_string_append (out, kind_names[kind]);
+  g_string_append_c (out, '"');
+  if (topic != NULL)
+    {
+      g_string_append (out, ",\"topic\":");
+      qi_json_append_string (out, topic, QI_JSON_WRITE_DEFAULT);
+    }
+  if (re != NULL)
+    {
+      g_string_append (out, ",\"re\":");
+      qi_json_append_string (out, re, QI_JSON_WRITE_DEFAULT);
+    }
+  if (session != NULL)
+    {
+      g_string_append (out, ",\"session\":");
+      qi_json_append_string (out, session, QI_JSON_WRITE_DEFAULT);
+    }
+  if (timeout_ms != 0)
+    {
+      g_string_append (out, ",\"timeout_ms\":");
+      qi_json_append_int (out, timeout_ms);
+    }
+  g_string_append (out, ",\"payload\":");
+  if (payload != NULL)
+    qi_json_append_node (out, payload, QI_JSON_WRITE_DEFAULT);
+  else
+    g_string_append (out, "{}");
+  g_string_append_c (out, '}');
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
 /**
  * qi_message_to_json:
  * @msg: a #QiMessage
@@ -805,43 +858,29 @@ char *
 qi_message_to_json (QiMessage *msg,
                     gsize     *length)
 {
-  GString *out;
-
   g_return_val_if_fail (msg != NULL, NULL);
 
-  out = g_string_sized_new (128);
-  g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
-  qi_json_append_string (out, msg->id, QI_JSON_WRITE_DEFAULT);
-  g_string_append (out, ",\"kind\":\"");
-  g_string_append (out, kind_names[msg->kind]);
-  g_string_append_c (out, '"');
-  if (msg->topic != NULL)
-    {
-      g_string_append (out, ",\"topic\":");
-      qi_json_append_string (out, msg->topic, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->re != NULL)
-    {
-      g_string_append (out, ",\"re\":");
-      qi_json_append_string (out, msg->re, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->session != NULL)
-    {
-      g_string_append (out, ",\"session\":");
-      qi_json_append_string (out, msg->session, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->timeout_ms != 0)
-    {
-      g_string_append (out, ",\"timeout_ms\":");
-      qi_json_append_int (out, msg->timeout_ms);
-    }
-  g_string_append (out, ",\"payload\":");
-  qi_json_append_node (out, msg->payload, QI_JSON_WRITE_DEFAULT);
-  g_string_append_c (out, '}');
+  return write_message (msg->kind, msg->id, msg->topic, msg->re, msg->session,
+                        msg->timeout_ms, msg->payload, length);
+}
 
-  if (length != NULL)
-    *length = out->len;
-  return g_string_free (out, FALSE);
+char *
+qi_message_encode_new (QiMessageKind   kind,
+                       const char     *topic,
+                       JsonNode       *payload,
+                       guint           timeout_ms,
+                       char          **id,
+                       gsize          *length)
+{
+  g_return_val_if_fail (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT, NULL);
+  g_return_val_if_fail (qi_message_topic_is_valid (topic), NULL);
+  g_return_val_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload), NULL);
+  g_return_val_if_fail (kind == QI_MESSAGE_KIND_REQUEST || timeout_ms == 0, NULL);
+  g_return_val_if_fail (timeout_ms <= G_MAXINT32, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  *id = new_id ();
+  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, length);
 }
 
 /* The decoder

@@ -9,6 +9,7 @@
 #include "qi-handler-registry.h"
 #include "qi-hub-client.h"
 #include "qi-hub-error.h"
+#include "qi-message-private.h"
 
 /**
  * QiHubClient:
@@ -36,7 +37,7 @@
 typedef struct
 {
   GTask  *task;
-  char   *id;
+  char   *id;         /* GRefString */
   gint64  deadline;
   gulong  cancel_id;
 } Pending;
@@ -81,7 +82,7 @@ pending_free (gpointer data)
   if (pending->cancel_id != 0)
     g_cancellable_disconnect (g_task_get_cancellable (pending->task), pending->cancel_id);
   g_clear_object (&pending->task);
-  g_free (pending->id);
+  g_ref_string_release (pending->id);
   g_free (pending);
 }
 
@@ -133,14 +134,12 @@ answer (QiHubClient *self,
   Pending *pending;
   g_autoptr(GError) error = NULL;
 
-  pending = g_hash_table_lookup (self->pending, qi_message_get_re (message));
-  if (pending == NULL)
+  if (!g_hash_table_steal_extended (self->pending, qi_message_get_re (message), NULL, (gpointer *) &pending))
     {
       g_signal_emit (self, signals[MESSAGE], 0, message);
       return;
     }
 
-  g_hash_table_steal (self->pending, qi_message_get_re (message));
   if (qi_message_get_error (message, &error))
     g_task_return_pointer (pending->task, json_node_copy (qi_message_get_payload (message)),
                            (GDestroyNotify) json_node_unref);
@@ -477,15 +476,22 @@ qi_hub_client_is_connected (QiHubClient *self)
          soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+/* Sends a new request or event, whose id it sets: written straight from
+ * the caller's payload, which is neither copied nor kept. */
 static gboolean
-send_message (QiHubClient  *self,
-              QiMessage    *message,
-              GError      **error)
+send_new (QiHubClient    *self,
+          QiMessageKind   kind,
+          const char     *topic,
+          JsonNode       *payload,
+          guint           timeout_ms,
+          char          **id,
+          GError        **error)
 {
-  gsize length = 0;
   g_autoptr(GBytes) bytes = NULL;
+  gsize length = 0;
   char *json;
 
+  *id = NULL;
   if (!qi_hub_client_is_connected (self))
     {
       g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_SESSION_CLOSED,
@@ -493,7 +499,7 @@ send_message (QiHubClient  *self,
       return FALSE;
     }
 
-  json = qi_message_to_json (message, &length);
+  json = qi_message_encode_new (kind, topic, payload, timeout_ms, id, &length);
   bytes = g_bytes_new_take (json, length);
   soup_websocket_connection_send_message (self->connection, SOUP_WEBSOCKET_DATA_TEXT, bytes);
   return TRUE;
@@ -608,26 +614,19 @@ qi_hub_client_request_async (QiHubClient         *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(QiMessage) request = NULL;
   g_autoptr(GError) error = NULL;
+  char *id;
   Pending *pending;
 
   g_return_if_fail (QI_IS_HUB_CLIENT (self));
   g_return_if_fail (qi_message_topic_is_valid (topic));
+  g_return_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload));
+  g_return_if_fail (timeout_ms <= G_MAXINT32);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qi_hub_client_request_async);
 
-  request = qi_message_new_request (topic, payload);
-  if (timeout_ms != 0)
-    {
-      QiMessage *timed = qi_message_with_timeout (request, timeout_ms);
-
-      qi_message_unref (request);
-      request = timed;
-    }
-
-  if (!send_message (self, request, &error))
+  if (!send_new (self, QI_MESSAGE_KIND_REQUEST, topic, payload, timeout_ms, &id, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -635,7 +634,7 @@ qi_hub_client_request_async (QiHubClient         *self,
 
   pending = g_new0 (Pending, 1);
   pending->task = g_steal_pointer (&task);
-  pending->id = g_strdup (qi_message_get_id (request));
+  pending->id = id;
   pending->deadline = g_get_monotonic_time () +
                       ((gint64) (timeout_ms != 0 ? timeout_ms : 30000) + 1000) * 1000;
   if (cancellable != NULL)
@@ -689,13 +688,16 @@ qi_hub_client_emit (QiHubClient  *self,
                     JsonNode     *payload,
                     GError      **error)
 {
-  g_autoptr(QiMessage) event = NULL;
+  char *id;
 
   g_return_val_if_fail (QI_IS_HUB_CLIENT (self), FALSE);
   g_return_val_if_fail (qi_message_topic_is_valid (topic), FALSE);
+  g_return_val_if_fail (payload == NULL || JSON_NODE_HOLDS_OBJECT (payload), FALSE);
 
-  event = qi_message_new_event (topic, payload);
-  return send_message (self, event, error);
+  if (!send_new (self, QI_MESSAGE_KIND_EVENT, topic, payload, 0, &id, error))
+    return FALSE;
+  g_ref_string_release (id);
+  return TRUE;
 }
 
 /**
@@ -723,7 +725,7 @@ qi_hub_client_subscribe (QiHubClient     *self,
 {
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) payload = NULL;
-  g_autoptr(QiMessage) request = NULL;
+  char *id;
   Subscription *subscription;
 
   g_return_val_if_fail (QI_IS_HUB_CLIENT (self), 0);
@@ -739,9 +741,9 @@ qi_hub_client_subscribe (QiHubClient     *self,
   json_builder_add_string_value (builder, pattern);
   json_builder_end_object (builder);
   payload = json_builder_get_root (builder);
-  request = qi_message_new_request ("hub.subscribe", payload);
-  if (!send_message (self, request, error))
+  if (!send_new (self, QI_MESSAGE_KIND_REQUEST, "hub.subscribe", payload, 0, &id, error))
     return 0;
+  g_ref_string_release (id);
 
   subscription = g_new0 (Subscription, 1);
   subscription->id = ++self->next_subscription;

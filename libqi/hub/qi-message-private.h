@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "qi-message.h"
+
+G_BEGIN_DECLS
+
+/* The wire form of a new request or event that is sent at once, for a
+ * client of the hub: what qi_message_to_json() writes for the message
+ * qi_message_new_request() (or _event()) and qi_message_with_timeout()
+ * make, with *id set to its new id (a GRefString), but without making
+ * the message. The payload is written as it is: it need not be copied and
+ * sealed first, since nothing keeps it. */
+G_GNUC_INTERNAL
+char *qi_message_encode_new (QiMessageKind   kind,
+                             const char     *topic,
+                             JsonNode       *payload,
+                             guint           timeout_ms,
+                             char          **id,
+                             gsize          *length);
+
+G_END_DECLS
