@@ -9,6 +9,7 @@
 
 #include "qi-json.h"
 #include "qi-json-reader-private.h"
+#include "qi-word-scan-private.h"
 
 typedef struct
 {
@@ -146,6 +147,13 @@ reader_read_escape (Reader  *r,
   return TRUE;
 }
 
+/* A byte that ends a run of a string's text. */
+static inline gboolean
+ends_run (guchar c)
+{
+  return c == '"' || c == '\\' || c < 0x20;
+}
+
 /* Reads a string; r->pos is on its opening quote. The whole text was
  * checked to be UTF-8 beforehand, and a quote or backslash is never part of
  * a multi-byte sequence, so the raw bytes between them are UTF-8 too.
@@ -160,52 +168,64 @@ reader_read_string_span (Reader      *r,
                          gsize       *length,
                          GString    **decoded)
 {
+  const char *end = r->end;
+  const char *p = r->pos + 1;
+  const char *run = p;
   GString *out = NULL;
-  const char *run;
 
   *decoded = NULL;
-  run = ++r->pos;
-  while (r->pos < r->end)
+  for (;;)
     {
-      guchar c = (guchar) *r->pos;
+      guchar c;
 
+      /* Whole words of text that neither ends the string nor escapes,
+       * then single bytes up to the one that does. */
+      while (end - p >= 8 &&
+             !(qi_word_has_less (qi_word_load (p), 0x20) | qi_word_has_byte (qi_word_load (p), '"') |
+               qi_word_has_byte (qi_word_load (p), '\\')))
+        p += 8;
+      while (p < end && !ends_run ((guchar) *p))
+        p++;
+      r->pos = p;
+      if (p == end)
+        break;
+
+      c = (guchar) *p;
       if (c == '"')
         {
           if (out == NULL)
             {
               *text = run;
-              *length = r->pos - run;
+              *length = p - run;
             }
           else
             {
-              g_string_append_len (out, run, r->pos - run);
+              g_string_append_len (out, run, p - run);
               *text = out->str;
               *length = out->len;
               *decoded = out;
             }
-          r->pos++;
+          r->pos = p + 1;
           return TRUE;
         }
       else if (c == '\\')
         {
           if (out == NULL)
-            out = g_string_sized_new (r->pos - run + 16);
-          g_string_append_len (out, run, r->pos - run);
+            out = g_string_sized_new (p - run + 16);
+          g_string_append_len (out, run, p - run);
           if (!reader_read_escape (r, out))
             {
               g_string_free (out, TRUE);
               return FALSE;
             }
-          run = r->pos;
+          p = run = r->pos;
         }
-      else if (c < 0x20)
+      else
         {
           if (out != NULL)
             g_string_free (out, TRUE);
           return reader_fail (r, QI_JSON_PROBLEM_CONTROL_CHARACTER) != NULL;
         }
-      else
-        r->pos++;
     }
 
   if (out != NULL)
@@ -423,7 +443,8 @@ find_field (QiJsonField *fields,
             gsize        length)
 {
   for (guint i = 0; i < n_fields; i++)
-    if (strncmp (fields[i].name, name, length) == 0 && fields[i].name[length] == '\0')
+    if (length > 0 && fields[i].name[0] == name[0] &&
+        strncmp (fields[i].name, name, length) == 0 && fields[i].name[length] == '\0')
       return &fields[i];
   return NULL;
 }
@@ -889,8 +910,14 @@ reader_start (Reader             *r,
   failure->member = NULL;
   failure->pointer = NULL;
 
-  /* This also refuses nul bytes. */
-  if (!g_utf8_validate_len (data, length, &invalid))
+  /* The text is mostly ASCII: it is checked a word at a time up to the
+   * first word with another byte or a nul, and from there by GLib, which
+   * also refuses nul bytes. */
+  invalid = data;
+  while (r->end - invalid >= 8 &&
+         !(qi_word_has_high (qi_word_load (invalid)) | qi_word_has_byte (qi_word_load (invalid), 0)))
+    invalid += 8;
+  if (!g_utf8_validate_len (invalid, r->end - invalid, &invalid))
     {
       r->pos = invalid;
       return reader_fail (r, QI_JSON_PROBLEM_NOT_UTF8) != NULL;

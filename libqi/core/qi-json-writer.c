@@ -6,6 +6,7 @@
 
 #include "qi-json-writer-private.h"
 #include "qi-json.h"
+#include "qi-word-scan-private.h"
 
 /* Control characters, '"', '\\' and DEL are escaped; every other byte
  * goes as it is. */
@@ -96,6 +97,7 @@ qi_json_append_string (GString          *out,
 {
   g_autofree char *valid = NULL;
   const char *run;
+  const char *end;
   const char *p;
 
   g_string_append_c (out, '"');
@@ -109,11 +111,20 @@ qi_json_append_string (GString          *out,
 
   /* Most strings are printable ASCII through and through: they go in one
    * copy, without the UTF-8 check, which ASCII passes anyway. */
-  for (p = string; is_plain_ascii ((guchar) *p); p++)
-    ;
-  if (*p == '\0')
+  end = string + strlen (string);
+  for (p = string; end - p >= 8; p += 8)
     {
-      g_string_append_len (out, string, p - string);
+      guint64 word = qi_word_load (p);
+
+      if (qi_word_has_less (word, 0x20) | qi_word_has_high (word) | qi_word_has_byte (word, '"') |
+          qi_word_has_byte (word, '\\') | qi_word_has_byte (word, 0x7f))
+        break;
+    }
+  while (p < end && is_plain_ascii ((guchar) *p))
+    p++;
+  if (p == end)
+    {
+      g_string_append_len (out, string, end - string);
       g_string_append_c (out, '"');
       return;
     }
