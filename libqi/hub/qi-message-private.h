@@ -10,7 +10,9 @@ G_BEGIN_DECLS
  * qi_message_new_request() (or _event()) and qi_message_with_timeout()
  * make, with *id set to its new id (a GRefString), but without making
  * the message. The payload is written as it is: it need not be copied and
- * sealed first, since nothing keeps it. */
+ * sealed first, since nothing keeps it. The caller checks what those
+ * constructors check: a valid @topic, an object or %NULL as @payload, a
+ * @timeout_ms of at most %G_MAXINT32. */
 G_GNUC_INTERNAL
 char *qi_message_encode_new (QiMessageKind   kind,
                              const char     *topic,
