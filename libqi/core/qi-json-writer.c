@@ -30,13 +30,13 @@ append_escape (GString *out,
 {
   switch (c)
     {
-    case '"': g_string_append (out, "\\\""); break;
-    case '\\': g_string_append (out, "\\\\"); break;
-    case '\b': g_string_append (out, "\\b"); break;
-    case '\f': g_string_append (out, "\\f"); break;
-    case '\n': g_string_append (out, "\\n"); break;
-    case '\r': g_string_append (out, "\\r"); break;
-    case '\t': g_string_append (out, "\\t"); break;
+    case '"': qi_json_append_literal (out, "\\\""); break;
+    case '\\': qi_json_append_literal (out, "\\\\"); break;
+    case '\b': qi_json_append_literal (out, "\\b"); break;
+    case '\f': qi_json_append_literal (out, "\\f"); break;
+    case '\n': qi_json_append_literal (out, "\\n"); break;
+    case '\r': qi_json_append_literal (out, "\\r"); break;
+    case '\t': qi_json_append_literal (out, "\\t"); break;
     default: g_string_append_printf (out, "\\u%04x", c); break;
     }
 }
@@ -59,7 +59,7 @@ append_modified_utf8 (GString    *out,
         {
           if (needs_escape (c))
             {
-              g_string_append_len (out, run, p - run);
+              qi_json_append_len (out, run, p - run);
               append_escape (out, c);
               run = p + 1;
             }
@@ -69,8 +69,8 @@ append_modified_utf8 (GString    *out,
 
       if (c == 0xc0 && p + 1 < end && (guchar) p[1] == 0x80)
         {
-          g_string_append_len (out, run, p - run);
-          g_string_append (out, "\\u0000");
+          qi_json_append_len (out, run, p - run);
+          qi_json_append_literal (out, "\\u0000");
           p += 2;
           run = p;
           continue;
@@ -78,8 +78,8 @@ append_modified_utf8 (GString    *out,
 
       if (g_utf8_get_char_validated (p, end - p) >= 0x80000000u)
         {
-          g_string_append_len (out, run, p - run);
-          g_string_append (out, "\xef\xbf\xbd");
+          qi_json_append_len (out, run, p - run);
+          qi_json_append_literal (out, "\xef\xbf\xbd");
           p++;
           run = p;
           continue;
@@ -87,7 +87,7 @@ append_modified_utf8 (GString    *out,
 
       p = g_utf8_next_char (p);
     }
-  g_string_append_len (out, run, end - run);
+  qi_json_append_len (out, run, end - run);
 }
 
 void
@@ -124,7 +124,7 @@ qi_json_append_string (GString          *out,
     p++;
   if (p == end)
     {
-      g_string_append_len (out, string, end - string);
+      qi_json_append_len (out, string, end - string);
       g_string_append_c (out, '"');
       return;
     }
@@ -137,11 +137,11 @@ qi_json_append_string (GString          *out,
     {
       if (!needs_escape ((guchar) *p))
         continue;
-      g_string_append_len (out, run, p - run);
+      qi_json_append_len (out, run, p - run);
       append_escape (out, (guchar) *p);
       run = p + 1;
     }
-  g_string_append_len (out, run, p - run);
+  qi_json_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -164,7 +164,7 @@ qi_json_append_int (GString *out,
 
   if (value < 0)
     g_string_append_c (out, '-');
-  g_string_append_len (out, digits + sizeof digits - n, n);
+  qi_json_append_len (out, digits + sizeof digits - n, n);
 }
 
 /* The shortest form that reads back as the same double, always with a
@@ -177,7 +177,7 @@ append_double (GString *out,
 
   if (!isfinite (value))
     {
-      g_string_append (out, "null");
+      qi_json_append_literal (out, "null");
       return;
     }
 
@@ -191,9 +191,9 @@ append_double (GString *out,
         break;
     }
 
-  g_string_append (out, buffer);
+  qi_json_append_len (out, buffer, strlen (buffer));
   if (strpbrk (buffer, ".e") == NULL)
-    g_string_append (out, ".0");
+    qi_json_append_literal (out, ".0");
 }
 
 static void append_node (GString          *out,
@@ -207,7 +207,7 @@ append_newline (GString *out,
 {
   g_string_append_c (out, '\n');
   for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
+    qi_json_append_literal (out, "  ");
 }
 
 static void
@@ -232,7 +232,10 @@ append_object (GString          *out,
       if (pretty)
         append_newline (out, depth + 1);
       qi_json_append_string (out, name, flags);
-      g_string_append (out, pretty ? ": " : ":");
+      if (pretty)
+        qi_json_append_literal (out, ": ");
+      else
+        g_string_append_c (out, ':');
       append_node (out, member, flags, depth + 1);
     }
   if (pretty && !first)
@@ -271,7 +274,7 @@ append_node (GString          *out,
 {
   if (node == NULL)
     {
-      g_string_append (out, "null");
+      qi_json_append_literal (out, "null");
       return;
     }
 
@@ -295,7 +298,10 @@ append_node (GString          *out,
           append_double (out, json_node_get_double (node));
           return;
         case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          if (json_node_get_boolean (node))
+            qi_json_append_literal (out, "true");
+          else
+            qi_json_append_literal (out, "false");
           return;
         case G_TYPE_STRING:
           qi_json_append_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "",
@@ -311,7 +317,7 @@ append_node (GString          *out,
       break;
     }
 
-  g_string_append (out, "null");
+  qi_json_append_literal (out, "null");
 }
 
 void

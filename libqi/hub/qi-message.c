@@ -797,36 +797,36 @@ write_message (QiMessageKind  kind,
   /* Large enough for the envelope and a small payload at once. */
   GString *out = g_string_sized_new (256);
 
-  g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
+  qi_json_append_literal (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
   qi_json_append_string (out, id, QI_JSON_WRITE_DEFAULT);
-  g_string_append (out, ",\"kind\":\"");
-  g_string_append (out, kind_names[kind]);
+  qi_json_append_literal (out, ",\"kind\":\"");
+  qi_json_append_len (out, kind_names[kind], strlen (kind_names[kind]));
   g_string_append_c (out, '"');
   if (topic != NULL)
     {
-      g_string_append (out, ",\"topic\":");
+      qi_json_append_literal (out, ",\"topic\":");
       qi_json_append_string (out, topic, QI_JSON_WRITE_DEFAULT);
     }
   if (re != NULL)
     {
-      g_string_append (out, ",\"re\":");
+      qi_json_append_literal (out, ",\"re\":");
       qi_json_append_string (out, re, QI_JSON_WRITE_DEFAULT);
     }
   if (session != NULL)
     {
-      g_string_append (out, ",\"session\":");
+      qi_json_append_literal (out, ",\"session\":");
       qi_json_append_string (out, session, QI_JSON_WRITE_DEFAULT);
     }
   if (timeout_ms != 0)
     {
-      g_string_append (out, ",\"timeout_ms\":");
+      qi_json_append_literal (out, ",\"timeout_ms\":");
       qi_json_append_int (out, timeout_ms);
     }
-  g_string_append (out, ",\"payload\":");
+  qi_json_append_literal (out, ",\"payload\":");
   if (payload != NULL)
     qi_json_append_node (out, payload, QI_JSON_WRITE_DEFAULT);
   else
-    g_string_append (out, "{}");
+    qi_json_append_literal (out, "{}");
   g_string_append_c (out, '}');
 
   if (length != NULL)
