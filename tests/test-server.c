@@ -479,6 +479,58 @@ test_hello_and_ping (Fixture       *f,
   g_assert_cmpuint (qi_server_get_n_connections (f->server), ==, 2);
 }
 
+/* Many requests in flight on one connection: the server reads several at
+ * a time and writes their replies together. Every reply arrives whole,
+ * with its own payload, and a large one among the small ones keeps its
+ * place. */
+static void
+test_pipelined (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = connect_client (f, "test/pipelined");
+  g_autoptr(GString) big = g_string_new (NULL);
+  Outcome outcomes[300] = { 0 };
+  guint done = 0;
+
+  for (guint i = 0; i < 64 * 1024; i++)
+    g_string_append_c (big, 'a' + i % 26);
+
+  for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) payload = NULL;
+
+      json_object_set_int_member (object, "n", i);
+      if (i == 150)
+        json_object_set_string_member (object, "big", big->str);
+      payload = json_node_init_object (json_node_alloc (), object);
+      qi_hub_client_request_async (client, "hub.ping", payload, 0, NULL, on_reply, &outcomes[i]);
+    }
+
+  while (done < G_N_ELEMENTS (outcomes))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      done = 0;
+      for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+        done += outcomes[i].done;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+    {
+      JsonObject *reply;
+
+      g_assert_no_error (outcomes[i].error);
+      reply = json_node_get_object (outcomes[i].payload);
+      g_assert_cmpint (json_object_get_int_member (reply, "n"), ==, i);
+      if (i == 150)
+        g_assert_cmpstr (json_object_get_string_member (reply, "big"), ==, big->str);
+      else
+        g_assert_false (json_object_has_member (reply, "big"));
+      json_node_unref (outcomes[i].payload);
+    }
+  assert_ping (client);
+}
+
 static void
 collect_message (QiHubClient *client,
                  QiMessage   *message,
@@ -931,6 +983,7 @@ main (int   argc,
   ADD ("hello-and-ping", test_hello_and_ping);
   ADD ("garbage-then-ping", test_garbage_then_ping);
   ADD ("too-large", test_too_large);
+  ADD ("pipelined", test_pipelined);
   ADD ("many-clients", test_many_clients);
   ADD ("cascade", test_cascade);
   ADD ("between-clients", test_between_clients);

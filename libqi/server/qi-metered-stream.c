@@ -31,12 +31,24 @@ struct _MeteredInput
   QiMeteredStream *owner; /* weak: the owner holds this stream */
 };
 
+/* Small writes are held and handed to the base together: see
+ * metered_output_write_nonblocking(). */
 struct _MeteredOutput
 {
   GOutputStream    parent_instance;
   GOutputStream   *base;
   QiMeteredStream *owner;
+  GByteArray      *held;     /* taken from the writer, not yet by the base */
+  GError          *failure;  /* why the base refused held bytes */
+  GSource         *flusher;  /* hands held bytes on before the main loop waits */
+  GSource         *writable; /* the base's source, a child of flusher, while
+                              * the base takes no more */
+  gint64           batch;    /* the main loop's time when a write last went
+                              * straight through */
 };
+
+/* Writes of at least this much go through at once, as they come. */
+#define HOLD_BELOW (16 * 1024)
 
 static void metered_input_pollable_init (GPollableInputStreamInterface *iface);
 static void metered_output_pollable_init (GPollableOutputStreamInterface *iface);
@@ -109,6 +121,103 @@ note_written (MeteredOutput *self,
     self->owner->written += (guint64) n;
 }
 
+/* Hands what is held to the base, as much as it takes now. When it takes
+ * no more, the flusher waits for it to be writable; when it fails, the
+ * failure is kept for the next write and the held bytes are dropped, as a
+ * frame written to a broken connection is. */
+static void
+output_flush_held (MeteredOutput *self)
+{
+  while (self->held->len > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
+                                                             self->held->data, self->held->len,
+                                                             NULL, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          if (self->writable == NULL && self->flusher != NULL)
+            {
+              self->writable = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base),
+                                                                       NULL);
+              g_source_set_dummy_callback (self->writable);
+              g_source_add_child_source (self->flusher, self->writable);
+            }
+          return;
+        }
+      if (n < 0)
+        {
+          if (self->failure == NULL)
+            self->failure = g_steal_pointer (&error);
+          g_byte_array_set_size (self->held, 0);
+          break;
+        }
+      note_written (self, n);
+      g_byte_array_remove_range (self->held, 0, n);
+    }
+
+  if (self->writable != NULL)
+    {
+      g_source_remove_child_source (self->flusher, self->writable);
+      g_clear_pointer (&self->writable, g_source_unref);
+    }
+}
+
+/* The flusher: ready when bytes are held and the base may take them. A
+ * message written while the main loop dispatches goes out before it next
+ * polls; those written in the same dispatch, such as the replies to the
+ * requests one read brought in, go out in one write. */
+typedef struct
+{
+  GSource        source;
+  MeteredOutput *output; /* weak: the output destroys this source */
+} Flusher;
+
+static gboolean
+flusher_ready (GSource *source)
+{
+  MeteredOutput *output = ((Flusher *) source)->output;
+
+  return output != NULL && output->held->len > 0 && output->writable == NULL;
+}
+
+static gboolean
+flusher_prepare (GSource *source,
+                 gint    *timeout)
+{
+  *timeout = -1;
+  return flusher_ready (source);
+}
+
+static gboolean
+flusher_dispatch (GSource     *source,
+                  GSourceFunc  callback,
+                  gpointer     user_data)
+{
+  MeteredOutput *output = ((Flusher *) source)->output;
+
+  if (output != NULL)
+    output_flush_held (output);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flusher_funcs = {
+  .prepare = flusher_prepare,
+  .check = flusher_ready,
+  .dispatch = flusher_dispatch,
+};
+
+/* Before each read: what was written since the last one goes out first,
+ * so that the replies to what the last read brought in leave together
+ * and at once, before the next requests are read. */
+static void
+flush_before_read (MeteredInput *self)
+{
+  if (self->owner != NULL && self->owner->output != NULL && self->owner->output->held->len > 0)
+    output_flush_held (self->owner->output);
+}
+
 static gssize
 metered_input_read (GInputStream  *stream,
                     void          *buffer,
@@ -119,6 +228,7 @@ metered_input_read (GInputStream  *stream,
   MeteredInput *self = METERED_INPUT (stream);
   gssize n;
 
+  flush_before_read (self);
   if (over_limit (self, error))
     return -1;
   n = g_input_stream_read (self->base, buffer, count, cancellable, error);
@@ -167,6 +277,7 @@ metered_input_read_nonblocking (GPollableInputStream  *stream,
   MeteredInput *self = METERED_INPUT (stream);
   gssize n;
 
+  flush_before_read (self);
   if (over_limit (self, error))
     return -1;
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base),
@@ -213,8 +324,21 @@ metered_output_write (GOutputStream  *stream,
                       GError        **error)
 {
   MeteredOutput *self = METERED_OUTPUT (stream);
-  gssize n = g_output_stream_write (self->base, buffer, count, cancellable, error);
+  gsize done = 0;
+  gssize n;
 
+  if (self->held->len > 0)
+    {
+      gboolean ok = g_output_stream_write_all (self->base, self->held->data, self->held->len,
+                                               &done, cancellable, error);
+
+      note_written (self, done);
+      g_byte_array_remove_range (self->held, 0, done);
+      if (!ok)
+        return -1;
+    }
+
+  n = g_output_stream_write (self->base, buffer, count, cancellable, error);
   note_written (self, n);
   return n;
 }
@@ -224,7 +348,19 @@ metered_output_flush (GOutputStream  *stream,
                       GCancellable   *cancellable,
                       GError        **error)
 {
-  return g_output_stream_flush (METERED_OUTPUT (stream)->base, cancellable, error);
+  MeteredOutput *self = METERED_OUTPUT (stream);
+  gsize done = 0;
+  gboolean ok = TRUE;
+
+  if (self->held->len > 0)
+    {
+      ok = g_output_stream_write_all (self->base, self->held->data, self->held->len,
+                                      &done, cancellable, error);
+      note_written (self, done);
+      g_byte_array_remove_range (self->held, 0, done);
+    }
+
+  return ok && g_output_stream_flush (self->base, cancellable, error);
 }
 
 static gboolean
@@ -264,11 +400,37 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
                                   GError                **error)
 {
   MeteredOutput *self = METERED_OUTPUT (stream);
-  gssize n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
-                                                         buffer, count, NULL, error);
+  gssize n;
 
-  note_written (self, n);
-  return n;
+  if (self->failure != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->failure));
+      return -1;
+    }
+
+  /* libsoup writes each frame as it is queued, one system call each, and
+   * each one wakes the peer. The first write of a main loop iteration
+   * goes through at once, so that a lone reply leaves as soon as before;
+   * a small one that follows it in the same iteration (the replies to the
+   * other requests one read brought in) is held, and the next read or the
+   * flusher hands the held ones on in one write. The written count, and so
+   * the unsent one, only moves when the base takes them. A large write
+   * goes through as it comes, partial writes and all. */
+  if (self->held->len > 0 && count >= HOLD_BELOW)
+    output_flush_held (self);
+  if (self->held->len == 0 &&
+      (count >= HOLD_BELOW || self->flusher == NULL || g_source_get_time (self->flusher) != self->batch))
+    {
+      n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
+                                                      buffer, count, NULL, error);
+      note_written (self, n);
+      if (self->flusher != NULL)
+        self->batch = g_source_get_time (self->flusher);
+      return n;
+    }
+
+  g_byte_array_append (self->held, buffer, count);
+  return count;
 }
 
 static void
@@ -280,16 +442,48 @@ metered_output_pollable_init (GPollableOutputStreamInterface *iface)
   iface->write_nonblocking = metered_output_write_nonblocking;
 }
 
+/* Stops holding: what the base takes now goes, the rest is dropped, as
+ * libsoup drops the frames it has not written when it closes. */
+static void
+output_stop (MeteredOutput *self)
+{
+  if (self->flusher == NULL)
+    return;
+
+  output_flush_held (self);
+  g_byte_array_set_size (self->held, 0);
+  if (self->writable != NULL)
+    {
+      g_source_remove_child_source (self->flusher, self->writable);
+      g_clear_pointer (&self->writable, g_source_unref);
+    }
+  ((Flusher *) self->flusher)->output = NULL;
+  g_source_destroy (self->flusher);
+  g_clear_pointer (&self->flusher, g_source_unref);
+}
+
+static void
+metered_output_dispose (GObject *object)
+{
+  output_stop (METERED_OUTPUT (object));
+  G_OBJECT_CLASS (metered_output_parent_class)->dispose (object);
+}
+
 static void
 metered_output_finalize (GObject *object)
 {
-  g_clear_object (&METERED_OUTPUT (object)->base);
+  MeteredOutput *self = METERED_OUTPUT (object);
+
+  g_clear_object (&self->base);
+  g_clear_pointer (&self->held, g_byte_array_unref);
+  g_clear_error (&self->failure);
   G_OBJECT_CLASS (metered_output_parent_class)->finalize (object);
 }
 
 static void
 metered_output_class_init (MeteredOutputClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = metered_output_dispose;
   G_OBJECT_CLASS (klass)->finalize = metered_output_finalize;
   G_OUTPUT_STREAM_CLASS (klass)->write_fn = metered_output_write;
   G_OUTPUT_STREAM_CLASS (klass)->flush = metered_output_flush;
@@ -299,6 +493,7 @@ metered_output_class_init (MeteredOutputClass *klass)
 static void
 metered_output_init (MeteredOutput *self)
 {
+  self->held = g_byte_array_new ();
 }
 
 static GInputStream *
@@ -318,7 +513,10 @@ qi_metered_stream_close (GIOStream     *stream,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  return g_io_stream_close (QI_METERED_STREAM (stream)->base, cancellable, error);
+  QiMeteredStream *self = QI_METERED_STREAM (stream);
+
+  output_stop (self->output);
+  return g_io_stream_close (self->base, cancellable, error);
 }
 
 static void
@@ -344,11 +542,12 @@ qi_metered_stream_close_async (GIOStream           *stream,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  QiMeteredStream *self = QI_METERED_STREAM (stream);
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, qi_metered_stream_close_async);
-  g_io_stream_close_async (QI_METERED_STREAM (stream)->base, io_priority, cancellable,
-                           on_base_closed, task);
+  output_stop (self->output);
+  g_io_stream_close_async (self->base, io_priority, cancellable, on_base_closed, task);
 }
 
 static gboolean
@@ -419,6 +618,10 @@ qi_metered_stream_new (GIOStream *base)
   self->output = g_object_new (METERED_TYPE_OUTPUT, NULL);
   self->output->base = g_object_ref (g_io_stream_get_output_stream (base));
   self->output->owner = self;
+  self->output->flusher = g_source_new (&flusher_funcs, sizeof (Flusher));
+  ((Flusher *) self->output->flusher)->output = self->output;
+  g_source_set_static_name (self->output->flusher, "[qi] metered stream flush");
+  g_source_attach (self->output->flusher, g_main_context_get_thread_default ());
   self->last_read = g_get_monotonic_time ();
 
   return self;
