@@ -20,7 +20,14 @@ typedef struct
   guint                depth;
   guint                values;
   QiJsonFailure       *failure;
+  gboolean             skipping;  /* checking values without building them */
+  gboolean             canonical; /* what was skipped is as Qi's writer writes it */
 } Reader;
+
+/* What a value read without being built gives: not a node, never used as
+ * one, only not NULL. */
+static const char skipped_value;
+#define SKIPPED ((JsonNode *) &skipped_value)
 
 static gpointer
 reader_fail_at (Reader        *r,
@@ -43,9 +50,14 @@ reader_fail (Reader        *r,
 static void
 reader_skip_space (Reader *r)
 {
+  const char *start = r->pos;
+
   while (r->pos < r->end &&
          (*r->pos == ' ' || *r->pos == '\n' || *r->pos == '\r' || *r->pos == '\t'))
     r->pos++;
+  /* The writer puts no space between tokens. */
+  if (r->pos != start)
+    r->canonical = FALSE;
 }
 
 static gboolean
@@ -104,7 +116,7 @@ reader_read_escape (Reader  *r,
     {
     case '"': g_string_append_c (out, '"'); return TRUE;
     case '\\': g_string_append_c (out, '\\'); return TRUE;
-    case '/': g_string_append_c (out, '/'); return TRUE;
+    case '/': r->canonical = FALSE; g_string_append_c (out, '/'); return TRUE;
     case 'b': g_string_append_c (out, '\b'); return TRUE;
     case 'f': g_string_append_c (out, '\f'); return TRUE;
     case 'n': g_string_append_c (out, '\n'); return TRUE;
@@ -117,6 +129,9 @@ reader_read_escape (Reader  *r,
       return reader_fail_at (r, QI_JSON_PROBLEM_BAD_ESCAPE, escape) != NULL;
     }
 
+  /* The writer writes \u only for control characters, and in lower case:
+   * any other is taken for one it would write otherwise. */
+  r->canonical = FALSE;
   if (!reader_read_hex4 (r, escape, &c))
     return FALSE;
 
@@ -347,10 +362,13 @@ reader_read_number (Reader *r)
 
   if (integer)
     {
+      /* An integer reads back as the writer writes it, but -0. */
+      if (negative && magnitude == 0)
+        r->canonical = FALSE;
       if (!overflow && !negative && magnitude <= (guint64) G_MAXINT64)
-        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
+        return r->skipping ? SKIPPED : json_node_init_int (json_node_alloc (), (gint64) magnitude);
       if (!overflow && negative && magnitude <= (guint64) G_MAXINT64 + 1)
-        return json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
+        return r->skipping ? SKIPPED : json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
       if (!r->limits->big_integers_as_doubles)
         {
           r->pos = start;
@@ -358,8 +376,10 @@ reader_read_number (Reader *r)
         }
     }
 
-  /* A fraction, an exponent or an integer beyond 64 bits: a double. The
-   * data need not be nul-terminated, so strtod gets a copy. */
+  /* A fraction, an exponent or an integer beyond 64 bits: a double, whose
+   * text the writer may write otherwise. The data need not be
+   * nul-terminated, so strtod gets a copy. */
+  r->canonical = FALSE;
   length = r->pos - start;
   if (length < sizeof buffer)
     {
@@ -377,7 +397,7 @@ reader_read_number (Reader *r)
       return reader_fail (r, QI_JSON_PROBLEM_NUMBER_RANGE);
     }
 
-  return json_node_init_double (json_node_alloc (), value);
+  return r->skipping ? SKIPPED : json_node_init_double (json_node_alloc (), value);
 }
 
 static JsonNode *reader_read_value (Reader *r);
@@ -393,22 +413,108 @@ static gboolean reader_start_value (Reader *r);
 #define COUNT_HASHES_FROM 32
 #define MAX_SAME_HASH 8
 
+/* g_str_hash() of a name that need not be nul-terminated. */
+static guint
+name_hash (const char *name,
+           gsize       length)
+{
+  guint32 hash = 5381;
+
+  for (gsize i = 0; i < length; i++)
+    hash = (hash << 5) + hash + (signed char) name[i];
+  return hash;
+}
+
 static gboolean
 add_hash (GHashTable *counts,
-          const char *name)
+          guint       hash)
 {
-  guint hash = g_str_hash (name);
   guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (hash))) + 1;
 
   g_hash_table_insert (counts, GUINT_TO_POINTER (hash), GUINT_TO_POINTER (count));
   return count <= MAX_SAME_HASH;
 }
 
-/* Counts @name among the @size members read so far: those of @object and
- * the present ones of @fields. */
+/* The member names of an object that is checked but not built, so that a
+ * duplicate is refused as JsonObject refuses it: the first few as spans
+ * of the text (or as copies when they had escapes), more in a table. */
+#define NAME_SPANS 8
+
+typedef struct
+{
+  const char *spans[NAME_SPANS];
+  gsize       lengths[NAME_SPANS];
+  guint       n_spans;
+  GPtrArray  *copies;  /* of the names that had escapes, while spans */
+  GHashTable *table;   /* every name, once more than NAME_SPANS */
+} NameSet;
+
+#define NAME_SET_INIT { { NULL }, { 0 }, 0, NULL, NULL }
+
+static void
+name_set_clear (NameSet *set)
+{
+  g_clear_pointer (&set->copies, g_ptr_array_unref);
+  g_clear_pointer (&set->table, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NameSet, name_set_clear)
+
+/* @name is @text, nul-terminated. */
+static gboolean
+name_set_contains (NameSet    *set,
+                   const char *text,
+                   gsize       length,
+                   const char *name)
+{
+  if (set->table != NULL)
+    return g_hash_table_contains (set->table, name);
+
+  for (guint i = 0; i < set->n_spans; i++)
+    if (set->lengths[i] == length && memcmp (set->spans[i], text, length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* @text stays valid while the set does when @in_text. */
+static void
+name_set_add (NameSet    *set,
+              const char *text,
+              gsize       length,
+              gboolean    in_text)
+{
+  if (set->table == NULL && set->n_spans < NAME_SPANS)
+    {
+      if (!in_text)
+        {
+          if (set->copies == NULL)
+            set->copies = g_ptr_array_new_with_free_func (g_free);
+          text = g_strndup (text, length);
+          g_ptr_array_add (set->copies, (char *) text);
+        }
+      set->spans[set->n_spans] = text;
+      set->lengths[set->n_spans] = length;
+      set->n_spans++;
+      return;
+    }
+
+  if (set->table == NULL)
+    {
+      set->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < set->n_spans; i++)
+        g_hash_table_add (set->table, g_strndup (set->spans[i], set->lengths[i]));
+      g_clear_pointer (&set->copies, g_ptr_array_unref);
+      set->n_spans = 0;
+    }
+  g_hash_table_add (set->table, g_strndup (text, length));
+}
+
+/* Counts the hash of @name among the @size members read so far: those of
+ * @object, of @names and the present ones of @fields. */
 static gboolean
 count_hash (GHashTable       **counts,
             JsonObject        *object,
+            NameSet           *names,
             const QiJsonField *fields,
             guint              n_fields,
             guint              size,
@@ -416,24 +522,37 @@ count_hash (GHashTable       **counts,
 {
   if (*counts == NULL)
     {
+      GHashTableIter iter;
+      gpointer key;
+
       if (size < COUNT_HASHES_FROM)
         return TRUE;
 
       *counts = g_hash_table_new (NULL, NULL);
       if (object != NULL)
         {
-          g_autoptr(GList) names = json_object_get_members (object);
+          g_autoptr(GList) members = json_object_get_members (object);
 
-          for (GList *l = names; l != NULL; l = l->next)
-            if (!add_hash (*counts, l->data))
+          for (GList *l = members; l != NULL; l = l->next)
+            if (!add_hash (*counts, g_str_hash (l->data)))
+              return FALSE;
+        }
+      for (guint i = 0; i < names->n_spans; i++)
+        if (!add_hash (*counts, name_hash (names->spans[i], names->lengths[i])))
+          return FALSE;
+      if (names->table != NULL)
+        {
+          g_hash_table_iter_init (&iter, names->table);
+          while (g_hash_table_iter_next (&iter, &key, NULL))
+            if (!add_hash (*counts, g_str_hash (key)))
               return FALSE;
         }
       for (guint i = 0; i < n_fields; i++)
-        if (fields[i].present && !add_hash (*counts, fields[i].name))
+        if (fields[i].present && !add_hash (*counts, g_str_hash (fields[i].name)))
           return FALSE;
     }
 
-  return add_hash (*counts, name);
+  return add_hash (*counts, g_str_hash (name));
 }
 
 static QiJsonField *
@@ -449,8 +568,21 @@ find_field (QiJsonField *fields,
   return NULL;
 }
 
+/* Reads a value without building it: it is checked as if it were built. */
+static gboolean
+reader_skip_value (Reader *r)
+{
+  gboolean was_skipping = r->skipping;
+  JsonNode *value;
+
+  r->skipping = TRUE;
+  value = reader_read_value (r);
+  r->skipping = was_skipping;
+  return value != NULL;
+}
+
 /* Reads the value of a field: a string as its text, anything else as a
- * node. */
+ * node, or, for a field to skip, only its place in the text. */
 static gboolean
 reader_read_field (Reader      *r,
                    QiJsonField *field)
@@ -458,6 +590,22 @@ reader_read_field (Reader      *r,
   field->present = TRUE;
   if (!reader_start_value (r))
     return FALSE;
+
+  if (field->skip)
+    {
+      gboolean was_skipping = r->skipping;
+      JsonNode *value;
+
+      field->start = r->pos - r->start;
+      r->skipping = TRUE;
+      r->canonical = TRUE;
+      value = reader_read_value_here (r);
+      r->skipping = was_skipping;
+      field->end = r->pos - r->start;
+      field->canonical = r->canonical;
+      return value != NULL;
+    }
+
   if (*r->pos == '"')
     return reader_read_string_span (r, &field->string, &field->length, &field->decoded);
   field->node = reader_read_value_here (r);
@@ -465,17 +613,18 @@ reader_read_field (Reader      *r,
 }
 
 /* Reads the members of an object; r->pos is on its brace, the depth was
- * checked by the caller. Members named in @fields are read into them;
- * the others go into *object, which is made when the first one comes if
- * it is NULL. */
+ * checked by the caller. Members named in @fields are read into them.
+ * The others go into @object, or, when it is %NULL, are checked without
+ * being built and dropped. */
 static gboolean
-reader_read_members (Reader       *r,
-                     JsonObject  **object,
-                     QiJsonField  *fields,
-                     guint         n_fields)
+reader_read_members (Reader      *r,
+                     JsonObject  *object,
+                     QiJsonField *fields,
+                     guint        n_fields)
 {
   g_autoptr(GHashTable) hash_counts = NULL;
   g_auto(StringTemp) temp_name = STRING_TEMP_INIT;
+  g_auto(NameSet) names = NAME_SET_INIT;
   char buffer[NAME_BUFFER];
   guint size = 0;
 
@@ -493,8 +642,10 @@ reader_read_members (Reader       *r,
       const char *name_start;
       const char *text;
       gsize length;
+      gboolean in_text;
       QiJsonField *field;
       const char *name;
+      gboolean duplicate;
 
       reader_skip_space (r);
       if (r->pos == r->end || *r->pos != '"')
@@ -503,17 +654,27 @@ reader_read_members (Reader       *r,
       name_start = r->pos;
       if (!reader_read_string_span (r, &text, &length, &decoded))
         return FALSE;
+      in_text = decoded == NULL;
+      /* The writer escapes DEL, which JSON allows as it is. */
+      if (r->skipping && memchr (text, 0x7f, length) != NULL)
+        r->canonical = FALSE;
       field = find_field (fields, n_fields, text, length);
       if (field != NULL)
         {
           name = field->name;
           if (decoded != NULL)
             g_string_free (decoded, TRUE);
+          duplicate = field->present;
         }
       else
-        name = string_temp_set (&temp_name, buffer, sizeof buffer, text, length, decoded);
+        {
+          name = string_temp_set (&temp_name, buffer, sizeof buffer, text, length, decoded);
+          text = name;
+          duplicate = object != NULL ? json_object_has_member (object, name)
+                                     : name_set_contains (&names, text, length, name);
+        }
 
-      if (field != NULL ? field->present : (*object != NULL && json_object_has_member (*object, name)))
+      if (duplicate)
         {
           r->pos = name_start;
           r->failure->member = g_strdup (name);
@@ -525,7 +686,7 @@ reader_read_members (Reader       *r,
         return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
       r->pos++;
 
-      if (!count_hash (&hash_counts, *object, fields, n_fields, size, name))
+      if (!count_hash (&hash_counts, object, &names, fields, n_fields, size, name))
         {
           r->pos = name_start;
           return reader_fail (r, QI_JSON_PROBLEM_HASH_FLOOD) != NULL;
@@ -542,15 +703,20 @@ reader_read_members (Reader       *r,
           if (!reader_read_field (r, field))
             return FALSE;
         }
-      else
+      else if (object != NULL)
         {
           JsonNode *value = reader_read_value (r);
 
           if (value == NULL)
             return FALSE;
-          if (*object == NULL)
-            *object = json_object_new ();
-          json_object_set_member (*object, name, value);
+          json_object_set_member (object, name, value);
+        }
+      else
+        {
+          /* The set keeps a span of the text, or a copy of a decoded name. */
+          name_set_add (&names, in_text ? name_start + 1 : name, length, in_text);
+          if (!reader_skip_value (r))
+            return FALSE;
         }
       size++;
 
@@ -570,9 +736,13 @@ reader_read_members (Reader       *r,
 static JsonNode *
 reader_read_object (Reader *r)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonObject) object = NULL;
 
-  if (!reader_read_members (r, &object, NULL, 0))
+  if (r->skipping)
+    return reader_read_members (r, NULL, NULL, 0) ? SKIPPED : NULL;
+
+  object = json_object_new ();
+  if (!reader_read_members (r, object, NULL, 0))
     return NULL;
   return json_node_init_object (json_node_alloc (), object);
 }
@@ -580,14 +750,14 @@ reader_read_object (Reader *r)
 static JsonNode *
 reader_read_array (Reader *r)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonArray) array = r->skipping ? NULL : json_array_new ();
 
   r->pos++;
   reader_skip_space (r);
   if (r->pos < r->end && *r->pos == ']')
     {
       r->pos++;
-      return json_node_init_array (json_node_alloc (), array);
+      return array != NULL ? json_node_init_array (json_node_alloc (), array) : SKIPPED;
     }
 
   for (;;)
@@ -596,7 +766,8 @@ reader_read_array (Reader *r)
 
       if (value == NULL)
         return NULL;
-      json_array_add_element (array, value);
+      if (array != NULL)
+        json_array_add_element (array, value);
 
       reader_skip_space (r);
       if (r->pos < r->end && *r->pos == ',')
@@ -604,7 +775,7 @@ reader_read_array (Reader *r)
       else if (r->pos < r->end && *r->pos == ']')
         {
           r->pos++;
-          return json_node_init_array (json_node_alloc (), array);
+          return array != NULL ? json_node_init_array (json_node_alloc (), array) : SKIPPED;
         }
       else
         return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED);
@@ -624,6 +795,15 @@ reader_read_string_node (Reader *r)
 
   if (!reader_read_string_span (r, &text, &length, &decoded))
     return NULL;
+  if (r->skipping)
+    {
+      /* The writer escapes DEL, which JSON allows as it is. */
+      if (memchr (text, 0x7f, length) != NULL)
+        r->canonical = FALSE;
+      if (decoded != NULL)
+        g_string_free (decoded, TRUE);
+      return SKIPPED;
+    }
   return json_node_init_string (json_node_alloc (),
                                 string_temp_set (&temp, buffer, sizeof buffer, text, length, decoded));
 }
@@ -663,11 +843,17 @@ reader_read_value_here (Reader *r)
       return reader_read_string_node (r);
 
     case 't':
-      return reader_expect_word (r, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+      if (!reader_expect_word (r, "true", 4))
+        return NULL;
+      return r->skipping ? SKIPPED : json_node_init_boolean (json_node_alloc (), TRUE);
     case 'f':
-      return reader_expect_word (r, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+      if (!reader_expect_word (r, "false", 5))
+        return NULL;
+      return r->skipping ? SKIPPED : json_node_init_boolean (json_node_alloc (), FALSE);
     case 'n':
-      return reader_expect_word (r, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+      if (!reader_expect_word (r, "null", 4))
+        return NULL;
+      return r->skipping ? SKIPPED : json_node_init_null (json_node_alloc ());
 
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -907,6 +1093,8 @@ reader_start (Reader             *r,
   r->depth = 0;
   r->values = 0;
   r->failure = failure;
+  r->skipping = FALSE;
+  r->canonical = TRUE;
   failure->member = NULL;
   failure->pointer = NULL;
 
@@ -1001,11 +1189,14 @@ qi_json_read (const char         *data,
  * @failure: (out caller-allocates): as for qi_json_read()
  *
  * Reads one JSON value, the whole of @data, as qi_json_read() does (the
- * same checks, the same failures at the same places), but when it is an
- * object, hands its members named in @fields over in them rather than
- * build the object: a string as its text, any other value as a node. Its
- * other members are read and checked, then dropped. A hub message is read
- * this way, so that its envelope is never built and freed.
+ * same checks, the same failures at the same places), but builds none of
+ * it: when it is an object, its members named in @fields are handed over
+ * in them, a string as its text, any other value as a node, or, for a
+ * field marked to skip, as its place in the text and whether Qi's writer
+ * would write it the same way. Its other members, and a root that is not
+ * an object, are read and checked, then dropped. A hub message is read
+ * this way: its envelope is never built, nor its payload until it is
+ * asked for.
  *
  * Returns: %TRUE if @data is JSON; %FALSE with @failure filled
  */
@@ -1019,8 +1210,6 @@ qi_json_read_fields (const char         *data,
                      QiJsonFailure      *failure)
 {
   Reader r;
-  g_autoptr(JsonObject) others = NULL;
-  g_autoptr(JsonNode) root = NULL;
   gboolean read;
 
   *is_object = FALSE;
@@ -1032,14 +1221,15 @@ qi_json_read_fields (const char         *data,
     return reader_finish (&r, FALSE);
   if (*r.pos != '{')
     {
-      root = reader_read_value_here (&r);
-      return reader_finish (&r, root != NULL);
+      r.skipping = TRUE;
+      read = reader_read_value_here (&r) != NULL;
+      return reader_finish (&r, read);
     }
 
   if (r.depth >= limits->max_depth)
     return reader_finish (&r, reader_fail (&r, QI_JSON_PROBLEM_TOO_DEEP) != NULL);
   r.depth++;
-  read = reader_read_members (&r, &others, fields, n_fields);
+  read = reader_read_members (&r, NULL, fields, n_fields);
   r.depth--;
   *is_object = read;
   return reader_finish (&r, read);
@@ -1056,6 +1246,8 @@ qi_json_fields_clear (QiJsonField *fields,
         g_string_free (g_steal_pointer (&fields[i].decoded), TRUE);
       fields[i].string = NULL;
       fields[i].length = 0;
+      fields[i].start = fields[i].end = 0;
+      fields[i].canonical = FALSE;
       fields[i].present = FALSE;
     }
 }

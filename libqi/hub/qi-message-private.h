@@ -21,4 +21,10 @@ char *qi_message_encode_new (QiMessageKind   kind,
                              char          **id,
                              gsize          *length);
 
+/* A reply to @request that carries the request's own payload, as
+ * hub.ping answers: its node and its wire text are shared, so that a
+ * payload read from the wire is written back without being built. */
+G_GNUC_INTERNAL
+QiMessage *qi_message_new_reply_with_request_payload (QiMessage *request);
+
 G_END_DECLS

@@ -50,7 +50,10 @@ struct _QiMessage
   char            *topic;       /* GRefString; NULL only in replies and errors */
   char            *re;          /* GRefString; NULL in requests and events */
   char            *session;     /* GRefString or NULL */
-  JsonNode        *payload;     /* a sealed object node, never NULL */
+  JsonNode        *payload;     /* a sealed object node; NULL until asked for
+                                 * when payload_text is set (atomic) */
+  char            *payload_text; /* GRefString or NULL: the payload as read
+                                  * from the wire, as Qi's writer writes it */
 };
 
 G_DEFINE_BOXED_TYPE (QiMessage, qi_message, qi_message_ref, qi_message_unref)
@@ -224,6 +227,51 @@ message_alloc (QiMessageKind kind)
   return msg;
 }
 
+static const QiJsonLimits message_limits = {
+  .max_depth = QI_MESSAGE_MAX_DEPTH,
+  .max_values = QI_MESSAGE_MAX_VALUES,
+  .max_members = QI_MESSAGE_MAX_MEMBERS,
+  .big_integers_as_doubles = TRUE,
+};
+
+/* A message read from the wire keeps its payload's text when Qi's writer
+ * would write that very text, and builds the node only when someone asks
+ * for it: a message the hub passes on to another connection, or answers
+ * with its own payload (hub.ping), is never built, sealed and written
+ * again. The text was read and checked with the envelope, so building it
+ * cannot fail. */
+static JsonNode *
+message_payload (QiMessage *msg)
+{
+  JsonNode *node = g_atomic_pointer_get (&msg->payload);
+  g_auto(QiJsonFailure) failure = { 0 };
+
+  if (G_LIKELY (node != NULL))
+    return node;
+
+  node = qi_json_read (msg->payload_text, strlen (msg->payload_text), &message_limits, &failure);
+  g_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+  json_node_seal (node);
+  if (!g_atomic_pointer_compare_and_exchange (&msg->payload, NULL, node))
+    {
+      /* Another thread built it first. */
+      json_node_unref (node);
+      node = g_atomic_pointer_get (&msg->payload);
+    }
+  return node;
+}
+
+/* Gives @copy the payload of @msg: its node, if built, and its text. */
+static void
+copy_payload (QiMessage *copy,
+              QiMessage *msg)
+{
+  JsonNode *node = g_atomic_pointer_get (&msg->payload);
+
+  copy->payload = node != NULL ? json_node_ref (node) : NULL;
+  copy->payload_text = ref_string_acquire_nullable (msg->payload_text);
+}
+
 /* A new message with all of @msg's fields, the strings and payload shared. */
 static QiMessage *
 message_copy (QiMessage *msg)
@@ -235,7 +283,7 @@ message_copy (QiMessage *msg)
   copy->topic = ref_string_acquire_nullable (msg->topic);
   copy->re = ref_string_acquire_nullable (msg->re);
   copy->session = ref_string_acquire_nullable (msg->session);
-  copy->payload = json_node_ref (msg->payload);
+  copy_payload (copy, msg);
   return copy;
 }
 
@@ -247,6 +295,7 @@ message_free (QiMessage *msg)
   ref_string_clear (&msg->re);
   ref_string_clear (&msg->session);
   g_clear_pointer (&msg->payload, json_node_unref);
+  ref_string_clear (&msg->payload_text);
   g_free (msg);
 }
 
@@ -391,6 +440,22 @@ qi_message_new_reply (QiMessage *request,
   msg->topic = ref_string_acquire_nullable (request->topic);
   msg->re = g_ref_string_acquire (request->id);
   msg->payload = import_payload (payload);
+  return msg;
+}
+
+QiMessage *
+qi_message_new_reply_with_request_payload (QiMessage *request)
+{
+  QiMessage *msg;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->kind == QI_MESSAGE_KIND_REQUEST, NULL);
+
+  msg = message_alloc (QI_MESSAGE_KIND_REPLY);
+  msg->id = new_id ();
+  msg->topic = ref_string_acquire_nullable (request->topic);
+  msg->re = g_ref_string_acquire (request->id);
+  copy_payload (msg, request);
   return msg;
 }
 
@@ -661,7 +726,7 @@ qi_message_get_payload (QiMessage *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
 
-  return msg->payload;
+  return message_payload (msg);
 }
 
 /**
@@ -742,7 +807,7 @@ qi_message_get_error (QiMessage  *msg,
     return TRUE;
 
   /* Both constructors and the decoder guarantee these two members. */
-  payload = json_node_get_object (msg->payload);
+  payload = json_node_get_object (message_payload (msg));
   if (!qi_hub_error_code_from_string (json_object_get_string_member (payload, "code"), &code))
     code = QI_HUB_ERROR_HANDLER_FAILED;
 
@@ -777,7 +842,7 @@ qi_message_equal (QiMessage *a,
          g_strcmp0 (a->topic, b->topic) == 0 &&
          g_strcmp0 (a->re, b->re) == 0 &&
          g_strcmp0 (a->session, b->session) == 0 &&
-         json_node_equal (a->payload, b->payload);
+         json_node_equal (message_payload (a), message_payload (b));
 }
 
 /* The encoder: qi-json-writer.c, the one writer of Qi's JSON. */
@@ -792,6 +857,7 @@ write_message (QiMessageKind  kind,
                const char    *session,
                guint          timeout_ms,
                JsonNode      *payload,
+               const char    *payload_text,
                gsize         *length)
 {
   /* Large enough for the envelope and a small payload at once. */
@@ -823,7 +889,9 @@ write_message (QiMessageKind  kind,
       qi_json_append_int (out, timeout_ms);
     }
   qi_json_append_literal (out, ",\"payload\":");
-  if (payload != NULL)
+  if (payload_text != NULL)
+    qi_json_append_len (out, payload_text, strlen (payload_text));
+  else if (payload != NULL)
     qi_json_append_node (out, payload, QI_JSON_WRITE_DEFAULT);
   else
     qi_json_append_literal (out, "{}");
@@ -861,7 +929,8 @@ qi_message_to_json (QiMessage *msg,
   g_return_val_if_fail (msg != NULL, NULL);
 
   return write_message (msg->kind, msg->id, msg->topic, msg->re, msg->session,
-                        msg->timeout_ms, msg->payload, length);
+                        msg->timeout_ms, g_atomic_pointer_get (&msg->payload), msg->payload_text,
+                        length);
 }
 
 char *
@@ -878,7 +947,7 @@ qi_message_encode_new (QiMessageKind   kind,
   g_return_val_if_fail (id != NULL, NULL);
 
   *id = new_id ();
-  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, length);
+  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, NULL, length);
 }
 
 /* The decoder
@@ -917,13 +986,6 @@ shorten_for_message (const char *text)
     return g_string_free (g_steal_pointer (&out), FALSE);
   }
 }
-
-static const QiJsonLimits message_limits = {
-  .max_depth = QI_MESSAGE_MAX_DEPTH,
-  .max_values = QI_MESSAGE_MAX_VALUES,
-  .max_members = QI_MESSAGE_MAX_MEMBERS,
-  .big_integers_as_doubles = TRUE,
-};
 
 /* Sets @error for what qi_json_read() found wrong in @data, at the byte
  * where reading stopped (at the start of a misspelt word). */
@@ -1091,6 +1153,7 @@ envelope_init (Envelope *envelope)
   memset (envelope, 0, sizeof *envelope);
   for (guint i = 0; i < N_FIELDS; i++)
     envelope->fields[i].name = field_names[i];
+  envelope->fields[FIELD_PAYLOAD].skip = TRUE;
 }
 
 static void
@@ -1184,8 +1247,9 @@ check_error_payload (JsonObject  *payload,
  * in the text, so that a message with several faults always gets the
  * same error. */
 static QiMessage *
-message_from_envelope (Envelope  *envelope,
-                       GError   **error)
+message_from_envelope (Envelope    *envelope,
+                       const char  *data,
+                       GError     **error)
 {
   QiJsonField *fields = envelope->fields;
   g_autoptr(QiMessage) msg = NULL;
@@ -1271,23 +1335,31 @@ message_from_envelope (Envelope  *envelope,
       msg->timeout_ms = (guint) json_node_get_int (field->node);
     }
 
+  /* The payload was read and checked, not built. An error's is built
+   * now, to check its code and message; so is one Qi would write
+   * otherwise, since the text of a message must be what Qi's writer
+   * writes (docs/protocol.md, "Strings and the JSON Qi writes"). */
   field = &fields[FIELD_PAYLOAD];
-  node = field->node;
   if (!field->present && kind == QI_MESSAGE_KIND_ERROR)
     return fail_field (error, _("the field \"%s\" is missing"), "payload");
-  if (field->present && (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)))
+  if (field->present && data[field->start] != '{')
     return fail_field (error, _("the field \"%s\" must be an object"), "payload");
-  if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
-    return NULL;
 
-  if (node != NULL)
+  if (!field->present)
+    msg->payload = empty_object_node ();
+  else if (kind == QI_MESSAGE_KIND_ERROR || !field->canonical)
     {
-      /* The decoded tree is the message's own: kept, not copied. */
-      msg->payload = g_steal_pointer (&field->node);
-      json_node_seal (msg->payload);
+      g_auto(QiJsonFailure) failure = { 0 };
+
+      node = qi_json_read (data + field->start, field->end - field->start, &message_limits, &failure);
+      g_assert (node != NULL);
+      json_node_seal (node);
+      msg->payload = node;
+      if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
+        return NULL;
     }
   else
-    msg->payload = empty_object_node ();
+    msg->payload_text = g_ref_string_new_len (data + field->start, field->end - field->start);
 
   return g_steal_pointer (&msg);
 }
@@ -1396,7 +1468,7 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  msg = message_from_envelope (&envelope, &local_error);
+  msg = message_from_envelope (&envelope, data, &local_error);
   if (msg == NULL)
     {
       if (bad_id != NULL)

@@ -54,6 +54,21 @@ check_round_trip (QiMessage *msg)
   check (strcmp (text, again) == 0, "encoding is not stable");
 }
 
+/* A message read from the wire writes its payload as Qi's writer writes
+ * the payload's node: as it came, when it came that way, or rebuilt.
+ * Called before anything asks for the node. */
+static void
+check_payload_as_written (QiMessage *msg)
+{
+  g_autofree char *text = qi_message_to_json (msg, NULL);
+  g_autofree char *payload = qi_json_to_string (qi_message_get_payload (msg), QI_JSON_WRITE_DEFAULT, NULL);
+  g_autofree char *tail = g_strdup_printf (",\"payload\":%s}", payload);
+  g_autofree char *again = qi_message_to_json (msg, NULL);
+
+  check (g_str_has_suffix (text, tail), "the payload is written otherwise than its node");
+  check (strcmp (text, again) == 0, "the text changed once the payload was built");
+}
+
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
@@ -75,6 +90,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (msg != NULL)
     {
       check (error == NULL && bad_id == NULL, "success with an error or a bad id");
+      check_payload_as_written (msg);
       check_round_trip (msg);
       /* Errors convert; other kinds leave the GError alone. */
       check (qi_message_get_error (msg, &error) == (qi_message_get_kind (msg) != QI_MESSAGE_KIND_ERROR),
