@@ -27,4 +27,13 @@ char *qi_message_encode_new (QiMessageKind   kind,
 G_GNUC_INTERNAL
 QiMessage *qi_message_new_reply_with_request_payload (QiMessage *request);
 
+/* qi_message_new_from_data() for a reader that wants every payload's
+ * node, a client: built as it is read, rather than read, checked and
+ * built again when asked for. */
+G_GNUC_INTERNAL
+QiMessage *qi_message_new_from_data_built (const char  *data,
+                                           gsize        length,
+                                           gsize        max_size,
+                                           GError     **error);
+
 G_END_DECLS

@@ -1148,12 +1148,13 @@ typedef struct
 } Envelope;
 
 static void
-envelope_init (Envelope *envelope)
+envelope_init (Envelope *envelope,
+               gboolean  build_payload)
 {
   memset (envelope, 0, sizeof *envelope);
   for (guint i = 0; i < N_FIELDS; i++)
     envelope->fields[i].name = field_names[i];
-  envelope->fields[FIELD_PAYLOAD].skip = TRUE;
+  envelope->fields[FIELD_PAYLOAD].skip = !build_payload;
 }
 
 static void
@@ -1335,34 +1336,53 @@ message_from_envelope (Envelope    *envelope,
       msg->timeout_ms = (guint) json_node_get_int (field->node);
     }
 
-  /* The payload was read and checked, not built. An error's is built
-   * now, to check its code and message; so is one Qi would write
+  /* A skipped payload was read and checked, not built. An error's is
+   * built now, to check its code and message; so is one Qi would write
    * otherwise, since the text of a message must be what Qi's writer
    * writes (docs/protocol.md, "Strings and the JSON Qi writes"). */
   field = &fields[FIELD_PAYLOAD];
   if (!field->present && kind == QI_MESSAGE_KIND_ERROR)
     return fail_field (error, _("the field \"%s\" is missing"), "payload");
-  if (field->present && data[field->start] != '{')
+  if (field->present &&
+      (field->skip ? data[field->start] != '{' : field->node == NULL || !JSON_NODE_HOLDS_OBJECT (field->node)))
     return fail_field (error, _("the field \"%s\" must be an object"), "payload");
 
   if (!field->present)
-    msg->payload = empty_object_node ();
-  else if (kind == QI_MESSAGE_KIND_ERROR || !field->canonical)
+    {
+      msg->payload = empty_object_node ();
+      return g_steal_pointer (&msg);
+    }
+
+  if (field->skip && kind != QI_MESSAGE_KIND_ERROR && field->canonical)
+    {
+      msg->payload_text = g_ref_string_new_len (data + field->start, field->end - field->start);
+      return g_steal_pointer (&msg);
+    }
+
+  if (field->skip)
     {
       g_auto(QiJsonFailure) failure = { 0 };
 
       node = qi_json_read (data + field->start, field->end - field->start, &message_limits, &failure);
       g_assert (node != NULL);
-      json_node_seal (node);
-      msg->payload = node;
-      if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
-        return NULL;
     }
   else
-    msg->payload_text = g_ref_string_new_len (data + field->start, field->end - field->start);
+    node = g_steal_pointer (&field->node);
+  json_node_seal (node);
+  msg->payload = node;
+  if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
+    return NULL;
 
   return g_steal_pointer (&msg);
 }
+
+static QiMessage *
+message_read (const char  *data,
+              gsize        length,
+              gsize        max_size,
+              gboolean     build_payload,
+              char       **bad_id,
+              GError     **error);
 
 /**
  * qi_message_new_from_data:
@@ -1414,13 +1434,33 @@ qi_message_new_from_data (const char  *data,
                           char       **bad_id,
                           GError     **error)
 {
+  return message_read (data, length, max_size, FALSE, bad_id, error);
+}
+
+QiMessage *
+qi_message_new_from_data_built (const char  *data,
+                                gsize        length,
+                                gsize        max_size,
+                                GError     **error)
+{
+  return message_read (data, length, max_size, TRUE, NULL, error);
+}
+
+static QiMessage *
+message_read (const char  *data,
+              gsize        length,
+              gsize        max_size,
+              gboolean     build_payload,
+              char       **bad_id,
+              GError     **error)
+{
   g_auto(Envelope) envelope;
   g_autoptr(GError) local_error = NULL;
   g_auto(QiJsonFailure) failure = { 0 };
   gboolean is_object;
   QiMessage *msg;
 
-  envelope_init (&envelope);
+  envelope_init (&envelope, build_payload);
   if (bad_id != NULL)
     *bad_id = NULL;
 

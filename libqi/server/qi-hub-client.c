@@ -301,7 +301,7 @@ on_message (SoupWebsocketConnection *connection,
   gsize length;
 
   bytes = g_bytes_get_data (data, &length);
-  message = qi_message_new_from_data (bytes, length, MAX_INCOMING, NULL, &error);
+  message = qi_message_new_from_data_built (bytes, length, MAX_INCOMING, &error);
   if (message == NULL)
     {
       g_warning ("The hub sent a message that could not be read: %s", error->message);
