@@ -47,17 +47,16 @@ reader_fail (Reader        *r,
   return reader_fail_at (r, problem, r->pos);
 }
 
-static void
+static inline void
 reader_skip_space (Reader *r)
 {
-  const char *start = r->pos;
-
+  /* The writer puts no space between tokens. */
   while (r->pos < r->end &&
          (*r->pos == ' ' || *r->pos == '\n' || *r->pos == '\r' || *r->pos == '\t'))
-    r->pos++;
-  /* The writer puts no space between tokens. */
-  if (r->pos != start)
-    r->canonical = FALSE;
+    {
+      r->pos++;
+      r->canonical = FALSE;
+    }
 }
 
 static gboolean
@@ -1241,13 +1240,11 @@ qi_json_fields_clear (QiJsonField *fields,
 {
   for (guint i = 0; i < n_fields; i++)
     {
-      g_clear_pointer (&fields[i].node, json_node_unref);
+      if (fields[i].node != NULL)
+        g_clear_pointer (&fields[i].node, json_node_unref);
       if (fields[i].decoded != NULL)
         g_string_free (g_steal_pointer (&fields[i].decoded), TRUE);
       fields[i].string = NULL;
-      fields[i].length = 0;
-      fields[i].start = fields[i].end = 0;
-      fields[i].canonical = FALSE;
       fields[i].present = FALSE;
     }
 }
