@@ -717,7 +717,9 @@ qi_message_get_topic (QiMessage *msg)
  *
  * Gives the payload, a sealed JSON object: an empty one if the message was
  * made or sent without payload. Take a reference with json_node_ref() to
- * keep it beyond @msg.
+ * keep it beyond @msg. A message read with qi_message_new_from_data()
+ * builds it the first time it is asked for; every call gives the same
+ * node, from any thread.
  *
  * Returns: (transfer none): the payload of @msg
  */
@@ -1418,6 +1420,9 @@ message_read (const char  *data,
  * duplicate member names, unpaired surrogates, `\u0000` in strings,
  * numbers beyond the range of a double, or nesting deeper than
  * %QI_MESSAGE_MAX_DEPTH. An integer beyond 64 bits is read as a double.
+ * The whole text is checked here; a payload in the form
+ * qi_message_to_json() writes is kept as its text, written out again as it
+ * is, and built only when qi_message_get_payload() asks for it.
  *
  * Errors are in %QI_HUB_ERROR: %QI_HUB_ERROR_TOO_LARGE when @length exceeds
  * @max_size or the message holds more than %QI_MESSAGE_MAX_VALUES values or
