@@ -10,6 +10,7 @@
 #include "qi-hub-client.h"
 #include "qi-hub-error.h"
 #include "qi-message-private.h"
+#include "qi-soup-signal-private.h"
 
 /**
  * QiHubClient:
@@ -292,8 +293,9 @@ static void
 on_message (SoupWebsocketConnection *connection,
             gint                     type,
             GBytes                  *data,
-            QiHubClient             *self)
+            gpointer                 user_data)
 {
+  QiHubClient *self = user_data;
   g_autoptr(QiHubClient) hold = g_object_ref (self);
   g_autoptr(QiMessage) message = NULL;
   g_autoptr(GError) error = NULL;
@@ -462,7 +464,7 @@ on_connected (GObject      *source,
 
   soup_websocket_connection_set_max_incoming_payload_size (self->connection, MAX_INCOMING);
   soup_websocket_connection_set_keepalive_interval (self->connection, 0);
-  g_signal_connect (self->connection, "message", G_CALLBACK (on_message), self);
+  qi_soup_connect_websocket_message (self->connection, on_message, self);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_closed), self);
 
   if (name == NULL)
