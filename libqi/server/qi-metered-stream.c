@@ -20,6 +20,8 @@ struct _QiMeteredStream
   MeteredOutput *output;
   guint64        written;
   gint64         last_read;
+  gboolean       behind;    /* the last read filled the reader's buffer:
+                             * more of what the peer sent is waiting */
   guint64        read_since_mark;
   guint64        read_limit;
 };
@@ -284,6 +286,8 @@ metered_input_read_nonblocking (GPollableInputStream  *stream,
                                                 buffer, count, NULL, error);
 
   note_read (self, n);
+  if (self->owner != NULL)
+    self->owner->behind = n > 0 && (gsize) n == count;
   return n;
 }
 
@@ -409,17 +413,20 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
     }
 
   /* libsoup writes each frame as it is queued, one system call each, and
-   * each one wakes the peer. The first write of a main loop iteration
-   * goes through at once, so that a lone reply leaves as soon as before;
-   * a small one that follows it in the same iteration (the replies to the
-   * other requests one read brought in) is held, and the next read or the
-   * flusher hands the held ones on in one write. The written count, and so
-   * the unsent one, only moves when the base takes them. A large write
-   * goes through as it comes, partial writes and all. */
+   * each one wakes the peer. A small write is held, and the next read or
+   * the flusher hands the held ones on in one write, when more are on
+   * their way: when another went straight through in this main loop
+   * iteration (the replies to the other requests one read brought in), or
+   * when the last read filled libsoup's buffer (more requests wait to be
+   * read, and their replies will follow). Otherwise it goes through at
+   * once, so that a lone reply leaves as soon as before. The written
+   * count, and so the unsent one, only moves when the base takes them. A
+   * large write goes through as it comes, partial writes and all. */
   if (self->held->len > 0 && count >= HOLD_BELOW)
     output_flush_held (self);
   if (self->held->len == 0 &&
-      (count >= HOLD_BELOW || self->flusher == NULL || g_source_get_time (self->flusher) != self->batch))
+      (count >= HOLD_BELOW || self->flusher == NULL ||
+       (!(self->owner != NULL && self->owner->behind) && g_source_get_time (self->flusher) != self->batch)))
     {
       n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
                                                       buffer, count, NULL, error);
