@@ -625,6 +625,7 @@ reader_read_members (Reader      *r,
   g_auto(StringTemp) temp_name = STRING_TEMP_INIT;
   g_auto(NameSet) names = NAME_SET_INIT;
   char buffer[NAME_BUFFER];
+  guint expected = 0;   /* the field that would come next, in order */
   guint size = 0;
 
   r->pos++;
@@ -642,6 +643,7 @@ reader_read_members (Reader      *r,
       const char *text;
       gsize length;
       gboolean in_text;
+      gboolean fast;
       QiJsonField *field;
       const char *name;
       gboolean duplicate;
@@ -651,26 +653,47 @@ reader_read_members (Reader      *r,
         return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
 
       name_start = r->pos;
-      if (!reader_read_string_span (r, &text, &length, &decoded))
-        return FALSE;
-      in_text = decoded == NULL;
-      /* The writer escapes DEL, which JSON allows as it is. */
-      if (r->skipping && memchr (text, 0x7f, length) != NULL)
-        r->canonical = FALSE;
-      field = find_field (fields, n_fields, text, length);
-      if (field != NULL)
+      length = 0;
+      if (expected < n_fields)
+        length = strlen (fields[expected].name);
+
+      /* The fields most often come as Qi's writer writes them, in order and
+       * without space: `"name":` is then taken as it is, which is what
+       * reading the name and the colon would give. */
+      fast = expected < n_fields && (gsize) (r->end - r->pos) > length + 2 &&
+             r->pos[length + 1] == '"' && r->pos[length + 2] == ':' &&
+             memcmp (r->pos + 1, fields[expected].name, length) == 0;
+      if (fast)
         {
+          field = &fields[expected];
           name = field->name;
-          if (decoded != NULL)
-            g_string_free (decoded, TRUE);
+          in_text = TRUE;
           duplicate = field->present;
+          r->pos += length + 3;
         }
       else
         {
-          name = string_temp_set (&temp_name, buffer, sizeof buffer, text, length, decoded);
-          text = name;
-          duplicate = object != NULL ? json_object_has_member (object, name)
-                                     : name_set_contains (&names, text, length, name);
+          if (!reader_read_string_span (r, &text, &length, &decoded))
+            return FALSE;
+          in_text = decoded == NULL;
+          /* The writer escapes DEL, which JSON allows as it is. */
+          if (r->skipping && memchr (text, 0x7f, length) != NULL)
+            r->canonical = FALSE;
+          field = find_field (fields, n_fields, text, length);
+          if (field != NULL)
+            {
+              name = field->name;
+              if (decoded != NULL)
+                g_string_free (decoded, TRUE);
+              duplicate = field->present;
+            }
+          else
+            {
+              name = string_temp_set (&temp_name, buffer, sizeof buffer, text, length, decoded);
+              text = name;
+              duplicate = object != NULL ? json_object_has_member (object, name)
+                                         : name_set_contains (&names, text, length, name);
+            }
         }
 
       if (duplicate)
@@ -680,10 +703,15 @@ reader_read_members (Reader      *r,
           return reader_fail (r, QI_JSON_PROBLEM_DUPLICATE_MEMBER) != NULL;
         }
 
-      reader_skip_space (r);
-      if (r->pos == r->end || *r->pos != ':')
-        return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
-      r->pos++;
+      if (!fast)
+        {
+          reader_skip_space (r);
+          if (r->pos == r->end || *r->pos != ':')
+            return reader_fail (r, QI_JSON_PROBLEM_UNEXPECTED) != NULL;
+          r->pos++;
+        }
+      if (field != NULL)
+        expected = field - fields + 1;
 
       if (!count_hash (&hash_counts, object, &names, fields, n_fields, size, name))
         {
