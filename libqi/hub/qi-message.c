@@ -41,19 +41,28 @@
  * once per process, a dash and a counter.
  */
 
+/* The strings of a message are GRefStrings, shared by the messages made
+ * from it, except those of a message read from the wire: they are kept in
+ * one block at the end of that message (text), and the messages made
+ * from it point into it and hold a reference to it (text_owner). A
+ * string is the text owner's when it lies in its block. */
 struct _QiMessage
 {
   gatomicrefcount  ref_count;
   QiMessageKind    kind;
   guint            timeout_ms;  /* requests only; 0 = the hub's default */
-  char            *id;          /* GRefString */
-  char            *topic;       /* GRefString; NULL only in replies and errors */
-  char            *re;          /* GRefString; NULL in requests and events */
-  char            *session;     /* GRefString or NULL */
+  char            *id;          /* never NULL */
+  char            *topic;       /* NULL only in replies and errors */
+  char            *re;          /* NULL in requests and events */
+  char            *session;     /* or NULL */
   JsonNode        *payload;     /* a sealed object node; NULL until asked for
                                  * when payload_text is set (atomic) */
-  char            *payload_text; /* GRefString or NULL: the payload as read
-                                  * from the wire, as Qi's writer writes it */
+  char            *payload_text; /* or NULL: the payload as read from the
+                                  * wire, as Qi's writer writes it */
+  QiMessage       *text_owner;  /* NULL, this message, or a reference to the
+                                 * message whose text block strings point into */
+  gsize            text_length; /* of text */
+  char             text[];
 };
 
 G_DEFINE_BOXED_TYPE (QiMessage, qi_message, qi_message_ref, qi_message_unref)
@@ -75,16 +84,41 @@ ref_string_new_nullable (const char *string)
   return string != NULL ? g_ref_string_new (string) : NULL;
 }
 
-static char *
-ref_string_acquire_nullable (char *string)
+/* Whether @string lies in the text block of @msg's text owner. */
+static gboolean
+string_is_borrowed (QiMessage  *msg,
+                    const char *string)
 {
-  return string != NULL ? g_ref_string_acquire (string) : NULL;
+  QiMessage *owner = msg->text_owner;
+
+  return owner != NULL && string >= owner->text && string < owner->text + owner->text_length;
 }
 
+/* Drops @msg's hold on one of its strings. */
 static void
-ref_string_clear (char **string)
+string_clear (QiMessage  *msg,
+              char      **string)
 {
-  g_clear_pointer (string, g_ref_string_release);
+  if (*string != NULL && !string_is_borrowed (msg, *string))
+    g_ref_string_release (*string);
+  *string = NULL;
+}
+
+/* @string of @from, for @to, which has no text owner but @from's. */
+static char *
+string_share (QiMessage *to,
+              QiMessage *from,
+              char      *string)
+{
+  if (string == NULL)
+    return NULL;
+  if (!string_is_borrowed (from, string))
+    return g_ref_string_acquire (string);
+
+  if (to->text_owner == NULL)
+    to->text_owner = qi_message_ref (from->text_owner);
+  g_assert (to->text_owner == from->text_owner);
+  return string;
 }
 
 static char *
@@ -269,7 +303,7 @@ copy_payload (QiMessage *copy,
   JsonNode *node = g_atomic_pointer_get (&msg->payload);
 
   copy->payload = node != NULL ? json_node_ref (node) : NULL;
-  copy->payload_text = ref_string_acquire_nullable (msg->payload_text);
+  copy->payload_text = string_share (copy, msg, msg->payload_text);
 }
 
 /* A new message with all of @msg's fields, the strings and payload shared. */
@@ -279,10 +313,10 @@ message_copy (QiMessage *msg)
   QiMessage *copy = message_alloc (msg->kind);
 
   copy->timeout_ms = msg->timeout_ms;
-  copy->id = g_ref_string_acquire (msg->id);
-  copy->topic = ref_string_acquire_nullable (msg->topic);
-  copy->re = ref_string_acquire_nullable (msg->re);
-  copy->session = ref_string_acquire_nullable (msg->session);
+  copy->id = string_share (copy, msg, msg->id);
+  copy->topic = string_share (copy, msg, msg->topic);
+  copy->re = string_share (copy, msg, msg->re);
+  copy->session = string_share (copy, msg, msg->session);
   copy_payload (copy, msg);
   return copy;
 }
@@ -290,12 +324,14 @@ message_copy (QiMessage *msg)
 static void
 message_free (QiMessage *msg)
 {
-  ref_string_clear (&msg->id);
-  ref_string_clear (&msg->topic);
-  ref_string_clear (&msg->re);
-  ref_string_clear (&msg->session);
+  string_clear (msg, &msg->id);
+  string_clear (msg, &msg->topic);
+  string_clear (msg, &msg->re);
+  string_clear (msg, &msg->session);
   g_clear_pointer (&msg->payload, json_node_unref);
-  ref_string_clear (&msg->payload_text);
+  string_clear (msg, &msg->payload_text);
+  if (msg->text_owner != msg)
+    g_clear_pointer (&msg->text_owner, qi_message_unref);
   g_free (msg);
 }
 
@@ -437,8 +473,8 @@ qi_message_new_reply (QiMessage *request,
 
   msg = message_alloc (QI_MESSAGE_KIND_REPLY);
   msg->id = new_id ();
-  msg->topic = ref_string_acquire_nullable (request->topic);
-  msg->re = g_ref_string_acquire (request->id);
+  msg->topic = string_share (msg, request, request->topic);
+  msg->re = string_share (msg, request, request->id);
   msg->payload = import_payload (payload);
   return msg;
 }
@@ -453,8 +489,8 @@ qi_message_new_reply_with_request_payload (QiMessage *request)
 
   msg = message_alloc (QI_MESSAGE_KIND_REPLY);
   msg->id = new_id ();
-  msg->topic = ref_string_acquire_nullable (request->topic);
-  msg->re = g_ref_string_acquire (request->id);
+  msg->topic = string_share (msg, request, request->topic);
+  msg->re = string_share (msg, request, request->id);
   copy_payload (msg, request);
   return msg;
 }
@@ -585,7 +621,7 @@ qi_message_with_session (QiMessage  *msg,
   g_return_val_if_fail (msg != NULL, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->session);
+  string_clear (copy, &copy->session);
   copy->session = ref_string_new_nullable (session);
   return copy;
 }
@@ -610,7 +646,7 @@ qi_message_with_id (QiMessage  *msg,
   g_return_val_if_fail (id != NULL && id[0] != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->id);
+  string_clear (copy, &copy->id);
   copy->id = g_ref_string_new (id);
   return copy;
 }
@@ -636,7 +672,7 @@ qi_message_with_re (QiMessage  *msg,
   g_return_val_if_fail (re != NULL && re[0] != '\0' && strlen (re) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->re);
+  string_clear (copy, &copy->re);
   copy->re = g_ref_string_new (re);
   return copy;
 }
@@ -1182,14 +1218,22 @@ field_dup_id (const QiJsonField *field)
   return g_strndup (field->string, field->length);
 }
 
-/* An optional string field, kept as a GRefString: TRUE with *value NULL if
+/* A string field as read, not nul-terminated; text is NULL when it is
  * absent. */
-static gboolean
-take_optional_string (const QiJsonField  *field,
-                      char              **value,
-                      GError            **error)
+typedef struct
 {
-  *value = NULL;
+  const char *text;
+  gsize       length;
+} Span;
+
+/* An optional string field: TRUE with value->text NULL if absent. */
+static gboolean
+optional_string (const QiJsonField  *field,
+                 Span               *value,
+                 GError            **error)
+{
+  value->text = NULL;
+  value->length = 0;
   if (!field->present)
     return TRUE;
 
@@ -1200,15 +1244,18 @@ take_optional_string (const QiJsonField  *field,
   if (!g_str_equal (field->name, "topic") && field->length > QI_MESSAGE_MAX_ID_LENGTH)
     return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field->name,
                        QI_MESSAGE_MAX_ID_LENGTH) != NULL;
-  *value = g_ref_string_new_len (field->string, field->length);
+  value->text = field->string;
+  value->length = field->length;
   return TRUE;
 }
 
 static gboolean
-check_topic (const char  *topic,
+check_topic (const Span  *topic,
              GError     **error)
 {
-  if (strlen (topic) > QI_MESSAGE_MAX_TOPIC_LENGTH)
+  char text[QI_MESSAGE_MAX_TOPIC_LENGTH + 1];
+
+  if (topic->length > QI_MESSAGE_MAX_TOPIC_LENGTH)
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("the field \"topic\" is longer than %d bytes"),
@@ -1216,12 +1263,15 @@ check_topic (const char  *topic,
       return FALSE;
     }
 
-  if (!qi_message_topic_is_valid (topic))
+  /* The text was read as UTF-8 without nul bytes. */
+  memcpy (text, topic->text, topic->length);
+  text[topic->length] = '\0';
+  if (!qi_message_topic_is_valid (text))
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("the topic \"%s\" is not valid: a topic is one or more "
                      "segments of letters, digits, '_' and '-', separated by dots"),
-                   topic);
+                   text);
       return FALSE;
     }
 
@@ -1249,15 +1299,39 @@ check_error_payload (JsonObject  *payload,
 /* Checks the fields of a message in a fixed order, whatever their order
  * in the text, so that a message with several faults always gets the
  * same error. */
+/* Copies @span, nul-terminated, to *@at in the text block. */
+static char *
+put_span (char       **at,
+          const Span  *span)
+{
+  char *string = *at;
+
+  if (span->text == NULL)
+    return NULL;
+  memcpy (string, span->text, span->length);
+  string[span->length] = '\0';
+  *at += span->length + 1;
+  return string;
+}
+
+/* Checks the fields of a message in a fixed order, whatever their order
+ * in the text, so that a message with several faults always gets the
+ * same error; then makes the message in one block, its strings at its
+ * end. */
 static QiMessage *
 message_from_envelope (Envelope    *envelope,
                        const char  *data,
                        GError     **error)
 {
   QiJsonField *fields = envelope->fields;
-  g_autoptr(QiMessage) msg = NULL;
+  g_autoptr(JsonNode) node = NULL;
   QiJsonField *field;
-  JsonNode *node;
+  Span id, topic, re, session;
+  Span payload_text = { NULL, 0 };
+  guint timeout_ms = 0;
+  gsize length;
+  QiMessage *msg;
+  char *at;
   guint kind;
 
   field = &fields[FIELD_V];
@@ -1283,6 +1357,8 @@ message_from_envelope (Envelope    *envelope,
   if (field->length > QI_MESSAGE_MAX_ID_LENGTH)
     return fail_field (error, _("the field \"%s\" is longer than %d bytes"), "id",
                        QI_MESSAGE_MAX_ID_LENGTH);
+  id.text = field->string;
+  id.length = field->length;
 
   field = &fields[FIELD_KIND];
   if (!field->present)
@@ -1304,26 +1380,23 @@ message_from_envelope (Envelope    *envelope,
       return NULL;
     }
 
-  msg = message_alloc ((QiMessageKind) kind);
-  msg->id = g_ref_string_new_len (fields[FIELD_ID].string, fields[FIELD_ID].length);
-
-  if (!take_optional_string (&fields[FIELD_TOPIC], &msg->topic, error))
+  if (!optional_string (&fields[FIELD_TOPIC], &topic, error))
     return NULL;
-  if (msg->topic == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (topic.text == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is missing"), "topic");
-  if (msg->topic != NULL && !check_topic (msg->topic, error))
+  if (topic.text != NULL && !check_topic (&topic, error))
     return NULL;
 
-  if (!take_optional_string (&fields[FIELD_RE], &msg->re, error))
+  if (!optional_string (&fields[FIELD_RE], &re, error))
     return NULL;
-  if (msg->re != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (re.text != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is only allowed in replies and errors"), "re");
-  if (msg->re == NULL && kind == QI_MESSAGE_KIND_REPLY)
+  if (re.text == NULL && kind == QI_MESSAGE_KIND_REPLY)
     return fail_field (error, _("the field \"%s\" is missing"), "re");
-  if (msg->re != NULL && *msg->re == '\0')
+  if (re.text != NULL && re.length == 0)
     return fail_field (error, _("the field \"%s\" must not be empty"), "re");
 
-  if (!take_optional_string (&fields[FIELD_SESSION], &msg->session, error))
+  if (!optional_string (&fields[FIELD_SESSION], &session, error))
     return NULL;
 
   field = &fields[FIELD_TIMEOUT_MS];
@@ -1335,7 +1408,7 @@ message_from_envelope (Envelope    *envelope,
           json_node_get_int (field->node) > G_MAXINT32)
         return fail_field (error, _("the field \"%s\" must be an integer from 0 to 2147483647"),
                            "timeout_ms");
-      msg->timeout_ms = (guint) json_node_get_int (field->node);
+      timeout_ms = (guint) json_node_get_int (field->node);
     }
 
   /* A skipped payload was read and checked, not built. An error's is
@@ -1350,32 +1423,49 @@ message_from_envelope (Envelope    *envelope,
     return fail_field (error, _("the field \"%s\" must be an object"), "payload");
 
   if (!field->present)
+    node = empty_object_node ();
+  else if (field->skip && kind != QI_MESSAGE_KIND_ERROR && field->canonical)
     {
-      msg->payload = empty_object_node ();
-      return g_steal_pointer (&msg);
-    }
-
-  if (field->skip && kind != QI_MESSAGE_KIND_ERROR && field->canonical)
-    {
-      msg->payload_text = g_ref_string_new_len (data + field->start, field->end - field->start);
-      return g_steal_pointer (&msg);
-    }
-
-  if (field->skip)
-    {
-      g_auto(QiJsonFailure) failure = { 0 };
-
-      node = qi_json_read (data + field->start, field->end - field->start, &message_limits, &failure);
-      g_assert (node != NULL);
+      payload_text.text = data + field->start;
+      payload_text.length = field->end - field->start;
     }
   else
-    node = g_steal_pointer (&field->node);
-  json_node_seal (node);
-  msg->payload = node;
-  if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
-    return NULL;
+    {
+      if (field->skip)
+        {
+          g_auto(QiJsonFailure) failure = { 0 };
 
-  return g_steal_pointer (&msg);
+          node = qi_json_read (data + field->start, field->end - field->start, &message_limits, &failure);
+          g_assert (node != NULL);
+        }
+      else
+        node = g_steal_pointer (&field->node);
+      json_node_seal (node);
+      if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
+        return NULL;
+    }
+
+  length = id.length + 1;
+  length += topic.text != NULL ? topic.length + 1 : 0;
+  length += re.text != NULL ? re.length + 1 : 0;
+  length += session.text != NULL ? session.length + 1 : 0;
+  length += payload_text.text != NULL ? payload_text.length + 1 : 0;
+
+  msg = g_malloc (sizeof (QiMessage) + length);
+  memset (msg, 0, sizeof (QiMessage));
+  g_atomic_ref_count_init (&msg->ref_count);
+  msg->kind = (QiMessageKind) kind;
+  msg->timeout_ms = timeout_ms;
+  msg->text_owner = msg;
+  msg->text_length = length;
+  at = msg->text;
+  msg->id = put_span (&at, &id);
+  msg->topic = put_span (&at, &topic);
+  msg->re = put_span (&at, &re);
+  msg->session = put_span (&at, &session);
+  msg->payload_text = put_span (&at, &payload_text);
+  msg->payload = g_steal_pointer (&node);
+  return msg;
 }
 
 static QiMessage *
