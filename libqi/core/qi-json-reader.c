@@ -303,9 +303,19 @@ reader_skip_digits (Reader *r)
   return r->pos > start;
 }
 
-/* Integers that fit in 64 bits are read without strtod or a copy. */
-static JsonNode *
-reader_read_number (Reader *r)
+/* A number read: an integer that fits in 64 bits, or a double. */
+typedef struct
+{
+  gboolean integer;
+  gint64   int_value;
+  double   double_value;
+} Number;
+
+/* Reads a number. Integers that fit in 64 bits are read without strtod or
+ * a copy. */
+static gboolean
+reader_scan_number (Reader *r,
+                    Number *number)
 {
   const char *start = r->pos;
   gboolean negative = FALSE;
@@ -339,14 +349,14 @@ reader_read_number (Reader *r)
         }
     }
   else
-    return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+    return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER) != NULL;
 
   if (r->pos < r->end && *r->pos == '.')
     {
       integer = FALSE;
       r->pos++;
       if (!reader_skip_digits (r))
-        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER) != NULL;
     }
 
   if (r->pos < r->end && (*r->pos == 'e' || *r->pos == 'E'))
@@ -356,7 +366,7 @@ reader_read_number (Reader *r)
       if (r->pos < r->end && (*r->pos == '+' || *r->pos == '-'))
         r->pos++;
       if (!reader_skip_digits (r))
-        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER);
+        return reader_fail (r, QI_JSON_PROBLEM_BAD_NUMBER) != NULL;
     }
 
   if (integer)
@@ -364,14 +374,21 @@ reader_read_number (Reader *r)
       /* An integer reads back as the writer writes it, but -0. */
       if (negative && magnitude == 0)
         r->canonical = FALSE;
+      number->integer = TRUE;
       if (!overflow && !negative && magnitude <= (guint64) G_MAXINT64)
-        return r->skipping ? SKIPPED : json_node_init_int (json_node_alloc (), (gint64) magnitude);
+        {
+          number->int_value = (gint64) magnitude;
+          return TRUE;
+        }
       if (!overflow && negative && magnitude <= (guint64) G_MAXINT64 + 1)
-        return r->skipping ? SKIPPED : json_node_init_int (json_node_alloc (), (gint64) (0 - magnitude));
+        {
+          number->int_value = (gint64) (0 - magnitude);
+          return TRUE;
+        }
       if (!r->limits->big_integers_as_doubles)
         {
           r->pos = start;
-          return reader_fail (r, QI_JSON_PROBLEM_INTEGER_RANGE);
+          return reader_fail (r, QI_JSON_PROBLEM_INTEGER_RANGE) != NULL;
         }
     }
 
@@ -393,10 +410,26 @@ reader_read_number (Reader *r)
   if (!isfinite (value))
     {
       r->pos = start;
-      return reader_fail (r, QI_JSON_PROBLEM_NUMBER_RANGE);
+      return reader_fail (r, QI_JSON_PROBLEM_NUMBER_RANGE) != NULL;
     }
 
-  return r->skipping ? SKIPPED : json_node_init_double (json_node_alloc (), value);
+  number->integer = FALSE;
+  number->double_value = value;
+  return TRUE;
+}
+
+static JsonNode *
+reader_read_number (Reader *r)
+{
+  Number number;
+
+  if (!reader_scan_number (r, &number))
+    return NULL;
+  if (r->skipping)
+    return SKIPPED;
+  if (number.integer)
+    return json_node_init_int (json_node_alloc (), number.int_value);
+  return json_node_init_double (json_node_alloc (), number.double_value);
 }
 
 static JsonNode *reader_read_value (Reader *r);
@@ -607,6 +640,24 @@ reader_read_field (Reader      *r,
 
   if (*r->pos == '"')
     return reader_read_string_span (r, &field->string, &field->length, &field->decoded);
+
+  /* An integer is handed over as its value, without a node. */
+  if (*r->pos == '-' || g_ascii_isdigit (*r->pos))
+    {
+      Number number;
+
+      if (!reader_scan_number (r, &number))
+        return FALSE;
+      if (number.integer)
+        {
+          field->is_integer = TRUE;
+          field->integer = number.int_value;
+        }
+      else
+        field->node = json_node_init_double (json_node_alloc (), number.double_value);
+      return TRUE;
+    }
+
   field->node = reader_read_value_here (r);
   return field->node != NULL;
 }
@@ -1273,6 +1324,7 @@ qi_json_fields_clear (QiJsonField *fields,
       if (fields[i].decoded != NULL)
         g_string_free (g_steal_pointer (&fields[i].decoded), TRUE);
       fields[i].string = NULL;
+      fields[i].is_integer = FALSE;
       fields[i].present = FALSE;
     }
 }

@@ -1155,13 +1155,6 @@ node_get_string (JsonNode *node)
   return json_node_get_string (node);
 }
 
-static gboolean
-node_holds_int (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_INT64;
-}
-
 /* The fields of the envelope, as qi_json_read_fields() reads them. */
 enum
 {
@@ -1206,7 +1199,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Envelope, envelope_clear)
 static gboolean
 field_is_string (const QiJsonField *field)
 {
-  return field->present && field->node == NULL;
+  return field->present && field->string != NULL;
 }
 
 /* An id that an error may answer: a string, not empty, not too long. */
@@ -1337,13 +1330,13 @@ message_from_envelope (Envelope    *envelope,
   field = &fields[FIELD_V];
   if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "v");
-  if (!node_holds_int (field->node))
+  if (!field->is_integer)
     return fail_field (error, _("the field \"%s\" must be an integer"), "v");
-  if (json_node_get_int (field->node) != QI_MESSAGE_PROTOCOL_VERSION)
+  if (field->integer != QI_MESSAGE_PROTOCOL_VERSION)
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("unsupported protocol version %" G_GINT64_FORMAT "; this hub speaks %d"),
-                   json_node_get_int (field->node), QI_MESSAGE_PROTOCOL_VERSION);
+                   field->integer, QI_MESSAGE_PROTOCOL_VERSION);
       return NULL;
     }
 
@@ -1404,11 +1397,10 @@ message_from_envelope (Envelope    *envelope,
     {
       if (kind != QI_MESSAGE_KIND_REQUEST)
         return fail_field (error, _("the field \"%s\" is only allowed in requests"), "timeout_ms");
-      if (!node_holds_int (field->node) || json_node_get_int (field->node) < 0 ||
-          json_node_get_int (field->node) > G_MAXINT32)
+      if (!field->is_integer || field->integer < 0 || field->integer > G_MAXINT32)
         return fail_field (error, _("the field \"%s\" must be an integer from 0 to 2147483647"),
                            "timeout_ms");
-      timeout_ms = (guint) json_node_get_int (field->node);
+      timeout_ms = (guint) field->integer;
     }
 
   /* A skipped payload was read and checked, not built. An error's is
