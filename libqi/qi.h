@@ -37,6 +37,7 @@
 #include "qi-hub.h"
 #include "qi-hub-client.h"
 #include "qi-hub-endpoint.h"
+#include "qi-hub-facade.h"
 #include "qi-hub-request.h"
 #include "qi-message-bus.h"
 #include "qi-rest-request.h"

@@ -62,9 +62,8 @@ struct _QiFtrackAdapter
 {
   GObject          parent_instance;
 
-  GMainContext    *context;   /* the session's */
+  GMainContext    *context;   /* the one the session was made in */
   QiFtrackSession *session;
-  GMutex           lock;      /* one call at a time */
 };
 
 static void qi_ftrack_adapter_iface_init (QiDbAdapterInterface *iface);
@@ -128,16 +127,20 @@ call (QiFtrackAdapter  *self,
 {
   g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), operations);
   Wait wait = { NULL, NULL, FALSE };
+  g_autoptr(GMainContext) context = NULL;
   JsonArray *results;
 
   json_array_unref (operations);
-  g_mutex_lock (&self->lock);
-  g_main_context_push_thread_default (self->context);
+  /* A context of this call's own: libsoup (3.2 and later) sends from any
+   * thread that has a thread-default context, so that calls from the
+   * hub's worker threads run side by side, each waiting only for its own
+   * answer. */
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
   qi_ftrack_session_call_async (self->session, node, NULL, on_called, &wait);
   while (!wait.done)
-    g_main_context_iteration (self->context, TRUE);
-  g_main_context_pop_thread_default (self->context);
-  g_mutex_unlock (&self->lock);
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
 
   if (wait.error != NULL)
     {
@@ -2089,7 +2092,6 @@ qi_ftrack_adapter_finalize (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (qi_ftrack_adapter_parent_class)->finalize (object);
 }
@@ -2105,7 +2107,6 @@ qi_ftrack_adapter_class_init (QiFtrackAdapterClass *klass)
 static void
 qi_ftrack_adapter_init (QiFtrackAdapter *self)
 {
-  g_mutex_init (&self->lock);
   self->context = g_main_context_new ();
 }
 

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 /* The adapter's connection, opened (and migrated) if it was not. */
 G_GNUC_INTERNAL
+GRecMutex *qi_sqlite_adapter_get_lock (QiSqliteAdapter  *self);
+G_GNUC_INTERNAL
 sqlite3 *qi_sqlite_adapter_get_handle (QiSqliteAdapter  *self,
                                        GError          **error);
 /*

@@ -44,6 +44,7 @@ struct _QiSqliteAdapter
   char       *path;
   sqlite3    *db;
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
+  GRecMutex   lock;         /* around every use of db (see below) */
   int         schema_version;
   gboolean    in_batch;     /* qi_sqlite_adapter_begin_batch() */
 };
@@ -448,6 +449,7 @@ gboolean
 qi_sqlite_adapter_open (QiSqliteAdapter  *self,
                         GError          **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_autofree char *folder = NULL;
   g_autoptr(GError) local_error = NULL;
   int rc;
@@ -920,6 +922,8 @@ static JsonNode *
 sqlite_list_projects (QiDbAdapter  *adapter,
                       GError      **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&QI_SQLITE_ADAPTER (adapter)->lock);
+
   return list_all (QI_SQLITE_ADAPTER (adapter), PROJECT_SELECT "ORDER BY p.name", project_row, error);
 }
 
@@ -931,6 +935,7 @@ sqlite_get_project (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autofree char *missing = NULL;
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || !qi_db_check_name ("project name", name, error) ||
       (stmt = prepare (self, PROJECT_SELECT "WHERE p.name = ?", error)) == NULL)
@@ -972,6 +977,7 @@ sqlite_create_project (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || !qi_db_check_name ("project name", name, error) ||
       (stmt = prepare (self, "INSERT INTO projects (name, label, created_at) VALUES (?, ?, " NOW ")",
@@ -1011,6 +1017,7 @@ sqlite_list_contexts (QiDbAdapter  *adapter,
   gint64 parent;
   sqlite3_stmt *stmt;
   gint64 pid;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("parent context", parent_id, &parent, error))
     return NULL;
@@ -1049,6 +1056,7 @@ sqlite_list_all_contexts (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   sqlite3_stmt *stmt;
   gint64 pid;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0)
     return NULL;
@@ -1070,6 +1078,7 @@ sqlite_lookup_context (QiDbAdapter  *adapter,
   g_autofree char *missing = NULL;
   sqlite3_stmt *stmt;
   gint64 pid;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || (pid = project_id (self, project, error)) < 0 ||
       (normal = qi_db_normalize_path (path, error)) == NULL ||
@@ -1095,6 +1104,7 @@ sqlite_create_context (QiDbAdapter  *adapter,
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 pid, id;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("parent context", parent_id, &parent, error))
     return NULL;
@@ -1225,6 +1235,7 @@ sqlite_list_tasks (QiDbAdapter  *adapter,
   gint64 pid = 0, uid = 0;
   sqlite3_stmt *stmt;
   int n = 0;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error))
     return NULL;
@@ -1276,6 +1287,7 @@ sqlite_create_task (QiDbAdapter  *adapter,
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 type_id, sid, uid = 0, id;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error))
     return NULL;
@@ -1331,6 +1343,7 @@ sqlite_list_products (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   gint64 context;
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error))
     return NULL;
@@ -1361,6 +1374,7 @@ sqlite_create_product (QiDbAdapter  *adapter,
   g_autofree char *conflict = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error))
     return NULL;
@@ -1464,6 +1478,7 @@ sqlite_get_version (QiDbAdapter  *adapter,
                     const char   *version_id,
                     GError      **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&QI_SQLITE_ADAPTER (adapter)->lock);
   gint64 id;
 
   if (!parse_id ("version", version_id, &id, error))
@@ -1485,6 +1500,7 @@ sqlite_list_versions (QiDbAdapter  *adapter,
   gint64 task;
   g_autoptr(GString) sql = g_string_new (VERSION_SELECT "WHERE 1");
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("product", product_id, &product, error))
     return NULL;
@@ -1526,6 +1542,7 @@ sqlite_latest_versions (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   gint64 context;
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error))
     return NULL;
@@ -1659,6 +1676,7 @@ sqlite_create_version (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_auto(QiDbVersionSpec) spec = { 0 };
   gint64 id, product, task;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || !qi_db_version_spec_check (object, &spec, error) ||
       !parse_id ("product", spec.product, &product, error) || !parse_id ("task", spec.task, &task, error) ||
@@ -1682,6 +1700,7 @@ sqlite_publish_version (QiDbAdapter  *adapter,
   gint64 id;
   sqlite3_stmt *stmt;
   gint64 published;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("version", version_id, &id, error))
     return NULL;
@@ -1717,6 +1736,7 @@ sqlite_list_pending_versions (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autofree char *modifier = g_strdup_printf ("-%" G_GINT64_FORMAT " seconds", MAX (older_than_s, 0));
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) ||
       (stmt = prepare (self, VERSION_SELECT "WHERE v.state = 'pending' AND "
@@ -1733,6 +1753,8 @@ static JsonNode *
 sqlite_list_users (QiDbAdapter  *adapter,
                    GError      **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&QI_SQLITE_ADAPTER (adapter)->lock);
+
   return list_all (QI_SQLITE_ADAPTER (adapter), "SELECT id, username, full_name, email FROM users ORDER BY username",
                    user_row, error);
 }
@@ -1749,6 +1771,7 @@ sqlite_create_user (QiDbAdapter  *adapter,
   g_autofree char *missing = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || !qi_db_check_name ("username", username, error))
     return NULL;
@@ -1776,6 +1799,8 @@ static JsonNode *
 sqlite_list_statuses (QiDbAdapter  *adapter,
                       GError      **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&QI_SQLITE_ADAPTER (adapter)->lock);
+
   return list_all (QI_SQLITE_ADAPTER (adapter), "SELECT name, label, state FROM statuses ORDER BY id",
                    status_row, error);
 }
@@ -1784,6 +1809,8 @@ static JsonNode *
 sqlite_list_task_types (QiDbAdapter  *adapter,
                         GError      **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&QI_SQLITE_ADAPTER (adapter)->lock);
+
   return list_all (QI_SQLITE_ADAPTER (adapter), "SELECT name, label FROM task_types ORDER BY id",
                    task_type_row, error);
 }
@@ -1799,6 +1826,7 @@ sqlite_create_location (QiDbAdapter  *adapter,
   g_autofree char *missing = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) || !qi_db_check_name ("location name", name, error))
     return NULL;
@@ -1842,6 +1870,7 @@ sqlite_stats (QiDbAdapter  *adapter,
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!ensure_open (self, error) ||
       (stmt = prepare (self, "SELECT (SELECT count (*) FROM projects), (SELECT count (*) FROM contexts), "
@@ -1954,6 +1983,7 @@ qi_sqlite_adapter_create_login (QiSqliteAdapter    *self,
                                 const char * const *roles,
                                 GError            **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_autofree char *conflict = NULL;
   g_autoptr(JsonNode) user = NULL;
   sqlite3_stmt *stmt;
@@ -2031,6 +2061,7 @@ qi_sqlite_adapter_set_login_password (QiSqliteAdapter  *self,
                                       const char       *password_hash,
                                       GError          **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   sqlite3_stmt *stmt;
   gint64 id;
 
@@ -2067,6 +2098,7 @@ qi_sqlite_adapter_lookup_login (QiSqliteAdapter  *self,
                                 char            **password_hash,
                                 GError          **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
 
   if (password_hash != NULL)
@@ -2085,6 +2117,7 @@ JsonNode *
 qi_sqlite_adapter_list_logins (QiSqliteAdapter  *self,
                                GError          **error)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), NULL);
 
   return list_all (self, LOGIN_SELECT "ORDER BY u.username", login_row, error);
@@ -2177,6 +2210,7 @@ sqlite_link_contexts (QiDbAdapter  *adapter,
   g_autoptr(JsonNode) a = NULL;
   g_autoptr(JsonNode) b = NULL;
   g_autofree char *conflict = NULL;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error) || !parse_id ("context", uses_id, &uses, error) ||
       !ensure_open (self, error) || !check_id ("context", context, error) || !check_id ("context", uses, error) ||
@@ -2220,6 +2254,7 @@ sqlite_list_context_links (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autoptr(JsonNode) context_node = NULL;
   gint64 context;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("context", context_id, &context, error) || !ensure_open (self, error) ||
       !check_id ("context", context, error) || (context_node = get_context (self, context, error)) == NULL)
@@ -2241,6 +2276,7 @@ sqlite_link_versions (QiDbAdapter  *adapter,
   g_autoptr(JsonNode) a = NULL;
   g_autoptr(JsonNode) b = NULL;
   g_autofree char *conflict = NULL;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("version", version_id, &version, error) || !parse_id ("version", uses_id, &uses, error) ||
       (a = get_version (self, version, error)) == NULL || (b = get_version (self, uses, error)) == NULL)
@@ -2280,6 +2316,7 @@ sqlite_list_version_links (QiDbAdapter  *adapter,
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
   g_autoptr(JsonNode) version_node = NULL;
   gint64 version;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("version", version_id, &version, error) ||
       (version_node = get_version (self, version, error)) == NULL)
@@ -2332,6 +2369,7 @@ qi_sqlite_adapter_finalize (GObject *object)
   qi_sqlite_adapter_close (self);
   g_hash_table_unref (self->statements);
   g_free (self->path);
+  g_rec_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (qi_sqlite_adapter_parent_class)->finalize (object);
 }
@@ -2403,6 +2441,7 @@ static void
 qi_sqlite_adapter_init (QiSqliteAdapter *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  g_rec_mutex_init (&self->lock);
 }
 
 /**
@@ -2444,6 +2483,7 @@ qi_sqlite_adapter_get_path (QiSqliteAdapter *self)
 gboolean
 qi_sqlite_adapter_is_open (QiSqliteAdapter *self)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
 
   return self->db != NULL;
@@ -2458,6 +2498,7 @@ qi_sqlite_adapter_is_open (QiSqliteAdapter *self)
 void
 qi_sqlite_adapter_close (QiSqliteAdapter *self)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_return_if_fail (QI_IS_SQLITE_ADAPTER (self));
 
   self->in_batch = FALSE;
@@ -2498,9 +2539,15 @@ qi_sqlite_adapter_begin_batch (QiSqliteAdapter  *self,
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT, _("a batch of writes is running already"));
       return FALSE;
     }
+  g_rec_mutex_lock (&self->lock);
   if (!ensure_open (self, error) || (stmt = prepare (self, "BEGIN IMMEDIATE", error)) == NULL ||
       !run (self, stmt, _("cannot start a transaction"), error))
-    return FALSE;
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  /* the batch holds the lock until it ends: no other thread's call can
+   * land in its transaction */
   self->in_batch = TRUE;
   return TRUE;
 }
@@ -2524,6 +2571,8 @@ qi_sqlite_adapter_commit_batch (QiSqliteAdapter  *self,
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
   g_return_val_if_fail (self->in_batch, FALSE);
 
+  gboolean committed;
+
   self->in_batch = FALSE;
   /* SQLite ended the batch's transaction itself (begin() refused every
    * write since) */
@@ -2531,14 +2580,18 @@ qi_sqlite_adapter_commit_batch (QiSqliteAdapter  *self,
     {
       g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_IO,
                    _("%s: the batch of writes was rolled back by SQLite; nothing of it was kept"), self->path);
-      return FALSE;
+      committed = FALSE;
     }
-  if ((stmt = prepare (self, "COMMIT", error)) == NULL || !run (self, stmt, _("cannot commit"), error))
+  else if ((stmt = prepare (self, "COMMIT", error)) == NULL || !run (self, stmt, _("cannot commit"), error))
     {
       rollback (self);
-      return FALSE;
+      committed = FALSE;
     }
-  return TRUE;
+  else
+    committed = TRUE;
+  /* the lock qi_sqlite_adapter_begin_batch() took */
+  g_rec_mutex_unlock (&self->lock);
+  return committed;
 }
 
 /**
@@ -2556,6 +2609,7 @@ qi_sqlite_adapter_rollback_batch (QiSqliteAdapter *self)
     return;
   self->in_batch = FALSE;
   rollback (self);
+  g_rec_mutex_unlock (&self->lock);
 }
 
 /**
@@ -2567,12 +2621,20 @@ qi_sqlite_adapter_rollback_batch (QiSqliteAdapter *self)
 int
 qi_sqlite_adapter_get_schema_version (QiSqliteAdapter *self)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), 0);
 
   return self->schema_version;
 }
 
-/* For the JSON datastore (qi-sqlite-datastore.c): the open connection. */
+/* For the JSON datastore (qi-sqlite-datastore.c): the open connection.
+ * The caller holds the lock (qi_sqlite_adapter_lock()) while it uses it. */
+GRecMutex *
+qi_sqlite_adapter_get_lock (QiSqliteAdapter *self)
+{
+  return &self->lock;
+}
+
 sqlite3 *
 qi_sqlite_adapter_get_handle (QiSqliteAdapter  *self,
                               GError          **error)

@@ -225,6 +225,7 @@ qi_sqlite_adapter_export_project (QiSqliteAdapter  *self,
     "id", "context", "product", "number", "task_context", "task_name", "author", "comment", "status", "state",
     "created_at", "published_at", "publisher_host", "publisher_pid", "@metadata", NULL
   };
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (qi_sqlite_adapter_get_lock (self));
   sqlite3 *db;
   g_autoptr(JsonObject) document = NULL;
   g_autoptr(JsonArray) versions = NULL;
@@ -1325,6 +1326,7 @@ qi_sqlite_adapter_import_project (QiSqliteAdapter  *self,
 {
   g_autoptr(GError) local_error = NULL;
   Check check = { source != NULL ? source : "the project file", &local_error };
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (qi_sqlite_adapter_get_lock (self));
   sqlite3 *db;
 
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (self), FALSE);
