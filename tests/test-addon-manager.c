@@ -978,7 +978,7 @@ test_cli (Fixture       *f,
 
     g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "prod",
-                             "--addon", "hello=1.0.0", NULL), ==, 0);
+                             "--addon", "hello=1.0.0", "--addon", "tracker-sqlite=" QI_VERSION_S, NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "set-state", "prod",
                              "production", NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
@@ -988,7 +988,7 @@ test_cli (Fixture       *f,
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hello", NULL), ==, 0);
 
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "pinned",
-                             "--addon", "hello=2.0.0", NULL), ==, 0);
+                             "--addon", "hello=2.0.0", "--addon", "tracker-sqlite=" QI_VERSION_S, NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "pinned",
                              "addons", "list", "--json", NULL), ==, 0);
     g_assert_cmpstr (state_of (out, "hello", &message), ==, "failed");
@@ -1009,20 +1009,35 @@ test_cli (Fixture       *f,
     }
   }
 
-  /* Two trackers: Qi stops at phase 1 and names both. */
-  g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
-  g_free (make_addon (f->first, "tracker-b", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
-  g_clear_object (&process);
-  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "status", NULL);
-  g_assert_no_error (error);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
-  g_assert_true (g_str_has_prefix (err, "qi: 2 addons provide the role “db”: “tracker-a” ("));
+  /* Two more trackers and no bundle: the embedded one is the run's, the
+   * others stay out of it, saying why. */
+  g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\", \"auth\"]\n"));
+  g_free (make_addon (f->first, "tracker-b", "version = \"1.0.0\"\nroles = [\"db\", \"auth\"]\n"));
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "info", "tracker-a", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "not the run's tracker (that is “tracker-sqlite”; choose with --tracker NAME or "
+                                 "the bundle)"));
+
+  /* a bundle that holds both: Qi stops at phase 1 and names them */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "two", "--addon",
+                                   "tracker-a=1.0.0", "--addon", "tracker-b=1.0.0", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "two", "status", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "qi: 2 addons provide the role “auth”: “tracker-a” ("));
   g_assert_nonnull (strstr (err, "“tracker-b” ("));
-  g_assert_true (g_str_has_suffix (err, "; keep one of them in the bundle\n"));
+  g_assert_true (g_str_has_suffix (err, "; keep one of them in the bundle, or choose one with --tracker NAME\n"));
+
+  /* a bundle without its tracker: the same, one line */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "none", "--addon",
+                                   "hello=1.0.0", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "none", "status", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "qi: no addon of the bundle provides the role “auth” (outside it: "));
+  g_assert_true (g_str_has_suffix (err, "); add one to the bundle\n"));
+  g_assert_cmpuint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+
+  /* --tracker NAME that is not there */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--tracker", "tracker-z", "status", NULL),
+                   ==, 1);
+  g_assert_cmpstr (err, ==, "qi: the tracker “tracker-z” is not on the addon path: install it or add its folder "
+                            "with --addon-path\n");
 }
 
 int

@@ -20,8 +20,8 @@
 
 /* An addon manager searching, in order: the launch's addon paths
  * (`--addon-path`, `QI_ADDON_PATH`, `[launch] addon-paths`), the user's
- * `$XDG_DATA_HOME/qi/addons`, then the installed addons; not yet
- * scanned. */
+ * `$XDG_DATA_HOME/qi/addons`, then the installed addons (`$QI_ADDON_DIR`
+ * instead, for a build tree); not yet scanned. */
 QiAddonManager *
 qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
 {
@@ -32,7 +32,11 @@ qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     qi_addon_manager_add_search_path (manager, paths[i]);
   qi_addon_manager_add_search_path (manager, user);
-  qi_addon_manager_add_search_path (manager, QI_ADDONDIR);
+  /* the installed addons; a build tree's tests and `meson devenv` point
+   * QI_ADDON_DIR at the addons it built */
+  qi_addon_manager_add_search_path (manager, g_getenv ("QI_ADDON_DIR") != NULL && *g_getenv ("QI_ADDON_DIR") != '\0'
+                                             ? g_getenv ("QI_ADDON_DIR") : QI_ADDONDIR);
+  g_object_set (manager, "data-dir", qi_launch_config_get_data_dir (launch), NULL);
 
   return manager;
 }

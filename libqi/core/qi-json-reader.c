@@ -854,9 +854,16 @@ qi_json_describe_type (JsonNode *node)
     }
 }
 
-/* A copy of @node that shares nothing with it: json_node_copy() shares
+/**
+ * qi_json_node_deep_copy:
+ * @node: a value
+ *
+ * A copy of @node that shares nothing with it: json_node_copy() shares
  * the objects and arrays it holds, so that changing the copy's changes
- * the original's. */
+ * the original's.
+ *
+ * Returns: (transfer full): the copy
+ */
 JsonNode *
 qi_json_node_deep_copy (JsonNode *node)
 {
@@ -911,8 +918,10 @@ static const QiJsonLimits public_limits = {
  * cannot hold U+0000, and json-glib's own parser would cut the string
  * there without a word.
  *
- * Returns: (transfer full): the value, or %NULL with @error set
- *   (%G_IO_ERROR_INVALID_DATA, the line and column in the message)
+ * Returns: (transfer full): the value, or %NULL with @error set:
+ *   %G_IO_ERROR_INVALID_DATA, the message `LINE:COLUMN: what is wrong`
+ *   (columns in characters, from 1), for a caller to put a file name in
+ *   front of
  */
 JsonNode *
 qi_json_from_data (const char  *data,
@@ -939,8 +948,7 @@ qi_json_from_data (const char  *data,
       guint line, column;
 
       qi_json_locate (data, data + at, &line, &column);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("not valid JSON at line %u, column %u: %s"), line, column, reason);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%u:%u: %s", line, column, reason);
     }
   return root;
 }

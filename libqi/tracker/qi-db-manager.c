@@ -11,13 +11,14 @@
 #include "qi-hub-error.h"
 #include "qi-hub-facade.h"
 #include "qi-message-bus.h"
-#include "qi-sqlite-adapter.h"
 
 /**
  * QiDbManager:
  *
  * The `db` service: the tracker adapters of the run by name, one of them
- * the default, and the tracker-neutral API on the hub.
+ * the default (the run's provider addon of the role `db` adds its adapter
+ * under its own name at bootstrap phase 1), and the tracker-neutral API on
+ * the hub.
  *
  * In C, callers take an adapter with qi_db_manager_get_adapter() and use
  * the #QiDbAdapter API. On the hub (after qi_db_manager_attach_hub()) the
@@ -246,34 +247,6 @@ qi_db_manager_new (void)
 }
 
 /**
- * qi_db_manager_new_for_launch:
- * @config: the run's launch configuration
- *
- * Creates the `db` service with the embedded tracker as its default
- * adapter, %QI_DB_MANAGER_SQLITE, over `tracker.sqlite` in the launch's
- * data directory (`--data-dir`, else `$XDG_DATA_HOME/qi`). The file is
- * opened on first use.
- *
- * Returns: (transfer full): a new #QiDbManager
- */
-QiDbManager *
-qi_db_manager_new_for_launch (QiLaunchConfig *config)
-{
-  g_autoptr(QiDbManager) self = qi_db_manager_new ();
-  g_autofree char *path = NULL;
-  g_autoptr(QiSqliteAdapter) sqlite = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (config), NULL);
-
-  path = g_build_filename (qi_launch_config_get_data_dir (config), "tracker.sqlite", NULL);
-  sqlite = qi_sqlite_adapter_new (path);
-  qi_db_manager_add_adapter (self, QI_DB_MANAGER_SQLITE, QI_DB_ADAPTER (sqlite), &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&self);
-}
-
-/**
  * qi_db_manager_add_adapter:
  * @self: a #QiDbManager
  * @name: the adapter's name, such as `sqlite` or `ftrack`
@@ -366,7 +339,7 @@ qi_db_manager_get_adapter (QiDbManager  *self,
 
   if (name == NULL && self->default_name == NULL)
     {
-      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND, _("no tracker adapter is registered"));
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND, _("this run has no tracker: no addon provides the role “db” (the tracker addons do)"));
       return NULL;
     }
   entry = find_entry (self, name != NULL ? name : self->default_name);

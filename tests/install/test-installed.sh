@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..12"
+echo "1..13"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -56,6 +56,16 @@ check "only qi_ symbols are exported" \
   bash -c "! nm -D --defined-only '$dest$libdir/libqi-1.so' | awk '{print \$NF}' | grep -v '^qi_'"
 check "the installed qi runs" \
   bash -c "LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' '$dest$bindir/qi' --headless version | grep -q '^qi '"
+
+# The installed addons are where the installed qi looks, moved under the
+# scratch DESTDIR: QI_ADDON_DIR says where they went.
+export QI_ADDON_DIR=$dest$libdir/qi/addons
+check "the tracker addons are installed, and the installed qi runs on the embedded tracker" bash -c "
+  test -f '$QI_ADDON_DIR/tracker-sqlite/addon.toml' -a -f '$QI_ADDON_DIR/tracker-ftrack/addon.toml' &&
+  LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' XDG_DATA_HOME='$dest/data' '$dest$bindir/qi' \
+    --headless db init &&
+  LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg' XDG_DATA_HOME='$dest/data' '$dest$bindir/qi' \
+    --headless addons list | grep -Eq '^tracker-sqlite +[0-9.]+ +native +loaded'"
 
 # The launcher addon, with its web UI when this build made it (-Dui).
 if [[ -f $build/addons/launcher/ui_dist/index.html ]]; then

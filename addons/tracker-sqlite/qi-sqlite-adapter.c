@@ -11,7 +11,6 @@
 
 #include "qi-sqlite-adapter-private.h"
 #include "qi-sqlite-adapter.h"
-#include "qi-db-checks-private.h"
 
 /**
  * QiSqliteAdapter:

@@ -5,8 +5,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "qi-db-adapter.h"
-#include "qi-json.h"
 #include "qi-sqlite-adapter-private.h"
 #include "qi-sqlite-datastore.h"
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <qi/qi.h>
+
 #include <gio/gio.h>
 
 G_BEGIN_DECLS

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(QI_INSIDE) && !defined(QI_COMPILATION)
-# error "Only <qi/qi.h> can be included directly."
-#endif
+#include <qi/qi.h>
 
 #include <glib-object.h>
 
-#include "qi-db-adapter.h"
-#include "qi-version.h"
 
 G_BEGIN_DECLS
 
@@ -23,29 +19,19 @@ G_BEGIN_DECLS
 
 #define QI_TYPE_SQLITE_ADAPTER (qi_sqlite_adapter_get_type ())
 
-QI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (QiSqliteAdapter, qi_sqlite_adapter, QI, SQLITE_ADAPTER, GObject)
 
-QI_AVAILABLE_IN_ALL
 QiSqliteAdapter *qi_sqlite_adapter_new                (const char       *path);
-QI_AVAILABLE_IN_ALL
 const char      *qi_sqlite_adapter_get_path           (QiSqliteAdapter  *self);
-QI_AVAILABLE_IN_ALL
 gboolean         qi_sqlite_adapter_open               (QiSqliteAdapter  *self,
                                                        GError          **error);
-QI_AVAILABLE_IN_ALL
 gboolean         qi_sqlite_adapter_is_open            (QiSqliteAdapter  *self);
-QI_AVAILABLE_IN_ALL
 void             qi_sqlite_adapter_close              (QiSqliteAdapter  *self);
-QI_AVAILABLE_IN_ALL
 gboolean         qi_sqlite_adapter_begin_batch        (QiSqliteAdapter  *self,
                                                        GError          **error);
-QI_AVAILABLE_IN_ALL
 gboolean         qi_sqlite_adapter_commit_batch       (QiSqliteAdapter  *self,
                                                        GError          **error);
-QI_AVAILABLE_IN_ALL
 void             qi_sqlite_adapter_rollback_batch     (QiSqliteAdapter  *self);
-QI_AVAILABLE_IN_ALL
 int              qi_sqlite_adapter_get_schema_version (QiSqliteAdapter  *self);
 
 G_END_DECLS

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(QI_INSIDE) && !defined(QI_COMPILATION)
-# error "Only <qi/qi.h> can be included directly."
-#endif
+#include <qi/qi.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "qi-version.h"
 
 G_BEGIN_DECLS
 
@@ -43,43 +40,52 @@ typedef enum {
 
 #define QI_TYPE_FTRACK_SESSION (qi_ftrack_session_get_type ())
 
-QI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (QiFtrackSession, qi_ftrack_session, QI, FTRACK_SESSION, GObject)
 
-QI_AVAILABLE_IN_ALL
 GQuark           qi_ftrack_error_quark          (void);
 
-QI_AVAILABLE_IN_ALL
 QiFtrackSession *qi_ftrack_session_new          (const char           *server,
                                                  const char           *api_user,
                                                  const char           *api_key,
                                                  GError              **error);
-QI_AVAILABLE_IN_ALL
-const char      *qi_ftrack_session_get_server   (QiFtrackSession      *self);
-QI_AVAILABLE_IN_ALL
+QiFtrackSession *qi_ftrack_session_new_logged_out (void);
+gboolean         qi_ftrack_session_check_credentials (const char      *server,
+                                                      const char      *api_user,
+                                                      const char      *api_key,
+                                                      GError         **error);
+gboolean         qi_ftrack_session_set_credentials (QiFtrackSession  *self,
+                                                    const char       *server,
+                                                    const char       *api_user,
+                                                    const char       *api_key,
+                                                    GError          **error);
+char            *qi_ftrack_session_dup_server   (QiFtrackSession      *self);
+char            *qi_ftrack_session_dup_api_user (QiFtrackSession      *self);
+void             qi_ftrack_session_call_as_async (QiFtrackSession     *self,
+                                                  const char          *server,
+                                                  const char          *api_user,
+                                                  const char          *api_key,
+                                                  JsonNode            *operations,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 void             qi_ftrack_session_call_async   (QiFtrackSession      *self,
                                                  JsonNode             *operations,
                                                  GCancellable         *cancellable,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);
-QI_AVAILABLE_IN_ALL
 JsonNode        *qi_ftrack_session_call_finish  (QiFtrackSession      *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
-QI_AVAILABLE_IN_ALL
 void             qi_ftrack_session_query_async  (QiFtrackSession      *self,
                                                  const char           *expression,
                                                  GCancellable         *cancellable,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);
-QI_AVAILABLE_IN_ALL
 JsonNode        *qi_ftrack_session_query_finish (QiFtrackSession      *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
-QI_AVAILABLE_IN_ALL
 char            *qi_ftrack_quote                (const char           *value);
-QI_AVAILABLE_IN_ALL
 JsonNode        *qi_ftrack_decode               (JsonNode             *node);
 
 G_END_DECLS

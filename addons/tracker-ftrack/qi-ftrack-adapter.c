@@ -7,7 +7,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-ftrack-adapter.h"
-#include "qi-db-checks-private.h"
 
 /**
  * QiFtrackAdapter:
@@ -37,9 +36,10 @@
  * without its components and two publishers never get the same number.
  * ftrack has no cheap counts: qi_db_adapter_stats() is not supported.
  *
- * Every call is synchronous: the session runs in a main context of the
- * adapter's own, iterated while the call waits, so the adapter may be
- * called from any thread, one call at a time.
+ * Every call is synchronous: each request runs in a main context of the
+ * call's own, iterated while it waits, so that calls from several threads
+ * (the hub's workers) go to ftrack side by side, through the session the
+ * ftrack login gave its credentials to.
  */
 
 #define G_LOG_DOMAIN_FTRACK "QiFtrack"
@@ -62,7 +62,6 @@ struct _QiFtrackAdapter
 {
   GObject          parent_instance;
 
-  GMainContext    *context;   /* the one the session was made in */
   QiFtrackSession *session;
 };
 
@@ -2091,7 +2090,6 @@ qi_ftrack_adapter_finalize (GObject *object)
   QiFtrackAdapter *self = QI_FTRACK_ADAPTER (object);
 
   g_clear_object (&self->session);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (qi_ftrack_adapter_parent_class)->finalize (object);
 }
@@ -2107,7 +2105,6 @@ qi_ftrack_adapter_class_init (QiFtrackAdapterClass *klass)
 static void
 qi_ftrack_adapter_init (QiFtrackAdapter *self)
 {
-  self->context = g_main_context_new ();
 }
 
 /**
@@ -2129,21 +2126,35 @@ qi_ftrack_adapter_new (const char  *server,
                        const char  *api_key,
                        GError     **error)
 {
-  g_autoptr(QiFtrackAdapter) self = NULL;
+  g_autoptr(QiFtrackSession) session = NULL;
 
   g_return_val_if_fail (server != NULL, NULL);
   g_return_val_if_fail (api_user != NULL, NULL);
   g_return_val_if_fail (api_key != NULL, NULL);
 
-  self = g_object_new (QI_TYPE_FTRACK_ADAPTER, NULL);
-  /* The session belongs to the adapter's own context (libsoup sessions
-   * stay with the context they were made in). */
-  g_main_context_push_thread_default (self->context);
-  self->session = qi_ftrack_session_new (server, api_user, api_key, error);
-  g_main_context_pop_thread_default (self->context);
-  if (self->session == NULL)
+  session = qi_ftrack_session_new (server, api_user, api_key, error);
+  if (session == NULL)
     return NULL;
-  return g_steal_pointer (&self);
+  return qi_ftrack_adapter_new_for_session (session);
+}
+
+/**
+ * qi_ftrack_adapter_new_for_session:
+ * @session: the session to call ftrack through (the ftrack login's, whose
+ *   credentials it sends)
+ *
+ * Returns: (transfer full): an adapter over @session
+ */
+QiFtrackAdapter *
+qi_ftrack_adapter_new_for_session (QiFtrackSession *session)
+{
+  QiFtrackAdapter *self;
+
+  g_return_val_if_fail (QI_IS_FTRACK_SESSION (session), NULL);
+
+  self = g_object_new (QI_TYPE_FTRACK_ADAPTER, NULL);
+  self->session = g_object_ref (session);
+  return self;
 }
 
 /**

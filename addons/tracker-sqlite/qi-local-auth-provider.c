@@ -7,53 +7,40 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "qi-auth-session-table-private.h"
-#include "qi-db-adapter.h"
 #include "qi-local-auth-provider.h"
 #include "qi-sqlite-adapter-private.h"
 
 /**
  * QiLocalAuthProvider:
  *
- * The #QiAuthProvider of the embedded tracker: the users of a
+ * The login of the embedded tracker (`local`): the users of a
  * #QiSqliteAdapter, with passwords hashed by libxcrypt's yescrypt
  * (`$y$…`, a new random salt per password) and roles `artist` and
  * `admin`. Only the hash is stored; a login recomputes it with the stored
- * salt and compares the two in constant time. An unknown user costs as
- * much as a wrong password (a hash is computed either way), and both get
- * the one message “unknown user or wrong password”.
+ * salt and compares the two in constant time, in a worker thread (a
+ * yescrypt hash takes tens of milliseconds). An unknown user costs as much
+ * as a wrong password (a hash is computed either way), and both get the
+ * one message “unknown user or wrong password”.
  *
- * A login opens a session: a token from the provider's
- * #QiTokenAuthority (scopes `hub` and `api`, for
- * #QiLocalAuthProvider:lifetime seconds) recorded in memory. Refreshing
- * replaces the token with one of a new lifetime; logging out forgets it;
- * a token that is forgotten or expired is refused. Sessions live in the
- * process only: they end with it (the authority's key is per run, too).
+ * Sessions are #QiAuthProvider's; this scheme also opens one without a
+ * password for a user a service token names (#QiAuthProviderClass.lookup_user).
  */
 
 #define BAD_CREDENTIALS _("unknown user or wrong password")
 
 struct _QiLocalAuthProvider
 {
-  GObject             parent_instance;
+  QiAuthProvider   parent_instance;
 
-  QiSqliteAdapter    *tracker;
-  QiTokenAuthority   *authority;
-  guint               lifetime;
-  QiAuthSessionTable *sessions;   /* a session's data: its username */
-  char               *dummy_hash; /* what an unknown user is checked against */
+  QiSqliteAdapter *tracker;
+  char            *dummy_hash; /* what an unknown user is checked against */
 };
 
-static void qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (QiLocalAuthProvider, qi_local_auth_provider, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (QI_TYPE_AUTH_PROVIDER, qi_local_auth_provider_iface_init))
+G_DEFINE_FINAL_TYPE (QiLocalAuthProvider, qi_local_auth_provider, QI_TYPE_AUTH_PROVIDER)
 
 enum {
   PROP_0,
   PROP_TRACKER,
-  PROP_AUTHORITY,
-  PROP_LIFETIME,
   N_PROPS
 };
 
@@ -117,102 +104,41 @@ check_password (const char *password,
   return computed != NULL && computed[0] != '*' && equal_constant_time (computed, hash);
 }
 
-/* Spends the time of a real check, for a user without a password. */
+/* Spends the time of a real check, for a user without a password. The
+ * hash is made once, by whichever login thread needs it first. */
 static void
 check_dummy (QiLocalAuthProvider *self,
              const char          *password)
 {
-  if (self->dummy_hash == NULL)
-    self->dummy_hash = hash_password ("qi: no such user", NULL);
-  if (self->dummy_hash != NULL)
-    check_password (password, self->dummy_hash);
+  if (g_once_init_enter (&self->dummy_hash))
+    {
+      char *hash = hash_password ("qi: no such user", NULL);
+
+      g_once_init_leave (&self->dummy_hash, hash != NULL ? hash : g_strdup ("*"));
+    }
+  check_password (password, self->dummy_hash);
 }
 
-/* Sessions. */
+/* The scheme. */
 
-/* {user, roles, expires_at} from a login object of the tracker. */
+/* {user, roles} from a login object of the tracker. */
 static JsonNode *
-describe (JsonNode *login,
-          gint64    expires_at)
+describe (JsonNode *login)
 {
   JsonObject *user = json_object_new ();
   JsonObject *from = json_node_get_object (login);
   JsonObject *object = json_object_new ();
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (expires_at);
-  g_autofree char *text = g_date_time_format_iso8601 (when);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonNode *node;
 
   for (const char * const *name = (const char * const []) { "id", "username", "full_name", "email", NULL };
        *name != NULL; name++)
     json_object_set_member (user, *name, json_node_copy (json_object_get_member (from, *name)));
   json_object_set_object_member (object, "user", user);
   json_object_set_member (object, "roles", json_node_copy (json_object_get_member (from, "roles")));
-  json_object_set_string_member (object, "expires_at", text);
-  json_node_take_object (node, object);
+  node = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
   return node;
 }
-
-static JsonNode *
-open_session (QiLocalAuthProvider  *self,
-              JsonNode             *login,
-              GError              **error)
-{
-  const char *username = json_object_get_string_member (json_node_get_object (login), "username");
-  g_autofree char *token = NULL;
-  QiAuthSession *session;
-  JsonNode *reply;
-
-  session = qi_auth_session_table_open (self->sessions, username, self->lifetime, g_strdup (username),
-                                        &token, error);
-  if (session == NULL)
-    return NULL;
-  reply = describe (login, session->expires_at);
-  json_object_set_string_member (json_node_get_object (reply), "token", token);
-  return reply;
-}
-
-/* The session of @token, as the table checks it, and against the
- * record's expiry too. That expiry is the token's, which the table has
- * just checked, so this only refuses in the second the session ends; the
- * local provider always made this check, and keeps it. */
-static QiAuthSession *
-find_session (QiLocalAuthProvider  *self,
-              const char           *token,
-              GError              **error)
-{
-  QiAuthSession *session = qi_auth_session_table_find (self->sessions, token, error);
-
-  if (session != NULL && session->expires_at <= g_get_real_time () / G_USEC_PER_SEC)
-    {
-      qi_auth_session_table_forget (self->sessions, token);
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXPIRED,
-                           _("the session has expired: log in again"));
-      return NULL;
-    }
-  return session;
-}
-
-/* The user of a session, as the tracker has it now. */
-static JsonNode *
-session_user (QiLocalAuthProvider  *self,
-              QiAuthSession        *session,
-              GError              **error)
-{
-  const char *username = session->data;
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *login = qi_sqlite_adapter_lookup_login (self->tracker, username, NULL, &local_error);
-
-  if (login != NULL)
-    return login;
-  if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
-    g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
-                 _("the user “%s” of this session is no longer in the tracker"), username);
-  else
-    g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
-  return NULL;
-}
-
-/* QiAuthProvider. */
 
 static const char *
 credential (JsonObject *credentials,
@@ -225,10 +151,24 @@ credential (JsonObject *credentials,
   return json_node_get_string (node);
 }
 
+static gboolean
+local_check_credentials (QiAuthProvider  *provider,
+                         JsonObject      *credentials,
+                         GError         **error)
+{
+  if (credential (credentials, "username") != NULL && credential (credentials, "password") != NULL)
+    return TRUE;
+  g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID,
+                       _("the credentials need “username” and “password”, as strings"));
+  return FALSE;
+}
+
+/* In a worker thread. */
 static JsonNode *
-local_login (QiAuthProvider  *provider,
-             JsonObject      *credentials,
-             GError         **error)
+local_authenticate (QiAuthProvider  *provider,
+                    JsonObject      *credentials,
+                    GCancellable    *cancellable,
+                    GError         **error)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
   const char *username = credential (credentials, "username");
@@ -237,14 +177,6 @@ local_login (QiAuthProvider  *provider,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hash = NULL;
   gboolean ok;
-
-  if (username == NULL || password == NULL)
-    {
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID,
-                           _("the credentials need “username” and “password”, as strings"));
-      return NULL;
-    }
-  qi_auth_session_table_purge_expired (self->sessions);
 
   login = qi_sqlite_adapter_lookup_login (self->tracker, username, &hash, &local_error);
   if (login == NULL && !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) &&
@@ -268,72 +200,35 @@ local_login (QiAuthProvider  *provider,
       g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_BAD_CREDENTIALS, BAD_CREDENTIALS);
       return NULL;
     }
-  return open_session (self, login, error);
+  return describe (login);
 }
 
+/* In a worker thread. */
 static JsonNode *
-local_refresh (QiAuthProvider  *provider,
-               const char      *token,
-               GError         **error)
+local_lookup_user (QiAuthProvider  *provider,
+                   const char      *username,
+                   GCancellable    *cancellable,
+                   GError         **error)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) login = NULL;
-  QiAuthSession *session = find_session (self, token, error);
 
-  if (session == NULL || (login = session_user (self, session, error)) == NULL)
-    return NULL;
-  qi_auth_session_table_forget (self->sessions, token);
-  return open_session (self, login, error);
-}
-
-static gboolean
-local_logout (QiAuthProvider  *provider,
-              const char      *token,
-              GError         **error)
-{
-  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
-
-  if (find_session (self, token, error) == NULL)
-    return FALSE;
-  qi_auth_session_table_forget (self->sessions, token);
-  return TRUE;
-}
-
-static JsonNode *
-local_whoami (QiAuthProvider  *provider,
-              const char      *token,
-              GError         **error)
-{
-  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (provider);
-  g_autoptr(JsonNode) login = NULL;
-  QiAuthSession *session = find_session (self, token, error);
-
-  if (session == NULL || (login = session_user (self, session, error)) == NULL)
-    return NULL;
-  return describe (login, session->expires_at);
-}
-
-static void
-qi_local_auth_provider_iface_init (QiAuthProviderInterface *iface)
-{
-  iface->login = local_login;
-  iface->refresh = local_refresh;
-  iface->logout = local_logout;
-  iface->whoami = local_whoami;
+  login = qi_sqlite_adapter_lookup_login (self->tracker, username, NULL, &local_error);
+  if (login == NULL)
+    {
+      if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) ||
+          g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_INVALID))
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
+                     _("there is no user “%s” in the tracker"), username);
+      else
+        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
+      return NULL;
+    }
+  return describe (login);
 }
 
 /* GObject. */
-
-static void
-qi_local_auth_provider_constructed (GObject *object)
-{
-  QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
-
-  G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->constructed (object);
-
-  /* here and not in init: the table needs the construct-only authority */
-  self->sessions = qi_auth_session_table_new (self->authority, g_free);
-}
 
 static void
 qi_local_auth_provider_dispose (GObject *object)
@@ -341,7 +236,6 @@ qi_local_auth_provider_dispose (GObject *object)
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
 
   g_clear_object (&self->tracker);
-  g_clear_object (&self->authority);
 
   G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->dispose (object);
 }
@@ -351,7 +245,6 @@ qi_local_auth_provider_finalize (GObject *object)
 {
   QiLocalAuthProvider *self = QI_LOCAL_AUTH_PROVIDER (object);
 
-  g_clear_pointer (&self->sessions, qi_auth_session_table_free);
   g_free (self->dummy_hash);
 
   G_OBJECT_CLASS (qi_local_auth_provider_parent_class)->finalize (object);
@@ -369,12 +262,6 @@ qi_local_auth_provider_get_property (GObject    *object,
     {
     case PROP_TRACKER:
       g_value_set_object (value, self->tracker);
-      break;
-    case PROP_AUTHORITY:
-      g_value_set_object (value, self->authority);
-      break;
-    case PROP_LIFETIME:
-      g_value_set_uint (value, self->lifetime);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -394,12 +281,6 @@ qi_local_auth_provider_set_property (GObject      *object,
     case PROP_TRACKER:
       self->tracker = g_value_dup_object (value);
       break;
-    case PROP_AUTHORITY:
-      self->authority = g_value_dup_object (value);
-      break;
-    case PROP_LIFETIME:
-      qi_local_auth_provider_set_lifetime (self, g_value_get_uint (value));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -409,12 +290,16 @@ static void
 qi_local_auth_provider_class_init (QiLocalAuthProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  QiAuthProviderClass *provider_class = QI_AUTH_PROVIDER_CLASS (klass);
 
-  object_class->constructed = qi_local_auth_provider_constructed;
   object_class->dispose = qi_local_auth_provider_dispose;
   object_class->finalize = qi_local_auth_provider_finalize;
   object_class->get_property = qi_local_auth_provider_get_property;
   object_class->set_property = qi_local_auth_provider_set_property;
+
+  provider_class->check_credentials = local_check_credentials;
+  provider_class->authenticate = local_authenticate;
+  provider_class->lookup_user = local_lookup_user;
 
   /**
    * QiLocalAuthProvider:tracker:
@@ -425,31 +310,12 @@ qi_local_auth_provider_class_init (QiLocalAuthProviderClass *klass)
     g_param_spec_object ("tracker", NULL, NULL, QI_TYPE_SQLITE_ADAPTER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * QiLocalAuthProvider:authority:
-   *
-   * The authority that signs and checks the sessions' tokens.
-   */
-  properties[PROP_AUTHORITY] =
-    g_param_spec_object ("authority", NULL, NULL, QI_TYPE_TOKEN_AUTHORITY,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * QiLocalAuthProvider:lifetime:
-   *
-   * How long a new or refreshed session lasts, in seconds.
-   */
-  properties[PROP_LIFETIME] =
-    g_param_spec_uint ("lifetime", NULL, NULL, 1, G_MAXINT32, QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 qi_local_auth_provider_init (QiLocalAuthProvider *self)
 {
-  self->lifetime = QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME;
 }
 
 /* Public API. */
@@ -457,25 +323,22 @@ qi_local_auth_provider_init (QiLocalAuthProvider *self)
 /**
  * qi_local_auth_provider_new:
  * @tracker: the embedded tracker
- * @authority: the authority of the sessions' tokens
  *
- * Returns: (transfer full): a new #QiLocalAuthProvider
+ * Returns: (transfer full): a new #QiLocalAuthProvider, named `local`
  */
 QiLocalAuthProvider *
-qi_local_auth_provider_new (QiSqliteAdapter  *tracker,
-                            QiTokenAuthority *authority)
+qi_local_auth_provider_new (QiSqliteAdapter *tracker)
 {
   g_return_val_if_fail (QI_IS_SQLITE_ADAPTER (tracker), NULL);
-  g_return_val_if_fail (QI_IS_TOKEN_AUTHORITY (authority), NULL);
 
-  return g_object_new (QI_TYPE_LOCAL_AUTH_PROVIDER, "tracker", tracker, "authority", authority, NULL);
+  return g_object_new (QI_TYPE_LOCAL_AUTH_PROVIDER, "name", "local", "tracker", tracker, NULL);
 }
 
 /**
  * qi_local_auth_provider_get_tracker:
  * @self: a #QiLocalAuthProvider
  *
- * Returns: (transfer none): the tracker whose users log in
+ * Returns: (transfer none): the embedded tracker
  */
 QiSqliteAdapter *
 qi_local_auth_provider_get_tracker (QiLocalAuthProvider *self)
@@ -483,54 +346,6 @@ qi_local_auth_provider_get_tracker (QiLocalAuthProvider *self)
   g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
 
   return self->tracker;
-}
-
-/**
- * qi_local_auth_provider_get_authority:
- * @self: a #QiLocalAuthProvider
- *
- * Returns: (transfer none): the authority of the sessions' tokens
- */
-QiTokenAuthority *
-qi_local_auth_provider_get_authority (QiLocalAuthProvider *self)
-{
-  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
-
-  return self->authority;
-}
-
-/**
- * qi_local_auth_provider_get_lifetime:
- * @self: a #QiLocalAuthProvider
- *
- * Returns: how long a new or refreshed session lasts, in seconds
- */
-guint
-qi_local_auth_provider_get_lifetime (QiLocalAuthProvider *self)
-{
-  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), 0);
-
-  return self->lifetime;
-}
-
-/**
- * qi_local_auth_provider_set_lifetime:
- * @self: a #QiLocalAuthProvider
- * @lifetime_s: seconds, at least 1
- *
- * Sets how long the sessions opened from now on last.
- */
-void
-qi_local_auth_provider_set_lifetime (QiLocalAuthProvider *self,
-                                     guint                lifetime_s)
-{
-  g_return_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self));
-  g_return_if_fail (lifetime_s > 0 && lifetime_s <= G_MAXINT32);
-
-  if (self->lifetime == lifetime_s)
-    return;
-  self->lifetime = lifetime_s;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIFETIME]);
 }
 
 static gboolean
@@ -691,40 +506,3 @@ qi_local_auth_provider_list_users (QiLocalAuthProvider  *self,
   return users;
 }
 
-/**
- * qi_local_auth_provider_open_session:
- * @self: a #QiLocalAuthProvider
- * @username: a user of the tracker
- * @error: return location for a #GError
- *
- * Opens a session for @username without a password, for a caller that
- * checked who it is otherwise (a service token, see docs/protocol.md).
- *
- * Returns: (transfer full): the session, or %NULL:
- *   %QI_AUTH_ERROR_NO_SUCH_USER, %QI_AUTH_ERROR_FAILED
- */
-JsonNode *
-qi_local_auth_provider_open_session (QiLocalAuthProvider  *self,
-                                     const char           *username,
-                                     GError              **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) login = NULL;
-
-  g_return_val_if_fail (QI_IS_LOCAL_AUTH_PROVIDER (self), NULL);
-  g_return_val_if_fail (username != NULL, NULL);
-
-  login = qi_sqlite_adapter_lookup_login (self->tracker, username, NULL, &local_error);
-  if (login == NULL)
-    {
-      if (g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND) ||
-          g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_INVALID))
-        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_NO_SUCH_USER,
-                     _("there is no user “%s” in the tracker"), username);
-      else
-        g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, "%s", local_error->message);
-      return NULL;
-    }
-  qi_auth_session_table_purge_expired (self->sessions);
-  return open_session (self, login, error);
-}

@@ -7,8 +7,6 @@
 #include <libsoup/soup.h>
 
 #include "qi-ftrack-session.h"
-#include "qi-json.h"
-#include "qi-json-reader-private.h"
 
 /**
  * QiFtrackSession:
@@ -38,7 +36,8 @@ struct _QiFtrackSession
 {
   GObject      parent_instance;
 
-  char        *server;     /* https://studio.ftrackapp.com, no trailing / */
+  GMutex       lock;       /* around the credentials: a login changes them */
+  char        *server;     /* https://studio.ftrackapp.com, no trailing /; NULL until logged in */
   char        *api_url;    /* server + /api */
   char        *api_user;
   char        *api_key;
@@ -50,16 +49,6 @@ struct _QiFtrackSession
 G_DEFINE_FINAL_TYPE (QiFtrackSession, qi_ftrack_session, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (qi-ftrack-error-quark, qi_ftrack_error)
-
-/* What an answer may be: deep enough for nested projections, bounded so
- * that a hostile server cannot exhaust the stack or the memory. */
-static const QiJsonLimits answer_limits = {
-  .max_depth = 64,
-  .max_values = 50000000,
-  .max_members = 100000,
-  .big_integers_as_doubles = TRUE,
-  .count_values_first = FALSE,
-};
 
 enum {
   PROP_0,
@@ -127,8 +116,11 @@ qi_ftrack_session_finalize (GObject *object)
   g_free (self->server);
   g_free (self->api_url);
   g_free (self->api_user);
+  if (self->api_key != NULL)
+    explicit_bzero (self->api_key, strlen (self->api_key));
   g_free (self->api_key);
   g_clear_object (&self->soup);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (qi_ftrack_session_parent_class)->finalize (object);
 }
@@ -176,6 +168,7 @@ qi_ftrack_session_class_init (QiFtrackSessionClass *klass)
 static void
 qi_ftrack_session_init (QiFtrackSession *self)
 {
+  g_mutex_init (&self->lock);
   self->max_attempts = 4;
   self->retry_delay_ms = 250;
   self->soup = soup_session_new_with_options ("timeout", 60, "user-agent", "Qi/" PACKAGE_VERSION, NULL);
@@ -198,57 +191,162 @@ qi_ftrack_session_new (const char  *server,
                        const char  *api_key,
                        GError     **error)
 {
-  g_autoptr(GUri) uri = NULL;
-  QiFtrackSession *self;
-  gsize length;
+  g_autoptr(QiFtrackSession) self = NULL;
 
-  g_return_val_if_fail (server != NULL && api_user != NULL && api_key != NULL, NULL);
+  g_return_val_if_fail (server != NULL, NULL);
+  g_return_val_if_fail (api_user != NULL, NULL);
+  g_return_val_if_fail (api_key != NULL, NULL);
 
-  uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
+  self = qi_ftrack_session_new_logged_out ();
+  if (!qi_ftrack_session_set_credentials (self, server, api_user, api_key, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * qi_ftrack_session_new_logged_out:
+ *
+ * Creates a session without credentials: its calls fail with
+ * %QI_FTRACK_ERROR_AUTH until qi_ftrack_session_set_credentials() gives
+ * it some (the ftrack login does, once ftrack took them).
+ *
+ * Returns: (transfer full): a new #QiFtrackSession
+ */
+QiFtrackSession *
+qi_ftrack_session_new_logged_out (void)
+{
+  return g_object_new (QI_TYPE_FTRACK_SESSION, NULL);
+}
+
+/**
+ * qi_ftrack_session_check_credentials:
+ * @server: an ftrack server's address
+ * @api_user: an API user
+ * @api_key: its API key
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if @server is an http(s) address and neither @api_user
+ *   nor @api_key is empty; %FALSE with %QI_FTRACK_ERROR_INVALID otherwise
+ */
+gboolean
+qi_ftrack_session_check_credentials (const char  *server,
+                                     const char  *api_user,
+                                     const char  *api_key,
+                                     GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
+
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
       (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
     {
       g_set_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_INVALID,
                    _("“%s” is not an ftrack server: give its https:// address, such as "
                      "https://studio.ftrackapp.com"), server);
-      return NULL;
+      return FALSE;
     }
   if (*api_user == '\0' || *api_key == '\0')
     {
       g_set_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_INVALID,
                    *api_user == '\0' ? _("the ftrack API user is empty") : _("the ftrack API key is empty"));
-      return NULL;
+      return FALSE;
     }
-
-  self = g_object_new (QI_TYPE_FTRACK_SESSION, NULL);
-  length = strlen (server);
-  while (length > 0 && server[length - 1] == '/')
-    length--;
-  self->server = g_strndup (server, length);
-  self->api_url = g_strconcat (self->server, "/api", NULL);
-  self->api_user = g_strdup (api_user);
-  self->api_key = g_strdup (api_key);
-  return self;
+  return TRUE;
 }
 
 /**
- * qi_ftrack_session_get_server:
+ * qi_ftrack_session_set_credentials:
+ * @self: a #QiFtrackSession
+ * @server: the server's address, such as `https://studio.ftrackapp.com`
+ * @api_user: the API user
+ * @api_key: the API key
+ * @error: return location for a #GError
+ *
+ * Gives the session the credentials its calls send from now on; the calls
+ * already on their way keep theirs.
+ *
+ * Returns: %TRUE, or %FALSE (%QI_FTRACK_ERROR_INVALID, see
+ *   qi_ftrack_session_check_credentials()) leaving the session as it was
+ */
+gboolean
+qi_ftrack_session_set_credentials (QiFtrackSession  *self,
+                                   const char       *server,
+                                   const char       *api_user,
+                                   const char       *api_key,
+                                   GError          **error)
+{
+  gsize length;
+
+  g_return_val_if_fail (QI_IS_FTRACK_SESSION (self), FALSE);
+  g_return_val_if_fail (server != NULL && api_user != NULL && api_key != NULL, FALSE);
+
+  if (!qi_ftrack_session_check_credentials (server, api_user, api_key, error))
+    return FALSE;
+  length = strlen (server);
+  while (length > 0 && server[length - 1] == '/')
+    length--;
+  g_mutex_lock (&self->lock);
+  g_free (self->server);
+  self->server = g_strndup (server, length);
+  g_free (self->api_url);
+  self->api_url = g_strconcat (self->server, "/api", NULL);
+  g_free (self->api_user);
+  self->api_user = g_strdup (api_user);
+  if (self->api_key != NULL)
+    explicit_bzero (self->api_key, strlen (self->api_key));
+  g_free (self->api_key);
+  self->api_key = g_strdup (api_key);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/**
+ * qi_ftrack_session_dup_api_user:
  * @self: a #QiFtrackSession
  *
- * Returns: (transfer none): the server's address, without a trailing `/`
+ * Returns: (transfer full) (nullable): the API user of its calls, or
+ *   %NULL before it was given credentials
  */
-const char *
-qi_ftrack_session_get_server (QiFtrackSession *self)
+char *
+qi_ftrack_session_dup_api_user (QiFtrackSession *self)
 {
+  char *user;
+
   g_return_val_if_fail (QI_IS_FTRACK_SESSION (self), NULL);
 
-  return self->server;
+  g_mutex_lock (&self->lock);
+  user = g_strdup (self->api_user);
+  g_mutex_unlock (&self->lock);
+  return user;
+}
+
+/**
+ * qi_ftrack_session_dup_server:
+ * @self: a #QiFtrackSession
+ *
+ * Returns: (transfer full) (nullable): the server's address, without a
+ *   trailing `/`, or %NULL before the session was given credentials
+ */
+char *
+qi_ftrack_session_dup_server (QiFtrackSession *self)
+{
+  char *server;
+
+  g_return_val_if_fail (QI_IS_FTRACK_SESSION (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  server = g_strdup (self->server);
+  g_mutex_unlock (&self->lock);
+  return server;
 }
 
 /* Calls. */
 
 typedef struct
 {
+  char         *server;        /* the credentials when the call began */
+  char         *api_url;
+  char         *api_user;
+  char         *api_key;
   GBytes       *body;          /* the operations, as sent */
   guint         attempt;       /* tries made */
   char         *summary;       /* "query_server_information", for messages */
@@ -271,6 +369,12 @@ call_free (gpointer data)
       g_source_destroy (call->wait);
       g_source_unref (call->wait);
     }
+  g_free (call->server);
+  g_free (call->api_url);
+  g_free (call->api_user);
+  if (call->api_key != NULL)
+    explicit_bzero (call->api_key, strlen (call->api_key));
+  g_free (call->api_key);
   g_bytes_unref (call->body);
   g_free (call->summary);
   g_free (call->brief);
@@ -325,7 +429,7 @@ retry_or_fail (GTask      *task,
       guint delay = self->retry_delay_ms << MIN (call->attempt - 1, 10u);
       GCancellable *cancellable = g_task_get_cancellable (task);
 
-      g_debug ("ftrack %s: %s; trying again in %u ms (%u of %u)", self->server, reason, delay,
+      g_debug ("ftrack %s: %s; trying again in %u ms (%u of %u)", call->server, reason, delay,
                call->attempt + 1, self->max_attempts);
       /* In the task's own main context, which libsoup was called from. */
       call->wait = g_timeout_source_new (delay);
@@ -338,7 +442,7 @@ retry_or_fail (GTask      *task,
   g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_SERVER,
                            g_dngettext (GETTEXT_PACKAGE, "ftrack at %s did not answer %s after %u try: %s",
                                         "ftrack at %s did not answer %s after %u tries: %s", call->attempt),
-                           self->server, call->brief, call->attempt, reason);
+                           call->server, call->brief, call->attempt, reason);
   g_object_unref (task);
 }
 
@@ -358,12 +462,11 @@ on_sent (GObject      *source,
          gpointer      user_data)
 {
   GTask *task = user_data;
-  QiFtrackSession *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_auto(QiJsonFailure) failure = { 0, };
+  g_autoptr(GError) json_error = NULL;
   g_autoptr(JsonNode) parsed = NULL;
   guint status;
   JsonNode *root;
@@ -386,7 +489,7 @@ on_sent (GObject      *source,
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_AUTH,
                                _("ftrack at %s refused the API user “%s” (HTTP %u): check the user "
                                  "name and its API key in ftrack's My Account → Security settings"),
-                               self->server, self->api_user, status);
+                               call->server, call->api_user, status);
       g_object_unref (task);
       return;
     }
@@ -399,14 +502,14 @@ on_sent (GObject      *source,
       return;
     }
 
-  /* The strict reader, bounded in depth and size: the server is not ours. */
-  parsed = qi_json_read (g_bytes_get_data (bytes, NULL) != NULL ? g_bytes_get_data (bytes, NULL) : "",
-                         g_bytes_get_size (bytes), &answer_limits, &failure);
+  /* The strict reader, bounded in depth: the server is not ours. */
+  parsed = qi_json_from_data (g_bytes_get_data (bytes, NULL) != NULL ? g_bytes_get_data (bytes, NULL) : "",
+                              g_bytes_get_size (bytes), &json_error);
   if (parsed == NULL)
     {
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
-                               _("ftrack at %s answered %s (HTTP %u) with what is not JSON (at byte %" G_GSIZE_FORMAT ")"),
-                               self->server, call->brief, status, failure.offset);
+                               _("ftrack at %s answered %s (HTTP %u) with what is not JSON (%s)"),
+                               call->server, call->brief, status, json_error->message);
       g_object_unref (task);
       return;
     }
@@ -420,7 +523,7 @@ on_sent (GObject      *source,
       const char *content = member_text (object, "content");
 
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_QUERY,
-                               _("ftrack at %s refused %s: %s (%s)"), self->server, call->summary,
+                               _("ftrack at %s refused %s: %s (%s)"), call->server, call->summary,
                                content != NULL ? content : _("no reason given"),
                                member_text (object, "exception") != NULL ? member_text (object, "exception") : "?");
       g_object_unref (task);
@@ -430,7 +533,7 @@ on_sent (GObject      *source,
     {
       g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
                                _("ftrack at %s answered %s with HTTP %u and no list of results"),
-                               self->server, call->brief, status);
+                               call->server, call->brief, status);
       g_object_unref (task);
       return;
     }
@@ -444,12 +547,12 @@ send_once (GTask *task)
 {
   QiFtrackSession *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, self->api_url);
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, call->api_url);
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
 
   call->attempt++;
-  soup_message_headers_replace (headers, "ftrack-user", self->api_user);
-  soup_message_headers_replace (headers, "ftrack-api-key", self->api_key);
+  soup_message_headers_replace (headers, "ftrack-user", call->api_user);
+  soup_message_headers_replace (headers, "ftrack-api-key", call->api_key);
   soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
   soup_session_send_and_read_async (self->soup, msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
@@ -490,31 +593,23 @@ summarize (JsonArray *operations,
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-/**
- * qi_ftrack_session_call_async:
- * @self: a #QiFtrackSession
- * @operations: a JSON array of operations, such as
- *   `[{"action": "query_server_information"}]`
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the results
- * @user_data: data for @callback
- *
- * Sends the operations in one request, retrying a failing server.
- */
-void
-qi_ftrack_session_call_async (QiFtrackSession     *self,
-                              JsonNode            *operations,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+/* Starts a call with the given credentials, or the session's when
+ * @server is NULL. */
+static void
+start_call (QiFtrackSession     *self,
+            const char          *server,
+            const char          *api_user,
+            const char          *api_key,
+            JsonNode            *operations,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   gsize length;
   Call *call;
-
-  g_return_if_fail (QI_IS_FTRACK_SESSION (self));
-  g_return_if_fail (operations != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qi_ftrack_session_call_async);
@@ -526,14 +621,103 @@ qi_ftrack_session_call_async (QiFtrackSession     *self,
     }
 
   call = g_new0 (Call, 1);
+  g_task_set_task_data (task, call, call_free);
+  if (server != NULL)
+    {
+      if (!qi_ftrack_session_check_credentials (server, api_user, api_key, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      length = strlen (server);
+      while (length > 0 && server[length - 1] == '/')
+        length--;
+      call->server = g_strndup (server, length);
+      call->api_url = g_strconcat (call->server, "/api", NULL);
+      call->api_user = g_strdup (api_user);
+      call->api_key = g_strdup (api_key);
+    }
+  else
+    {
+      g_mutex_lock (&self->lock);
+      call->server = g_strdup (self->server);
+      call->api_url = g_strdup (self->api_url);
+      call->api_user = g_strdup (self->api_user);
+      call->api_key = g_strdup (self->api_key);
+      g_mutex_unlock (&self->lock);
+      if (call->server == NULL)
+        {
+          g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_AUTH,
+                                   _("not logged in to ftrack: log in first (the launcher's ftrack login, or "
+                                     "“qi --headless login --ftrack SERVER --user NAME --api-key-stdin”)"));
+          return;
+        }
+    }
   text = qi_json_to_string (operations, QI_JSON_WRITE_DEFAULT, NULL);
   length = strlen (text);
   call->body = g_bytes_new_take (g_steal_pointer (&text), length);
   call->summary = summarize (json_node_get_array (operations), TRUE);
   call->brief = summarize (json_node_get_array (operations), FALSE);
   call->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  g_task_set_task_data (task, call, call_free);
   send_once (g_steal_pointer (&task));
+}
+
+/**
+ * qi_ftrack_session_call_async:
+ * @self: a #QiFtrackSession
+ * @operations: a JSON array of operations, such as
+ *   `[{"action": "query_server_information"}]`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the results
+ * @user_data: data for @callback
+ *
+ * Sends the operations in one request with the session's credentials,
+ * retrying a failing server. From any thread that has a thread-default
+ * main context (libsoup 3.2 sends from several threads at once).
+ */
+void
+qi_ftrack_session_call_async (QiFtrackSession     *self,
+                              JsonNode            *operations,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (QI_IS_FTRACK_SESSION (self));
+  g_return_if_fail (operations != NULL);
+
+  start_call (self, NULL, NULL, NULL, operations, cancellable, callback, user_data);
+}
+
+/**
+ * qi_ftrack_session_call_as_async:
+ * @self: a #QiFtrackSession
+ * @server: the server to send to
+ * @api_user: the API user to send as
+ * @api_key: its key
+ * @operations: see qi_ftrack_session_call_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the results
+ * @user_data: data for @callback
+ *
+ * Sends the operations with these credentials rather than the session's,
+ * through the session's connections: a login tries them before they
+ * become the session's. Finish with qi_ftrack_session_call_finish().
+ */
+void
+qi_ftrack_session_call_as_async (QiFtrackSession     *self,
+                                 const char          *server,
+                                 const char          *api_user,
+                                 const char          *api_key,
+                                 JsonNode            *operations,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (QI_IS_FTRACK_SESSION (self));
+  g_return_if_fail (server != NULL && api_user != NULL && api_key != NULL);
+  g_return_if_fail (operations != NULL);
+
+  start_call (self, server, api_user, api_key, operations, cancellable, callback, user_data);
 }
 
 /**

@@ -24,16 +24,18 @@ schema (void)
   return &the_schema;
 }
 
+/* Copies of the values: libsecret keeps the table past the call (the
+ * store waits for the Secret Service). */
 static GHashTable *
 attributes (const char *server,
             const char *api_user)
 {
-  GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
   if (server != NULL)
-    g_hash_table_insert (table, (gpointer) "server", (gpointer) server);
+    g_hash_table_insert (table, (gpointer) "server", g_strdup (server));
   if (api_user != NULL)
-    g_hash_table_insert (table, (gpointer) "api_user", (gpointer) api_user);
+    g_hash_table_insert (table, (gpointer) "api_user", g_strdup (api_user));
   return table;
 }
 

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(QI_INSIDE) && !defined(QI_COMPILATION)
-# error "Only <qi/qi.h> can be included directly."
-#endif
+#include <qi/qi.h>
 
 #include <json-glib/json-glib.h>
 
 #include "qi-sqlite-adapter.h"
-#include "qi-version.h"
 
 G_BEGIN_DECLS
 
@@ -19,11 +16,9 @@ G_BEGIN_DECLS
  */
 #define QI_PROJECT_FILE_FORMAT "qi-project"
 
-QI_AVAILABLE_IN_ALL
 JsonNode *qi_sqlite_adapter_export_project (QiSqliteAdapter  *self,
                                             const char       *project,
                                             GError          **error);
-QI_AVAILABLE_IN_ALL
 gboolean  qi_sqlite_adapter_import_project (QiSqliteAdapter  *self,
                                             JsonNode         *document,
                                             const char       *source,
