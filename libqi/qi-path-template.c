@@ -102,11 +102,14 @@
  *
  * qi_path_template_parse() finds the fields that make the path: each
  * optional segment is tried with and then without; a key used twice must
- * read the same value both times; text under a numeric spec (`d`, or a
- * spec padding with zeros such as `0>3`) reads back as an integer, other
- * text as a string (or a number where a string cannot make it). Fields
- * are read lazily, the shortest first, and no value but `hierarchy` and
- * the roots spans a separator. The fields read always solve back to the
+ * read the same value both times. Fields are read lazily, the shortest
+ * text first, and no value but `hierarchy` and the roots spans a
+ * separator. A field's text is read the way that takes the most padding
+ * off, and among those, under a numeric spec (`d`, or one padding with
+ * zeros such as `0>3`) as an integer, under `f` as a number, otherwise as
+ * a string (or a number where a string cannot make it): `007` under
+ * `{version:0>3}` reads 7, `    7` under `{x:5}` too, `12` under `{x}`
+ * reads `"12"`. The fields read always solve back to the
  * same path (with `/` for each `\`); they are the fields solved with when
  * the path is not ambiguous and no field loses information (a
  * capitalised or truncated field reads back what it wrote). Positions in
@@ -269,13 +272,8 @@ describe_where (const QiPathTemplate *self)
   return describe_template (self);
 }
 
-/**
- * qi_path_template_name_is_valid:
- * @name: a template name
- *
- * Whether @name is a template name: parts of ASCII letters, digits, `_`
- * and `-`, joined by dots, such as `work.file`.
- */
+/* Whether @name is a template name: parts of ASCII letters, digits, `_`
+ * and `-`, joined by dots, such as `work.file`. */
 gboolean
 qi_path_template_name_is_valid (const char *name)
 {
