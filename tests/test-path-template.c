@@ -639,6 +639,24 @@ test_roots (void)
                    "template “publish.directory” needs {root[publish]}, "
                    "but the template set has no root “publish” for darwin");
   g_assert_null (darwin);
+  g_clear_error (&error);
+
+  /* a root of the set needs its name */
+  {
+    g_autoptr(QiPathTemplate) unnamed = compile ("{root}/{project[name]}");
+    g_autofree char *path = qi_path_template_solve (unnamed, shot, set, &error);
+
+    g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE);
+    g_assert_cmpstr (error->message, ==, "template “{root}/{project[name]}”: "
+                                         "{root} names no root of the set; write {root[NAME]}");
+    g_assert_null (path);
+    g_clear_error (&error);
+    g_clear_pointer (&parsed, json_object_unref);
+    parsed = qi_path_template_parse (unnamed, "/mnt/work/demo", set, &error);
+    g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_NO_MATCH);
+    g_assert_null (parsed);
+    g_clear_error (&error);
+  }
 
   g_assert_true (qi_platform_from_string ("windows", &platform));
   g_assert_cmpint (platform, ==, QI_PLATFORM_WINDOWS);
@@ -681,6 +699,14 @@ test_roots_from_fields (void)
   again = qi_path_template_solve (two_spans, parsed, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, path);
+  g_clear_pointer (&path, g_free);
+
+  /* a root may span folders, but not climb out of one */
+  json_object_set_object_member (fields, "root", json ("{\"work\": \"/mnt/work/../etc\"}"));
+  path = qi_path_template_solve (template, fields, NULL, &error);
+  g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "root.work is the string “/mnt/work/../etc”, which has a folder “..”"));
+  g_assert_null (path);
 }
 
 static void
