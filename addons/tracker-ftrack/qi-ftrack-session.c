@@ -171,7 +171,11 @@ qi_ftrack_session_init (QiFtrackSession *self)
   g_mutex_init (&self->lock);
   self->max_attempts = 4;
   self->retry_delay_ms = 250;
-  self->soup = soup_session_new_with_options ("timeout", 60, "user-agent", "Qi/" PACKAGE_VERSION, NULL);
+  /* libsoup's default of 2 connections per host would queue the hub's
+   * concurrent calls behind one slow answer; ftrack's own Python API
+   * opens as many as it has requests */
+  self->soup = soup_session_new_with_options ("timeout", 60, "user-agent", "Qi/" PACKAGE_VERSION,
+                                              "max-conns", 64, "max-conns-per-host", 32, NULL);
 }
 
 /**
