@@ -970,6 +970,28 @@ test_cli (Fixture       *f,
     g_assert_nonnull (strstr (contents, "G_DEFINE_DYNAMIC_TYPE (DemoToolAddon, demo_tool_addon, QI_TYPE_ADDON)"));
     g_assert_nonnull (strstr (contents, "QI_ADDON_MODULE_DEFINE (demo_tool_register)"));
     g_assert_true (g_file_test (publish, G_FILE_TEST_IS_DIR));
+
+    /* a tracker: native, of both provider roles; other roles refused */
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "python", "--role", "db", "--dir", f->second, NULL), ==, 2);
+    g_assert_cmpstr (err, ==, "qi addons new: a tracker (--role db) is a native addon: use --lang c\n");
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "c", "--role", "render", "--dir", f->second, NULL), ==, 2);
+    g_assert_true (g_str_has_prefix (err, "qi addons new: --role render: "));
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "c", "--role", "db", "--dir", f->second, NULL), ==, 0);
+    {
+      g_autofree char *toml_path = g_build_filename (f->second, "kitsu", "addon.toml", NULL);
+      g_autofree char *tracker = g_build_filename (f->second, "kitsu", "src", "kitsu.c", NULL);
+      g_autofree char *toml = NULL;
+      g_autofree char *code = NULL;
+
+      g_assert_true (g_file_get_contents (toml_path, &toml, NULL, NULL));
+      g_assert_nonnull (strstr (toml, "roles = [\"db\", \"auth\"]"));
+      g_assert_true (g_file_get_contents (tracker, &code, NULL, NULL));
+      g_assert_nonnull (strstr (code, "G_IMPLEMENT_INTERFACE_DYNAMIC (QI_TYPE_DB_ADAPTER"));
+      g_assert_nonnull (strstr (code, "qi_addon_provide_login (addon, QI_AUTH_PROVIDER (login), error)"));
+    }
   }
 
   /* A production bundle picks the addons and pins their versions. */
