@@ -15,8 +15,8 @@
  * The ftrack login and what came with it: QiFtrackAuthProvider against a
  * fake ftrack server on loopback (the recorded server information of
  * $QI_FTRACK_FIXTURES; the User query answered in the shape of the
- * recorded schema), each failure as one sentence, several providers in
- * QiAuthManager, the run session's auto-refresh, server-side revocation
+ * recorded schema), each failure as one sentence, the run's one provider
+ * in QiAuthManager (ftrack's or the local one), the run session's auto-refresh, server-side revocation
  * over a real socket, and the real qi: the keyring (a gnome-keyring on the
  * private D-Bus session bus of tests/with-keyring), environment
  * credentials and service tokens.
