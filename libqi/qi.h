@@ -20,6 +20,7 @@
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"
 #include "qi-config-manager.h"
+#include "qi-environment.h"
 #include "qi-connection-manager.h"
 #include "qi-db-adapter.h"
 #include "qi-db-checks.h"
