@@ -290,7 +290,7 @@ join_list (Layer       *layer,
            GPtrArray   *entries)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   char separator[2] = { layer->separator, '\0' };
 
   for (guint i = 0; i < entries->len; i++)
@@ -298,7 +298,7 @@ join_list (Layer       *layer,
       g_auto(GStrv) parts = g_strsplit (entries->pdata[i], separator, -1);
 
       for (guint j = 0; parts[j] != NULL; j++)
-        if (*parts[j] != '\0' && g_hash_table_add (seen, parts[j]))
+        if (*parts[j] != '\0' && g_hash_table_add (seen, g_strdup (parts[j])))
           g_string_append_printf (out, "%s%s", out->len > 0 ? separator : "", parts[j]);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -649,7 +649,7 @@ JsonNode *
 qi_environment_explain (QiEnvironment *self)
 {
   g_autoptr(GPtrArray) names = NULL;
-  JsonArray *array = json_array_new ();
+  g_autoptr(JsonArray) array = json_array_new ();
 
   g_return_val_if_fail (QI_IS_ENVIRONMENT (self), NULL);
 

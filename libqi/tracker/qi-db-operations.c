@@ -13,7 +13,7 @@ static JsonNode *
 wrap (const char *name,
       JsonNode   *value)
 {
-  JsonObject *object;
+  g_autoptr(JsonObject) object = NULL;
 
   if (value == NULL)
     return NULL;
