@@ -2125,6 +2125,160 @@ on_host_environment (QiHubRequest *request,
   qi_hub_request_reply (request, reply);
 }
 
+/* A list of strings of the payload, or NULL with the request failed
+ * (@ok cleared); absent or null is an empty list. */
+static GStrv
+payload_strv (QiHubRequest *request,
+              const char   *member,
+              gboolean     *ok)
+{
+  JsonObject *object = json_node_get_object (qi_hub_request_get_payload (request));
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint i;
+
+      for (i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *entry = json_array_get_element (array, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (entry) || json_node_get_value_type (entry) != G_TYPE_STRING)
+            break;
+          g_strv_builder_add (builder, json_node_get_string (entry));
+        }
+      if (i == json_array_get_length (array))
+        return g_strv_builder_end (builder);
+    }
+  else if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strv_builder_end (builder);
+
+  {
+    g_autofree char *message = g_strdup_printf (_("%s: “%s” must be a list of strings"),
+                                                qi_hub_request_get_topic (request), member);
+
+    qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+  }
+  *ok = FALSE;
+  return NULL;
+}
+
+/* addons.host.prepare {host, environment?, executable?, app_arguments?,
+ * workfile?, extra?} → {host, executable, argv, environment, changes}: the
+ * host's layer over an environment a launcher made, and its command line. */
+static void
+on_host_prepare (QiHubRequest *request,
+                 gpointer      user_data)
+{
+  JsonNode *node = qi_hub_request_get_payload (request);
+  JsonObject *payload = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *given = payload != NULL ? json_object_get_member (payload, "environment") : NULL;
+  gboolean ok = TRUE;
+  const char *name = payload_string (request, "host", TRUE, &ok);
+  const char *executable = ok ? payload_string (request, "executable", FALSE, &ok) : NULL;
+  const char *workfile = ok ? payload_string (request, "workfile", FALSE, &ok) : NULL;
+  g_auto(GStrv) app_arguments = ok ? payload_strv (request, "app_arguments", &ok) : NULL;
+  g_auto(GStrv) extra = ok ? payload_strv (request, "extra", &ok) : NULL;
+  g_auto(GStrv) base = NULL;
+  g_auto(GStrv) env = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) environment = NULL;
+  g_autoptr(JsonArray) arguments = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  QiHost *host;
+
+  if (!ok)
+    return;
+  host = qi_addon_manager_lookup_host (user_data, name);
+  if (host == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("no host “%s”; addons.hosts lists them"), name);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, message);
+      return;
+    }
+
+  if (given != NULL && !JSON_NODE_HOLDS_NULL (given))
+    {
+      JsonObjectIter iter;
+      const char *variable;
+      JsonNode *value;
+
+      if (!JSON_NODE_HOLDS_OBJECT (given))
+        {
+          qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE,
+                               _("addons.host.prepare: “environment” must be an object of strings"));
+          return;
+        }
+      base = g_new0 (char *, 1);
+      json_object_iter_init (&iter, json_node_get_object (given));
+      while (json_object_iter_next (&iter, &variable, &value))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+            {
+              g_autofree char *message = g_strdup_printf (_("addons.host.prepare: “environment.%s” must be a "
+                                                            "string"), variable);
+
+              qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+              return;
+            }
+          base = g_environ_setenv (base, variable, json_node_get_string (value), TRUE);
+        }
+    }
+  else
+    base = g_get_environ ();
+
+  env = qi_host_build_environment (host, (const char * const *) base, &error);
+  if (env == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+  if (executable == NULL)
+    {
+      found = qi_host_find_executable (host, g_environ_getenv (env, "PATH"), &error);
+      if (found == NULL)
+        {
+          qi_hub_request_fail_error (request, error);
+          return;
+        }
+      executable = found;
+    }
+  argv = qi_host_build_arguments (host, executable, (const char * const *) app_arguments, workfile,
+                                  (const char * const *) extra, &error);
+  if (argv == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+
+  environment = json_object_new ();
+  for (guint i = 0; env[i] != NULL; i++)
+    {
+      const char *equals = strchr (env[i], '=');
+      g_autofree char *variable = equals != NULL ? g_strndup (env[i], equals - env[i]) : NULL;
+
+      if (variable != NULL)
+        json_object_set_string_member (environment, variable, equals + 1);
+    }
+  arguments = json_array_new ();
+  for (guint i = 0; argv[i] != NULL; i++)
+    json_array_add_string_element (arguments, argv[i]);
+
+  reply = qi_host_to_json_found (host);
+  json_object_set_string_member (json_node_get_object (reply), "executable", executable);
+  json_object_set_array_member (json_node_get_object (reply), "argv", json_array_ref (arguments));
+  json_object_set_object_member (json_node_get_object (reply), "environment", json_object_ref (environment));
+  json_object_set_member (json_node_get_object (reply), "changes",
+                          qi_host_describe_environment_changes ((const char * const *) base,
+                                                                (const char * const *) env));
+  qi_hub_request_reply (request, reply);
+}
+
 static void
 on_workfile_handlers (QiHubRequest *request,
                       gpointer      user_data)
@@ -2250,6 +2404,7 @@ open_endpoint (QiAddonManager *self)
     { "addons.tray.activate", on_tray_activate },
     { "addons.hosts", on_hosts },
     { "addons.host.environment", on_host_environment },
+    { "addons.host.prepare", on_host_prepare },
     { "addons.workfile.handlers", on_workfile_handlers },
   };
   static const struct { const char *topic; WorkfileOp op; } workfile[] = {

@@ -378,7 +378,69 @@ on_info (QiHubRequest *request,
   qi_hub_request_reply (request, reply);
 }
 
+/* `auth.child_token {name, lifetime_s?}`: a token whose session opens
+ * below the asker's, for a process it starts (a DCC of the launcher): the
+ * session closes with its parent, and the token opens only the hub. */
+#define CHILD_TOKEN_DEFAULT_LIFETIME_S (7 * 24 * 3600)
+#define CHILD_TOKEN_MAX_LIFETIME_S (30 * 24 * 3600)
+
+static void
+on_child_token (QiHubRequest *request,
+                JsonObject   *payload,
+                gpointer      user_data)
+{
+  QiAuthManager *self = user_data;
+  const char *name = qi_hub_facade_get_string (payload, "name");
+  const char *parent = qi_hub_request_get_session (request);
+  gint64 lifetime = qi_hub_facade_get_int (payload, "lifetime_s", CHILD_TOKEN_DEFAULT_LIFETIME_S);
+  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) expires = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *expires_at = NULL;
+
+  if (g_str_has_prefix (name, "user/") || g_str_has_prefix (name, "__hub__"))
+    {
+      g_autofree char *message = g_strdup_printf (_("auth.child_token: “%s” is not a name for a child session: "
+                                                    "“user/…” and “__hub__…” are reserved"), name);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+      return;
+    }
+  if (lifetime > CHILD_TOKEN_MAX_LIFETIME_S)
+    {
+      g_autofree char *message = g_strdup_printf (_("auth.child_token: “lifetime_s” is at most %d (30 days), not %"
+                                                    G_GINT64_FORMAT), CHILD_TOKEN_MAX_LIFETIME_S, lifetime);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+      return;
+    }
+  token = qi_token_authority_issue (self->authority, name, parent, scopes, (guint) lifetime, &error);
+  if (token == NULL)
+    {
+      fail (request, error);
+      return;
+    }
+  expires = g_date_time_add_seconds (now, (gdouble) lifetime);
+  expires_at = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%SZ");
+  object = json_object_new ();
+  json_object_set_string_member (object, "token", token);
+  json_object_set_string_member (object, "name", name);
+  json_object_set_string_member (object, "parent", parent);
+  json_object_set_string_member (object, "expires_at", expires_at);
+  reply = json_node_init_object (json_node_alloc (), object);
+  qi_hub_request_reply (request, reply);
+}
+
 static const QiHubField no_fields[] = { { NULL } };
+static const QiHubField child_token_fields[] = {
+  { "name", QI_HUB_FIELD_NONEMPTY, TRUE, 0 },
+  { "lifetime_s", QI_HUB_FIELD_INT, FALSE, 60 },
+  { NULL }
+};
 static const QiHubField login_fields[] = { { "provider", QI_HUB_FIELD_STRING, FALSE, 0 }, { NULL } };
 static const QiHubField token_fields[] = { { "token", QI_HUB_FIELD_STRING, TRUE, 0 }, { NULL } };
 
@@ -388,6 +450,7 @@ static const QiHubTopic topics[] = {
   { "auth.refresh", token_fields, on_refresh },
   { "auth.logout", token_fields, on_logout },
   { "auth.whoami", token_fields, on_whoami },
+  { "auth.child_token", child_token_fields, on_child_token },
 };
 
 /* The service. */
