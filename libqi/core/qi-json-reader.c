@@ -860,7 +860,7 @@ qi_json_describe_type (JsonNode *node)
  *
  * A copy of @node that shares nothing with it: json_node_copy() shares
  * the objects and arrays it holds, so that changing the copy's changes
- * the original's.
+ * the original's. Members keep their order.
  *
  * Returns: (transfer full): the copy
  */
@@ -876,8 +876,9 @@ qi_json_node_deep_copy (JsonNode *node)
       const char *name;
       JsonNode *member;
 
-      json_object_iter_init (&iter, json_node_get_object (node));
-      while (json_object_iter_next (&iter, &name, &member))
+      /* in the original's order: JSON Qi writes keeps its members' order */
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
         json_object_set_member (object, name, qi_json_node_deep_copy (member));
       copy = json_node_init_object (json_node_alloc (), object);
     }
