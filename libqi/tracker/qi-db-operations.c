@@ -13,12 +13,13 @@ static JsonNode *
 wrap (const char *name,
       JsonNode   *value)
 {
-  JsonObject *object;
+  g_autoptr(JsonObject) object = NULL;
 
   if (value == NULL)
     return NULL;
   object = json_object_new ();
   json_object_set_member (object, name, value);
+  /* the node takes a reference of its own */
   return json_node_init_object (json_node_alloc (), object);
 }
 
