@@ -11,7 +11,9 @@ file, save, open, quit, its menu) and starts a :class:`Session`, which
   says in one warning line why not and lets the DCC run on without Qi;
 - answers ``host.info``, ``workfile.save``, ``workfile.open``,
   ``workfile.version_up`` and ``host.quit``, each on the DCC's main thread
-  (:class:`MainThread`): the hub client's threads only hand the work over;
+  (:class:`MainThread`): the hub client's threads only hand the work over.
+  A request topic has one handler on the hub: the plain topics are the
+  first DCC's, and each DCC answers its own as ``dcc.HOST.PID.TOPIC``;
 - gives the Qi menu as :class:`MenuItem` values: the host's own items (its
   QiHost's, from ``addons.hosts``), each requesting its hub topic, then
   Save and Version up.
@@ -280,8 +282,10 @@ class Session:
     """One DCC's session on the hub (see the module's docstring)."""
 
     def __init__(self, host: Host, environ: Optional[Mapping[str, str]] = None,
-                 main_thread: Optional[MainThread] = None):
+                 main_thread: Optional[MainThread] = None, pid: Optional[int] = None):
         self.host = host
+        #: The DCC's process id, in its session's name and own topics.
+        self.pid = os.getpid() if pid is None else pid
         self.environ = dict(os.environ if environ is None else environ)
         self.main = main_thread if main_thread is not None else MainThread()
         self.name = host.name or self.environ.get("QI_HOST", "")
@@ -290,6 +294,8 @@ class Session:
         #: Set once the session is over: host.quit, or the hub closed it.
         self.finished = threading.Event()
         self._host_items = []  # type: List[MenuItem]
+        #: Whether this DCC answers the plain topics too (no other had them).
+        self.shared_topics = True
 
     # -- the contract's values -------------------------------------------
 
@@ -328,15 +334,18 @@ class Session:
                            "without Qi".format(self.host.label))
             self.finished.set()
             return False
-        name = session_name(self.name or "unknown")
+        name = session_name(self.name or "unknown", self.pid)
         try:
             self.client = qi.hub.connect(url, self._get("QI_SESSION_TOKEN"), name=name,
                                          timeout=timeout, on_state=self._on_state)
-            for topic, handler in (("host.info", self._on_info), ("workfile.save", self._on_save),
-                                   ("workfile.open", self._on_open),
-                                   ("workfile.version_up", self._on_version_up),
-                                   ("host.quit", self._on_quit)):
-                self.client.register(topic, handler, timeout=timeout)
+            for topic, handler in self._handlers():
+                self.client.register(self.topic_prefix + topic, handler, timeout=timeout)
+                try:
+                    self.client.register(topic, handler, timeout=timeout)
+                except HubError as e:
+                    if e.code != "handler_exists":
+                        raise
+                    self.shared_topics = False  # another DCC's: this one answers its own
         except (HubError, ValueError, TypeError, OSError) as e:
             self.host.warn("Qi: cannot connect to the hub at {} as {} ({}); {} runs on without "
                            "Qi".format(url, name, e, self.host.label))
@@ -346,6 +355,17 @@ class Session:
         self._host_items = self._fetch_host_items()
         self.menu_items = self.menu()
         return True
+
+    def _handlers(self) -> List[Tuple[str, Callable[[dict, dict], Any]]]:
+        return [("host.info", self._on_info), ("workfile.save", self._on_save),
+                ("workfile.open", self._on_open), ("workfile.version_up", self._on_version_up),
+                ("host.quit", self._on_quit)]
+
+    @property
+    def topic_prefix(self) -> str:
+        """Where this DCC's own topics are: ``dcc.HOST.PID.`` (the plain
+        ``host.info``… answer the first DCC that registered them)."""
+        return "dcc.{}.{}.".format(self.name or "unknown", self.pid)
 
     def _on_state(self, state: str, error: Optional[BaseException]) -> None:
         if state == "disconnected" and not self.finished.is_set():
@@ -375,7 +395,7 @@ class Session:
     def info(self) -> Dict[str, Any]:
         """What ``host.info`` replies (on the main thread)."""
         return {"host": self.name, "app": self._get("QI_APP"), "version": self.host.version(),
-                "pid": os.getpid(), "project": self.project, "context": self.context,
+                "pid": self.pid, "project": self.project, "context": self.context,
                 "task": self.task, "workdir": self.workdir,
                 "current_file": self.host.current_file() or None}
 
@@ -514,11 +534,11 @@ class Session:
 
 
 def start_session(host: Host, executor: Optional[Callable[..., Any]] = None,
-                  environ: Optional[Mapping[str, str]] = None) -> Optional[Session]:
+                  environ: Optional[Mapping[str, str]] = None, pid: Optional[int] = None) -> Optional[Session]:
     """Connects ``host``'s session (:meth:`Session.connect`) and builds its
     Qi menu (:meth:`Host.show_menu`); None, after one warning line, when
     the DCC runs without Qi. Call it on the DCC's main thread."""
-    session = Session(host, environ=environ, main_thread=MainThread(executor))
+    session = Session(host, environ=environ, main_thread=MainThread(executor), pid=pid)
     if not session.connect():
         return None
     try:
