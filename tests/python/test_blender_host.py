@@ -229,3 +229,60 @@ def test_the_qi_menu_registers(tmp_path):
                           env=env, capture_output=True, text=True, timeout=START)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "menu ok" in done.stdout
+
+
+XVFB_RUN = shutil.which("xvfb-run")
+
+
+@pytest.mark.skipif(XVFB_RUN is None, reason="xvfb-run is not installed (tools/deps.sh installs it)")
+def test_blender_with_its_interface(tracker, tmp_path):
+    """With a window (on Xvfb): bpy.app.timers runs the hub's requests on
+    Blender's main thread, File → Qi is there, host.quit quits Blender."""
+    server, base = tracker
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    marker = tmp_path / "menu.txt"
+    env = launch_env(base, server, workdir, MENU_MARKER=str(marker))
+    # (not --factory-startup: Blender then skips the user scripts, Qi's among them)
+    argv = json.loads(run_qi(base, "hosts", "args", "blender", "--json"))["argv"]
+    assert "--python-expr" not in argv  # no background: Qi's start-up module serves
+    check = ("import bpy, os\n"
+             "def check():\n"
+             "    if not hasattr(bpy.types, 'QI_MT_menu'):\n"
+             "        return 0.2\n"
+             "    import qi_blender\n"
+             "    drawn = [f.__name__ for f in bpy.types.TOPBAR_MT_file._dyn_ui_initialize()]\n"
+             "    with open(os.environ['MENU_MARKER'], 'w') as f:\n"
+             "        f.write(' | '.join(i.label for i in qi_blender._items) + '\\n' + ' '.join(drawn))\n"
+             "    return None\n"
+             "bpy.app.timers.register(check, first_interval=0.2)\n")
+    argv = [XVFB_RUN, "-a", "-s", "-screen 0 1280x720x24"] + argv + ["--python-exit-code", "1",
+                                                                     "--python-expr", check]
+    blender = Blender(argv, env, tmp_path / "blender.log")
+    try:
+        with qi.hub.connect(server.url, server.token, name="test/launcher", timeout=T) as hub:
+            end = time.monotonic() + START
+            session = None
+            while session is None and time.monotonic() < end:
+                if blender.proc.poll() is not None:
+                    pytest.fail("blender exited {}:\n{}".format(blender.proc.returncode, blender.log()))
+                session = next((s["id"] for s in hub.sessions(timeout=T) if s["id"].startswith("dcc/blender/")),
+                               None)
+                time.sleep(0.1)
+            assert session is not None, blender.log()
+            info = hub.request("host.info", {}, timeout=T)
+            assert info["host"] == "blender" and info["context"] == "/sq010/sh010"
+            assert session == "dcc/blender/{}".format(info["pid"])
+            saved = hub.request("workfile.save", {}, timeout=T)
+            assert saved == {"path": env["QI_WORKFILE"]}
+            assert open(env["QI_WORKFILE"], "rb").read(7) == b"BLENDER"
+            end = time.monotonic() + START
+            while not marker.exists() and time.monotonic() < end:
+                time.sleep(0.1)
+            labels, drawn = marker.read_text().splitlines()
+            assert labels == "Save | Version up"
+            assert "_draw_file_menu" in drawn.split()
+            assert hub.request("host.quit", {}, timeout=T) == {"quitting": True}
+            assert blender.proc.wait(30) == 0, blender.log()
+    finally:
+        blender.stop()
