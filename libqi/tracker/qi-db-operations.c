@@ -13,13 +13,14 @@ static JsonNode *
 wrap (const char *name,
       JsonNode   *value)
 {
-  JsonObject *object;
+  JsonNode *node;
 
   if (value == NULL)
     return NULL;
-  object = json_object_new ();
-  json_object_set_member (object, name, value);
-  return json_node_init_object (json_node_alloc (), object);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, json_object_new ());
+  json_object_set_member (json_node_get_object (node), name, value);
+  return node;
 }
 
 #define STRING(name, required) { name, QI_HUB_FIELD_STRING, required, 0 }
