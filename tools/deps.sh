@@ -18,10 +18,11 @@ QI_BUILD_PACKAGES=(
 # desktop's validators of the .desktop files and AppStream metainfo,
 # Chromium for the web UIs' tests (driven by playwright-core, which never
 # downloads a browser of its own), and a Secret Service (gnome-keyring on a
-# private D-Bus session bus) for the ftrack keyring tests.
+# private D-Bus session bus) for the ftrack keyring tests, and Debian's
+# Blender, which the Blender host's tests launch for real.
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
-  desktop-file-utils appstream chromium gnome-keyring dbus-daemon
+  desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual

@@ -36,7 +36,7 @@
   "  \"variants\": {" \
   "    \"20.5\": {\"executables\": {\"linux\": [\"/opt/hfs20.5/bin/houdini\"]," \
   "      \"windows\": [\"C:/Program Files/Side Effects Software/Houdini 20.5.332/bin/houdini.exe\"]}}}}," \
-  "\"substancepainter\": {\"label\": \"Substance 3D Painter\", \"host\": \"substancepainter\"," \
+  "\"substancepainter\": {\"label\": \"Substance 3D Painter\", \"host\": \"substance-painter\"," \
   "  \"icon\": \"substancepainter\", \"workfile_extension\": \".spp\"," \
   "  \"variants\": {" \
   "    \"10\": {\"executables\": {\"linux\": [\"/opt/Adobe/Adobe_Substance_3D_Painter/Adobe Substance 3D Painter\"]," \
@@ -55,7 +55,7 @@
   "    \"19\": {\"executables\": {\"linux\": [\"/opt/resolve/bin/resolve\"]," \
   "      \"windows\": [\"C:/Program Files/Blackmagic Design/DaVinci Resolve/Resolve.exe\"]," \
   "      \"darwin\": [\"/Applications/DaVinci Resolve/DaVinci Resolve.app/Contents/MacOS/Resolve\"]}}}}," \
-  "\"3dequalizer\": {\"label\": \"3DEqualizer\", \"host\": \"3dequalizer\", \"icon\": \"3dequalizer\"," \
+  "\"3dequalizer\": {\"label\": \"3DEqualizer\", \"host\": \"3de\", \"icon\": \"3dequalizer\"," \
   "  \"workfile_extension\": \".3de\"," \
   "  \"discover\": {\"linux\": [\"/opt/3DE4_r{version}/bin/3DE4\"]}," \
   "  \"variants\": {" \

@@ -92,13 +92,13 @@ payload_of (QiHubRequest *request)
   return payload != NULL && JSON_NODE_HOLDS_OBJECT (payload) ? json_node_get_object (payload) : NULL;
 }
 
-/* The launch request's members, of the right kinds; FALSE with the
- * request failed. */
+/* The launch request's members (@payload: the request's, or what it
+ * asks for), of the right kinds; FALSE with the request failed. */
 static gboolean
 check_launch_payload (QiHubRequest *request,
+                      JsonObject   *payload,
                       gboolean      needs_app)
 {
-  JsonObject *payload = payload_of (request);
   const char *topic = qi_hub_request_get_topic (request);
   JsonNode *args;
   JsonNode *new_workfile;
@@ -624,7 +624,7 @@ static void
 on_launch (QiHubRequest *request,
            gpointer      user_data)
 {
-  if (check_launch_payload (request, TRUE))
+  if (check_launch_payload (request, payload_of (request), TRUE))
     start_plan (user_data, request, payload_of (request), QI_LAUNCH_PLAN_LAUNCH, on_launch_planned);
 }
 
@@ -659,7 +659,7 @@ static void
 on_explain (QiHubRequest *request,
             gpointer      user_data)
 {
-  if (check_launch_payload (request, TRUE))
+  if (check_launch_payload (request, payload_of (request), TRUE))
     start_plan (user_data, request, payload_of (request), QI_LAUNCH_PLAN_RESOLVE, on_explain_planned);
 }
 
@@ -755,7 +755,7 @@ on_next (QiHubRequest *request,
     }
   else if (payload != NULL)
     asked = json_object_ref (payload);
-  if (!check_launch_payload (request, TRUE) || asked == NULL)
+  if (!check_launch_payload (request, asked != NULL ? asked : payload, TRUE))
     return;
   json_object_set_boolean_member (asked, "new_workfile", TRUE);
   start_plan (self, request, asked, QI_LAUNCH_PLAN_WORKFILE, on_next_planned);
