@@ -41,7 +41,7 @@ def say(payload, envelope):
     return {}
 def bye(payload, envelope):
     print("quitting", flush=True)
-    done.set()
+    threading.Timer(0.2, done.set).start()  # once the answer is out
     return {}
 client.register("fake_dcc.%d.say" % pid, say)
 client.register("fake_dcc.%d.quit" % pid, bye)
@@ -51,9 +51,11 @@ client.close()
 `;
 
 // A pre-launch hook that takes its time for Kinds, so that the page's
-// busy button can be seen, and one that refuses Broken.
+// busy button can be seen, and a post-launch one that fails (reported,
+// the DCC runs on); a pre-launch hook that refuses Broken.
 const HOOKS = {
-  '10_slow.py': 'import time\napp_groups = ["kinds"]\ndef pre_launch(launch):\n    time.sleep(1.5)\n',
+  '10_slow.py': 'import time\napp_groups = ["kinds"]\ndef pre_launch(launch):\n    time.sleep(1.5)\n' +
+    'def post_launch(launch):\n    raise RuntimeError("the render farm is down")\n',
   '20_refuse.py': 'app_groups = ["broken"]\ndef pre_launch(launch):\n    raise ValueError("no licence for Broken today")\n',
 };
 
@@ -278,6 +280,10 @@ test('a launch runs, connects, shows its log while it runs, and exits', async (t
   // connected once its DCC opened its session on the hub
   await page.locator(`[data-testid=running-row][data-launch="${launch.launch}"][data-state=connected]`).waitFor({ timeout: 20000 });
   assert.equal(await kindsRow.getByTestId('running-state').textContent(), 'connected');
+  // the post-launch hook's failure is on its row, and it runs on
+  const hook = kindsRow.getByTestId('running-hook-failed');
+  await hook.waitFor({ timeout: 20000 });
+  assert.match((await hook.textContent()).trim(), /^a post-launch hook failed: .*10_slow\.py:\d+: RuntimeError: the render farm is down$/);
 
   // its log, read again while it runs: what the DCC prints now shows
   await kindsRow.getByTestId('running-log').click();
