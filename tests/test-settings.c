@@ -1356,8 +1356,9 @@ test_cli (Fixture       *f,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", NULL), ==, 0);
-  /* With the Python bridge built, the Python test addon has settings too. */
-  g_assert_cmpstr (out, ==, python_bridge_built () ? "farm\npyhello\n" : "farm\n");
+  /* With the Python bridge built, the Python test addon has settings too;
+   * so does the first-party anatomy addon of the build. */
+  g_assert_cmpstr (out, ==, python_bridge_built () ? "anatomy\nfarm\npyhello\n" : "anatomy\nfarm\n");
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "80",
                            "--layer", "bundle", NULL), ==, 0);
@@ -1405,8 +1406,8 @@ test_cli (Fixture       *f,
   g_assert_cmpstr (err, ==, "qi settings set: bundle layer “default”: farm.speed: no such key\n");
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "render", NULL), ==, 1);
   g_assert_cmpstr (err, ==, python_bridge_built ()
-                   ? "qi settings get: no loaded addon “render” has settings; those that do: farm, pyhello\n"
-                   : "qi settings get: no loaded addon “render” has settings; those that do: farm\n");
+                   ? "qi settings get: no loaded addon “render” has settings; those that do: anatomy, farm, pyhello\n"
+                   : "qi settings get: no loaded addon “render” has settings; those that do: anatomy, farm\n");
   after = read_text (bundle_path);
   g_assert_cmpstr (after, ==, before);
 

@@ -212,6 +212,8 @@ static void
 on_reply (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data);
+static gboolean find_app (QiLaunchPlan  *self,
+                          GError       **error);
 
 /* Sends @payload (taken) to @topic; on_reply reads the answer for the
  * step the plan is at. */
@@ -617,11 +619,21 @@ on_reply (GObject      *source,
   switch (self->step)
     {
     case STEP_PROJECT:
-      if (reply == NULL)
-        {
-          fail (self, _("there is no project “%s” in the tracker (%s)"), self->project, error->message);
-          return;
-        }
+      {
+        g_autoptr(GError) app_error = NULL;
+
+        if (reply == NULL)
+          {
+            fail (self, _("there is no project “%s” in the tracker (%s)"), self->project, error->message);
+            return;
+          }
+        /* the application, from the catalog of that project's settings */
+        if (!find_app (self, &app_error))
+          {
+            fail_literal (self, app_error->message);
+            return;
+          }
+      }
       break;
     case STEP_CONTEXT:
       if (reply == NULL)
@@ -781,11 +793,6 @@ qi_launch_plan_run_async (QiLaunchPlan        *self,
   if (self->app_name == NULL || self->project == NULL || self->context_path == NULL || self->task == NULL)
     {
       fail_literal (self, _("a launch needs “app”, “project”, “context” and “task”"));
-      return;
-    }
-  if (!find_app (self, &error))
-    {
-      fail_literal (self, error->message);
       return;
     }
   self->step = STEP_PROJECT;

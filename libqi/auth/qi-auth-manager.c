@@ -359,7 +359,9 @@ on_whoami (QiHubRequest *request,
     qi_hub_request_reply (request, reply);
 }
 
-/* What the login page shows: the provider and the credentials it takes. */
+/* What the login page shows: the provider and the credentials it takes;
+ * and who the run is logged in as, for what names its files (a path
+ * template's {user}). */
 static void
 on_info (QiHubRequest *request,
          JsonObject   *payload,
@@ -368,12 +370,23 @@ on_info (QiHubRequest *request,
   QiAuthManager *self = user_data;
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonNode) reply = NULL;
+  JsonObject *user = NULL;
 
   if (self->provider != NULL)
     json_object_set_string_member (object, "provider", qi_auth_provider_get_name (self->provider));
   else
     json_object_set_null_member (object, "provider");
   json_object_set_boolean_member (object, "logged_in", self->run_session != NULL);
+  if (self->run_session != NULL && JSON_NODE_HOLDS_OBJECT (self->run_session))
+    {
+      JsonNode *node = json_object_get_member (json_node_get_object (self->run_session), "user");
+
+      user = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  if (user != NULL && json_object_get_string_member_with_default (user, "username", NULL) != NULL)
+    json_object_set_string_member (object, "user", json_object_get_string_member (user, "username"));
+  else
+    json_object_set_null_member (object, "user");
   reply = json_node_init_object (json_node_alloc (), object);
   qi_hub_request_reply (request, reply);
 }

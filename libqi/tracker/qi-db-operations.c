@@ -19,6 +19,7 @@ wrap (const char *name,
     return NULL;
   object = json_object_new ();
   json_object_set_member (object, name, value);
+  /* the node takes a reference of its own */
   return json_node_init_object (json_node_alloc (), object);
 }
 

@@ -65,7 +65,7 @@ def test_a_farm_run_on_ftrack_logs_in_from_the_environment(tmp_path, ftrack):
                 c.request("db_service.project.list", {"adapter": "tracker-sqlite"}, timeout=T)
             assert "tracker-sqlite" in str(refused.value)
             info = c.request("auth.info", {}, timeout=T)
-            assert info == {"provider": "ftrack", "logged_in": True}
+            assert info == {"provider": "ftrack", "logged_in": True, "user": USER}
         creates = [op for op in operations(ftrack) if op.get("action") == "create"]
         assert [op["entity_type"] for op in creates] == ["Project", "Shot"]
         assert creates[0]["entity_data"]["name"] == "show_a"
@@ -77,7 +77,8 @@ def test_an_ftrack_run_logs_in_over_the_hub(tmp_path, ftrack):
     s = QiServer(tmp_path, extra_env={"QI_TRACKER": "tracker-ftrack", "QI_NO_KEYRING": "1"})
     try:
         with qi.hub.connect(s.url, s.token, name="ui/login", timeout=T) as c:
-            assert c.request("auth.info", {}, timeout=T) == {"provider": "ftrack", "logged_in": False}
+            assert c.request("auth.info", {}, timeout=T) == {"provider": "ftrack", "logged_in": False,
+                                                              "user": None}
             # before a login the tracker says so, and sends nothing
             with pytest.raises(qi.hub.HubError) as early:
                 c.request("db_service.project.list", {}, timeout=T)

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not os.path.isdir(os.path.join(ADDONS, "kinds"))
 # A DCC: says who it is, saves its workfile, quits when asked; or exits
 # at once with the status it is given.
 FAKE_DCC = textwrap.dedent("""
-    import os, sys, threading
+    import os, sys, threading, time
     import qi.hub
     if len(sys.argv) > 1 and sys.argv[1] == "--exit":
         print("task", os.environ["QI_TASK"], "of", os.environ["QI_CONTEXT"], flush=True)
@@ -52,6 +52,7 @@ FAKE_DCC = textwrap.dedent("""
     client.register("host.quit", bye)
     print("connected", client.session, flush=True)
     quit.wait(60)
+    time.sleep(0.3)  # the reply to host.quit goes out first
     client.close()
 """)
 
@@ -105,6 +106,18 @@ def studio(tmp_path):
     s.stop()
 
 
+def dcc_ready(c):
+    """Waits until a DCC answers host.info (its session opens before it
+    registers its topics)."""
+    def answers():
+        try:
+            c.request("host.info", {}, timeout=T)
+            return True
+        except HubError:
+            return False
+    assert wait_until(answers, timeout=20), "no DCC answers host.info"
+
+
 def launch(c, **payload):
     request = dict({"project": "demo", "context": "/sq010/sh010", "task": "anim"}, **payload)
     return c.request("launcher.launch", request, timeout=30)
@@ -145,6 +158,7 @@ def test_a_launch_runs_the_dcc_as_a_child_of_the_launcher(studio):
         running = c.request("launcher.running", {}, timeout=T)["running"]
         assert [r["launch"] for r in running] == [started["launch"]] and running[0]["session"] == session
 
+        dcc_ready(c)
         info = c.request("host.info", {}, timeout=T)
         env = info["env"]
         # the layers: the group's, the variant's (referring to the group's), the project's, the launch's
@@ -167,11 +181,13 @@ def test_a_launch_runs_the_dcc_as_a_child_of_the_launcher(studio):
         again = launch(c, app="kinds/1")
         assert again["workfile"] == saved and again["workfile_exists"] is True
         assert wait_until(lambda: sum(t == "launcher.session" for t, _ in events) == 2, timeout=20)
+        dcc_ready(c)
         assert c.request("host.info", {}, timeout=T)["argv"] == [saved]
         c.request("host.quit", {}, timeout=T)
         fresh = launch(c, app="kinds/1", new_workfile=True)
         assert fresh["workfile"] == os.path.join(workdir, "demo_sh010_anim_v002.kscene") and not fresh["workfile_exists"]
         assert wait_until(lambda: sum(t == "launcher.session" for t, _ in events) == 3, timeout=20)
+        dcc_ready(c)
         c.request("host.quit", {}, timeout=T)
         assert wait_until(lambda: sum(t == "launcher.exited" for t, _ in events) == 3, timeout=20)
 
@@ -245,8 +261,7 @@ def test_qi_launch_waits_and_exits_with_the_dccs_status(studio):
                              "/sq010/sh010", "--task", "anim", "--info-file", str(studio.info_path), "--wait",
                              "--", "--extra"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with qi.hub.connect(studio.url, studio.token, name="test/ui", timeout=T) as c:
-        assert wait_until(lambda: any(s["id"].startswith("dcc/kinds-dcc/")
-                                      for s in c.request("hub.sessions", timeout=T)["sessions"]), timeout=20)
+        dcc_ready(c)
         assert c.request("host.info", {}, timeout=T)["argv"] == ["--extra"]
         c.request("host.quit", {}, timeout=T)
     out, err = proc.communicate(timeout=30)
@@ -285,14 +300,16 @@ def test_hooks_change_a_launch_or_stop_it(studio, tmp_path):
             raise ValueError("no licence for Quick today")
     """))
     studio.stop()
+    assert studio.proc.returncode == 0, studio.log()
+    if studio.info_path.exists():  # not the stopped server's details for the next
+        studio.info_path.unlink()
     s = QiServer(tmp_path, addon_path=ADDONS + ":" + str(tmp_path / "hook-addons"))
     try:
         with qi.hub.connect(s.url, s.token, name="test/ui", timeout=T) as c:
             failures = []
             c.subscribe("launcher.hook_failed", lambda topic, payload, envelope: failures.append(payload))
             started = launch(c, app="kinds")
-            assert wait_until(lambda: any(x["id"].startswith("dcc/") for x in
-                                          c.request("hub.sessions", timeout=T)["sessions"]), timeout=20)
+            dcc_ready(c)
             info = c.request("host.info", {}, timeout=T)
             assert info["env"]["SHOW_HOOKED"] == "anim in kinds/2" and info["argv"] == ["--from-hook"]
             # a post-launch hook's failure is reported, the DCC runs on

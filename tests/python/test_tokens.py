@@ -50,6 +50,7 @@ class Farm:
     service token the real ``qi`` issued."""
 
     def __init__(self, tmp_path):
+        # not the caller's Qi configuration, but this build's addons (the tracker)
         env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k == "QI_ADDON_DIR"}
         for var in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             d = tmp_path / var.lower()
