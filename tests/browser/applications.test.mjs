@@ -75,6 +75,9 @@ function groups (dcc) {
     broken: { label: 'Broken', host: 'kinds-dcc', workfile_extension: null,
       variants: { 1: { executables: python, arguments: [dcc] } } },
     ghost: { label: 'Ghost', host: 'no-such-host', variants: { 1: { executables: { linux: ['/bin/sh'] } } } },
+    // Debian's Blender of the defaults, in the background here (no display):
+    // a studio's render nodes set it so too
+    blender: { variants: { '3.4': { arguments: ['--background'] } } },
   };
 }
 
@@ -315,6 +318,42 @@ test('a launch runs, connects, shows its log while it runs, and exits', async (t
   assert.equal(await page.getByTestId('log-view').count(), 0, 'the log of a removed launch closes');
   await page.getByTestId('running-clear').click();
   assert.equal(await page.getByTestId('running-apps').count(), 0);
+});
+
+test('Blender launches from the page for a task, serves the hub and exits', async (t) => {
+  t.after(quitAll);
+  const page = await onTask(t, { task: 'lighting' });
+  const blender = group(page, 'blender');
+  assert.equal(await blender.getAttribute('data-launchable'), 'true');
+  assert.equal((await blender.locator('.label').textContent()).trim(), 'Blender');
+  await blender.getByTestId('app-launch').click();
+  const blenderRow = row(page, 'blender/3.4');
+  await blenderRow.waitFor({ timeout: 30000 });
+  const [launch] = await waitForRunning(1, 30000);
+  assert.equal(launch.app, 'blender/3.4');
+  assert.match(launch.workfile, /\/work\/lighting\/demo_sh010_lighting_v001\.blend$/);
+  await page.locator(`[data-testid=running-row][data-launch="${launch.launch}"][data-state=connected]`).waitFor({ timeout: 60000 });
+
+  // the real Blender answers on its own topics, in the page's task
+  const prefix = `dcc.blender.${launch.pid}.`;
+  let info = null;
+  for (const end = Date.now() + 30000; !info && Date.now() < end;) {
+    info = await hubRequest(`${prefix}host.info`, {}).catch(() => null);
+    if (!info) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(info, 'Blender answers host.info');
+  assert.equal(info.host, 'blender');
+  assert.equal(info.context, '/sq010/sh010');
+  assert.equal(info.task, 'lighting');
+  assert.match(info.version, /^3\.4/);
+  assert.deepEqual(await hubRequest(`${prefix}workfile.save`, {}), { path: launch.workfile });
+  await page.screenshot({ path: join(ARTIFACTS, 'applications-blender.png') });
+
+  await hubRequest(`${prefix}host.quit`, {});
+  await page.locator(`[data-testid=running-row][data-launch="${launch.launch}"][data-state=exited]`).waitFor({ timeout: 30000 });
+  assert.equal(await blenderRow.getByTestId('running-state').textContent(), 'exited 0');
+  await blenderRow.getByTestId('running-log').click();
+  await page.getByTestId('log-view').filter({ hasText: 'Blender 3.4' }).waitFor({ timeout: 5000 });
 });
 
 test('New workfile starts a new version instead of opening the last one', async (t) => {
