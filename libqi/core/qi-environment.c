@@ -45,11 +45,14 @@
  * (qi_environment_get_origin()); qi_environment_explain() lists them.
  */
 
+/* Layer names are few (the studio's, a project's, an application's, a
+ * tool's…) and repeat in every launch: they are interned, so that a
+ * variable's origin and layers are pointers, never copies. */
 typedef struct
 {
-  char      *value;      /* NULL: unset */
-  char      *origin;
-  GPtrArray *layers;     /* of char *: every layer that set it, in order */
+  char       *value;     /* NULL: unset */
+  const char *origin;    /* interned */
+  GPtrArray  *layers;    /* of interned const char *: every layer that set it, in order */
 } Var;
 
 struct _QiEnvironment
@@ -69,7 +72,6 @@ var_free (gpointer data)
   Var *var = data;
 
   g_free (var->value);
-  g_free (var->origin);
   g_ptr_array_unref (var->layers);
   g_free (var);
 }
@@ -96,25 +98,38 @@ qi_environment_init (QiEnvironment *self)
   self->platform = qi_platform_get_current ();
 }
 
+/* Sets @name to @value (taken) from @layer (interned); @name is taken
+ * when @name_owned. */
 static void
-store (QiEnvironment *self,
-       const char    *layer,
-       const char    *name,
-       const char    *value)
+store_take (QiEnvironment *self,
+            const char    *layer,
+            char          *name,
+            gboolean       name_owned,
+            char          *value)
 {
   Var *var = g_hash_table_lookup (self->vars, name);
 
   if (var == NULL)
     {
       var = g_new0 (Var, 1);
-      var->layers = g_ptr_array_new_with_free_func (g_free);
-      g_hash_table_insert (self->vars, g_strdup (name), var);
+      var->layers = g_ptr_array_sized_new (2);
+      g_hash_table_insert (self->vars, name_owned ? name : g_strdup (name), var);
     }
+  else if (name_owned)
+    g_free (name);
   g_free (var->value);
-  var->value = g_strdup (value);
-  g_free (var->origin);
-  var->origin = g_strdup (layer);
-  g_ptr_array_add (var->layers, g_strdup (layer));
+  var->value = value;
+  var->origin = layer;
+  g_ptr_array_add (var->layers, (gpointer) layer);
+}
+
+static void
+store (QiEnvironment *self,
+       const char    *layer,
+       const char    *name,
+       const char    *value)
+{
+  store_take (self, g_intern_string (layer), (char *) name, FALSE, g_strdup (value));
 }
 
 /**
@@ -129,16 +144,15 @@ QiEnvironment *
 qi_environment_new (const char * const *base)
 {
   QiEnvironment *self = g_object_new (QI_TYPE_ENVIRONMENT, NULL);
+  const char *origin = g_intern_static_string (QI_ENVIRONMENT_BASE);
 
   for (guint i = 0; base != NULL && base[i] != NULL; i++)
     {
       const char *equals = strchr (base[i], '=');
-      g_autofree char *name = NULL;
 
       if (equals == NULL || equals == base[i])
         continue;
-      name = g_strndup (base[i], equals - base[i]);
-      store (self, QI_ENVIRONMENT_BASE, name, equals + 1);
+      store_take (self, origin, g_strndup (base[i], equals - base[i]), TRUE, g_strdup (equals + 1));
     }
   return self;
 }
@@ -285,22 +299,51 @@ expand (Layer       *layer,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+static gboolean
+seen_before (GPtrArray  *kept,
+             GHashTable *seen,
+             const char *part)
+{
+  if (seen != NULL)
+    return !g_hash_table_add (seen, (gpointer) part);
+  for (guint i = 0; i < kept->len; i++)
+    if (strcmp (kept->pdata[i], part) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The entries, each split at the separator, joined with it: empty parts
+ * and repeats dropped, the first of each kept. A list is short: its
+ * repeats are found by comparing, unless it is long. */
 static char *
 join_list (Layer       *layer,
            GPtrArray   *entries)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = NULL;
   char separator[2] = { layer->separator, '\0' };
+  guint n_parts = 0;
 
   for (guint i = 0; i < entries->len; i++)
     {
-      g_auto(GStrv) parts = g_strsplit (entries->pdata[i], separator, -1);
+      char **parts = g_strsplit (entries->pdata[i], separator, -1);
 
-      for (guint j = 0; parts[j] != NULL; j++)
-        if (*parts[j] != '\0' && g_hash_table_add (seen, g_strdup (parts[j])))
-          g_string_append_printf (out, "%s%s", out->len > 0 ? separator : "", parts[j]);
+      g_ptr_array_add (splits, parts);
+      n_parts += g_strv_length (parts);
     }
+  if (n_parts > 32)
+    seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < splits->len; i++)
+    for (char **part = splits->pdata[i]; *part != NULL; part++)
+      if (**part != '\0' && !seen_before (kept, seen, *part))
+        {
+          if (kept->len > 0)
+            g_string_append_c (out, layer->separator);
+          g_string_append (out, *part);
+          g_ptr_array_add (kept, *part);
+        }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -510,11 +553,12 @@ qi_environment_add_layer (QiEnvironment  *self,
     if (!resolve (&layer, g_hash_table_lookup (defs, order->pdata[i]), error))
       return FALSE;
 
+  name = g_intern_string (name);
   for (guint i = 0; i < order->len; i++)
     {
       Def *def = g_hash_table_lookup (defs, order->pdata[i]);
 
-      store (self, name, def->name, def->result);
+      store_take (self, name, (char *) def->name, FALSE, g_steal_pointer (&def->result));
     }
   return TRUE;
 }
@@ -616,23 +660,21 @@ char **
 qi_environment_dup_envp (QiEnvironment *self)
 {
   g_autoptr(GPtrArray) names = NULL;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GPtrArray *lines;
 
   g_return_val_if_fail (QI_IS_ENVIRONMENT (self), NULL);
 
   names = sorted_names (self);
+  lines = g_ptr_array_sized_new (names->len + 1);
   for (guint i = 0; i < names->len; i++)
     {
       Var *var = g_hash_table_lookup (self->vars, names->pdata[i]);
 
       if (var->value != NULL)
-        {
-          g_autofree char *line = g_strdup_printf ("%s=%s", (const char *) names->pdata[i], var->value);
-
-          g_strv_builder_add (builder, line);
-        }
+        g_ptr_array_add (lines, g_strconcat (names->pdata[i], "=", var->value, NULL));
     }
-  return g_strv_builder_end (builder);
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
 }
 
 /**
