@@ -145,6 +145,59 @@ check_tools_by_task (QiSettingsSchema  *schema,
   return TRUE;
 }
 
+/* {"blender": "/studio/templates/start.blend"} or, per platform,
+ * {"blender": {"linux": "/mnt/…", "windows": "P:/…"}}: absolute paths. */
+static gboolean
+check_workfile_templates (QiSettingsSchema  *schema,
+                          const char        *key,
+                          JsonNode          *value,
+                          gpointer           user_data,
+                          GError           **error)
+{
+  JsonObjectIter iter;
+  const char *group;
+  JsonNode *path;
+
+  if (!JSON_NODE_HOLDS_OBJECT (value))
+    {
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                   _("%s: is not an object of application groups, each the path of its template file"), key);
+      return FALSE;
+    }
+  json_object_iter_init (&iter, json_node_get_object (value));
+  while (json_object_iter_next (&iter, &group, &path))
+    {
+      g_autoptr(GList) members = NULL;
+      gboolean ok = TRUE;
+
+      if (JSON_NODE_HOLDS_OBJECT (path))
+        {
+          members = json_object_get_members (json_node_get_object (path));
+          for (GList *l = members; ok && l != NULL; l = l->next)
+            {
+              JsonNode *one = json_object_get_member (json_node_get_object (path), l->data);
+              QiPlatform platform;
+
+              ok = qi_platform_from_string (l->data, &platform) && JSON_NODE_HOLDS_VALUE (one) &&
+                   json_node_get_value_type (one) == G_TYPE_STRING &&
+                   (platform == QI_PLATFORM_WINDOWS ? *json_node_get_string (one) != '\0'
+                                                    : g_path_is_absolute (json_node_get_string (one)));
+            }
+        }
+      else
+        ok = JSON_NODE_HOLDS_VALUE (path) && json_node_get_value_type (path) == G_TYPE_STRING &&
+             g_path_is_absolute (json_node_get_string (path));
+      if (!ok)
+        {
+          g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                       _("%s.%s: is not an absolute path, or an object of them per platform (linux, windows, "
+                         "darwin)"), key, group);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 qi_applications_addon_register_addon (QiAddon  *addon,
                                       GError  **error)
@@ -200,6 +253,10 @@ qi_applications_addon_class_init (QiApplicationsAddonClass *klass)
                                _("More tools for the tasks of a type: {\"fx\": [\"houdini-plugins/3\"]}"),
                                empty, NULL);
   qi_settings_schema_set_validator (schema, "tools_by_task", check_tools_by_task, NULL, NULL, NULL);
+  qi_settings_schema_add_json (schema, "workfile_templates", _("Workfile templates"),
+                               _("The file a new workfile starts from, per application group: {\"blender\": "
+                                 "\"/studio/templates/start.blend\"}, or a path per platform"), empty, NULL);
+  qi_settings_schema_set_validator (schema, "workfile_templates", check_workfile_templates, NULL, NULL, NULL);
   qi_settings_schema_attach (schema, QI_TYPE_APPLICATIONS_ADDON);
 }
 

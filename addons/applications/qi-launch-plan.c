@@ -71,6 +71,7 @@ struct _QiLaunchPlan
   guint             next_candidate;
   gint64            last_version;
   char             *last_workfile;
+  char             *workfile_template;   /* the file a new workfile starts from */
   QiEnvironment    *environment;
   GStrv             argv;
 
@@ -100,6 +101,7 @@ qi_launch_plan_finalize (GObject *object)
   g_free (self->workfile);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
   g_free (self->last_workfile);
+  g_free (self->workfile_template);
   g_clear_object (&self->environment);
   g_strfreev (self->argv);
   G_OBJECT_CLASS (qi_launch_plan_parent_class)->finalize (object);
@@ -425,7 +427,7 @@ ask_host (QiLaunchPlan *self)
     json_object_set_string_member (payload, "executable", json_object_get_string_member (self->app, "executable"));
   if (arguments != NULL)
     json_object_set_member (payload, "app_arguments", json_node_copy (arguments));
-  if (self->workfile_exists)
+  if (self->workfile_exists || self->workfile_template != NULL)
     json_object_set_string_member (payload, "workfile", self->workfile);
   json_object_set_array_member (payload, "extra", extra);
   self->step = STEP_HOST;
@@ -598,6 +600,38 @@ task_names (JsonArray *tasks)
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
+/* A new workfile starts from the application group's template file
+ * (`applications.workfile_templates`), when the settings name one; FALSE
+ * when they name one that is not there. */
+static gboolean
+find_workfile_template (QiLaunchPlan  *self,
+                        GError       **error)
+{
+  g_autoptr(JsonObject) templates = settings_object (self, "workfile_templates", error);
+  const char *group = json_object_get_string_member (self->app, "group");
+  JsonNode *entry;
+  const char *path = NULL;
+
+  if (templates == NULL)
+    return FALSE;
+  entry = json_object_get_member (templates, group);
+  if (entry != NULL && JSON_NODE_HOLDS_OBJECT (entry))
+    entry = json_object_get_member (json_node_get_object (entry), qi_platform_to_string (qi_platform_get_current ()));
+  if (entry != NULL && JSON_NODE_HOLDS_VALUE (entry) && json_node_get_value_type (entry) == G_TYPE_STRING)
+    path = json_node_get_string (entry);
+  if (path == NULL)
+    return TRUE;
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("applications.workfile_templates.%s: the template file %s is not there, so the new workfile "
+                     "of %s cannot start from it"), group, path, json_object_get_string_member (self->app, "label"));
+      return FALSE;
+    }
+  self->workfile_template = g_strdup (path);
+  return TRUE;
+}
+
 static void
 on_reply (GObject      *source,
           GAsyncResult *result,
@@ -712,6 +746,16 @@ on_reply (GObject      *source,
           fail (self, _("the next workfile of %s %s cannot be made from the templates: %s"), self->context_path,
                 self->task, error != NULL ? error->message : _("templates.solve answered no path"));
           return;
+        }
+      if (self->mode == QI_LAUNCH_PLAN_LAUNCH || self->mode == QI_LAUNCH_PLAN_RESOLVE)
+        {
+          g_autoptr(GError) template_error = NULL;
+
+          if (!find_workfile_template (self, &template_error))
+            {
+              fail_literal (self, template_error->message);
+              return;
+            }
         }
       break;
     case STEP_HOST:
@@ -838,6 +882,19 @@ qi_launch_plan_get_workfile (QiLaunchPlan *self)
   return self->workfile;
 }
 
+/**
+ * qi_launch_plan_get_workfile_template:
+ * @self: a complete #QiLaunchPlan
+ *
+ * Returns: (nullable): the file the new workfile is to be copied from
+ *   before the launch, or %NULL
+ */
+const char *
+qi_launch_plan_get_workfile_template (QiLaunchPlan *self)
+{
+  return self->workfile_template;
+}
+
 gboolean
 qi_launch_plan_get_workfile_exists (QiLaunchPlan *self)
 {
@@ -908,7 +965,8 @@ qi_launch_plan_replace (QiLaunchPlan       *self,
  *
  * Returns: (transfer full): `{"launch", "app", "host", "project",
  *   "context", "task", "task_type", "workdir", "workfile",
- *   "workfile_exists", "argv"}`
+ *   "workfile_exists", "workfile_template" (the file a new workfile is
+ *   copied from, or null), "argv"}`
  */
 JsonNode *
 qi_launch_plan_describe (QiLaunchPlan *self)
@@ -931,6 +989,10 @@ qi_launch_plan_describe (QiLaunchPlan *self)
   else
     json_object_set_null_member (object, "workfile");
   json_object_set_boolean_member (object, "workfile_exists", self->workfile_exists);
+  if (self->workfile_template != NULL)
+    json_object_set_string_member (object, "workfile_template", self->workfile_template);
+  else
+    json_object_set_null_member (object, "workfile_template");
   for (guint i = 0; self->argv != NULL && self->argv[i] != NULL; i++)
     json_array_add_string_element (argv, self->argv[i]);
   json_object_set_array_member (object, "argv", argv);

@@ -36,6 +36,7 @@ JsonObject    *qi_launch_plan_get_app         (QiLaunchPlan         *self);
 const char    *qi_launch_plan_get_workdir     (QiLaunchPlan         *self);
 const char    *qi_launch_plan_get_workfile    (QiLaunchPlan         *self);
 gboolean       qi_launch_plan_get_workfile_exists (QiLaunchPlan     *self);
+const char    *qi_launch_plan_get_workfile_template (QiLaunchPlan   *self);
 gint64         qi_launch_plan_get_version     (QiLaunchPlan         *self);
 const char * const *qi_launch_plan_get_argv   (QiLaunchPlan         *self);
 char         **qi_launch_plan_dup_envp        (QiLaunchPlan         *self);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -537,23 +539,17 @@ on_launch_exited (QiLaunch   *launch,
   emit (self, "launcher.exited", payload);
 }
 
+/* The process of a planned launch, whose pre-launch hooks have run. */
 static void
-on_pre_hooks_done (QiLauncher   *self,
-                   QiLaunchPlan *plan,
-                   QiLaunch     *unused,
-                   QiHubRequest *request,
-                   GError       *error)
+spawn_launch (QiLauncher   *self,
+              QiLaunchPlan *plan,
+              QiHubRequest *request)
 {
   g_autofree char *log = NULL;
   g_autoptr(QiLaunch) launch = NULL;
   g_autoptr(GError) spawn_error = NULL;
   g_autoptr(JsonNode) reply = NULL;
 
-  if (error != NULL)
-    {
-      qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, error->message);
-      return;
-    }
   log = log_path_for (plan);
   launch = qi_launch_new (plan, log);
   if (!qi_launch_spawn (launch, &spawn_error))
@@ -572,6 +568,125 @@ on_pre_hooks_done (QiLauncher   *self,
   qi_hub_request_reply (request, reply);
   emit (self, "launcher.started", reply);
   run_hooks (self, "post", plan, launch, NULL, on_post_hooks_done);
+}
+
+/* A new workfile copied from its template: into a hidden file of the
+ * work folder in a thread, then renamed to its name, never over a file
+ * that is there; a copy that fails leaves nothing behind. */
+typedef struct
+{
+  QiLauncher   *self;
+  QiLaunchPlan *plan;
+  QiHubRequest *request;
+  GFile        *partial;
+  GFile        *workfile;
+} CopyCall;
+
+static void
+copy_call_free (CopyCall *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->plan);
+  g_object_unref (call->request);
+  g_object_unref (call->partial);
+  g_object_unref (call->workfile);
+  g_free (call);
+}
+
+static void
+copy_failed (CopyCall *call,
+             GError   *error)
+{
+  g_autofree char *message = g_strdup_printf (_("the new workfile %s cannot start from the template %s: %s"),
+                                              g_file_peek_path (call->workfile),
+                                              qi_launch_plan_get_workfile_template (call->plan), error->message);
+
+  g_file_delete (call->partial, NULL, NULL);
+  qi_hub_request_fail (call->request, QI_HUB_ERROR_HANDLER_FAILED, message);
+  copy_call_free (call);
+}
+
+static void
+on_template_moved (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CopyCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_move_finish (G_FILE (source), result, &error))
+    {
+      copy_failed (call, error);
+      return;
+    }
+  spawn_launch (call->self, call->plan, call->request);
+  copy_call_free (call);
+}
+
+static void
+on_template_copied (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  CopyCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (source), result, &error))
+    {
+      copy_failed (call, error);
+      return;
+    }
+  g_file_move_async (call->partial, call->workfile, G_FILE_COPY_NO_FALLBACK_FOR_MOVE, G_PRIORITY_DEFAULT, NULL,
+                     NULL, NULL, on_template_moved, call);
+}
+
+static void
+start_from_template (QiLauncher   *self,
+                     QiLaunchPlan *plan,
+                     QiHubRequest *request)
+{
+  const char *workfile = qi_launch_plan_get_workfile (plan);
+  g_autofree char *folder = g_path_get_dirname (workfile);
+  g_autofree char *base = g_path_get_basename (workfile);
+  g_autofree char *partial = g_strdup_printf ("%s/.%s.%08x.part", folder, base, g_random_int ());
+  g_autoptr(GFile) template = g_file_new_for_path (qi_launch_plan_get_workfile_template (plan));
+  CopyCall *call = g_new0 (CopyCall, 1);
+
+  call->self = g_object_ref (self);
+  call->plan = g_object_ref (plan);
+  call->request = g_object_ref (request);
+  call->partial = g_file_new_for_path (partial);
+  call->workfile = g_file_new_for_path (workfile);
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      int saved = errno;
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                             _("the work folder %s cannot be made: %s"), folder,
+                                             g_strerror (saved));
+
+      copy_failed (call, error);
+      return;
+    }
+  g_file_copy_async (template, call->partial, G_FILE_COPY_NONE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
+                     on_template_copied, call);
+}
+
+static void
+on_pre_hooks_done (QiLauncher   *self,
+                   QiLaunchPlan *plan,
+                   QiLaunch     *unused,
+                   QiHubRequest *request,
+                   GError       *error)
+{
+  if (error != NULL)
+    {
+      qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, error->message);
+      return;
+    }
+  if (qi_launch_plan_get_workfile_template (plan) != NULL)
+    start_from_template (self, plan, request);
+  else
+    spawn_launch (self, plan, request);
 }
 
 typedef struct

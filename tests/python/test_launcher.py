@@ -281,6 +281,50 @@ def test_qi_launch_waits_and_exits_with_the_dccs_status(studio):
     assert gone.stderr.startswith("qi launch: no Qi is running here (/nonexistent/server.json cannot be read")
 
 
+def test_a_new_workfile_starts_from_the_template_file(studio, tmp_path):
+    template = tmp_path / "start.kscene"
+    template.write_text("the studio's start scene\n")
+    done = qi_run(studio.dirs, "settings", "set", "applications", "workfile_templates",
+                  json.dumps({"kinds": {"linux": str(template), "windows": "P:/templates/start.kscene"}}),
+                  "--layer", "project", "--project", "demo")
+    assert done.returncode == 0, done.stderr
+    with qi.hub.connect(studio.url, studio.token, name="test/ui", timeout=T) as c:
+        explained = c.request("launcher.explain", {"app": "kinds/2", "project": "demo", "context": "/sq010/sh010",
+                                                   "task": "fx"}, timeout=T)["launch"]
+        assert explained["workfile_template"] == str(template)
+        assert not os.path.exists(explained["workfile"]), "explain copies nothing"
+        started = launch(c, app="kinds/2", task="fx")
+        assert started["workfile_template"] == str(template) and started["workfile_exists"] is False
+        workfile = started["workfile"]
+        assert workfile.endswith("/work/fx/demo_sh010_fx_v001.kscene")
+        with open(workfile) as f:
+            assert f.read() == "the studio's start scene\n"
+        # the DCC opens it; nothing half-copied is left beside it
+        dcc_ready(c)
+        assert c.request("host.info", {}, timeout=T)["argv"] == [workfile]
+        assert sorted(os.listdir(os.path.dirname(workfile))) == [os.path.basename(workfile)]
+        c.request("host.quit", {}, timeout=T)
+        # the next launch opens that file, with no template
+        again = launch(c, app="kinds/2", task="fx")
+        assert again["workfile"] == workfile and again["workfile_exists"] is True
+        assert again["workfile_template"] is None
+        dcc_ready(c)
+        c.request("host.quit", {}, timeout=T)
+
+        # a template that is not there refuses the launch, naming it
+        template.unlink()
+        with pytest.raises(HubError) as refused:
+            launch(c, app="kinds/2", task="comp")
+        assert refused.value.message == (
+            "applications.workfile_templates.kinds: the template file {} is not there, so the new workfile of "
+            "Kinds 2 cannot start from it".format(template))
+    # a setting that is not a path is refused where it is set
+    done = qi_run(studio.dirs, "settings", "set", "applications", "workfile_templates", '{"kinds": "start.kscene"}',
+                  "--layer", "project", "--project", "demo")
+    assert done.returncode == 2
+    assert "(project layer “demo”): workfile_templates.kinds: is not an absolute path" in done.stderr, done.stderr
+
+
 def test_hooks_change_a_launch_or_stop_it(studio, tmp_path):
     hooks = tmp_path / "hook-addons" / "studio-hooks" / "plugins" / "hooks"
     hooks.mkdir(parents=True)
