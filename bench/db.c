@@ -39,6 +39,7 @@
 #include <glib/gstdio.h>
 #include <qi/qi.h>
 #include <sqlite3.h>
+#include "qi-sqlite-adapter.h"
 
 #define PROJECT "bench"
 #define SEED 20240601

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include <qi/qi.h>
+#include "qi-sqlite-adapter.h"
 
 static JsonObject *
 version_spec (const char *product,

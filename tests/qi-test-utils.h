@@ -52,6 +52,9 @@ qi_test_env_setup (QiTestEnv *env)
   env->envp = g_environ_setenv (env->envp, "XDG_CONFIG_HOME", env->config_home, TRUE);
   env->envp = g_environ_setenv (env->envp, "XDG_CONFIG_DIRS", env->config_dirs, TRUE);
   env->envp = g_environ_setenv (env->envp, "XDG_DATA_HOME", env->data_home, TRUE);
+  /* the build tree's addons: the tracker addons qi cannot run without */
+  if (g_getenv ("QI_ADDON_DIR") != NULL)
+    env->envp = g_environ_setenv (env->envp, "QI_ADDON_DIR", g_getenv ("QI_ADDON_DIR"), TRUE);
 }
 
 static inline void

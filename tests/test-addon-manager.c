@@ -874,8 +874,21 @@ test_cli (Fixture       *f,
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "list", "--json", NULL), ==, 0);
     hosts = json_from_string (out, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (hosts)), ==, 1);
-    host = json_array_get_object_element (json_node_get_array (hosts), 0);
+    /* the test addon's, and those of the first-party host addons (QI_ADDON_DIR) */
+    host = NULL;
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (hosts)); i++)
+      {
+        JsonObject *each = json_array_get_object_element (json_node_get_array (hosts), i);
+
+        if (g_str_equal (json_object_get_string_member (each, "addon"), "kinds"))
+          {
+            g_assert_null (host);
+            host = each;
+          }
+        else
+          g_assert_true (g_str_has_prefix (json_object_get_string_member (each, "addon"), "host-"));
+      }
+    g_assert_nonnull (host);
     g_assert_cmpstr (json_object_get_string_member (host, "name"), ==, "kinds-dcc");
     g_assert_cmpstr (json_object_get_string_member (host, "addon"), ==, "kinds");
     g_assert_cmpstr (json_object_get_string_member (host, "executable"), ==, "/bin/sh");
@@ -888,8 +901,8 @@ test_cli (Fixture       *f,
     g_assert_nonnull (strstr (out, "/kinds/host/kinds-dcc"));
     g_assert_nonnull (strstr (out, "\nQI_HOST=kinds-dcc\n"));
     g_assert_nonnull (strstr (out, "\nKINDS_DCC_LICENSE=floating\n"));
-    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "maya", NULL), ==, 1);
-    g_assert_cmpstr (err, ==, "qi hosts env: no host “maya”; “qi --headless hosts list” shows them\n");
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-cad", NULL), ==, 1);
+    g_assert_cmpstr (err, ==, "qi hosts env: no host “kinds-cad”; “qi --headless hosts list” shows them\n");
     g_subprocess_launcher_setenv (launcher, "KINDS_DCC_NO_LICENSE", "1", TRUE);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hosts", "env", "kinds-dcc", NULL), ==, 1);
     g_assert_cmpstr (err, ==, "qi hosts env: kinds-dcc has no licence on this machine\n");
@@ -970,6 +983,28 @@ test_cli (Fixture       *f,
     g_assert_nonnull (strstr (contents, "G_DEFINE_DYNAMIC_TYPE (DemoToolAddon, demo_tool_addon, QI_TYPE_ADDON)"));
     g_assert_nonnull (strstr (contents, "QI_ADDON_MODULE_DEFINE (demo_tool_register)"));
     g_assert_true (g_file_test (publish, G_FILE_TEST_IS_DIR));
+
+    /* a tracker: native, of both provider roles; other roles refused */
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "python", "--role", "db", "--dir", f->second, NULL), ==, 2);
+    g_assert_cmpstr (err, ==, "qi addons new: a tracker (--role db) is a native addon: use --lang c\n");
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "c", "--role", "render", "--dir", f->second, NULL), ==, 2);
+    g_assert_true (g_str_has_prefix (err, "qi addons new: --role render: "));
+    g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "new", "kitsu", "--lang",
+                                     "c", "--role", "db", "--dir", f->second, NULL), ==, 0);
+    {
+      g_autofree char *toml_path = g_build_filename (f->second, "kitsu", "addon.toml", NULL);
+      g_autofree char *tracker = g_build_filename (f->second, "kitsu", "src", "kitsu.c", NULL);
+      g_autofree char *toml = NULL;
+      g_autofree char *code = NULL;
+
+      g_assert_true (g_file_get_contents (toml_path, &toml, NULL, NULL));
+      g_assert_nonnull (strstr (toml, "roles = [\"db\", \"auth\"]"));
+      g_assert_true (g_file_get_contents (tracker, &code, NULL, NULL));
+      g_assert_nonnull (strstr (code, "G_IMPLEMENT_INTERFACE_DYNAMIC (QI_TYPE_DB_ADAPTER"));
+      g_assert_nonnull (strstr (code, "qi_addon_provide_login (addon, QI_AUTH_PROVIDER (login), error)"));
+    }
   }
 
   /* A production bundle picks the addons and pins their versions. */
@@ -978,7 +1013,7 @@ test_cli (Fixture       *f,
 
     g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "prod",
-                             "--addon", "hello=1.0.0", NULL), ==, 0);
+                             "--addon", "hello=1.0.0", "--addon", "tracker-sqlite=" QI_VERSION_S, NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "set-state", "prod",
                              "production", NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "list", "--json", NULL), ==, 0);
@@ -988,7 +1023,7 @@ test_cli (Fixture       *f,
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "hello", NULL), ==, 0);
 
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "pinned",
-                             "--addon", "hello=2.0.0", NULL), ==, 0);
+                             "--addon", "hello=2.0.0", "--addon", "tracker-sqlite=" QI_VERSION_S, NULL), ==, 0);
     g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "pinned",
                              "addons", "list", "--json", NULL), ==, 0);
     g_assert_cmpstr (state_of (out, "hello", &message), ==, "failed");
@@ -1009,20 +1044,35 @@ test_cli (Fixture       *f,
     }
   }
 
-  /* Two trackers: Qi stops at phase 1 and names both. */
-  g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
-  g_free (make_addon (f->first, "tracker-b", "version = \"1.0.0\"\nroles = [\"db\"]\n"));
-  g_clear_object (&process);
-  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("QI_EXE"), "--headless", "status", NULL);
-  g_assert_no_error (error);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
-  g_assert_true (g_str_has_prefix (err, "qi: 2 addons provide the role “db”: “tracker-a” ("));
+  /* Two more trackers and no bundle: the embedded one is the run's, the
+   * others stay out of it, saying why. */
+  g_free (make_addon (f->first, "tracker-a", "version = \"1.0.0\"\nroles = [\"db\", \"auth\"]\n"));
+  g_free (make_addon (f->first, "tracker-b", "version = \"1.0.0\"\nroles = [\"db\", \"auth\"]\n"));
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "addons", "info", "tracker-a", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "not the run's tracker (that is “tracker-sqlite”; choose with --tracker NAME or "
+                                 "the bundle)"));
+
+  /* a bundle that holds both: Qi stops at phase 1 and names them */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "two", "--addon",
+                                   "tracker-a=1.0.0", "--addon", "tracker-b=1.0.0", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "two", "status", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "qi: 2 addons provide the role “auth”: “tracker-a” ("));
   g_assert_nonnull (strstr (err, "“tracker-b” ("));
-  g_assert_true (g_str_has_suffix (err, "; keep one of them in the bundle\n"));
+  g_assert_true (g_str_has_suffix (err, "; keep one of them in the bundle, or choose one with --tracker NAME\n"));
+
+  /* a bundle without its tracker: the same, one line */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "bundles", "create", "none", "--addon",
+                                   "hello=1.0.0", NULL), ==, 0);
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--bundle", "none", "status", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "qi: no addon of the bundle provides the role “auth” (outside it: "));
+  g_assert_true (g_str_has_suffix (err, "); add one to the bundle\n"));
+  g_assert_cmpuint (strchr (err, '\n') - err, ==, strlen (err) - 1);
+
+  /* --tracker NAME that is not there */
+  g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "--tracker", "tracker-z", "status", NULL),
+                   ==, 1);
+  g_assert_cmpstr (err, ==, "qi: the tracker “tracker-z” is not on the addon path: install it or add its folder "
+                            "with --addon-path\n");
 }
 
 int

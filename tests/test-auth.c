@@ -5,6 +5,8 @@
 
 #include "qi-test-json.h"
 #include "qi-test-utils.h"
+#include "qi-sqlite-adapter.h"
+#include "qi-local-auth-provider.h"
 
 /*
  * The local login: QiLocalAuthProvider over a real tracker file
@@ -37,8 +39,9 @@ fixture_setup (Fixture       *f,
   f->sqlite = qi_sqlite_adapter_new (f->path);
   f->authority = qi_token_authority_new (&error);
   g_assert_no_error (error);
-  f->local = qi_local_auth_provider_new (f->sqlite, f->authority);
+  f->local = qi_local_auth_provider_new (f->sqlite);
   f->auth = QI_AUTH_PROVIDER (f->local);
+  qi_auth_provider_set_authority (f->auth, f->authority);
 }
 
 static void
@@ -249,8 +252,8 @@ test_login (Fixture       *f,
   expires = g_date_time_new_from_iso8601 (qi_test_string_of (session, "expires_at"), NULL);
   g_assert_nonnull (expires);
   in = g_date_time_to_unix (expires) - g_get_real_time () / G_USEC_PER_SEC;
-  g_assert_cmpint (in, >, QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME - 60);
-  g_assert_cmpint (in, <=, QI_LOCAL_AUTH_PROVIDER_DEFAULT_LIFETIME);
+  g_assert_cmpint (in, >, QI_AUTH_PROVIDER_DEFAULT_LIFETIME - 60);
+  g_assert_cmpint (in, <=, QI_AUTH_PROVIDER_DEFAULT_LIFETIME);
 
   /* a wrong password, an unknown user and a user without a password read
    * alike */
@@ -356,8 +359,8 @@ test_expiry (Fixture       *f,
   g_autoptr(GError) error = NULL;
   const char *token;
 
-  qi_local_auth_provider_set_lifetime (f->local, 1);
-  g_assert_cmpuint (qi_local_auth_provider_get_lifetime (f->local), ==, 1);
+  qi_auth_provider_set_lifetime (f->auth, 1);
+  g_assert_cmpuint (qi_auth_provider_get_lifetime (f->auth), ==, 1);
   session = login (f, "ada", PASSWORD, &error);
   g_assert_no_error (error);
   token = qi_test_string_of (session, "token");

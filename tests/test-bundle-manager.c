@@ -6,6 +6,9 @@
 
 #include "qi-test-utils.h"
 
+/* a bundle names its tracker: the embedded one */
+#define TRACKER "tracker-sqlite=" QI_VERSION_S
+
 /*
  * QiBundleManager with a scratch configuration directory: creating
  * bundles, the rules of the states, diff and selection, the errors of a
@@ -889,15 +892,15 @@ test_run_selection (Fixture       *f,
   g_assert_true (g_file_set_contents (copy, contents, length, NULL));
   qi_test_env_write (toml, "name = \"hello\"\nversion = \"1.1.0-dev\"\nmodule = \"hello.so\"\n");
 
-  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "prod", "--addon", "hello=1.0.0", NULL }), ==, 0);
+  g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "prod", "--addon", "hello=1.0.0", "--addon", TRACKER, NULL }), ==, 0);
   g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "set-state", "prod", "production", NULL }), ==, 0);
   g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "next", "--addon", "hello=1.0.0",
-                                                        "--addon", "farm=1.0.0", NULL }), ==, 0);
+                                                        "--addon", "farm=1.0.0", "--addon", TRACKER, NULL }), ==, 0);
   g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "set-state", "next", "staging", NULL }), ==, 0);
   g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "mine", "--dev", "--addon", assignment,
-                                                        NULL }), ==, 0);
+                                                        "--addon", TRACKER, NULL }), ==, 0);
   g_assert_cmpint (run_qi (f, (const char * const []) { "bundles", "create", "wrong", "--dev", "--addon", bogus,
-                                                        NULL }), ==, 0);
+                                                        "--addon", TRACKER, NULL }), ==, 0);
 
   /* Production: hello, not farm. */
   g_assert_cmpint (run_qi (f, (const char * const []) { "addons", "list", "--json", NULL }), ==, 0);

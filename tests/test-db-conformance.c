@@ -9,6 +9,9 @@
 
 #include "qi-db-conformance.h"
 #include "qi-test-utils.h"
+#include "qi-sqlite-adapter.h"
+#include "qi-ftrack-adapter.h"
+#include "qi-ftrack-session.h"
 
 /*
  * The adapter conformance suite (qi-db-conformance.c) against both

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include "qi-test-utils.h"
+#include "qi-sqlite-adapter.h"
+#include "qi-sqlite-datastore.h"
 
 /* The JSON datastore of the embedded tracker: export, then import into an
  * empty tracker, gives the same document; a bad file is refused with the

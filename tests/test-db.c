@@ -6,6 +6,8 @@
 
 #include "qi-test-json.h"
 #include "qi-test-utils.h"
+#include "qi-sqlite-adapter.h"
+#include "qi-sqlite-datastore.h"
 
 /*
  * The tracker: QiSqliteAdapter over real files in a scratch folder, the

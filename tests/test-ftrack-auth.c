@@ -6,13 +6,17 @@
 #include "qi-test-http.h"
 #include "qi-test-json.h"
 #include "qi-test-utils.h"
+#include "qi-ftrack-auth-provider.h"
+#include "qi-ftrack-session.h"
+#include "qi-local-auth-provider.h"
+#include "qi-sqlite-adapter.h"
 
 /*
  * The ftrack login and what came with it: QiFtrackAuthProvider against a
  * fake ftrack server on loopback (the recorded server information of
  * $QI_FTRACK_FIXTURES; the User query answered in the shape of the
- * recorded schema), each failure as one sentence, several providers in
- * QiAuthManager, the run session's auto-refresh, server-side revocation
+ * recorded schema), each failure as one sentence, the run's one provider
+ * in QiAuthManager (ftrack's or the local one), the run session's auto-refresh, server-side revocation
  * over a real socket, and the real qi: the keyring (a gnome-keyring on the
  * private D-Bus session bus of tests/with-keyring), environment
  * credentials and service tokens.
@@ -221,13 +225,22 @@ credentials (const char *server,
 }
 
 static QiFtrackAuthProvider *
-new_provider (void)
+new_provider_timeout (guint timeout)
 {
   g_autoptr(QiTokenAuthority) authority = qi_token_authority_new (NULL);
-  QiFtrackAuthProvider *provider = qi_ftrack_auth_provider_new (authority);
+  g_autoptr(QiFtrackSession) session = qi_ftrack_session_new_logged_out ();
+  QiFtrackAuthProvider *provider;
 
-  g_object_set (provider, "max-attempts", 1, "timeout", 1, NULL);
+  g_object_set (session, "max-attempts", 1, "timeout", timeout, NULL);
+  provider = qi_ftrack_auth_provider_new (session);
+  qi_auth_provider_set_authority (QI_AUTH_PROVIDER (provider), authority);
   return provider;
+}
+
+static QiFtrackAuthProvider *
+new_provider (void)
+{
+  return new_provider_timeout (1);
 }
 
 static char *
@@ -283,7 +296,7 @@ test_login (Fixture       *f,
   g_assert_nonnull (qi_test_string_of (session, "expires_at"));
 
   /* the token is Qi's, of the provider's authority, for the hub and REST */
-  claims = qi_token_authority_verify (qi_ftrack_auth_provider_get_authority (provider),
+  claims = qi_token_authority_verify (qi_auth_provider_get_authority (QI_AUTH_PROVIDER (provider)),
                                       qi_test_string_of (session, "token"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (qi_token_get_session (claims), ==, "user/ada");
@@ -379,7 +392,7 @@ test_errors (Fixture       *f,
   error = login_error (f, f->http.base, "ada", API_KEY);
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED);
   expected = g_strdup_printf ("%s does not answer as an ftrack server does (ftrack at %s answered "
-                              "query_server_information, query of User (HTTP 200) with what is not JSON (at byte 0)): "
+                              "query_server_information, query of User (HTTP 200) with what is not JSON (1:1: not valid JSON)): "
                               "check the address "
                               "(such as https://studio.ftrackapp.com) and the network", f->http.base, f->http.base);
   g_assert_cmpstr (error->message, ==, expected);
@@ -448,37 +461,44 @@ test_errors (Fixture       *f,
 #define ARGS(...) ((const char * const []) { __VA_ARGS__, NULL })
 #define ENV(...) ((const char * const []) { __VA_ARGS__, NULL })
 
-/* QiAuthManager with the local and the ftrack provider, on the hub. */
+/* QiAuthManager with the run's one provider, local or ftrack, on the hub. */
 
 typedef struct
 {
   char        *path;
   QiSqliteAdapter *sqlite;
   QiTokenAuthority *authority;
-  QiLocalAuthProvider *local;
-  QiFtrackAuthProvider *ftrack;
+  QiAuthProvider *provider;
   QiAuthManager *manager;
   QiHub *hub;
 } Auth;
 
 static void
-auth_setup (Fixture *f,
-            Auth    *a)
+auth_setup (Fixture    *f,
+            Auth       *a,
+            const char *kind)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) user = NULL;
 
-  a->path = g_build_filename (f->env.root, "tracker", "tracker.sqlite", NULL);
-  a->sqlite = qi_sqlite_adapter_new (a->path);
   a->authority = qi_token_authority_new (&error);
   g_assert_no_error (error);
-  a->local = qi_local_auth_provider_new (a->sqlite, a->authority);
-  a->ftrack = qi_ftrack_auth_provider_new (a->authority);
-  g_object_set (a->ftrack, "max-attempts", 1, "timeout", 2, NULL);
-  a->manager = qi_auth_manager_new (QI_AUTH_PROVIDER (a->local));
-  qi_auth_manager_add_provider (a->manager, QI_AUTH_MANAGER_FTRACK, QI_AUTH_PROVIDER (a->ftrack));
-  user = qi_local_auth_provider_add_user (a->local, "chen", "Chen Wu", NULL, PASSWORD, NULL, &error);
-  g_assert_no_error (error);
+  if (g_str_equal (kind, "local"))
+    {
+      g_autoptr(JsonNode) user = NULL;
+
+      a->path = g_build_filename (f->env.root, "tracker", "tracker.sqlite", NULL);
+      a->sqlite = qi_sqlite_adapter_new (a->path);
+      a->provider = QI_AUTH_PROVIDER (qi_local_auth_provider_new (a->sqlite));
+      user = qi_local_auth_provider_add_user (QI_LOCAL_AUTH_PROVIDER (a->provider), "chen", "Chen Wu", NULL,
+                                              PASSWORD, NULL, &error);
+      g_assert_no_error (error);
+    }
+  else
+    {
+      a->provider = QI_AUTH_PROVIDER (new_provider_timeout (2));
+    }
+  a->manager = g_object_new (QI_TYPE_AUTH_MANAGER, "name", "auth", "provider", a->provider,
+                             "authority", a->authority, NULL);
   a->hub = qi_hub_new ();
   g_assert_true (qi_service_start (QI_SERVICE (a->manager), &error));
   g_assert_true (qi_auth_manager_attach_hub (a->manager, a->hub, &error));
@@ -491,8 +511,7 @@ auth_teardown (Auth *a)
   qi_service_stop (QI_SERVICE (a->manager));
   g_clear_object (&a->manager);
   g_clear_object (&a->hub);
-  g_clear_object (&a->ftrack);
-  g_clear_object (&a->local);
+  g_clear_object (&a->provider);
   g_clear_object (&a->authority);
   g_clear_object (&a->sqlite);
   g_free (a->path);
@@ -503,7 +522,9 @@ test_providers (Fixture       *f,
                 gconstpointer  data)
 {
   Auth a = { 0 };
+  Auth b = { 0 };
   g_autoptr(QiHubEndpoint) client = NULL;
+  g_autoptr(QiHubEndpoint) local_client = NULL;
   g_autoptr(JsonNode) session = NULL;
   g_autoptr(JsonNode) local = NULL;
   g_autoptr(JsonNode) reply = NULL;
@@ -511,12 +532,19 @@ test_providers (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *payload = NULL;
 
-  auth_setup (f, &a);
+  auth_setup (f, &a, "ftrack");
   client = qi_hub_open_endpoint (a.hub, "test/client", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (qi_auth_manager_get_default_provider_name (a.manager), ==, "local");
-  g_assert_true (qi_auth_manager_lookup_provider (a.manager, "ftrack") == QI_AUTH_PROVIDER (a.ftrack));
+  g_assert_true (qi_auth_manager_get_provider (a.manager) == a.provider);
   g_assert_true (qi_auth_manager_get_authority (a.manager) == a.authority);
+  g_assert_true (qi_auth_provider_get_authority (a.provider) == a.authority);
+
+  /* what the login page asks first: the run's provider */
+  reply = qi_test_ask (client, "auth.info", "{}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (reply, "provider"), ==, "ftrack");
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (reply), "logged_in"));
+  g_clear_pointer (&reply, json_node_unref);
 
   /* exactly what the web UI's login form sends */
   payload = g_strdup_printf ("{\"provider\": \"ftrack\", \"server\": \"%s\", \"api_user\": \"ada\", "
@@ -530,12 +558,7 @@ test_providers (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (qi_auth_manager_check_token (a.manager, qi_test_string_of (session, "token"), claims, &error));
 
-  /* no provider: the default, local */
-  local = qi_test_ask (client, "auth.login", "{\"username\": \"chen\", \"password\": \"" PASSWORD "\"}", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (qi_test_string_of (local, "provider"), ==, "local");
-
-  /* whoami and logout go to the provider of the session */
+  /* whoami and logout */
   g_clear_pointer (&payload, g_free);
   payload = g_strdup_printf ("{\"token\": \"%s\"}", qi_test_string_of (session, "token"));
   reply = qi_test_ask (client, "auth.whoami", payload, &error);
@@ -550,8 +573,8 @@ test_providers (Fixture       *f,
   g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN);
   g_clear_error (&error);
 
-  /* refused: a wrong key (unauthorized), an unknown provider, a provider
-   * that is not a string, missing ftrack fields (bad_message) */
+  /* refused: a wrong key (unauthorized), another provider than the
+   * run's, a provider that is not a string, missing ftrack fields */
   g_clear_pointer (&payload, g_free);
   payload = g_strdup_printf ("{\"provider\": \"ftrack\", \"server\": \"%s\", \"api_user\": \"ada\", "
                              "\"api_key\": \"nope\"}", f->http.base);
@@ -559,9 +582,10 @@ test_providers (Fixture       *f,
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNAUTHORIZED);
   g_assert_true (g_str_has_prefix (error->message, "ftrack at "));
   g_clear_error (&error);
-  reply = qi_test_ask (client, "auth.login", "{\"provider\": \"ldap\", \"username\": \"a\"}", &error);
+  reply = qi_test_ask (client, "auth.login", "{\"provider\": \"local\", \"username\": \"a\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
-  g_assert_cmpstr (error->message, ==, "there is no auth provider “ldap”: “provider” is “local” or “ftrack”");
+  g_assert_cmpstr (error->message, ==, "auth.login: this run logs in through “ftrack”, not “local”: run Qi with "
+                                       "the tracker that has those logins (the bundle's, or --tracker NAME)");
   g_clear_error (&error);
   reply = qi_test_ask (client, "auth.login", "{\"provider\": 7}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
@@ -570,11 +594,7 @@ test_providers (Fixture       *f,
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_clear_error (&error);
 
-  /* ftrack as the default */
-  g_assert_true (qi_auth_manager_set_default_provider_name (a.manager, "ftrack", &error));
-  g_assert_false (qi_auth_manager_set_default_provider_name (a.manager, "ldap", &error));
-  g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID);
-  g_clear_error (&error);
+  /* no provider named: the run's */
   g_clear_pointer (&payload, g_free);
   payload = g_strdup_printf ("{\"server\": \"%s\", \"api_user\": \"bruno\", \"api_key\": \"" API_KEY "\"}",
                              f->http.base);
@@ -589,6 +609,33 @@ test_providers (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (reply), "key_not_stored"), ==,
                    "QI_NO_KEYRING is set");
 
+  /* a run of the local tracker: its own provider, and ftrack refused */
+  auth_setup (f, &b, "local");
+  local_client = qi_hub_open_endpoint (b.hub, "test/client", NULL, &error);
+  g_assert_no_error (error);
+  local = qi_test_ask (local_client, "auth.login", "{\"username\": \"chen\", \"password\": \"" PASSWORD "\"}",
+                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (local, "provider"), ==, "local");
+  g_clear_pointer (&reply, json_node_unref);
+  reply = qi_test_ask (local_client, "auth.login", "{\"provider\": \"ftrack\"}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+  g_assert_true (g_str_has_prefix (error->message, "auth.login: this run logs in through “local”, not “ftrack”"));
+  g_clear_error (&error);
+
+  /* a second provider is refused; the run's provider stays */
+  {
+    g_autoptr(QiFtrackAuthProvider) other = new_provider ();
+
+    g_assert_false (qi_auth_manager_set_provider (b.manager, QI_AUTH_PROVIDER (other), &error));
+    g_assert_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_true (qi_auth_manager_get_provider (b.manager) == b.provider);
+  }
+
+  qi_hub_endpoint_close (local_client);
+  auth_teardown (&b);
+  qi_hub_endpoint_close (client);
   auth_teardown (&a);
 }
 
@@ -634,7 +681,7 @@ test_refresh (Fixture       *f,
   Events events = { 0 };
   guint changes = 0;
 
-  auth_setup (f, &a);
+  auth_setup (f, &a, "local");
   watcher = qi_hub_open_endpoint (a.hub, "test/watcher", NULL, &error);
   g_assert_no_error (error);
   qi_hub_endpoint_subscribe (watcher, "auth.session", on_event, &events, NULL, &error);
@@ -643,11 +690,11 @@ test_refresh (Fixture       *f,
 
   /* a session of 4 s, refreshed after a quarter of it: the old token
    * has seconds left when it is checked (expiry counts whole seconds) */
-  qi_local_auth_provider_set_lifetime (a.local, 4);
+  qi_auth_provider_set_lifetime (a.provider, 4);
   g_object_set (a.manager, "refresh-fraction", 0.25, NULL);
   json_object_set_string_member (given, "username", "chen");
   json_object_set_string_member (given, "password", PASSWORD);
-  session = qi_auth_manager_login (a.manager, NULL, given, &error);
+  session = qi_auth_manager_login (a.manager, given, &error);
   g_assert_no_error (error);
   g_assert_true (qi_auth_manager_set_run_session (a.manager, session, &error));
   old = g_strdup (qi_test_string_of (session, "token"));
@@ -659,9 +706,14 @@ test_refresh (Fixture       *f,
   old_claims = qi_token_authority_verify (a.authority, old, &error);
   g_assert_no_error (error);
 
-  /* a session the manager did not open is refused */
+  /* a session of another provider is refused, though the same
+   * authority signed its token */
   {
-    g_autoptr(JsonNode) direct = qi_auth_provider_login (QI_AUTH_PROVIDER (a.local), given, &error);
+    g_autoptr(QiLocalAuthProvider) other = qi_local_auth_provider_new (a.sqlite);
+    g_autoptr(JsonNode) direct = NULL;
+
+    qi_auth_provider_set_authority (QI_AUTH_PROVIDER (other), a.authority);
+    direct = qi_auth_provider_login (QI_AUTH_PROVIDER (other), given, &error);
 
     g_assert_no_error (error);
     g_assert_false (qi_auth_manager_set_run_session (a.manager, direct, &error));
@@ -838,7 +890,7 @@ test_revocation (Fixture       *f,
   Socket second = { 0 };
   guint status = 0;
 
-  auth_setup (f, &a);
+  auth_setup (f, &a, "local");
   server = qi_server_new (a.hub, qi_auth_manager_get_authority (a.manager));
   qi_server_set_token_check (server, server_check, g_object_ref (a.manager), g_object_unref);
   g_signal_connect_object (a.manager, "session-ended", G_CALLBACK (on_session_ended), server, 0);
@@ -848,7 +900,7 @@ test_revocation (Fixture       *f,
 
   json_object_set_string_member (given, "username", "chen");
   json_object_set_string_member (given, "password", PASSWORD);
-  login = qi_auth_manager_login (a.manager, NULL, given, &error);
+  login = qi_auth_manager_login (a.manager, given, &error);
   g_assert_no_error (error);
   token = g_strdup (qi_test_string_of (login, "token"));
 
@@ -874,7 +926,7 @@ test_revocation (Fixture       *f,
   /* replaced by a refresh: the old token is refused, the new one works */
   g_clear_pointer (&login, json_node_unref);
   g_clear_pointer (&token, g_free);
-  login = qi_auth_manager_login (a.manager, NULL, given, &error);
+  login = qi_auth_manager_login (a.manager, given, &error);
   g_assert_no_error (error);
   token = g_strdup (qi_test_string_of (login, "token"));
   refreshed = qi_auth_manager_refresh (a.manager, token, &error);
@@ -987,6 +1039,16 @@ test_keyring (Fixture       *f,
       return;
     }
 
+  /* the embedded tracker's run does not log in to ftrack */
+  g_assert_cmpint (run_qi (f, NULL, API_KEY "\n", &out, &err,
+                           ARGS ("login", "--ftrack", f->http.base, "--user", "ada", "--api-key-stdin")), ==, 2);
+  g_assert_cmpstr (err, ==, "qi login: --ftrack logs in to ftrack, but this run logs in through “local”: run it with "
+                            "--tracker tracker-ftrack (or [launch] tracker in qi.toml)\n");
+  g_assert_cmpuint (f->requests, ==, 0);
+
+  /* a studio on ftrack: its tracker is the run's */
+  qi_test_env_setenv (&f->env, "QI_TRACKER", "tracker-ftrack");
+
   /* logs in, stores the key */
   status = run_qi (f, NULL, API_KEY "\n", &out, &err,
                    ARGS ("login", "--ftrack", f->http.base, "--user", "ada", "--api-key-stdin"));
@@ -1045,6 +1107,8 @@ test_no_keyring (Fixture       *f,
   g_autofree char *err = NULL;
   g_autofree char *bus = g_strdup_printf ("unix:path=%s/no-bus", f->env.root);
 
+  qi_test_env_setenv (&f->env, "QI_TRACKER", "tracker-ftrack");
+
   /* a session bus that is not there: logged in all the same, and told */
   g_assert_cmpint (run_qi (f, ENV ("DBUS_SESSION_BUS_ADDRESS", bus), API_KEY "\n", &out, &err,
                            ARGS ("login", "--ftrack", f->http.base, "--user", "ada", "--api-key-stdin")), ==, 0);
@@ -1061,6 +1125,8 @@ test_environment (Fixture       *f,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *expected = NULL;
+
+  qi_test_env_setenv (&f->env, "QI_TRACKER", "tracker-ftrack");
 
   /* a farm machine: the three variables, no keyring */
   g_assert_cmpint (run_qi (f, ENV ("QI_FTRACK_SERVER", f->http.base, "QI_FTRACK_API_USER", "bruno",

@@ -51,6 +51,7 @@ struct _TestHost
   QiHost   parent_instance;
   gboolean fail;
   gboolean fail_silently;
+  gboolean refuse_arguments;
 };
 
 G_DEFINE_FINAL_TYPE (TestHost, test_host, QI_TYPE_HOST)
@@ -75,10 +76,32 @@ test_host_adjust_environment (QiHost  *host,
   return g_environ_unsetenv (envp, "BLENDER_DEBUG");
 }
 
+/* In the background, a start-up script after the arguments; a refusal. */
+static gboolean
+test_host_adjust_arguments (QiHost     *host,
+                            GPtrArray  *argv,
+                            GError    **error)
+{
+  if (TEST_HOST (host)->refuse_arguments)
+    {
+      g_set_error_literal (error, QI_HOST_ERROR, QI_HOST_ERROR_FAILED, "no display and no --background");
+      return FALSE;
+    }
+  for (guint i = 0; i < argv->len; i++)
+    if (g_str_equal (argv->pdata[i], "--background"))
+      {
+        g_ptr_array_add (argv, g_strdup ("--python-expr"));
+        g_ptr_array_add (argv, g_strdup ("import qi_host; qi_host.serve()"));
+        break;
+      }
+  return TRUE;
+}
+
 static void
 test_host_class_init (TestHostClass *klass)
 {
   QI_HOST_CLASS (klass)->adjust_environment = test_host_adjust_environment;
+  QI_HOST_CLASS (klass)->adjust_arguments = test_host_adjust_arguments;
 }
 
 static void
@@ -130,7 +153,7 @@ test_properties (Fixture       *f,
   g_assert_false (qi_host_prepend_env (host, "PYTHONPATH", "{plugin_fodler}/lib", &error));
   g_assert_cmpstr (error->message, ==,
                    "host “blender”: PYTHONPATH={plugin_fodler}/lib names “{plugin_fodler}”; the placeholders are "
-                   "{plugin_folder} and {addon_folder}");
+                   "{plugin_folder}, {addon_folder} and {qi_python}");
   g_clear_error (&error);
   g_assert_true (qi_host_prepend_env (host, "PYTHONPATH", "{plugin_folder}", &error));
   g_assert_true (qi_host_set_env (host, "QI_BLENDER_MODE", "{literal braces stay}", &error));
@@ -344,6 +367,68 @@ test_environment (Fixture       *f,
   }
 }
 
+/* The command line: program, the application's arguments, the workfile
+ * the host's way, the user's; {qi_python} in the environment. */
+static void
+test_arguments (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(TestHost) host = g_object_new (TEST_TYPE_HOST, "name", "maya", "label", "Maya", NULL);
+  g_autoptr(QiHost) plain = qi_host_new ("nuke", "Nuke");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) env = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *expected = NULL;
+
+  /* without workfile arguments, the workfile comes first after the app's */
+  argv = qi_host_build_arguments (plain, "/usr/local/nuke/Nuke15", (const char * const []) { "--nukex", NULL },
+                                  "/w/sh010_comp_v003.nk", (const char * const []) { "-V", NULL }, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv (" ", argv);
+  g_assert_cmpstr (joined, ==, "/usr/local/nuke/Nuke15 --nukex /w/sh010_comp_v003.nk -V");
+  g_clear_pointer (&argv, g_strfreev);
+  g_clear_pointer (&joined, g_free);
+
+  /* the host's way; none without a workfile */
+  g_assert_false (qi_host_set_workfile_arguments (QI_HOST (host), (const char * const []) { "-file", NULL }, &error));
+  g_assert_error (error, QI_HOST_ERROR, QI_HOST_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "host “maya”: the workfile arguments must name {workfile}");
+  g_clear_error (&error);
+  g_assert_true (qi_host_set_workfile_arguments (QI_HOST (host), (const char * const []) { "-file", "{workfile}", NULL },
+                                                 &error));
+  argv = qi_host_build_arguments (QI_HOST (host), "maya", NULL, "/w/a b.ma", NULL, &error);
+  g_assert_no_error (error);
+  joined = g_strjoinv ("|", argv);
+  g_assert_cmpstr (joined, ==, "maya|-file|/w/a b.ma");
+  g_clear_pointer (&argv, g_strfreev);
+  g_clear_pointer (&joined, g_free);
+  argv = qi_host_build_arguments (QI_HOST (host), "maya", NULL, NULL, (const char * const []) { "--background", NULL },
+                                  &error);
+  joined = g_strjoinv ("|", argv);
+  g_assert_cmpstr (joined, ==, "maya|--background|--python-expr|import qi_host; qi_host.serve()");
+  g_clear_pointer (&argv, g_strfreev);
+
+  /* the subclass's refusal stops the launch, in its words */
+  host->refuse_arguments = TRUE;
+  g_assert_null (qi_host_build_arguments (QI_HOST (host), "maya", NULL, NULL, NULL, &error));
+  g_assert_error (error, QI_HOST_ERROR, QI_HOST_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "no display and no --background");
+  g_clear_error (&error);
+
+  /* {qi_python}: Qi's Python package, first on the DCC's path */
+  g_assert_true (qi_host_prepend_env (plain, "PYTHONPATH", "{qi_python}", &error));
+  g_assert_false (qi_host_prepend_env (plain, "NUKE_PATH", "{qi_pyhton}", &error));
+  g_assert_true (g_str_has_suffix (error->message, "the placeholders are {plugin_folder}, {addon_folder} and "
+                                                   "{qi_python}"));
+  g_clear_error (&error);
+  env = qi_host_build_environment (plain, (const char * const []) { "PYTHONPATH=/studio/py", NULL }, &error);
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("%s:/studio/py", qi_host_get_python_path ());
+  g_assert_cmpstr (g_environ_getenv (env, "PYTHONPATH"), ==, expected);
+  g_assert_cmpstr (qi_host_get_python_path (), ==, g_getenv ("QI_PYTHON_PATH"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +441,7 @@ main (int   argc,
   ADD ("properties", test_properties);
   ADD ("find-executable", test_find_executable);
   ADD ("environment", test_environment);
+  ADD ("arguments", test_arguments);
 
   return g_test_run ();
 }

@@ -49,7 +49,7 @@ test_defaults (Fixture       *f,
   g_assert_cmpstr (qi_launch_config_get_log_level (config), ==, "message");
   g_assert_cmpstr (qi_launch_config_get_config_dir (config), ==, config_dir);
   g_assert_cmpstr (qi_launch_config_get_data_dir (config), ==, data_dir);
-  g_assert_cmpuint (g_strv_length ((char **) qi_launch_config_get_addon_paths (config)), ==, 1);
+  g_assert_cmpuint (g_strv_length ((char **) qi_launch_config_get_addon_paths (config)), ==, 0);
   g_assert_cmpuint (g_strv_length ((char **) qi_launch_config_get_arguments (config)), ==, 0);
   g_assert_cmpint (qi_launch_config_get_source (config, "port"), ==, QI_LAUNCH_SOURCE_DEFAULT);
   g_assert_cmpstr (qi_launch_config_get_origin (config, "port"), ==, "default");

@@ -211,7 +211,7 @@ test_log_level (Fixture       *f,
   g_assert_nonnull (strstr (f->err, "QiBootstrap-DEBUG"));
   g_assert_nonnull (strstr (f->err, "phase 0 (bootstrap) took"));
   g_assert_nonnull (strstr (f->err, "2.1: using the “auth” service (QiAuthManager)"));
-  g_assert_nonnull (strstr (f->err, "2.2: auth provider QiLocalAuthProvider; headless: no interactive login"));
+  g_assert_nonnull (strstr (f->err, "2.2: no tracker is loaded: no login"));
   g_assert_nonnull (strstr (f->err, "phase 8 (shutdown) took"));
   /* Logs go to stderr; stdout holds only the command's output. */
   g_assert_true (g_str_has_prefix (f->out, "qi " QI_VERSION_S "\n"));
@@ -219,6 +219,11 @@ test_log_level (Fixture       *f,
 
   g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "version", NULL }), ==, 0);
   g_assert_cmpstr (f->err, ==, "");
+
+  /* a command that needs the addons: the embedded tracker is the run's */
+  g_assert_cmpint (run_qi (f, (const char * const []) { "--headless", "--log-level=debug", "status", NULL }), ==, 0);
+  g_assert_nonnull (strstr (f->err, "1.3: “tracker-sqlite” is the run's tracker"));
+  g_assert_nonnull (strstr (f->err, "2.2: logins through “local”; headless: no interactive login"));
 }
 
 static void
@@ -291,7 +296,7 @@ test_bash_completion (Fixture       *f,
     { "qi --headless con", "config" },
     { "qi --headless config ", "show" },
     { "qi --headless config show --", "--origin --json --help" },
-    { "qi --headless help ", "addons auth autostart bundles completion config db help hosts login logout serve services settings status user version" },
+    { "qi --headless help ", "addons auth autostart bundles completion config db help hosts login logout serve services settings status templates user version" },
     { "qi --headless serve --", "--port --info-file --help" },
     { "qi --headless completion ", "bash" },
     { "qi --hea", "--headless" },

@@ -654,7 +654,7 @@ test_many_clients (Fixture       *f,
   for (guint i = 0; i < 400 && count_sessions (watcher, "test/many") > 0; i++)
     spin (10);
   g_assert_cmpuint (count_sessions (watcher, "test/many"), ==, 0);
-  g_assert_cmpuint (count_sessions (watcher, ""), ==, 3); /* __hub__, __hub__/core, the watcher */
+  g_assert_cmpuint (count_sessions (watcher, ""), ==, 4); /* __hub__, __hub__/core, __hub__/server, the watcher */
   for (guint i = 0; i < 400 && qi_server_get_n_connections (f->server) > 1; i++)
     spin (10);
   g_assert_cmpuint (qi_server_get_n_connections (f->server), ==, 1);

@@ -883,6 +883,297 @@ test_hub (Fixture       *f,
   }
 }
 
+/* JSON keys and validators. */
+
+/* A validator: the value is an object of names; a name whose value is
+ * "@other" refers to the name "other", which must be in the value (as it
+ * resolves over the layers below). Counts its calls in @user_data. */
+static gboolean
+names_validator (QiSettingsSchema  *schema,
+                 const char        *key,
+                 JsonNode          *value,
+                 gpointer           user_data,
+                 GError           **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  (*(guint *) user_data)++;
+  if (!JSON_NODE_HOLDS_OBJECT (value))
+    {
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID, "%s: expected an object of names", key);
+      return FALSE;
+    }
+  json_object_iter_init (&iter, json_node_get_object (value));
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      const char *text = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+
+      if (text != NULL && text[0] == '@' && !json_object_has_member (json_node_get_object (value), text + 1))
+        {
+          g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                       "%s.%s: “%s” names no member", key, name, text);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static QiSettingsSchema *
+shelf_schema (guint *calls)
+{
+  QiSettingsSchema *schema = qi_settings_schema_new ("Shelf");
+  g_autoptr(JsonNode) names = json_from_string ("{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":2}}", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qi_settings_schema_add_json (schema, "names", "Names", "Named things", names, &error));
+  g_assert_true (qi_settings_schema_set_validator (schema, "names", names_validator, calls, NULL, &error));
+  g_assert_true (qi_settings_schema_add_int (schema, "size", NULL, NULL, 0, 10, 1, &error));
+  g_assert_no_error (error);
+  return schema;
+}
+
+static void
+test_json_key_schema (void)
+{
+  guint calls = 0;
+  g_autoptr(QiSettingsSchema) schema = shelf_schema (&calls);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(JsonNode) exported = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *names;
+
+  /* The default was checked when the validator was set. */
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpint (qi_settings_schema_get_key_type (schema, "names"), ==, QI_SETTINGS_TYPE_JSON);
+  value = qi_settings_schema_dup_defaults (schema);
+  text = to_text (value);
+  g_assert_cmpstr (text, ==, "{\"names\":{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":2}},\"size\":1}");
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&value, json_node_unref);
+
+  /* Validation merges over the defaults: "@a" finds the default's a. */
+  value = json_from_string ("{\"names\":{\"b\":\"@a\"}}", NULL);
+  g_assert_true (qi_settings_schema_validate (schema, value, "bundle layer “prod”", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, json_node_unref);
+  value = json_from_string ("{\"names\":{\"b\":\"@zz\"}}", NULL);
+  g_assert_false (qi_settings_schema_validate (schema, value, "bundle layer “prod”", &error));
+  g_assert_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "bundle layer “prod”: names.b: “@zz” names no member");
+  g_clear_error (&error);
+  g_clear_pointer (&value, json_node_unref);
+  /* The type comes first: a null is no value, and never reaches the validator. */
+  calls = 0;
+  value = json_from_string ("{\"names\":null}", NULL);
+  g_assert_false (qi_settings_schema_validate (schema, value, "bundle layer “prod”", &error));
+  g_assert_cmpstr (error->message, ==, "bundle layer “prod”: names: expected a JSON value, found null");
+  g_assert_cmpuint (calls, ==, 0);
+  g_clear_error (&error);
+  g_clear_pointer (&value, json_node_unref);
+  /* A value that is no object replaces the default whole. */
+  value = json_from_string ("{\"names\":[1]}", NULL);
+  g_assert_false (qi_settings_schema_validate (schema, value, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "names: expected an object of names");
+  g_clear_error (&error);
+  g_clear_pointer (&value, json_node_unref);
+
+  /* From the command line: JSON, its type checked, not the validator. */
+  calls = 0;
+  value = qi_settings_schema_parse_value (schema, "names", "{\"b\": \"@nowhere\", \"g\": {\"h\": {\"i\": {\"j\": 1}}}}",
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls, ==, 0);
+  names = json_node_get_object (value);
+  g_assert_cmpstr (json_object_get_string_member (names, "b"), ==, "@nowhere");
+  g_clear_pointer (&value, json_node_unref);
+  g_assert_null (qi_settings_schema_parse_value (schema, "names", "{\"b\": }", &error));
+  g_assert_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "names: the value is not JSON: "));
+  g_assert_true (g_str_has_suffix (error->message, " at character 6"));
+  g_clear_error (&error);
+  g_assert_null (qi_settings_schema_parse_value (schema, "names", "null", &error));
+  g_assert_cmpstr (error->message, ==, "names: expected a JSON value, found null");
+  g_clear_error (&error);
+
+  /* JSON Schema: any value, with its default. */
+  exported = qi_settings_schema_to_json_schema (schema, NULL);
+  text = to_text (json_object_get_member (json_object_get_object_member (json_node_get_object (exported),
+                                                                         "properties"), "names"));
+  g_assert_cmpstr (text, ==, "{\"title\":\"Names\",\"description\":\"Named things\","
+                             "\"default\":{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":2}}}");
+}
+
+static gboolean
+refuse_all (QiSettingsSchema  *schema,
+            const char        *key,
+            JsonNode          *value,
+            gpointer           user_data,
+            GError           **error)
+{
+  return FALSE;
+}
+
+static void
+count_free (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_json_key_builder_errors (void)
+{
+  g_autoptr(QiSettingsSchema) schema = qi_settings_schema_new ("Bad");
+  g_autoptr(GError) error = NULL;
+  guint freed = 0;
+
+  g_assert_true (qi_settings_schema_add_object (schema, "group", NULL, NULL, NULL));
+  g_assert_true (qi_settings_schema_add_json (schema, "blob", NULL, NULL, NULL, NULL));
+
+  g_assert_false (qi_settings_schema_set_validator (schema, "nothing", refuse_all, &freed, count_free, &error));
+  g_assert_cmpstr (error->message, ==, "settings schema “Bad”: key nothing: not declared");
+  g_clear_error (&error);
+  /* the data is freed even when the validator is refused */
+  g_assert_cmpuint (freed, ==, 1);
+  g_assert_false (qi_settings_schema_set_validator (schema, "group", refuse_all, NULL, NULL, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "settings schema “Bad”: key group: a group of keys takes no validator; give one to each of its keys");
+  g_clear_error (&error);
+  /* A validator that refuses the default (and says nothing) fails the schema. */
+  g_assert_false (qi_settings_schema_set_validator (schema, "blob", refuse_all, &freed, count_free, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "settings schema “Bad”: key blob: the default does not fit: blob: the value is refused by the "
+                   "key's validator, which gives no reason");
+  g_clear_error (&error);
+  g_assert_cmpstr (qi_settings_schema_get_error (schema)->message, ==, "settings schema “Bad”: key nothing: not declared");
+  g_assert_cmpuint (freed, ==, 1);
+  g_clear_object (&schema);
+  /* the schema frees the validator's data with its key */
+  g_assert_cmpuint (freed, ==, 2);
+}
+
+static void
+test_json_key_layers (void)
+{
+  guint calls = 0;
+  g_autoptr(QiSettingsSchema) schema = shelf_schema (&calls);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("qi-settings-XXXXXX", &error);
+  g_autofree char *folder = g_build_filename (root, "settings", NULL);
+  g_autofree char *bundle_path = g_build_filename (folder, "bundles", "prod.json", NULL);
+  g_autofree char *project_path = g_build_filename (folder, "projects", "demo.json", NULL);
+  g_autoptr(QiSettings) settings = qi_settings_new (folder);
+  g_autoptr(QiHub) hub = qi_hub_new ();
+  g_autoptr(QiHubEndpoint) client = NULL;
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  Events events = { payloads };
+  g_autoptr(JsonNode) patch = NULL;
+  g_autoptr(JsonNode) resolved = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *expected = NULL;
+  QiSettingsLayer origin;
+  JsonObject *object;
+
+  g_assert_no_error (error);
+  g_assert_true (qi_settings_set_bundle (settings, "prod", NULL));
+  g_assert_true (qi_settings_add_schema (settings, "shelf", schema, &error));
+  g_assert_true (qi_settings_attach_hub (settings, hub, &error));
+  client = qi_hub_open_endpoint (hub, "test/client", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qi_hub_endpoint_subscribe (client, "config.changed", on_event, &events, NULL, &error), >, 0);
+
+  /* The bundle adds a name and changes one member of a group; the rest
+   * of the default stays. */
+  patch = json_from_string ("{\"names\":{\"b\":\"banana\",\"group\":{\"y\":20}}}", NULL);
+  g_assert_true (qi_settings_patch (settings, "shelf", QI_SETTINGS_LAYER_BUNDLE, NULL, patch, &error));
+  g_assert_no_error (error);
+  /* config.changed names the JSON key, not the members inside it */
+  g_assert_true (wait_for_events (&events, 1));
+  g_assert_cmpstr (payloads->pdata[0], ==,
+                   "{\"addon\":\"shelf\",\"layer\":\"bundle\",\"name\":\"prod\",\"project\":null,\"keys\":[\"names\"]}");
+  value = qi_settings_get_value (settings, "shelf", "names", NULL, &origin, &error);
+  g_assert_no_error (error);
+  text = to_text (value);
+  g_assert_cmpstr (text, ==, "{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":20},\"b\":\"banana\"}");
+  g_assert_cmpint (origin, ==, QI_SETTINGS_LAYER_BUNDLE);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&value, json_node_unref);
+  g_clear_pointer (&patch, json_node_unref);
+
+  /* The project refers to the bundle's name: its validator sees the
+   * project's value over the bundle's. */
+  calls = 0;
+  patch = json_from_string ("{\"names\":{\"c\":\"@b\"}}", NULL);
+  g_assert_true (qi_settings_patch (settings, "shelf", QI_SETTINGS_LAYER_PROJECT, "demo", patch, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls, >, 0);
+  value = qi_settings_get_value (settings, "shelf", "names", "demo", &origin, &error);
+  text = to_text (value);
+  g_assert_cmpstr (text, ==, "{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":20},\"b\":\"banana\",\"c\":\"@b\"}");
+  g_assert_cmpint (origin, ==, QI_SETTINGS_LAYER_PROJECT);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&value, json_node_unref);
+  g_clear_pointer (&patch, json_node_unref);
+
+  /* A refused change names the layer, its file and the key, and writes
+   * nothing. */
+  before = read_text (project_path);
+  patch = json_from_string ("{\"names\":{\"d\":\"@nope\"}}", NULL);
+  g_assert_false (qi_settings_patch (settings, "shelf", QI_SETTINGS_LAYER_PROJECT, "demo", patch, &error));
+  g_assert_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID);
+  expected = g_strdup_printf ("%s (project layer “demo”): names.d: “@nope” names no member", project_path);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_clear_pointer (&expected, g_free);
+  after = read_text (project_path);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+  g_clear_pointer (&patch, json_node_unref);
+
+  /* The bundle drops its "b": the project's reference to it no longer
+   * resolves, so the project's value is left out when the layers are
+   * read, with the reason, and the bundle's stands. */
+  patch = json_from_string ("{\"names\":{\"b\":null}}", NULL);
+  g_assert_true (qi_settings_patch (settings, "shelf", QI_SETTINGS_LAYER_BUNDLE, NULL, patch, &error));
+  g_assert_no_error (error);
+  resolved = qi_settings_resolve (settings, "shelf", "demo", &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (resolved);
+  text = to_text (json_object_get_member (json_object_get_object_member (object, "values"), "names"));
+  g_assert_cmpstr (text, ==, "{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":20}}");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "origins"), "names"), ==,
+                   "bundle");
+  text = to_text (json_object_get_member (object, "errors"));
+  expected = g_strdup_printf ("[\"%s (project layer “demo”): names.c: “@b” names no member\"]", project_path);
+  g_assert_cmpstr (text, ==, expected);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&expected, g_free);
+  g_clear_pointer (&patch, json_node_unref);
+  g_clear_pointer (&resolved, json_node_unref);
+
+  /* A file edited by hand is read the same way. */
+  qi_test_env_write (bundle_path, "{\"format\": 1, \"addons\": {\"shelf\": {\"names\": {\"q\": \"@r\"}, \"size\": 3}}}");
+  qi_settings_set_bundle (settings, "other", NULL);
+  qi_settings_set_bundle (settings, "prod", NULL);
+  resolved = qi_settings_resolve (settings, "shelf", NULL, &error);
+  object = json_node_get_object (resolved);
+  text = to_text (json_object_get_member (object, "values"));
+  g_assert_cmpstr (text, ==, "{\"names\":{\"a\":\"apple\",\"group\":{\"x\":1,\"y\":2}},\"size\":3}");
+  g_clear_pointer (&text, g_free);
+  text = to_text (json_object_get_member (object, "errors"));
+  expected = g_strdup_printf ("[\"%s (bundle layer “prod”): names.q: “@r” names no member\"]", bundle_path);
+  g_assert_cmpstr (text, ==, expected);
+
+  qi_test_remove_tree (root);
+}
+
 /* REST through the real server. */
 
 static void
@@ -1065,8 +1356,10 @@ test_cli (Fixture       *f,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", NULL), ==, 0);
-  /* With the Python bridge built, the Python test addon has settings too. */
-  g_assert_cmpstr (out, ==, python_bridge_built () ? "farm\npyhello\n" : "farm\n");
+  /* With the Python bridge built, the Python test addon has settings too;
+   * so do the first-party anatomy and applications addons of the build. */
+  g_assert_cmpstr (out, ==, python_bridge_built () ? "anatomy\napplications\nfarm\npyhello\n"
+                                                    : "anatomy\napplications\nfarm\n");
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "80",
                            "--layer", "bundle", NULL), ==, 0);
@@ -1114,8 +1407,8 @@ test_cli (Fixture       *f,
   g_assert_cmpstr (err, ==, "qi settings set: bundle layer “default”: farm.speed: no such key\n");
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "render", NULL), ==, 1);
   g_assert_cmpstr (err, ==, python_bridge_built ()
-                   ? "qi settings get: no loaded addon “render” has settings; those that do: farm, pyhello\n"
-                   : "qi settings get: no loaded addon “render” has settings; those that do: farm\n");
+                   ? "qi settings get: no loaded addon “render” has settings; those that do: anatomy, applications, farm, pyhello\n"
+                   : "qi settings get: no loaded addon “render” has settings; those that do: anatomy, applications, farm\n");
   after = read_text (bundle_path);
   g_assert_cmpstr (after, ==, before);
 
@@ -1206,6 +1499,9 @@ main (int   argc,
   g_test_add_func ("/qi/settings/schema/json-schema", test_json_schema);
   g_test_add_func ("/qi/settings/schema/validate", test_validate);
   g_test_add_func ("/qi/settings/schema/parse-value", test_parse_value);
+  g_test_add_func ("/qi/settings/schema/json-key", test_json_key_schema);
+  g_test_add_func ("/qi/settings/schema/json-key-builder-errors", test_json_key_builder_errors);
+  g_test_add_func ("/qi/settings/json-key-layers", test_json_key_layers);
 
 #define ADD(path, func) \
   g_test_add ("/qi/settings/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -191,6 +191,22 @@ fixture_setup (Fixture       *f,
   qi_test_env_setenv (&f->env, "XDG_CACHE_HOME", f->env.root);
   qi_test_env_setenv (&f->env, "QI_ADDON_PATH", f->addons);
   qi_test_env_setenv (&f->env, "QI_DATA_DIR", f->env.data_home);
+  /* of the built addons, the trackers only: the shell's launcher is the
+   * test's (or none) */
+  {
+    g_autofree char *system = g_build_filename (f->env.root, "system-addons", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (system, 0700), ==, 0);
+    for (const char * const *name = (const char * const []) { "tracker-sqlite", "tracker-ftrack", NULL };
+         *name != NULL; name++)
+      {
+        g_autofree char *built = g_build_filename (g_getenv ("QI_ADDON_DIR"), *name, NULL);
+        g_autofree char *to = g_build_filename (system, *name, NULL);
+
+        g_assert_cmpint (symlink (built, to), ==, 0);
+      }
+    qi_test_env_setenv (&f->env, "QI_ADDON_DIR", system);
+  }
   /* the launcher of these tests is the test addon, unless a test wants
    * the default (absent) one */
   if (g_strcmp0 (launcher, "default") != 0)

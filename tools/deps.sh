@@ -4,7 +4,7 @@
 
 QI_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev git gettext
-  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev libsqlite3-dev libcrypt-dev libsecret-1-dev
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libcrypt-dev libsecret-1-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   bash-completion python3-dev python-gi-dev python3-gi
   libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
@@ -18,10 +18,11 @@ QI_BUILD_PACKAGES=(
 # desktop's validators of the .desktop files and AppStream metainfo,
 # Chromium for the web UIs' tests (driven by playwright-core, which never
 # downloads a browser of its own), and a Secret Service (gnome-keyring on a
-# private D-Bus session bus) for the ftrack keyring tests.
+# private D-Bus session bus) for the ftrack keyring tests, and Debian's
+# Blender, which the Blender host's tests launch for real.
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
-  desktop-file-utils appstream chromium gnome-keyring dbus-daemon
+  desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual

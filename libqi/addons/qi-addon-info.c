@@ -49,6 +49,8 @@ struct _QiAddonInfo
   char           *module_path;
   GStrv           roles;
   GStrv           hosts;
+  GStrv           verbs;
+  gboolean        resident;
   GStrv           dependency_names;
   GHashTable     *dependencies;    /* name → QiVersionRange */
   GStrv           plugin_kinds;
@@ -61,7 +63,7 @@ G_DEFINE_FINAL_TYPE (QiAddonInfo, qi_addon_info, G_TYPE_OBJECT)
 G_DEFINE_QUARK (qi-addon-error-quark, qi_addon_error)
 
 static const char * const known_keys[] = {
-  "name", "version", "description", "roles", "hosts", "module", "dependencies", NULL
+  "name", "version", "description", "roles", "hosts", "module", "dependencies", "verbs", "resident", NULL
 };
 
 static const char * const plugin_kinds[] = { QI_ADDON_PLUGIN_KINDS, NULL };
@@ -78,6 +80,7 @@ qi_addon_info_finalize (GObject *object)
   g_free (self->module_path);
   g_strfreev (self->roles);
   g_strfreev (self->hosts);
+  g_strfreev (self->verbs);
   g_strfreev (self->dependency_names);
   g_clear_pointer (&self->dependencies, g_hash_table_unref);
   g_strfreev (self->plugin_kinds);
@@ -251,8 +254,18 @@ read_metadata (QiAddonInfo  *self,
       !read_string (parser, root, "description", &self->description, error) ||
       !read_string (parser, root, "module", &module, error) ||
       !read_strv (parser, root, "roles", &self->roles, error) ||
-      !read_strv (parser, root, "hosts", &self->hosts, error))
+      !read_strv (parser, root, "hosts", &self->hosts, error) ||
+      !read_strv (parser, root, "verbs", &self->verbs, error))
     return FALSE;
+
+  if (json_object_has_member (root, "resident"))
+    {
+      JsonNode *node = json_object_get_member (root, "resident");
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        return fail_at (parser, "/resident", error, _("“resident” must be true or false"));
+      self->resident = json_node_get_boolean (node);
+    }
 
   if (!qi_addon_name_is_valid (self->name))
     return fail_at (parser, "/name", error,
@@ -773,4 +786,41 @@ qi_addon_info_to_json (QiAddonInfo *self)
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+/**
+ * qi_addon_info_get_verbs:
+ * @self: a #QiAddonInfo
+ *
+ * The command-line verbs the addon says it adds (`verbs` in addon.toml),
+ * so that a command of one of them loads that addon alone, not every
+ * addon. An addon may add verbs it does not list; they run when every
+ * addon loads.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the verbs' names
+ */
+const char * const *
+qi_addon_info_get_verbs (QiAddonInfo *self)
+{
+  static const char * const none[] = { NULL };
+
+  g_return_val_if_fail (QI_IS_ADDON_INFO (self), NULL);
+  return self->verbs != NULL ? (const char * const *) self->verbs : none;
+}
+
+/**
+ * qi_addon_info_get_resident:
+ * @self: a #QiAddonInfo
+ *
+ * Whether the addon's module stays loaded once opened (`resident = true`
+ * in addon.toml): a module that registers types of its own for the whole
+ * run (a tracker's adapter and login) must never be unloaded.
+ *
+ * Returns: %TRUE for a resident module
+ */
+gboolean
+qi_addon_info_get_resident (QiAddonInfo *self)
+{
+  g_return_val_if_fail (QI_IS_ADDON_INFO (self), FALSE);
+  return self->resident;
 }

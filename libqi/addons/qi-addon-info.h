@@ -157,4 +157,9 @@ void                qi_addon_info_set_state            (QiAddonInfo   *self,
 QI_AVAILABLE_IN_ALL
 JsonNode           *qi_addon_info_to_json              (QiAddonInfo   *self);
 
+QI_AVAILABLE_IN_ALL
+const char * const *qi_addon_info_get_verbs            (QiAddonInfo   *self);
+QI_AVAILABLE_IN_ALL
+gboolean            qi_addon_info_get_resident         (QiAddonInfo   *self);
+
 G_END_DECLS

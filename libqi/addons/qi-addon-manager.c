@@ -64,6 +64,7 @@ struct _QiAddonManager
   QiCliManager *cli;
   QiRestRouter *router;
   QiSettings   *settings;
+  char         *data_dir;       /* the run's, for the addons */
   QiHubEndpoint *endpoint;      /* __hub__/addons, once addons load */
 };
 
@@ -75,6 +76,7 @@ enum {
   PROP_CLI_MANAGER,
   PROP_ROUTER,
   PROP_SETTINGS,
+  PROP_DATA_DIR,
   N_PROPS
 };
 
@@ -121,6 +123,9 @@ qi_addon_manager_get_property (GObject    *object,
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
       break;
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -147,6 +152,10 @@ qi_addon_manager_set_property (GObject      *object,
       break;
     case PROP_SETTINGS:
       g_set_object (&self->settings, g_value_get_object (value));
+      break;
+    case PROP_DATA_DIR:
+      g_free (self->data_dir);
+      self->data_dir = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -176,6 +185,7 @@ qi_addon_manager_finalize (GObject *object)
 {
   QiAddonManager *self = QI_ADDON_MANAGER (object);
 
+  g_free (self->data_dir);
   g_ptr_array_unref (self->search_paths);
   g_ptr_array_unref (self->addons);
   g_hash_table_unref (self->by_name);
@@ -230,6 +240,16 @@ qi_addon_manager_class_init (QiAddonManagerClass *klass)
    */
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, QI_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiAddonManager:data-dir:
+   *
+   * The run's data folder, which each addon is given (#QiAddon:data-dir);
+   * %NULL for none.
+   */
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -938,6 +958,7 @@ instantiate (QiAddonManager  *self,
                        "cli-manager", self->cli,
                        "router", self->router,
                        "settings", self->settings,
+                       "data-dir", self->data_dir,
                        NULL);
 }
 
@@ -1007,6 +1028,8 @@ load_one (QiAddonManager *self,
         const char *path = qi_addon_info_get_module_path (info);
 
         module = qi_addon_module_get_for_path (path);
+        if (qi_addon_info_get_resident (info))
+          qi_addon_module_set_resident (module, TRUE);
         type = qi_addon_module_load_type (module, &error);
         if (type == G_TYPE_INVALID)
           {
@@ -1068,6 +1091,10 @@ load_one (QiAddonManager *self,
   qi_addon_info_set_state (info, QI_ADDON_STATE_LOADED, NULL);
 }
 
+/* Installs what was registered from @first_new on, in order; an addon
+ * that fails (or needs one that did) is closed and dropped. */
+static void  install_new        (QiAddonManager *self,
+                                 guint           first_new);
 static void  open_endpoint      (QiAddonManager *self);
 static char *tray_signature     (QiAddonManager *self);
 static void  tray_changed_since (QiAddonManager *self,
@@ -1110,8 +1137,270 @@ qi_addon_manager_load (QiAddonManager     *self,
         load_one (self, order->pdata[i]);
     }
 
-  /* Install what was just registered, in the same order; an addon that
-   * fails (or needs one that did) is closed and dropped. */
+  install_new (self, first_new);
+  tray_changed_since (self, tray_before);
+}
+
+/**
+ * qi_addon_manager_load_only:
+ * @self: a #QiAddonManager with its hub, CLI manager and router set
+ * @names: (array zero-terminated=1): the addons to load
+ *
+ * Loads @names and the addons they depend on, as qi_addon_manager_load()
+ * does, and nothing else; the other addons stay as they are (a later
+ * qi_addon_manager_load() loads them). Bootstrap phase 1 loads the
+ * provider addons so, before any other, and phase 4 the one addon whose
+ * verb the command is (qi_addon_manager_find_verb_provider()).
+ */
+void
+qi_addon_manager_load_only (QiAddonManager     *self,
+                            const char * const *names)
+{
+  g_autoptr(GHashTable) colours = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  Walk w = { self, colours, stack, g_ptr_array_new_with_free_func (g_object_unref), NULL };
+  g_autofree char *tray_before = NULL;
+  guint first_new;
+
+  g_return_if_fail (QI_IS_ADDON_MANAGER (self));
+  g_return_if_fail (names != NULL);
+  g_return_if_fail (QI_IS_HUB (self->hub));
+  g_return_if_fail (QI_IS_CLI_MANAGER (self->cli));
+  g_return_if_fail (QI_IS_REST_ROUTER (self->router));
+
+  open_endpoint (self);
+  tray_before = tray_signature (self);
+  first_new = self->loaded->len;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      QiAddonInfo *info = g_hash_table_lookup (self->by_name, names[i]);
+
+      if (info != NULL && qi_addon_info_get_state (info) != QI_ADDON_STATE_DISABLED)
+        walk (&w, info);
+    }
+  for (guint i = 0; i < w.order->len; i++)
+    if (find_loaded (self, qi_addon_info_get_name (w.order->pdata[i])) == NULL)
+      load_one (self, w.order->pdata[i]);
+  g_ptr_array_unref (w.order);
+  install_new (self, first_new);
+  tray_changed_since (self, tray_before);
+}
+
+/**
+ * qi_addon_manager_find_verb_provider:
+ * @self: a #QiAddonManager that discovered its addons
+ * @arguments: (array zero-terminated=1): the command line after the
+ *   global options, such as `{"hello", "greet", "--loud", NULL}`
+ *
+ * Which addon says (`verbs` in its addon.toml) it adds the command's verb:
+ * the longest verb name that the first words of @arguments make. The
+ * addon may be disabled for the run (qi_addon_info_get_state()): the
+ * caller tells the user why the command is not there.
+ *
+ * Returns: (transfer none) (nullable): that addon's name, or %NULL when
+ *   no addon lists it
+ */
+const char *
+qi_addon_manager_find_verb_provider (QiAddonManager     *self,
+                                     const char * const *arguments)
+{
+  const char *found = NULL;
+  gsize longest = 0;
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+  g_return_val_if_fail (arguments != NULL, NULL);
+
+  for (guint i = 0; i < self->addons->len; i++)
+    {
+      QiAddonInfo *info = self->addons->pdata[i];
+      const char * const *verbs = qi_addon_info_get_verbs (info);
+
+      if (g_hash_table_lookup (self->by_name, qi_addon_info_get_name (info)) != info)
+        continue;
+      for (guint j = 0; verbs[j] != NULL; j++)
+        {
+          g_auto(GStrv) words = g_strsplit (verbs[j], " ", -1);
+          guint n = g_strv_length (words);
+          gboolean matches = n > longest;
+
+          for (guint k = 0; matches && k < n; k++)
+            matches = arguments[k] != NULL && g_str_equal (arguments[k], words[k]);
+          if (matches)
+            {
+              found = qi_addon_info_get_name (info);
+              longest = n;
+            }
+        }
+    }
+  return found;
+}
+
+/**
+ * qi_addon_manager_dup_declared_verbs:
+ * @self: a #QiAddonManager that discovered its addons
+ *
+ * The commands the addons found say they add (`verbs` in addon.toml),
+ * loaded or not: what shell completion offers beside the built-in ones.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the verb names, each
+ *   once, in the addons' order
+ */
+GStrv
+qi_addon_manager_dup_declared_verbs (QiAddonManager *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->addons->len; i++)
+    {
+      QiAddonInfo *info = self->addons->pdata[i];
+      const char * const *verbs = qi_addon_info_get_verbs (info);
+
+      if (g_hash_table_lookup (self->by_name, qi_addon_info_get_name (info)) != info ||
+          qi_addon_info_get_state (info) == QI_ADDON_STATE_FAILED)
+        continue;
+      for (guint j = 0; verbs[j] != NULL; j++)
+        if (g_hash_table_add (seen, (gpointer) verbs[j]))
+          g_strv_builder_add (builder, verbs[j]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * qi_addon_manager_select_providers:
+ * @self: a #QiAddonManager that discovered its addons
+ * @roles: (array zero-terminated=1): the provider roles, such as
+ *   %QI_ADDON_PROVIDER_ROLES
+ * @chosen: (nullable): the addon that must provide them (`--tracker`), or
+ *   %NULL for whichever the addons found (or the bundle) hold
+ * @allow_list: (array zero-terminated=1) (nullable): the bundle's addons,
+ *   or %NULL for every addon found
+ * @error: return location for a #GError
+ *
+ * Bootstrap phase 1's guard: picks the one addon of each role. Other
+ * addons of the roles are disabled (“not the run's tracker”), so that no
+ * second tracker or login ever loads.
+ *
+ * Returns: (transfer container) (element-type QiAddonInfo): the chosen
+ *   providers, each once (one addon often provides several roles), or
+ *   %NULL with %QI_ADDON_ERROR_PROVIDERS naming the role and the addons
+ *   when a role has none, or more than one
+ */
+GPtrArray *
+qi_addon_manager_select_providers (QiAddonManager      *self,
+                                   const char * const  *roles,
+                                   const char          *chosen,
+                                   const char * const  *allow_list,
+                                   GError             **error)
+{
+  g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (QI_IS_ADDON_MANAGER (self), NULL);
+  g_return_val_if_fail (roles != NULL, NULL);
+
+  if (chosen != NULL)
+    {
+      QiAddonInfo *info = g_hash_table_lookup (self->by_name, chosen);
+
+      if (info == NULL || qi_addon_info_get_state (info) == QI_ADDON_STATE_FAILED)
+        {
+          g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                       info == NULL ? _("the tracker “%s” is not on the addon path: install it or add its folder "
+                                        "with --addon-path")
+                                    : _("the tracker “%s” cannot load: %s"),
+                       chosen, info != NULL ? qi_addon_info_get_error (info)->message : "");
+          return NULL;
+        }
+      if (allow_list != NULL && !g_strv_contains (allow_list, chosen))
+        {
+          g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                       _("the tracker “%s” is not in the run's bundle: add it to the bundle, or run another one"),
+                       chosen);
+          return NULL;
+        }
+    }
+
+  for (guint i = 0; roles[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) providers = qi_addon_manager_list_providers (self, roles[i]);
+      g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+
+      for (guint j = 0; j < providers->len; j++)
+        {
+          QiAddonInfo *info = providers->pdata[j];
+          const char *name = qi_addon_info_get_name (info);
+
+          if (g_hash_table_lookup (self->by_name, name) != info)
+            continue;
+          if ((allow_list == NULL || g_strv_contains (allow_list, name)) &&
+              (chosen == NULL || g_str_equal (chosen, name)))
+            g_ptr_array_add (candidates, info);
+        }
+
+      if (candidates->len == 0)
+        {
+          if (chosen != NULL)
+            g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                         _("the tracker “%s” does not provide the role “%s” (its addon.toml has no such role)"),
+                         chosen, roles[i]);
+          else if (providers->len > 0)
+            {
+              g_autofree char *names = join_names (providers);
+
+              g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                           _("no addon of the bundle provides the role “%s” (outside it: %s); add one to the bundle"),
+                           roles[i], names);
+            }
+          else
+            {
+              g_autofree char *paths = g_strjoinv (", ", (char **) self->search_paths->pdata);
+
+              g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                           _("no addon provides the role “%s” (searched: %s); install one or add its "
+                             "folder with --addon-path"),
+                           roles[i], *paths != '\0' ? paths : _("no addon paths"));
+            }
+          return NULL;
+        }
+      if (candidates->len > 1)
+        {
+          g_autofree char *names = join_names (candidates);
+
+          g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_PROVIDERS,
+                       _("%u addons provide the role “%s”: %s; keep one of them in the bundle, or choose one "
+                         "with --tracker NAME"),
+                       candidates->len, roles[i], names);
+          return NULL;
+        }
+      if (!g_ptr_array_find (selected, candidates->pdata[0], NULL))
+        g_ptr_array_add (selected, g_object_ref (candidates->pdata[0]));
+    }
+
+  /* every other provider stays out of this run */
+  for (guint i = 0; roles[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) providers = qi_addon_manager_list_providers (self, roles[i]);
+
+      for (guint j = 0; j < providers->len; j++)
+        if (!g_ptr_array_find (selected, providers->pdata[j], NULL))
+          {
+            g_autoptr(GError) left_out =
+              g_error_new (QI_ADDON_ERROR, QI_ADDON_ERROR_NOT_FOUND,
+                           _("not the run's tracker (that is “%s”; choose with --tracker NAME or the bundle)"),
+                           qi_addon_info_get_name (selected->pdata[0]));
+
+            qi_addon_info_set_state (providers->pdata[j], QI_ADDON_STATE_DISABLED, left_out);
+          }
+    }
+  return g_steal_pointer (&selected);
+}
+
+static void
+install_new (QiAddonManager *self,
+             guint           first_new)
+{
   for (guint i = first_new; i < self->loaded->len;)
     {
       Loaded *loaded = self->loaded->pdata[i];
@@ -1138,7 +1427,6 @@ qi_addon_manager_load (QiAddonManager     *self,
       g_ptr_array_remove_index (self->loaded, i);
     }
 
-  tray_changed_since (self, tray_before);
 }
 
 /**
@@ -1837,6 +2125,160 @@ on_host_environment (QiHubRequest *request,
   qi_hub_request_reply (request, reply);
 }
 
+/* A list of strings of the payload, or NULL with the request failed
+ * (@ok cleared); absent or null is an empty list. */
+static GStrv
+payload_strv (QiHubRequest *request,
+              const char   *member,
+              gboolean     *ok)
+{
+  JsonObject *object = json_node_get_object (qi_hub_request_get_payload (request));
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint i;
+
+      for (i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *entry = json_array_get_element (array, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (entry) || json_node_get_value_type (entry) != G_TYPE_STRING)
+            break;
+          g_strv_builder_add (builder, json_node_get_string (entry));
+        }
+      if (i == json_array_get_length (array))
+        return g_strv_builder_end (builder);
+    }
+  else if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strv_builder_end (builder);
+
+  {
+    g_autofree char *message = g_strdup_printf (_("%s: “%s” must be a list of strings"),
+                                                qi_hub_request_get_topic (request), member);
+
+    qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+  }
+  *ok = FALSE;
+  return NULL;
+}
+
+/* addons.host.prepare {host, environment?, executable?, app_arguments?,
+ * workfile?, extra?} → {host, executable, argv, environment, changes}: the
+ * host's layer over an environment a launcher made, and its command line. */
+static void
+on_host_prepare (QiHubRequest *request,
+                 gpointer      user_data)
+{
+  JsonNode *node = qi_hub_request_get_payload (request);
+  JsonObject *payload = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *given = payload != NULL ? json_object_get_member (payload, "environment") : NULL;
+  gboolean ok = TRUE;
+  const char *name = payload_string (request, "host", TRUE, &ok);
+  const char *executable = ok ? payload_string (request, "executable", FALSE, &ok) : NULL;
+  const char *workfile = ok ? payload_string (request, "workfile", FALSE, &ok) : NULL;
+  g_auto(GStrv) app_arguments = ok ? payload_strv (request, "app_arguments", &ok) : NULL;
+  g_auto(GStrv) extra = ok ? payload_strv (request, "extra", &ok) : NULL;
+  g_auto(GStrv) base = NULL;
+  g_auto(GStrv) env = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) environment = NULL;
+  g_autoptr(JsonArray) arguments = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  QiHost *host;
+
+  if (!ok)
+    return;
+  host = qi_addon_manager_lookup_host (user_data, name);
+  if (host == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("no host “%s”; addons.hosts lists them"), name);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, message);
+      return;
+    }
+
+  if (given != NULL && !JSON_NODE_HOLDS_NULL (given))
+    {
+      JsonObjectIter iter;
+      const char *variable;
+      JsonNode *value;
+
+      if (!JSON_NODE_HOLDS_OBJECT (given))
+        {
+          qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE,
+                               _("addons.host.prepare: “environment” must be an object of strings"));
+          return;
+        }
+      base = g_new0 (char *, 1);
+      json_object_iter_init (&iter, json_node_get_object (given));
+      while (json_object_iter_next (&iter, &variable, &value))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+            {
+              g_autofree char *message = g_strdup_printf (_("addons.host.prepare: “environment.%s” must be a "
+                                                            "string"), variable);
+
+              qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+              return;
+            }
+          base = g_environ_setenv (base, variable, json_node_get_string (value), TRUE);
+        }
+    }
+  else
+    base = g_get_environ ();
+
+  env = qi_host_build_environment (host, (const char * const *) base, &error);
+  if (env == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+  if (executable == NULL)
+    {
+      found = qi_host_find_executable (host, g_environ_getenv (env, "PATH"), &error);
+      if (found == NULL)
+        {
+          qi_hub_request_fail_error (request, error);
+          return;
+        }
+      executable = found;
+    }
+  argv = qi_host_build_arguments (host, executable, (const char * const *) app_arguments, workfile,
+                                  (const char * const *) extra, &error);
+  if (argv == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+
+  environment = json_object_new ();
+  for (guint i = 0; env[i] != NULL; i++)
+    {
+      const char *equals = strchr (env[i], '=');
+      g_autofree char *variable = equals != NULL ? g_strndup (env[i], equals - env[i]) : NULL;
+
+      if (variable != NULL)
+        json_object_set_string_member (environment, variable, equals + 1);
+    }
+  arguments = json_array_new ();
+  for (guint i = 0; argv[i] != NULL; i++)
+    json_array_add_string_element (arguments, argv[i]);
+
+  reply = qi_host_to_json_found (host);
+  json_object_set_string_member (json_node_get_object (reply), "executable", executable);
+  json_object_set_array_member (json_node_get_object (reply), "argv", json_array_ref (arguments));
+  json_object_set_object_member (json_node_get_object (reply), "environment", json_object_ref (environment));
+  json_object_set_member (json_node_get_object (reply), "changes",
+                          qi_host_describe_environment_changes ((const char * const *) base,
+                                                                (const char * const *) env));
+  qi_hub_request_reply (request, reply);
+}
+
 static void
 on_workfile_handlers (QiHubRequest *request,
                       gpointer      user_data)
@@ -1962,6 +2404,7 @@ open_endpoint (QiAddonManager *self)
     { "addons.tray.activate", on_tray_activate },
     { "addons.hosts", on_hosts },
     { "addons.host.environment", on_host_environment },
+    { "addons.host.prepare", on_host_prepare },
     { "addons.workfile.handlers", on_workfile_handlers },
   };
   static const struct { const char *topic; WorkfileOp op; } workfile[] = {

@@ -110,4 +110,19 @@ QiWorkfileHandler  *qi_addon_manager_lookup_workfile_handler (QiAddonManager *se
                                                               const char     *host,
                                                               GError        **error);
 
+QI_AVAILABLE_IN_ALL
+void           qi_addon_manager_load_only         (QiAddonManager      *self,
+                                                   const char * const  *names);
+QI_AVAILABLE_IN_ALL
+const char    *qi_addon_manager_find_verb_provider (QiAddonManager     *self,
+                                                    const char * const *arguments);
+QI_AVAILABLE_IN_ALL
+GStrv          qi_addon_manager_dup_declared_verbs (QiAddonManager     *self);
+QI_AVAILABLE_IN_ALL
+GPtrArray     *qi_addon_manager_select_providers  (QiAddonManager      *self,
+                                                   const char * const  *roles,
+                                                   const char          *chosen,
+                                                   const char * const  *allow_list,
+                                                   GError             **error);
+
 G_END_DECLS

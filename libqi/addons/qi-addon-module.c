@@ -24,6 +24,7 @@ struct _QiAddonModule
   GModule     *module;
   GType        addon_type;
   GError      *error;     /* why the last load failed */
+  gboolean     resident;
 };
 
 G_DEFINE_FINAL_TYPE (QiAddonModule, qi_addon_module, G_TYPE_TYPE_MODULE)
@@ -67,6 +68,9 @@ qi_addon_module_load (GTypeModule *type_module)
       return FALSE;
     }
 
+  /* a module whose static types live for the run is never unmapped */
+  if (self->resident)
+    g_module_make_resident (self->module);
   register_func = (QiAddonModuleRegisterFunc) symbol;
   type = register_func (type_module);
   if (type == G_TYPE_INVALID || !g_type_is_a (type, QI_TYPE_ADDON) || G_TYPE_IS_ABSTRACT (type))
@@ -219,4 +223,24 @@ qi_addon_module_load_type (QiAddonModule  *self,
     }
 
   return self->addon_type;
+}
+
+/**
+ * qi_addon_module_set_resident:
+ * @self: a #QiAddonModule
+ * @resident: whether the module stays loaded once opened
+ *
+ * Makes the module resident from its next load on: it is never unmapped,
+ * for an addon whose module registers types for the whole run (see
+ * qi_addon_info_get_resident()).
+ */
+void
+qi_addon_module_set_resident (QiAddonModule *self,
+                              gboolean       resident)
+{
+  g_return_if_fail (QI_IS_ADDON_MODULE (self));
+
+  self->resident = resident;
+  if (resident && self->module != NULL)
+    g_module_make_resident (self->module);
 }

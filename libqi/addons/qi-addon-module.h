@@ -77,4 +77,8 @@ QI_AVAILABLE_IN_ALL
 GType          qi_addon_module_load_type      (QiAddonModule  *self,
                                                GError        **error);
 
+QI_AVAILABLE_IN_ALL
+void           qi_addon_module_set_resident   (QiAddonModule  *self,
+                                               gboolean        resident);
+
 G_END_DECLS

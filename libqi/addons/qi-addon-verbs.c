@@ -20,8 +20,8 @@
 
 /* An addon manager searching, in order: the launch's addon paths
  * (`--addon-path`, `QI_ADDON_PATH`, `[launch] addon-paths`), the user's
- * `$XDG_DATA_HOME/qi/addons`, then the installed addons; not yet
- * scanned. */
+ * `$XDG_DATA_HOME/qi/addons`, then the installed addons (`$QI_ADDON_DIR`
+ * instead, for a build tree); not yet scanned. */
 QiAddonManager *
 qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
 {
@@ -32,7 +32,11 @@ qi_addon_manager_new_for_launch (QiLaunchConfig *launch)
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     qi_addon_manager_add_search_path (manager, paths[i]);
   qi_addon_manager_add_search_path (manager, user);
-  qi_addon_manager_add_search_path (manager, QI_ADDONDIR);
+  /* the installed addons; a build tree's tests and `meson devenv` point
+   * QI_ADDON_DIR at the addons it built */
+  qi_addon_manager_add_search_path (manager, g_getenv ("QI_ADDON_DIR") != NULL && *g_getenv ("QI_ADDON_DIR") != '\0'
+                                             ? g_getenv ("QI_ADDON_DIR") : QI_ADDONDIR);
+  g_object_set (manager, "data-dir", qi_launch_config_get_data_dir (launch), NULL);
 
   return manager;
 }
@@ -290,10 +294,17 @@ typedef struct
   const char *path;
 } ScaffoldFile;
 
+typedef enum
+{
+  SCAFFOLD_C,
+  SCAFFOLD_PYTHON,
+  SCAFFOLD_TRACKER,
+} Scaffold;
+
 static gboolean
 write_scaffold (const char  *root,
                 const char  *name,
-                gboolean     python,
+                Scaffold     kind,
                 GError     **error)
 {
   static const ScaffoldFile c_files[] = {
@@ -310,13 +321,17 @@ write_scaffold (const char  *root,
     { "README.md", "README.md" },
     { NULL, NULL },
   };
+  gboolean python = kind == SCAFFOLD_PYTHON;
   const ScaffoldFile *files = python ? python_files : c_files;
-  /* A native addon's folder is src/, built; a Python addon's is the top. */
+  /* A native addon's folder is src/, built; a Python addon's is the top;
+   * a tracker has no plugins, host or UI. */
   const char * const c_folders[] = {
     "src", "ui", "ui_dist", "plugins/create", "plugins/load", "plugins/hooks", "plugins/publish",
     "plugins/actions", "host/@NAME@", NULL
   };
-  const char * const *folders = python ? c_folders + 1 : c_folders;
+  const char * const tracker_folders[] = { "src", NULL };
+  const char * const *folders = kind == SCAFFOLD_TRACKER ? tracker_folders : python ? c_folders + 1 : c_folders;
+  const char *template = kind == SCAFFOLD_TRACKER ? "tracker/" : python ? "python/" : "c/";
 
   for (guint i = 0; folders[i] != NULL; i++)
     {
@@ -336,8 +351,7 @@ write_scaffold (const char  *root,
 
   for (guint i = 0; files[i].resource != NULL; i++)
     {
-      g_autofree char *resource = g_strconcat ("/org/qi/addon-template/", python ? "python/" : "c/",
-                                               files[i].resource, NULL);
+      g_autofree char *resource = g_strconcat ("/org/qi/addon-template/", template, files[i].resource, NULL);
       g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
       g_autofree char *text = NULL;
       g_autofree char *relative = NULL;
@@ -362,6 +376,8 @@ addons_new_verb (QiCliInvocation *invocation,
   const char *name = qi_cli_invocation_get_arguments (invocation)[0];
   const char *lang = qi_cli_invocation_get_string (invocation, "lang");
   const char *dir = qi_cli_invocation_get_string (invocation, "dir");
+  const char *role = qi_cli_invocation_get_string (invocation, "role");
+  Scaffold kind;
   g_autofree char *target = NULL;
   g_autofree char *scratch = NULL;
   g_autoptr(GError) error = NULL;
@@ -382,6 +398,20 @@ addons_new_verb (QiCliInvocation *invocation,
       return QI_CLI_EXIT_USAGE;
     }
   python = g_str_equal (lang, "python");
+  if (role != NULL && (!g_str_equal (role, "db") && !g_str_equal (role, "auth")))
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi addons new: --role %s: the scaffold knows the provider roles db and auth "
+                                    "(a tracker, which has both)\n"), role);
+      return QI_CLI_EXIT_USAGE;
+    }
+  if (role != NULL && python)
+    {
+      qi_cli_invocation_printerr (invocation,
+                                  _("qi addons new: a tracker (--role %s) is a native addon: use --lang c\n"), role);
+      return QI_CLI_EXIT_USAGE;
+    }
+  kind = role != NULL ? SCAFFOLD_TRACKER : python ? SCAFFOLD_PYTHON : SCAFFOLD_C;
 
   target = g_build_filename (dir != NULL ? dir : ".", name, NULL);
   if (g_file_test (target, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
@@ -401,7 +431,7 @@ addons_new_verb (QiCliInvocation *invocation,
                                   dir != NULL ? dir : ".", g_strerror (saved));
       return 1;
     }
-  if (g_chmod (scratch, 0755) != 0 || !write_scaffold (scratch, name, python, &error) ||
+  if (g_chmod (scratch, 0755) != 0 || !write_scaffold (scratch, name, kind, &error) ||
       g_rename (scratch, target) != 0)
     {
       if (error == NULL)
@@ -411,7 +441,13 @@ addons_new_verb (QiCliInvocation *invocation,
       return 1;
     }
 
-  if (python)
+  if (kind == SCAFFOLD_TRACKER)
+    qi_cli_invocation_print (invocation,
+                             _("Created the tracker “%s” in %s. Build and run Qi on it:\n"
+                               "  cd %s && meson setup _build && meson compile -C _build\n"
+                               "  qi --headless --addon-path _build --tracker %s addons list\n"),
+                             name, target, target, name);
+  else if (python)
     qi_cli_invocation_print (invocation,
                              _("Created the Python addon “%s” in %s. Try it:\n"
                                "  qi --headless --addon-path %s %s hello\n"),
@@ -461,6 +497,8 @@ qi_addon_verbs_register (QiCliManager  *cli)
   qi_cli_verb_set_arguments (made, _("NAME"), 1, 1);
   qi_cli_verb_add_option (made, "lang", QI_CLI_OPTION_STRING, _("LANG"), _("The addon's language: c or python"));
   qi_cli_verb_add_option (made, "dir", QI_CLI_OPTION_STRING, _("DIR"), _("Where to make it (default: here)"));
+  qi_cli_verb_add_option (made, "role", QI_CLI_OPTION_STRING, _("ROLE"),
+                          _("db or auth: a tracker, the run's provider of both (a QiDbAdapter and a QiAuthProvider)"));
   qi_cli_verb_set_needs_addons (made, FALSE);
   qi_cli_manager_add_verb (cli, made, &error);
   g_assert_no_error (error);

@@ -7,6 +7,8 @@
 #include "qi-host-private.h"
 #include "qi-message.h"
 #include "qi-settings.h"
+#include "qi-db-adapter.h"
+#include "qi-auth-provider.h"
 
 /**
  * QiAddon:
@@ -49,6 +51,9 @@ typedef struct
   GPtrArray     *hosts;    /* of QiHost */
   GPtrArray     *workfile_handlers;   /* of QiWorkfileHandler */
   QiSettings    *settings; /* the run's, or NULL */
+  char          *data_dir; /* the run's data folder, or NULL */
+  QiDbAdapter   *tracker;  /* what it provides as the role db */
+  QiAuthProvider *login;   /* … and as the role auth */
   gboolean       closed;
 } QiAddonPrivate;
 
@@ -61,6 +66,7 @@ enum {
   PROP_CLI_MANAGER,
   PROP_ROUTER,
   PROP_SETTINGS,
+  PROP_DATA_DIR,
   N_PROPS
 };
 
@@ -127,6 +133,8 @@ withdraw (QiAddon *self)
     qi_host_detach (priv->hosts->pdata[i]);
   g_ptr_array_set_size (priv->hosts, 0);
   g_ptr_array_set_size (priv->workfile_handlers, 0);
+  g_clear_object (&priv->tracker);
+  g_clear_object (&priv->login);
 
   if (priv->endpoint != NULL)
     qi_hub_endpoint_close (priv->endpoint);
@@ -156,6 +164,9 @@ qi_addon_get_property (GObject    *object,
       break;
     case PROP_SETTINGS:
       g_value_set_object (value, priv->settings);
+      break;
+    case PROP_DATA_DIR:
+      g_value_set_string (value, priv->data_dir);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -187,6 +198,9 @@ qi_addon_set_property (GObject      *object,
     case PROP_SETTINGS:
       priv->settings = g_value_dup_object (value);
       break;
+    case PROP_DATA_DIR:
+      priv->data_dir = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -204,6 +218,7 @@ qi_addon_dispose (GObject *object)
   g_clear_object (&priv->cli);
   g_clear_object (&priv->router);
   g_clear_object (&priv->settings);
+  g_clear_pointer (&priv->data_dir, g_free);
   g_clear_object (&priv->info);
 
   G_OBJECT_CLASS (qi_addon_parent_class)->dispose (object);
@@ -280,6 +295,17 @@ qi_addon_class_init (QiAddonClass *klass)
    */
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, QI_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QiAddon:data-dir:
+   *
+   * The run's data folder (`--data-dir`, else `$XDG_DATA_HOME/qi`), where
+   * an addon keeps what it writes for the user (the embedded tracker's
+   * file), or %NULL when it runs without one.
+   */
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -883,4 +909,141 @@ qi_addon_run_close (QiAddon *self)
   priv->closed = TRUE;
   QI_ADDON_GET_CLASS (self)->close (self);
   withdraw (self);
+}
+
+/**
+ * qi_addon_get_data_dir:
+ * @self: a #QiAddon
+ *
+ * Returns: (transfer none) (nullable): the run's data folder (see
+ *   #QiAddon:data-dir)
+ */
+const char *
+qi_addon_get_data_dir (QiAddon *self)
+{
+  QiAddonPrivate *priv;
+
+  g_return_val_if_fail (QI_IS_ADDON (self), NULL);
+
+  priv = qi_addon_get_instance_private (self);
+  return priv->data_dir;
+}
+
+static gboolean
+check_role (QiAddon     *self,
+            const char  *role,
+            const char  *what,
+            GError     **error)
+{
+  QiAddonPrivate *priv = qi_addon_get_instance_private (self);
+
+  if (priv->info != NULL && qi_addon_info_has_role (priv->info, role))
+    return TRUE;
+  g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_INVALID,
+               _("the addon “%s” provides %s, but its addon.toml does not give it the role “%s”: "
+                 "add roles = [\"%s\"]"), qi_addon_get_name (self), what, role, role);
+  return FALSE;
+}
+
+/**
+ * qi_addon_provide_tracker:
+ * @self: a #QiAddon of the role `db`
+ * @adapter: the tracker it provides
+ * @error: return location for a #GError
+ *
+ * Provides the run's tracker: the `db` service makes @adapter its
+ * default when the addon loads at bootstrap phase 1 (a provider addon is
+ * loaded before every other). Call it from register.
+ *
+ * Returns: %TRUE, or %FALSE (%QI_ADDON_ERROR_INVALID) if the addon does not
+ *   have the role `db`, or provides a tracker already
+ */
+gboolean
+qi_addon_provide_tracker (QiAddon      *self,
+                          QiDbAdapter  *adapter,
+                          GError      **error)
+{
+  QiAddonPrivate *priv = qi_addon_get_instance_private (self);
+
+  g_return_val_if_fail (QI_IS_ADDON (self), FALSE);
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (adapter), FALSE);
+
+  if (!check_role (self, "db", _("a tracker"), error))
+    return FALSE;
+  if (priv->tracker != NULL)
+    {
+      g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_INVALID,
+                   _("the addon “%s” provides a tracker already"), qi_addon_get_name (self));
+      return FALSE;
+    }
+  priv->tracker = g_object_ref (adapter);
+  return TRUE;
+}
+
+/**
+ * qi_addon_get_tracker:
+ * @self: a #QiAddon
+ *
+ * Returns: (transfer none) (nullable): the tracker it provides
+ */
+QiDbAdapter *
+qi_addon_get_tracker (QiAddon *self)
+{
+  QiAddonPrivate *priv;
+
+  g_return_val_if_fail (QI_IS_ADDON (self), NULL);
+
+  priv = qi_addon_get_instance_private (self);
+  return priv->tracker;
+}
+
+/**
+ * qi_addon_provide_login:
+ * @self: a #QiAddon of the role `auth`
+ * @provider: the login scheme it provides
+ * @error: return location for a #GError
+ *
+ * Provides the run's login: the `auth` service makes @provider the run's
+ * when the addon loads at bootstrap phase 1. Call it from register.
+ *
+ * Returns: %TRUE, or %FALSE (%QI_ADDON_ERROR_INVALID) if the addon does not
+ *   have the role `auth`, or provides a login already
+ */
+gboolean
+qi_addon_provide_login (QiAddon         *self,
+                        QiAuthProvider  *provider,
+                        GError         **error)
+{
+  QiAddonPrivate *priv = qi_addon_get_instance_private (self);
+
+  g_return_val_if_fail (QI_IS_ADDON (self), FALSE);
+  g_return_val_if_fail (QI_IS_AUTH_PROVIDER (provider), FALSE);
+
+  if (!check_role (self, "auth", _("a login"), error))
+    return FALSE;
+  if (priv->login != NULL)
+    {
+      g_set_error (error, QI_ADDON_ERROR, QI_ADDON_ERROR_INVALID,
+                   _("the addon “%s” provides a login already"), qi_addon_get_name (self));
+      return FALSE;
+    }
+  priv->login = g_object_ref (provider);
+  return TRUE;
+}
+
+/**
+ * qi_addon_get_login:
+ * @self: a #QiAddon
+ *
+ * Returns: (transfer none) (nullable): the login scheme it provides
+ */
+QiAuthProvider *
+qi_addon_get_login (QiAddon *self)
+{
+  QiAddonPrivate *priv;
+
+  g_return_val_if_fail (QI_IS_ADDON (self), NULL);
+
+  priv = qi_addon_get_instance_private (self);
+  return priv->login;
 }

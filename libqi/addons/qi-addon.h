@@ -8,6 +8,8 @@
 #include <glib-object.h>
 
 #include "qi-addon-info.h"
+#include "qi-auth-provider.h"
+#include "qi-db-adapter.h"
 #include "qi-cli-manager.h"
 #include "qi-cli-verb.h"
 #include "qi-host.h"
@@ -101,5 +103,20 @@ JsonNode      *qi_addon_get_setting   (QiAddon            *self,
                                        const char         *key,
                                        QiSettingsLayer    *origin,
                                        GError            **error);
+QI_AVAILABLE_IN_ALL
+const char    *qi_addon_get_data_dir  (QiAddon            *self);
+
+QI_AVAILABLE_IN_ALL
+gboolean        qi_addon_provide_tracker (QiAddon         *self,
+                                          QiDbAdapter     *adapter,
+                                          GError         **error);
+QI_AVAILABLE_IN_ALL
+QiDbAdapter    *qi_addon_get_tracker     (QiAddon         *self);
+QI_AVAILABLE_IN_ALL
+gboolean        qi_addon_provide_login   (QiAddon         *self,
+                                          QiAuthProvider  *provider,
+                                          GError         **error);
+QI_AVAILABLE_IN_ALL
+QiAuthProvider *qi_addon_get_login       (QiAddon         *self);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-cli-private.h"
+#include "qi-addon-manager.h"
+#include "qi-addon-verbs-private.h"
 #include "qi-bundle-manager.h"
 #include "qi-bundle-verbs-private.h"
 #include "qi-cli-invocation.h"
@@ -245,6 +247,37 @@ split_assignment (QiCliInvocation  *invocation,
   return TRUE;
 }
 
+/* A run of a bundle stops at phase 1 unless the bundle names its tracker:
+ * said when the bundle is made, not first when it is run. */
+static void
+warn_without_tracker (QiCliInvocation *invocation,
+                      QiBundle        *bundle)
+{
+  QiLaunchConfig *launch = qi_cli_invocation_get_launch_config (invocation);
+  g_autoptr(QiAddonManager) addons = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  if (launch == NULL)
+    return;
+  /* the addons' metadata only; this command loads none of them */
+  addons = qi_addon_manager_new_for_launch (launch);
+  qi_addon_manager_discover (addons);
+  providers = qi_addon_manager_list_providers (addons, "db");
+  for (guint i = 0; i < providers->len; i++)
+    {
+      const char *name = qi_addon_info_get_name (providers->pdata[i]);
+
+      if (qi_bundle_get_addon (bundle, name) != NULL)
+        return;
+      g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
+    }
+  qi_cli_invocation_printerr (invocation,
+                              _("qi bundles create: note: the bundle names no tracker addon (%s), so a run of it "
+                                "stops at once: add one with --addon NAME=VERSION\n"),
+                              names->len > 0 ? names->str : _("none is installed"));
+}
+
 static int
 create_verb (QiCliInvocation *invocation,
              gpointer         user_data)
@@ -308,6 +341,7 @@ create_verb (QiCliInvocation *invocation,
   state = qi_bundle_state_to_string (qi_bundle_get_state (bundle));
   qi_cli_invocation_print (invocation, _("Created bundle “%s” (%s) in %s\n"),
                            args[0], state, qi_bundle_manager_get_path (manager));
+  warn_without_tracker (invocation, bundle);
   return 0;
 }
 

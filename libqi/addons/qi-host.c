@@ -30,7 +30,8 @@
  * ```
  *
  * Environment values may name `{plugin_folder}` (the plugin folder, once
- * the host is added) and `{addon_folder}` (the addon's folder); any other
+ * the host is added), `{addon_folder}` (the addon's folder) and
+ * `{qi_python}` (Qi's Python package, qi_host_get_python_path()); any other
  * `{word}` of lower-case letters and `_` is refused as a likely typo, and
  * other braces are text. Each launch
  * environment also has `QI_HOST` (the host's name) and, when it has one,
@@ -71,6 +72,7 @@ typedef struct
   GPtrArray *executables;       /* of char *, NULL-terminated */
   GArray    *environment;       /* of EnvChange, in order */
   GArray    *menu;              /* of MenuItem */
+  GStrv      workfile_args;     /* how the host opens a workfile: "{workfile}" */
 } QiHostPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (QiHost, qi_host, G_TYPE_OBJECT)
@@ -86,7 +88,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char * const placeholders[] = { "plugin_folder", "addon_folder", NULL };
+static const char * const placeholders[] = { "plugin_folder", "addon_folder", "qi_python", NULL };
 
 static void
 env_change_clear (gpointer data)
@@ -167,6 +169,7 @@ qi_host_finalize (GObject *object)
   g_free (priv->addon_folder);
   g_free (priv->plugin_folder);
   g_free (priv->resolved_folder);
+  g_strfreev (priv->workfile_args);
   g_ptr_array_unref (priv->executables);
   g_array_unref (priv->environment);
   g_array_unref (priv->menu);
@@ -440,8 +443,8 @@ expand (QiHostPrivate  *priv,
       if (!g_strv_contains (placeholders, word))
         {
           g_set_error (error, QI_HOST_ERROR, QI_HOST_ERROR_INVALID,
-                       _("host “%s”: %s=%s names “{%s}”; the placeholders are {plugin_folder} and "
-                         "{addon_folder}"), priv->name, name, value, word);
+                       _("host “%s”: %s=%s names “{%s}”; the placeholders are {plugin_folder}, "
+                         "{addon_folder} and {qi_python}"), priv->name, name, value, word);
           return NULL;
         }
       if (substitute && g_str_equal (word, "plugin_folder"))
@@ -455,6 +458,8 @@ expand (QiHostPrivate  *priv,
             }
           g_string_append (out, priv->resolved_folder);
         }
+      else if (substitute && g_str_equal (word, "qi_python"))
+        g_string_append (out, qi_host_get_python_path ());
       else if (substitute)
         {
           if (priv->addon_folder == NULL)
@@ -691,6 +696,131 @@ prepend_entry (const char *entry,
     if (*old[i] != '\0' && !g_str_equal (old[i], entry))
       g_string_append_printf (out, "%c%s", G_SEARCHPATH_SEPARATOR, old[i]);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/**
+ * qi_host_get_python_path:
+ *
+ * Where Qi's Python package (`qi`, with `qi.hub`, the standard-library
+ * client of the hub) is, as the entries to put on a DCC's Python path:
+ * `$QI_PYTHON_PATH` (a build tree's), else the installed folder. What the
+ * placeholder `{qi_python}` of a host's values stands for.
+ *
+ * Returns: (transfer none): a search path, entries separated by
+ *   %G_SEARCHPATH_SEPARATOR
+ */
+const char *
+qi_host_get_python_path (void)
+{
+  const char *from_env = g_getenv ("QI_PYTHON_PATH");
+
+  return from_env != NULL && *from_env != '\0' ? from_env : QI_PYTHONDIR;
+}
+
+/**
+ * qi_host_set_workfile_arguments:
+ * @self: a #QiHost
+ * @arguments: (array zero-terminated=1): the arguments that open a
+ *   workfile, one of them naming `{workfile}`, such as `{"-file",
+ *   "{workfile}", NULL}` for Maya
+ * @error: return location for a #GError
+ *
+ * How the host opens a workfile from its command line; without it, the
+ * workfile's path is the first argument.
+ *
+ * Returns: %TRUE, or %FALSE with %QI_HOST_ERROR_INVALID if no argument
+ *   names `{workfile}`
+ */
+gboolean
+qi_host_set_workfile_arguments (QiHost              *self,
+                                const char * const  *arguments,
+                                GError             **error)
+{
+  QiHostPrivate *priv = qi_host_get_instance_private (self);
+  gboolean named = FALSE;
+
+  g_return_val_if_fail (QI_IS_HOST (self), FALSE);
+  g_return_val_if_fail (arguments != NULL, FALSE);
+
+  for (guint i = 0; arguments[i] != NULL; i++)
+    named |= strstr (arguments[i], "{workfile}") != NULL;
+  if (!named)
+    {
+      g_set_error (error, QI_HOST_ERROR, QI_HOST_ERROR_INVALID,
+                   _("host “%s”: the workfile arguments must name {workfile}"), priv->name);
+      return FALSE;
+    }
+  g_strfreev (priv->workfile_args);
+  priv->workfile_args = g_strdupv ((char **) arguments);
+  return TRUE;
+}
+
+static char *
+replace_workfile (const char *argument,
+                  const char *workfile)
+{
+  g_auto(GStrv) parts = g_strsplit (argument, "{workfile}", -1);
+
+  return g_strjoinv (workfile, parts);
+}
+
+/**
+ * qi_host_build_arguments:
+ * @self: a #QiHost
+ * @executable: the program to run
+ * @app_arguments: (array zero-terminated=1) (nullable): the application's
+ *   own arguments (its settings)
+ * @workfile: (nullable): the workfile to open, or %NULL to start without
+ * @extra: (array zero-terminated=1) (nullable): what the user added
+ *   (`qi launch … -- ARGS`)
+ * @error: return location for a #GError
+ *
+ * The command line of a launch: @executable, @app_arguments, the
+ * workfile's arguments (qi_host_set_workfile_arguments()), then @extra;
+ * #QiHostClass.adjust_arguments has the last word (a DCC that needs a
+ * start-up script in some mode, such as Blender in the background).
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the arguments, or
+ *   %NULL with the error of #QiHostClass.adjust_arguments
+ */
+char **
+qi_host_build_arguments (QiHost              *self,
+                         const char          *executable,
+                         const char * const  *app_arguments,
+                         const char          *workfile,
+                         const char * const  *extra,
+                         GError             **error)
+{
+  QiHostPrivate *priv = qi_host_get_instance_private (self);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (QI_IS_HOST (self), NULL);
+  g_return_val_if_fail (executable != NULL, NULL);
+
+  g_ptr_array_add (argv, g_strdup (executable));
+  for (guint i = 0; app_arguments != NULL && app_arguments[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (app_arguments[i]));
+  if (workfile != NULL && priv->workfile_args != NULL)
+    for (guint i = 0; priv->workfile_args[i] != NULL; i++)
+      g_ptr_array_add (argv, replace_workfile (priv->workfile_args[i], workfile));
+  else if (workfile != NULL)
+    g_ptr_array_add (argv, g_strdup (workfile));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+
+  if (QI_HOST_GET_CLASS (self)->adjust_arguments != NULL &&
+      !QI_HOST_GET_CLASS (self)->adjust_arguments (self, argv, &local_error))
+    {
+      if (local_error == NULL)
+        local_error = g_error_new (QI_HOST_ERROR, QI_HOST_ERROR_FAILED,
+                                   _("host “%s”: adjusting the arguments failed without saying why"),
+                                   priv->name);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  g_ptr_array_add (argv, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
 }
 
 /**

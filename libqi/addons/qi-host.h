@@ -50,6 +50,10 @@ G_DECLARE_DERIVABLE_TYPE (QiHost, qi_host, QI, HOST, GObject)
  *   own variables were applied: takes @envp and returns the environment to
  *   launch with (g_environ_setenv() and g_environ_unsetenv() work on it),
  *   or %NULL with @error. The default returns @envp as it is.
+ * @adjust_arguments: changes the launch's command line (@argv: of `char *`,
+ *   the program first, owned by the array) after the host's own arguments
+ *   were put in; %FALSE with @error stops the launch. The default leaves
+ *   them.
  *
  * A subclass adjusts what a declarative host cannot say, such as a
  * variable that depends on another.
@@ -58,12 +62,15 @@ struct _QiHostClass
 {
   GObjectClass parent_class;
 
-  char ** (*adjust_environment) (QiHost  *self,
-                                 char   **envp,
-                                 GError **error);
+  char ** (*adjust_environment) (QiHost     *self,
+                                 char      **envp,
+                                 GError    **error);
+  gboolean (*adjust_arguments)  (QiHost     *self,
+                                 GPtrArray  *argv,
+                                 GError    **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 QI_AVAILABLE_IN_ALL
@@ -113,6 +120,19 @@ char               *qi_host_find_executable     (QiHost              *self,
 QI_AVAILABLE_IN_ALL
 char              **qi_host_build_environment   (QiHost              *self,
                                                  const char * const  *base_env,
+                                                 GError             **error);
+QI_AVAILABLE_IN_ALL
+const char         *qi_host_get_python_path     (void);
+QI_AVAILABLE_IN_ALL
+gboolean            qi_host_set_workfile_arguments (QiHost           *self,
+                                                 const char * const  *arguments,
+                                                 GError             **error);
+QI_AVAILABLE_IN_ALL
+char              **qi_host_build_arguments     (QiHost              *self,
+                                                 const char          *executable,
+                                                 const char * const  *app_arguments,
+                                                 const char          *workfile,
+                                                 const char * const  *extra,
                                                  GError             **error);
 QI_AVAILABLE_IN_ALL
 JsonNode           *qi_host_to_json             (QiHost              *self);

@@ -18,7 +18,6 @@
 #include "qi-auth-manager.h"
 #include "qi-auth-verbs-private.h"
 #include "qi-db-manager.h"
-#include "qi-ftrack-adapter.h"
 #include "qi-db-verbs-private.h"
 #include "qi-settings-verbs-private.h"
 #include "qi-settings.h"
@@ -467,45 +466,6 @@ find_provider (QiApplication *self,
   return service;
 }
 
-/* An ftrack login (phase 2 from the environment or the keyring, or the
- * login window's) opens the ftrack tracker with the same credentials and
- * makes it the default adapter: the artist's projects are ftrack's. */
-static void
-on_logged_in (QiAuthManager *auth,
-              const char    *provider,
-              JsonObject    *credentials,
-              JsonNode      *session,
-              gpointer       user_data)
-{
-  QiDbManager *db = user_data;
-  g_autoptr(QiFtrackAdapter) adapter = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *server, *api_user, *api_key;
-
-  if (g_strcmp0 (provider, QI_AUTH_MANAGER_FTRACK) != 0 || credentials == NULL)
-    return;
-  server = json_object_get_string_member_with_default (credentials, "server", NULL);
-  api_user = json_object_get_string_member_with_default (credentials, "api_user", NULL);
-  api_key = json_object_get_string_member_with_default (credentials, "api_key", NULL);
-  if (server == NULL || api_user == NULL || api_key == NULL)
-    return;
-  adapter = qi_ftrack_adapter_new (server, api_user, api_key, &error);
-  if (adapter == NULL)
-    {
-      g_warning ("the ftrack tracker at %s cannot be opened: %s", server, error->message);
-      return;
-    }
-  /* A later login (another server or user) replaces the earlier one. */
-  qi_db_manager_remove_adapter (db, "ftrack");
-  if (!qi_db_manager_add_adapter (db, "ftrack", QI_DB_ADAPTER (adapter), &error) ||
-      !qi_db_manager_set_default (db, "ftrack", &error))
-    {
-      g_warning ("the ftrack tracker at %s cannot be used: %s", server, error->message);
-      return;
-    }
-  phase_debug ("the ftrack tracker at %s (as %s) is the default tracker", server, api_user);
-}
-
 /* Phase 0. Returns the exit status on failure, -1 to go on. */
 static int
 phase_bootstrap (QiApplication      *self,
@@ -573,11 +533,11 @@ phase_bootstrap (QiApplication      *self,
       self->own_settings = TRUE;
     }
 
-  /* 0.5: the tracker service, with the embedded tracker in the data
-   * directory (opened on first use), unless the embedder registered one */
+  /* 0.5: the tracker service, without a tracker until a provider addon
+   * gives one at phase 1, unless the embedder registered one */
   if (qi_application_get_service (self, "db") == NULL)
     {
-      g_autoptr(QiDbManager) db = qi_db_manager_new_for_launch (self->launch_config);
+      g_autoptr(QiDbManager) db = qi_db_manager_new ();
 
       if (!qi_application_add_service (self, QI_SERVICE (db), &error))
         {
@@ -587,31 +547,19 @@ phase_bootstrap (QiApplication      *self,
       self->own_db = TRUE;
     }
 
-  /* 0.6: the auth service, with the local login over the embedded
-   * tracker of the db service, unless the embedder registered one */
+  /* 0.6: the auth service, with the run's token authority and no login
+   * until a provider addon gives one, unless the embedder registered one */
   if (qi_application_get_service (self, "auth") == NULL)
     {
-      QiService *db = qi_application_get_service (self, "db");
-      g_autoptr(QiAuthManager) auth = NULL;
+      g_autoptr(QiAuthManager) auth = qi_auth_manager_new (NULL);
 
-      if (db != NULL && QI_IS_DB_MANAGER (db))
-        auth = qi_auth_manager_new_local (QI_DB_MANAGER (db), &error);
-      if (auth == NULL)
-        {
-          phase_debug ("0.6: no local login: %s", error != NULL ? error->message : "no db service");
-          g_clear_error (&error);
-        }
-      else if (!qi_application_add_service (self, QI_SERVICE (auth), &error))
+      qi_auth_manager_set_data_dir (auth, qi_launch_config_get_data_dir (self->launch_config));
+      if (!qi_application_add_service (self, QI_SERVICE (auth), &error))
         {
           printerr (self, "%s", error->message);
           return 1;
         }
-      else
-        {
-          self->own_auth = TRUE;
-          if (db != NULL && QI_IS_DB_MANAGER (db))
-            g_signal_connect_object (auth, "logged-in", G_CALLBACK (on_logged_in), db, 0);
-        }
+      self->own_auth = TRUE;
     }
 
   for (guint i = 0; i < self->services->len; i++)
@@ -638,64 +586,190 @@ get_addon_manager (QiApplication *self)
   return service != NULL && QI_IS_ADDON_MANAGER (service) ? QI_ADDON_MANAGER (service) : NULL;
 }
 
-/* Whether the command about to run needs the addons (and so the bundle
- * that picks them): a built-in verb may say it does not. */
-static gboolean
-command_needs_addons (QiApplication *self)
+/* What the command about to run needs loaded: a built-in verb may say it
+ * needs no addon at all (`version`), or only the tracker's (`db stats`,
+ * `login`); any other command needs the addons (the bundle's). */
+typedef enum
+{
+  NEEDS_NOTHING,
+  NEEDS_TRACKER,
+  NEEDS_ADDONS,
+} Needs;
+
+static Needs
+command_needs (QiApplication *self)
 {
   const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
   QiCliVerb *verb = arguments[0] != NULL ? qi_cli_manager_resolve_verb (self->cli, arguments) : NULL;
 
-  if (verb != NULL && !qi_cli_verb_get_needs_addons (verb))
+  if (verb == NULL || qi_cli_verb_get_needs_addons (verb))
+    return NEEDS_ADDONS;
+  return qi_cli_verb_get_needs_tracker (verb) ? NEEDS_TRACKER : NEEDS_NOTHING;
+}
+
+static gboolean
+command_needs_addons (QiApplication *self)
+{
+  return command_needs (self) == NEEDS_ADDONS;
+}
+
+static int select_bundle (QiApplication *self);
+
+/* The addon manager ready to load: the hub, the CLI, a REST router and
+ * the settings service. */
+static gboolean
+prepare_addon_manager (QiApplication   *self,
+                       QiAddonManager  *addons,
+                       GError         **error)
+{
+  QiService *hub = qi_application_get_service (self, "hub");
+  QiService *settings = qi_application_get_service (self, "settings");
+
+  if (hub == NULL || !QI_IS_HUB (hub))
     {
-      phase_debug ("“%s” needs no addon: no bundle is read and no addon is loaded",
-                   qi_cli_verb_get_name (verb));
+      g_set_error_literal (error, QI_APPLICATION_ERROR, QI_APPLICATION_ERROR_FAILED,
+                           _("the “hub” service is not a QiHub: no addon can load"));
       return FALSE;
     }
+  if (qi_addon_manager_get_router (addons) == NULL)
+    {
+      g_autoptr(QiRestRouter) router = qi_rest_router_new ();
+
+      g_object_set (addons, "router", router, NULL);
+    }
+  g_object_set (addons, "hub", hub, "cli-manager", self->cli, NULL);
+  if (settings != NULL && QI_IS_SETTINGS (settings))
+    g_object_set (addons, "settings", settings, NULL);
   return TRUE;
+}
+
+/* The bundle's addons, or NULL for every addon found. */
+static GStrv
+bundle_addons (QiApplication *self)
+{
+  return self->bundle != NULL ? qi_bundle_dup_addon_names (self->bundle) : NULL;
+}
+
+/* 1.3: the one provider of the roles `db` and `auth`, loaded before every
+ * other addon; its tracker and login become the run's. */
+static int
+load_providers (QiApplication  *self,
+                QiAddonManager *addons)
+{
+  const char * const roles[] = { QI_ADDON_PROVIDER_ROLES, NULL };
+  const char *chosen = qi_launch_config_get_tracker (self->launch_config);
+  QiService *db = qi_application_get_service (self, "db");
+  QiService *auth = qi_application_get_service (self, "auth");
+  g_auto(GStrv) allowed = bundle_addons (self);
+  g_autoptr(GPtrArray) providers = NULL;
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) to_load = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!QI_IS_HUB (qi_application_get_service (self, "hub")))
+    {
+      phase_debug ("1.3: the “hub” service is not a QiHub: no addon is loaded");
+      return -1;
+    }
+  /* A run without a bundle runs the tracker asked for, else the embedded
+   * one; a bundle names its tracker (none, or two, is fatal). */
+  if (chosen == NULL && allowed == NULL)
+    chosen = QI_APPLICATION_DEFAULT_TRACKER;
+  providers = qi_addon_manager_select_providers (addons, roles, chosen, (const char * const *) allowed, &error);
+  if (providers == NULL || !prepare_addon_manager (self, addons, &error))
+    {
+      printerr (self, "%s", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < providers->len; i++)
+    g_strv_builder_add (names, qi_addon_info_get_name (providers->pdata[i]));
+  to_load = g_strv_builder_end (names);
+  qi_addon_manager_load_only (addons, (const char * const *) to_load);
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      QiAddonInfo *info = providers->pdata[i];
+      const char *name = qi_addon_info_get_name (info);
+      QiAddon *addon = qi_addon_manager_get_addon (addons, name);
+
+      if (addon == NULL)
+        {
+          printerr (self, _("the tracker “%s” did not load: %s"), name,
+                    qi_addon_info_get_error (info) != NULL ? qi_addon_info_get_error (info)->message : "?");
+          return 1;
+        }
+      if (qi_addon_info_has_role (info, "db"))
+        {
+          if (qi_addon_get_tracker (addon) == NULL)
+            {
+              printerr (self, _("the addon “%s” has the role “db” but gave no tracker (qi_addon_provide_tracker())"),
+                        name);
+              return 1;
+            }
+          if (self->own_db &&
+              !qi_db_manager_add_adapter (QI_DB_MANAGER (db), name, qi_addon_get_tracker (addon), &error))
+            {
+              printerr (self, "%s", error->message);
+              return 1;
+            }
+        }
+      if (qi_addon_info_has_role (info, "auth"))
+        {
+          if (qi_addon_get_login (addon) == NULL)
+            {
+              printerr (self, _("the addon “%s” has the role “auth” but gave no login (qi_addon_provide_login())"),
+                        name);
+              return 1;
+            }
+          if (self->own_auth &&
+              !qi_auth_manager_set_provider (QI_AUTH_MANAGER (auth), qi_addon_get_login (addon), &error))
+            {
+              printerr (self, "%s", error->message);
+              return 1;
+            }
+        }
+      phase_debug ("1.3: “%s” is the run's tracker", name);
+    }
+  return -1;
 }
 
 static int
 phase_provider_preload (QiApplication *self)
 {
-  const char * const roles[] = { QI_ADDON_PROVIDER_ROLES, NULL };
   QiAddonManager *addons;
+  int status;
 
   /* 1.1: scan the addon paths, metadata only; a built-in command that
    * needs no addon (version, completion…) reads none of them, so that a
    * studio's addon folders never slow it down or stop it. */
   if (find_provider (self, "1.1", "addons", "no addon is discovered") == NULL)
     return -1;
-  if (!command_needs_addons (self))
-    return -1;
+  switch (command_needs (self))
+    {
+    case NEEDS_NOTHING:
+      phase_debug ("“%s” needs no addon: no bundle is read and no addon is loaded",
+                   qi_launch_config_get_arguments (self->launch_config)[0]);
+      return -1;
+    case NEEDS_TRACKER:
+      phase_debug ("“%s” needs only the tracker: its addon loads, no other",
+                   qi_launch_config_get_arguments (self->launch_config)[0]);
+      break;
+    case NEEDS_ADDONS:
+    default:
+      break;
+    }
   addons = get_addon_manager (self);
   if (addons == NULL)
     return -1;
   qi_addon_manager_discover (addons);
 
-  /* 1.2: one provider per role. Several are fatal: Qi cannot tell which
-   * tracker or login is meant. None is not fatal yet: the providers ship
-   * with the tracker issue; until then Qi runs without them. */
-  for (guint i = 0; roles[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) providers = qi_addon_manager_list_providers (addons, roles[i]);
-      g_autoptr(GError) error = NULL;
+  /* 1.2: the run's bundle (bundles.json, a file: no tracker needed) */
+  if ((status = select_bundle (self)) >= 0)
+    return status;
 
-      if (providers->len == 0)
-        {
-          phase_debug ("1.2: no addon provides “%s”", roles[i]);
-          continue;
-        }
-      if (!qi_addon_manager_check_providers (addons, (const char * const []) { roles[i], NULL }, &error))
-        {
-          printerr (self, "%s", error->message);
-          return 1;
-        }
-      phase_debug ("1.2: “%s” is provided by “%s”", roles[i],
-                   qi_addon_info_get_name (providers->pdata[0]));
-    }
-
-  return -1;
+  /* 1.3–1.4: the provider addons, before every other: zero or two of a
+   * role is fatal, naming them */
+  return load_providers (self, addons);
 }
 
 static int
@@ -707,9 +781,12 @@ phase_auth (QiApplication      *self,
 
   /* 2.1–2.4: log in, or read a service token */
   auth = find_provider (self, "2.1", "auth", "running without a user session");
-  if (auth != NULL && QI_IS_AUTH_MANAGER (auth))
+  if (auth != NULL && QI_IS_AUTH_MANAGER (auth) && qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth)) == NULL)
+    phase_debug ("2.2: no tracker is loaded: no login");
+  else if (auth != NULL && QI_IS_AUTH_MANAGER (auth))
     {
-      phase_debug ("2.2: auth provider %s; %s", G_OBJECT_TYPE_NAME (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
+      phase_debug ("2.2: logins through “%s”; %s",
+                   qi_auth_provider_get_name (qi_auth_manager_get_provider (QI_AUTH_MANAGER (auth))),
                    qi_launch_config_get_headless (self->launch_config)
                    ? "headless: no interactive login (`qi --headless login` checks a user)"
                    : "the launcher's login page logs a user in (auth.login)");
@@ -731,7 +808,7 @@ phase_auth (QiApplication      *self,
 }
 
 
-/* 3.2: the bundle of the run, from bundles.json in the configuration
+/* 1.2: the bundle of the run, from bundles.json in the configuration
  * directory: --bundle NAME, --staging or --dev-bundle NAME, else the
  * production bundle. With no bundle file and none asked for, there is
  * none: every addon found may load. */
@@ -749,7 +826,7 @@ select_bundle (QiApplication *self)
 
   if (!asked && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      phase_debug ("3.2: no %s: no bundle limits the addons", path);
+      phase_debug ("1.2: no %s: no bundle limits the addons", path);
       return -1;
     }
 
@@ -762,7 +839,7 @@ select_bundle (QiApplication *self)
 
   if (!asked && qi_bundle_manager_get_production (bundles) == NULL)
     {
-      phase_debug ("3.2: no production bundle in %s: no bundle limits the addons", path);
+      phase_debug ("1.2: no production bundle in %s: no bundle limits the addons", path);
       return -1;
     }
 
@@ -773,7 +850,7 @@ select_bundle (QiApplication *self)
       return 1;
     }
 
-  phase_debug ("3.2: bundle “%s”%s", qi_bundle_get_name (self->bundle),
+  phase_debug ("1.2: bundle “%s”%s", qi_bundle_get_name (self->bundle),
                asked ? " (asked for)" : " (production)");
   return -1;
 }
@@ -801,7 +878,7 @@ phase_settings (QiApplication *self)
     phase_debug ("3.2: project “%s” was asked for (%s) but cannot be resolved",
                  project, qi_launch_config_get_origin (self->launch_config, "project"));
 
-  status = command_needs_addons (self) ? select_bundle (self) : -1;
+  status = -1;
 
   /* 3.3: the layers the settings resolve over */
   settings = get_settings (self);
@@ -828,13 +905,17 @@ phase_addon_load (QiApplication *self)
 {
   QiAddonManager *addons = get_addon_manager (self);
   QiService *hub = qi_application_get_service (self, "hub");
+  const char * const *arguments = qi_launch_config_get_arguments (self->launch_config);
+  const char *verb_addon = NULL;
+  Needs needs;
 
   /* 4.1–4.2: the addons of the bundle, their settings, verbs and routes */
   if (find_provider (self, "4.1", "addons", "no addon is loaded") == NULL || addons == NULL)
     return -1;
 
   /* A built-in command that needs no addon runs none of their code. */
-  if (!command_needs_addons (self))
+  needs = command_needs (self);
+  if (needs == NEEDS_NOTHING)
     return -1;
 
   if (hub == NULL || !QI_IS_HUB (hub))
@@ -843,24 +924,15 @@ phase_addon_load (QiApplication *self)
       return -1;
     }
 
-  if (qi_addon_manager_get_router (addons) == NULL)
-    {
-      g_autoptr(QiRestRouter) router = qi_rest_router_new ();
-
-      g_object_set (addons, "router", router, NULL);
-    }
-  g_object_set (addons, "hub", hub, "cli-manager", self->cli, NULL);
-  if (get_settings (self) != NULL)
+  if (get_settings (self) != NULL && self->own_settings)
     {
       QiSettings *settings = get_settings (self);
       g_autoptr(GError) error = NULL;
 
       /* 4.2: the addons' settings on the hub and over REST; an
        * embedder's own settings service is its own business */
-      g_object_set (addons, "settings", settings, NULL);
-      if (self->own_settings &&
-          (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
-           !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error)))
+      if (!qi_settings_attach_hub (settings, QI_HUB (hub), &error) ||
+          !qi_settings_add_routes (settings, qi_addon_manager_get_router (addons), &error))
         {
           printerr (self, "%s", error->message);
           return 1;
@@ -893,9 +965,13 @@ phase_addon_load (QiApplication *self)
         }
     }
 
+  /* A built-in command of the tracker's: the provider is all it needs. */
+  if (needs == NEEDS_TRACKER)
+    return -1;
+
   if (self->bundle != NULL)
     {
-      /* 4.1: the bundle's allow-list, at the versions it pins */
+      /* 4.1: the bundle's pins and a dev bundle's local folders */
       g_auto(GStrv) names = qi_bundle_dup_addon_names (self->bundle);
 
       for (guint i = 0; names[i] != NULL; i++)
@@ -916,6 +992,34 @@ phase_addon_load (QiApplication *self)
           else
             qi_addon_manager_pin (addons, names[i], pinned, qi_bundle_get_name (self->bundle));
         }
+    }
+
+  /* A command an addon says it adds (`verbs` in addon.toml) loads that
+   * addon and what it needs, no other: metadata first, code later. */
+  if (qi_launch_config_get_headless (self->launch_config) && arguments[0] != NULL)
+    verb_addon = qi_addon_manager_find_verb_provider (addons, arguments);
+  if (verb_addon != NULL &&
+      qi_addon_info_get_state (qi_addon_manager_lookup (addons, verb_addon)) == QI_ADDON_STATE_DISABLED &&
+      qi_cli_manager_resolve_verb (self->cli, arguments) == NULL)
+    {
+      const GError *why = qi_addon_info_get_error (qi_addon_manager_lookup (addons, verb_addon));
+
+      printerr (self, _("“%s” is a command of the addon “%s”, which this run does not load: %s"),
+                arguments[0], verb_addon, why != NULL ? why->message : _("it is disabled"));
+      return QI_CLI_EXIT_USAGE;
+    }
+  if (verb_addon != NULL &&
+      (self->bundle == NULL || qi_bundle_get_addon (self->bundle, verb_addon) != NULL))
+    {
+      phase_debug ("4.1: “%s” adds the command: only it loads", verb_addon);
+      qi_addon_manager_load_only (addons, (const char * const []) { verb_addon, NULL });
+      return -1;
+    }
+
+  if (self->bundle != NULL)
+    {
+      g_auto(GStrv) names = qi_bundle_dup_addon_names (self->bundle);
+
       qi_addon_manager_load (addons, (const char * const *) names);
     }
   else

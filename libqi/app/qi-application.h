@@ -61,12 +61,23 @@ typedef enum {
  * QiApplicationError:
  * @QI_APPLICATION_ERROR_DUPLICATE_SERVICE: a service of that name is
  *   already registered
+ * @QI_APPLICATION_ERROR_FAILED: a service the bootstrap needs is not the
+ *   one it needs
  *
  * Errors of #QiApplication.
  */
 typedef enum {
   QI_APPLICATION_ERROR_DUPLICATE_SERVICE,
+  QI_APPLICATION_ERROR_FAILED,
 } QiApplicationError;
+
+/**
+ * QI_APPLICATION_DEFAULT_TRACKER:
+ *
+ * The tracker addon of a run without a bundle or `--tracker`: the
+ * embedded tracker.
+ */
+#define QI_APPLICATION_DEFAULT_TRACKER "tracker-sqlite"
 
 #define QI_TYPE_APPLICATION (qi_application_get_type ())
 

@@ -5,6 +5,8 @@
 #include <json-glib/json-glib.h>
 
 #include "qi-builtin-verbs-private.h"
+#include "qi-addon-manager.h"
+#include "qi-addon-verbs-private.h"
 #include "qi-cli-private.h"
 #include "qi-build-info.h"
 #include "qi-cli-invocation.h"
@@ -408,7 +410,13 @@ status_verb (QiCliInvocation *invocation,
   launch = qi_application_get_launch_config (app);
   files = qi_config_manager_dup_files (qi_application_get_config_manager (app));
   services = qi_application_list_services (app);
-  addon_paths = qi_launch_config_get_addon_paths (launch);
+  /* where the addons are looked for, in order: the addon manager's */
+  {
+    g_autoptr(QiAddonManager) addons = qi_cli_invocation_dup_service (invocation, "addons", QI_TYPE_ADDON_MANAGER);
+
+    addon_paths = addons != NULL ? qi_addon_manager_get_search_paths (addons)
+                                 : qi_launch_config_get_addon_paths (launch);
+  }
   project = qi_launch_config_get_project (launch);
   bundle = qi_launch_config_get_bundle (launch);
 
@@ -503,14 +511,22 @@ completion_verb (QiCliInvocation *invocation,
 {
   g_autoptr(QiApplication) app = get_app (invocation, user_data, FALSE);
   const char * const *args = qi_cli_invocation_get_arguments (invocation);
+  g_autoptr(QiAddonManager) addons = NULL;
+  g_auto(GStrv) declared = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *script = NULL;
 
   if (app == NULL)
     return 1;
 
-  script = qi_cli_manager_generate_completion (qi_application_get_cli_manager (app),
-                                               args[0] != NULL ? args[0] : "bash", &error);
+  /* the built-in commands, and those the addons found declare: their
+   * addon.toml, no code of theirs */
+  addons = qi_addon_manager_new_for_launch (qi_application_get_launch_config (app));
+  qi_addon_manager_discover (addons);
+  declared = qi_addon_manager_dup_declared_verbs (addons);
+  script = qi_cli_manager_generate_completion_with (qi_application_get_cli_manager (app),
+                                                    args[0] != NULL ? args[0] : "bash",
+                                                    (const char * const *) declared, &error);
   if (script == NULL)
     {
       qi_cli_invocation_printerr (invocation, "qi completion: %s\n", error->message);

@@ -193,8 +193,9 @@ qi_serve_dup_default_info_path (void)
  * @error: return location for a #GError
  *
  * The local server of a run, as `qi --headless serve` and the desktop
- * shell both start it: the hub at /ws, signed with the local auth
- * provider's key (or a key of the run), the addons' REST router, each
+ * shell both start it: the hub at /ws, signed with the key of the auth
+ * service's authority (the run's login signs with it too), the addons'
+ * REST router, each
  * loaded addon's `ui_dist/` at /ui/NAME/, the settings watch, listening
  * on 127.0.0.1; then the info file with a token for local tools.
  *

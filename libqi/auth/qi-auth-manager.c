@@ -6,33 +6,31 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-auth-manager.h"
-#include "qi-ftrack-auth-provider.h"
-#include "qi-ftrack-keyring-private.h"
 #include "qi-hub-endpoint.h"
 #include "qi-hub-error.h"
+#include "qi-hub-facade.h"
 #include "qi-json-reader-private.h"
-#include "qi-local-auth-provider.h"
 #include "qi-message-bus.h"
-#include "qi-sqlite-adapter.h"
 
 /**
  * QiAuthManager:
  *
- * The `auth` service: the run's #QiAuthProvider<!-- -->s by name (`local`,
- * `ftrack`; one is the default), the sessions they opened, the run's own
- * login session, and their API on the hub.
+ * The `auth` service: the run's one #QiAuthProvider (the role `auth` of a
+ * provider addon, set at bootstrap phase 1), the #QiTokenAuthority it signs
+ * with (a key made for the run), the run's own login session, and their
+ * API on the hub.
  *
  * After qi_auth_manager_attach_hub() the session `__hub__/auth` answers
- * `auth.login`, `auth.refresh`, `auth.logout` and `auth.whoami` (see
- * docs/protocol.md), and emits `auth.session` when the run's own session
- * opens, is refreshed or ends. A wrong user or password, an expired or
- * ended session answer `unauthorized`; a payload of the wrong shape
- * `bad_message`; anything else `handler_failed`.
+ * `auth.info`, `auth.login`, `auth.refresh`, `auth.logout` and
+ * `auth.whoami` (see docs/protocol.md), and emits `auth.session` when the
+ * run's own session opens, is refreshed or ends. A wrong user or password,
+ * an expired or ended session answer `unauthorized`; a payload of the
+ * wrong shape `bad_message`; anything else `handler_failed`. A login runs
+ * the provider's check off the hub's loop (qi_auth_provider_login_async()).
  *
- * Every session the manager hands out is recorded (by the SHA-256 of its
- * token, with its provider); qi_auth_manager_check_token() tells the
- * local server whether a user token (subject `user/…`) is one of them,
- * and #QiAuthManager::session-ended names the token of a session that was
+ * qi_auth_manager_check_token() tells the local server whether a user
+ * token (subject `user/…`) is one of the provider's open sessions, and
+ * #QiAuthManager::session-ended names the token of a session that was
  * logged out or replaced by a refresh, so that its open connections can be
  * closed.
  *
@@ -41,21 +39,13 @@
  * #QiAuthManager:refresh-fraction of its lifetime has passed.
  */
 
-typedef struct
-{
-  char   *provider;
-  gint64  expires_at;
-} Record;
-
 struct _QiAuthManager
 {
   QiService         parent_instance;
 
-  QiAuthProvider   *provider;     /* the default */
-  char             *default_name;
-  GHashTable       *providers;    /* name → QiAuthProvider */
+  QiAuthProvider   *provider;
   QiTokenAuthority *authority;
-  GHashTable       *records;      /* SHA-256 of a token → Record */
+  char             *data_dir;     /* where service-token.key is */
   JsonNode         *run_session;  /* with its token, or NULL */
   gint64            run_issued;   /* when the run session was opened (s) */
   double            refresh_fraction;
@@ -78,93 +68,41 @@ static GParamSpec *properties[N_PROPS];
 enum {
   SESSION_ENDED,
   RUN_SESSION_CHANGED,
-  LOGGED_IN,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
-static void
-record_free (gpointer data)
-{
-  Record *record = data;
-
-  g_free (record->provider);
-  g_free (record);
-}
-
-static char *
-token_key (const char *token)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
-}
-
-/* The topics. */
-
-typedef enum {
-  OP_LOGIN,
-  OP_REFRESH,
-  OP_LOGOUT,
-  OP_WHOAMI,
-} Op;
-
-static const char * const topics[] = {
-  [OP_LOGIN] = "auth.login",
-  [OP_REFRESH] = "auth.refresh",
-  [OP_LOGOUT] = "auth.logout",
-  [OP_WHOAMI] = "auth.whoami",
-};
-
-typedef struct
-{
-  QiAuthManager *self;
-  Op             op;
-} Handler;
-
-static QiHubError
-hub_code (const GError *error)
-{
-  if (error->domain != QI_AUTH_ERROR)
-    return QI_HUB_ERROR_HANDLER_FAILED;
-  switch (error->code)
-    {
-    case QI_AUTH_ERROR_BAD_CREDENTIALS:
-    case QI_AUTH_ERROR_EXPIRED:
-    case QI_AUTH_ERROR_INVALID_TOKEN:
-    case QI_AUTH_ERROR_NO_SUCH_USER:
-    case QI_AUTH_ERROR_LOCKED:
-      return QI_HUB_ERROR_UNAUTHORIZED;
-    case QI_AUTH_ERROR_INVALID:
-      return QI_HUB_ERROR_BAD_MESSAGE;
-    default:
-      return QI_HUB_ERROR_HANDLER_FAILED;
-    }
-}
-
 static const char *
-string_member (JsonObject *payload,
+string_member (JsonObject *object,
                const char *name)
 {
-  JsonNode *node = json_object_get_member (payload, name);
+  JsonNode *node = json_object_get_member (object, name);
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
 }
 
+static gboolean
+no_provider (GError **error)
+{
+  g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_UNSUPPORTED,
+                       _("this run has no login: no addon provides the role “auth” (the tracker addons do)"));
+  return FALSE;
+}
+
 /* Sessions. */
 
-static void
-purge_expired (QiAuthManager *self)
-{
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  GHashTableIter iter;
-  Record *record;
+static void schedule_refresh (QiAuthManager *self);
+static void emit_session_event (QiAuthManager *self, const char *change, JsonNode *session);
 
-  g_hash_table_iter_init (&iter, self->records);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &record))
-    if (record->expires_at <= now)
-      g_hash_table_iter_remove (&iter);
+static gboolean
+is_run_token (QiAuthManager *self,
+              const char    *token)
+{
+  return self->run_session != NULL &&
+         g_strcmp0 (string_member (json_node_get_object (self->run_session), "token"), token) == 0;
 }
 
 static gint64
@@ -175,81 +113,6 @@ parse_expiry (JsonNode *session)
 
   return when != NULL ? g_date_time_to_unix (when) : 0;
 }
-
-/* Notes a session @provider opened, and says which provider it is. */
-static void
-record_session (QiAuthManager *self,
-                const char    *provider,
-                JsonNode      *session)
-{
-  JsonObject *object = json_node_get_object (session);
-  const char *token = string_member (object, "token");
-  Record *record;
-
-  json_object_set_string_member (object, "provider", provider);
-  if (token == NULL)
-    return;
-  purge_expired (self);
-  record = g_new0 (Record, 1);
-  record->provider = g_strdup (provider);
-  record->expires_at = parse_expiry (session);
-  g_hash_table_replace (self->records, token_key (token), record);
-}
-
-/* The provider of a recorded @token, or an error. */
-static QiAuthProvider *
-provider_of (QiAuthManager  *self,
-             const char     *token,
-             char          **name,
-             GError        **error)
-{
-  g_autofree char *key = token_key (token);
-  Record *record = g_hash_table_lookup (self->records, key);
-  QiAuthProvider *provider;
-
-  if (record == NULL)
-    {
-      /* a session opened on a provider directly: the default answers */
-      if (name != NULL)
-        *name = g_strdup (self->default_name);
-      return self->provider;
-    }
-  provider = g_hash_table_lookup (self->providers, record->provider);
-  if (provider == NULL)
-    {
-      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
-                   _("the provider “%s” of this session is gone: log in again"), record->provider);
-      return NULL;
-    }
-  if (name != NULL)
-    *name = g_strdup (record->provider);
-  return provider;
-}
-
-static void end_session (QiAuthManager *self, const char *token, const char *reason);
-static void schedule_refresh (QiAuthManager *self);
-static void emit_session_event (QiAuthManager *self, const char *change, JsonNode *session);
-
-static void
-end_session (QiAuthManager *self,
-             const char    *token,
-             const char    *reason)
-{
-  g_autofree char *key = token_key (token);
-
-  g_hash_table_remove (self->records, key);
-  g_signal_emit (self, signals[SESSION_ENDED], 0, token, reason);
-}
-
-static gboolean
-is_run_token (QiAuthManager *self,
-              const char    *token)
-{
-  return self->run_session != NULL &&
-         g_strcmp0 (string_member (json_node_get_object (self->run_session), "token"), token) == 0;
-}
-
-/* The run session. */
 
 static gboolean
 on_refresh_due (gpointer user_data)
@@ -278,7 +141,6 @@ on_refresh_due (gpointer user_data)
 static void
 schedule_refresh (QiAuthManager *self)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 expires;
   double delay;
 
@@ -291,8 +153,7 @@ schedule_refresh (QiAuthManager *self)
     delay = 0.5;
   self->refresh_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (delay * 1000), on_refresh_due,
                                              g_object_ref (self), g_object_unref);
-  g_debug ("the run session (until %" G_GINT64_FORMAT ", now %" G_GINT64_FORMAT ") is refreshed in %.1f s",
-           expires, now, delay);
+  g_debug ("the run session (until %" G_GINT64_FORMAT ") is refreshed in %.1f s", expires, delay);
 }
 
 /* `auth.session {change, provider, user, roles, expires_at}`: never the
@@ -323,9 +184,39 @@ emit_session_event (QiAuthManager *self,
 
 /* The hub. */
 
+static QiHubError
+hub_code (const GError *error)
+{
+  if (error->domain == QI_HUB_ERROR)
+    return error->code;
+  if (error->domain != QI_AUTH_ERROR)
+    return QI_HUB_ERROR_HANDLER_FAILED;
+  switch (error->code)
+    {
+    case QI_AUTH_ERROR_BAD_CREDENTIALS:
+    case QI_AUTH_ERROR_EXPIRED:
+    case QI_AUTH_ERROR_INVALID_TOKEN:
+    case QI_AUTH_ERROR_NO_SUCH_USER:
+    case QI_AUTH_ERROR_LOCKED:
+      return QI_HUB_ERROR_UNAUTHORIZED;
+    case QI_AUTH_ERROR_INVALID:
+      return QI_HUB_ERROR_BAD_MESSAGE;
+    default:
+      return QI_HUB_ERROR_HANDLER_FAILED;
+    }
+}
+
+static void
+fail (QiHubRequest *request,
+      const GError *error)
+{
+  qi_hub_request_fail (request, hub_code (error), error->message);
+}
+
 typedef struct
 {
   QiHubRequest *request;
+  JsonObject   *credentials;
   JsonNode     *session;
 } HubLogin;
 
@@ -333,24 +224,36 @@ static void
 hub_login_free (HubLogin *login)
 {
   g_object_unref (login->request);
-  json_node_unref (login->session);
+  json_object_unref (login->credentials);
+  g_clear_pointer (&login->session, json_node_unref);
   g_free (login);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HubLogin, hub_login_free)
+
 static void
-on_key_stored (GObject      *source,
+on_remembered (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  HubLogin *login = user_data;
+  g_autoptr(HubLogin) login = user_data;
   g_autoptr(GError) error = NULL;
-  JsonObject *object = json_node_get_object (login->session);
+  g_autoptr(JsonObject) members = qi_auth_provider_remember_finish (QI_AUTH_PROVIDER (source), result, &error);
+  JsonObject *session = json_node_get_object (login->session);
 
-  json_object_set_boolean_member (object, "key_stored", qi_ftrack_keyring_store_finish (result, &error));
-  if (error != NULL)
-    json_object_set_string_member (object, "key_not_stored", error->message);
+  if (members == NULL)
+    g_warning ("the login worked, but what a later run needs was not kept: %s", error->message);
+  else
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, members);
+      while (json_object_iter_next (&iter, &name, &value))
+        json_object_set_member (session, name, json_node_copy (value));
+    }
   qi_hub_request_reply (login->request, login->session);
-  hub_login_free (login);
 }
 
 static void
@@ -358,125 +261,210 @@ on_hub_login_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(QiHubRequest) request = user_data;
+  g_autoptr(HubLogin) login = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) session = qi_auth_manager_login_finish (QI_AUTH_MANAGER (source), result, &error);
-  JsonObject *payload = json_node_get_object (qi_hub_request_get_payload (request));
-  JsonObject *object;
-  HubLogin *login;
+  QiAuthManager *self = QI_AUTH_MANAGER (source);
+  JsonObject *credentials;
 
-  if (session == NULL)
+  login->session = qi_auth_manager_login_finish (self, result, &error);
+  if (login->session == NULL)
     {
-      qi_hub_request_fail (request, hub_code (error), error->message);
+      fail (login->request, error);
       return;
     }
-  object = json_node_get_object (session);
-  if (g_strcmp0 (string_member (object, "provider"), QI_AUTH_MANAGER_FTRACK) != 0)
-    {
-      qi_hub_request_reply (request, session);
-      return;
-    }
-  /* a successful ftrack login keeps its key in the desktop keyring, where
-   * a later run finds it; without a Secret Service the reply says why not */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL || g_getenv ("QI_NO_KEYRING") != NULL)
-    {
-      json_object_set_boolean_member (object, "key_stored", FALSE);
-      json_object_set_string_member (object, "key_not_stored",
-                                     g_getenv ("QI_NO_KEYRING") != NULL
-                                     ? _("QI_NO_KEYRING is set")
-                                     : _("there is no D-Bus session bus, so no desktop keyring"));
-      qi_hub_request_reply (request, session);
-      return;
-    }
-  login = g_new0 (HubLogin, 1);
-  login->request = g_object_ref (request);
-  login->session = g_steal_pointer (&session);
-  qi_ftrack_keyring_store_async (string_member (object, "server"), string_member (payload, "api_user"),
-                                 string_member (payload, "api_key"), on_key_stored, login);
+  /* a login the artist typed is kept where a later run finds it (ftrack:
+   * the key in the desktop keyring); the reply says whether it was */
+  credentials = login->credentials;
+  qi_auth_provider_remember_async (self->provider, credentials, NULL, on_remembered, g_steal_pointer (&login));
 }
 
 static void
-on_request (QiHubRequest *request,
-            gpointer      user_data)
+on_login (QiHubRequest *request,
+          JsonObject   *payload,
+          gpointer      user_data)
 {
-  Handler *handler = user_data;
-  QiAuthManager *self = handler->self;
-  const char *topic = topics[handler->op];
-  JsonNode *node = qi_hub_request_get_payload (request);
-  g_autoptr(JsonNode) reply = NULL;
+  QiAuthManager *self = user_data;
+  const char *named = qi_hub_facade_get_string (payload, "provider");
   g_autoptr(GError) error = NULL;
-  JsonObject *payload;
-  const char *token;
+  HubLogin *login;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  if (self->provider == NULL && !no_provider (&error))
     {
-      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, _("the payload must be an object"));
+      fail (request, error);
       return;
     }
-  payload = json_node_get_object (node);
-
-  if (handler->op == OP_LOGIN)
+  if (named != NULL && g_strcmp0 (named, qi_auth_provider_get_name (self->provider)) != 0)
     {
-      JsonNode *member = json_object_get_member (payload, "provider");
-      const char *name = string_member (payload, "provider");
-
-      if (member != NULL && name == NULL)
-        {
-          g_autofree char *message = g_strdup_printf (_("%s: “provider” must be a string, such as “local” "
-                                                        "or “ftrack”"), topic);
-
-          qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
-          return;
-        }
-      if (name == NULL)
-        name = self->default_name;
-      if (g_strcmp0 (name, QI_AUTH_MANAGER_LOCAL) == 0 &&
-          (string_member (payload, "username") == NULL || string_member (payload, "password") == NULL))
-        {
-          g_autofree char *message = g_strdup_printf (_("%s: the payload needs “username” and “password”, "
-                                                        "as strings"), topic);
-
-          qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
-          return;
-        }
-      qi_auth_manager_login_async (self, name, payload, NULL, on_hub_login_done, g_object_ref (request));
-      return;
-    }
-
-  token = string_member (payload, "token");
-  if (token == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("%s: the payload needs “token”, a string"), topic);
+      g_autofree char *message =
+        g_strdup_printf (_("auth.login: this run logs in through “%s”, not “%s”: run Qi with the tracker "
+                           "that has those logins (the bundle's, or --tracker NAME)"),
+                         qi_auth_provider_get_name (self->provider), named);
 
       qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
       return;
     }
-  switch (handler->op)
-    {
-    case OP_REFRESH:
-      reply = qi_auth_manager_refresh (self, token, &error);
-      break;
-    case OP_WHOAMI:
-      reply = qi_auth_manager_whoami (self, token, &error);
-      break;
-    case OP_LOGOUT:
-      if (qi_auth_manager_logout (self, token, &error))
-        {
-          reply = json_node_new (JSON_NODE_OBJECT);
-          json_node_take_object (reply, json_object_new ());
-          json_object_set_boolean_member (json_node_get_object (reply), "logged_out", TRUE);
-        }
-      break;
-    case OP_LOGIN:
-    default:
-      g_assert_not_reached ();
-    }
+  login = g_new0 (HubLogin, 1);
+  login->request = g_object_ref (request);
+  login->credentials = json_object_ref (payload);
+  qi_auth_manager_login_async (self, payload, NULL, on_hub_login_done, login);
+}
+
+static void
+on_refresh (QiHubRequest *request,
+            JsonObject   *payload,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = qi_auth_manager_refresh (user_data, qi_hub_facade_get_string (payload, "token"),
+                                                       &error);
 
   if (reply == NULL)
-    qi_hub_request_fail (request, hub_code (error), error->message);
+    fail (request, error);
   else
     qi_hub_request_reply (request, reply);
 }
+
+static void
+on_logout (QiHubRequest *request,
+           JsonObject   *payload,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+
+  if (!qi_auth_manager_logout (user_data, qi_hub_facade_get_string (payload, "token"), &error))
+    {
+      fail (request, error);
+      return;
+    }
+  object = json_object_new ();
+  json_object_set_boolean_member (object, "logged_out", TRUE);
+  reply = json_node_init_object (json_node_alloc (), object);
+  qi_hub_request_reply (request, reply);
+}
+
+static void
+on_whoami (QiHubRequest *request,
+           JsonObject   *payload,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = qi_auth_manager_whoami (user_data, qi_hub_facade_get_string (payload, "token"),
+                                                      &error);
+
+  if (reply == NULL)
+    fail (request, error);
+  else
+    qi_hub_request_reply (request, reply);
+}
+
+/* What the login page shows: the provider and the credentials it takes;
+ * and who the run is logged in as, for what names its files (a path
+ * template's {user}). */
+static void
+on_info (QiHubRequest *request,
+         JsonObject   *payload,
+         gpointer      user_data)
+{
+  QiAuthManager *self = user_data;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) reply = NULL;
+  JsonObject *user = NULL;
+
+  if (self->provider != NULL)
+    json_object_set_string_member (object, "provider", qi_auth_provider_get_name (self->provider));
+  else
+    json_object_set_null_member (object, "provider");
+  json_object_set_boolean_member (object, "logged_in", self->run_session != NULL);
+  if (self->run_session != NULL && JSON_NODE_HOLDS_OBJECT (self->run_session))
+    {
+      JsonNode *node = json_object_get_member (json_node_get_object (self->run_session), "user");
+
+      user = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  if (user != NULL && json_object_get_string_member_with_default (user, "username", NULL) != NULL)
+    json_object_set_string_member (object, "user", json_object_get_string_member (user, "username"));
+  else
+    json_object_set_null_member (object, "user");
+  reply = json_node_init_object (json_node_alloc (), object);
+  qi_hub_request_reply (request, reply);
+}
+
+/* `auth.child_token {name, lifetime_s?}`: a token whose session opens
+ * below the asker's, for a process it starts (a DCC of the launcher): the
+ * session closes with its parent, and the token opens only the hub. */
+#define CHILD_TOKEN_DEFAULT_LIFETIME_S (7 * 24 * 3600)
+#define CHILD_TOKEN_MAX_LIFETIME_S (30 * 24 * 3600)
+
+static void
+on_child_token (QiHubRequest *request,
+                JsonObject   *payload,
+                gpointer      user_data)
+{
+  QiAuthManager *self = user_data;
+  const char *name = qi_hub_facade_get_string (payload, "name");
+  const char *parent = qi_hub_request_get_session (request);
+  gint64 lifetime = qi_hub_facade_get_int (payload, "lifetime_s", CHILD_TOKEN_DEFAULT_LIFETIME_S);
+  const char * const scopes[] = { QI_TOKEN_SCOPE_HUB, QI_TOKEN_SCOPE_API, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) expires = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *expires_at = NULL;
+
+  if (g_str_has_prefix (name, "user/") || g_str_has_prefix (name, "__hub__"))
+    {
+      g_autofree char *message = g_strdup_printf (_("auth.child_token: “%s” is not a name for a child session: "
+                                                    "“user/…” and “__hub__…” are reserved"), name);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+      return;
+    }
+  if (lifetime > CHILD_TOKEN_MAX_LIFETIME_S)
+    {
+      g_autofree char *message = g_strdup_printf (_("auth.child_token: “lifetime_s” is at most %d (30 days), not %"
+                                                    G_GINT64_FORMAT), CHILD_TOKEN_MAX_LIFETIME_S, lifetime);
+
+      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+      return;
+    }
+  token = qi_token_authority_issue (self->authority, name, parent, scopes, (guint) lifetime, &error);
+  if (token == NULL)
+    {
+      fail (request, error);
+      return;
+    }
+  expires = g_date_time_add_seconds (now, (gdouble) lifetime);
+  expires_at = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%SZ");
+  object = json_object_new ();
+  json_object_set_string_member (object, "token", token);
+  json_object_set_string_member (object, "name", name);
+  json_object_set_string_member (object, "parent", parent);
+  json_object_set_string_member (object, "expires_at", expires_at);
+  reply = json_node_init_object (json_node_alloc (), object);
+  qi_hub_request_reply (request, reply);
+}
+
+static const QiHubField no_fields[] = { { NULL } };
+static const QiHubField child_token_fields[] = {
+  { "name", QI_HUB_FIELD_NONEMPTY, TRUE, 0 },
+  { "lifetime_s", QI_HUB_FIELD_INT, FALSE, 60 },
+  { NULL }
+};
+static const QiHubField login_fields[] = { { "provider", QI_HUB_FIELD_STRING, FALSE, 0 }, { NULL } };
+static const QiHubField token_fields[] = { { "token", QI_HUB_FIELD_STRING, TRUE, 0 }, { NULL } };
+
+static const QiHubTopic topics[] = {
+  { "auth.info", no_fields, on_info },
+  { "auth.login", login_fields, on_login },
+  { "auth.refresh", token_fields, on_refresh },
+  { "auth.logout", token_fields, on_logout },
+  { "auth.whoami", token_fields, on_whoami },
+  { "auth.child_token", child_token_fields, on_child_token },
+};
 
 /* The service. */
 
@@ -500,9 +488,6 @@ qi_auth_manager_dispose (GObject *object)
 
   qi_auth_manager_stop (QI_SERVICE (self));
   g_clear_object (&self->provider);
-  g_clear_object (&self->authority);
-  g_clear_pointer (&self->providers, g_hash_table_unref);
-  g_clear_pointer (&self->run_session, json_node_unref);
 
   G_OBJECT_CLASS (qi_auth_manager_parent_class)->dispose (object);
 }
@@ -512,8 +497,9 @@ qi_auth_manager_finalize (GObject *object)
 {
   QiAuthManager *self = QI_AUTH_MANAGER (object);
 
-  g_hash_table_unref (self->records);
-  g_free (self->default_name);
+  g_clear_object (&self->authority);
+  g_clear_pointer (&self->run_session, json_node_unref);
+  g_free (self->data_dir);
 
   G_OBJECT_CLASS (qi_auth_manager_parent_class)->finalize (object);
 }
@@ -553,29 +539,19 @@ qi_auth_manager_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_PROVIDER:
-      self->provider = g_value_dup_object (value);
+      if (g_value_get_object (value) != NULL)
+        qi_auth_manager_set_provider (self, g_value_get_object (value), NULL);
       break;
     case PROP_AUTHORITY:
-      self->authority = g_value_dup_object (value);
+      g_set_object (&self->authority, g_value_get_object (value));
       break;
     case PROP_REFRESH_FRACTION:
       self->refresh_fraction = g_value_get_double (value);
-      if (self->run_session != NULL)
-        schedule_refresh (self);
+      schedule_refresh (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-static const char *
-name_for (QiAuthProvider *provider)
-{
-  if (QI_IS_LOCAL_AUTH_PROVIDER (provider))
-    return QI_AUTH_MANAGER_LOCAL;
-  if (QI_IS_FTRACK_AUTH_PROVIDER (provider))
-    return QI_AUTH_MANAGER_FTRACK;
-  return "default";
 }
 
 static void
@@ -585,15 +561,16 @@ qi_auth_manager_constructed (GObject *object)
 
   G_OBJECT_CLASS (qi_auth_manager_parent_class)->constructed (object);
 
-  if (self->provider != NULL)
+  if (self->authority == NULL)
     {
-      self->default_name = g_strdup (name_for (self->provider));
-      g_hash_table_insert (self->providers, g_strdup (self->default_name), g_object_ref (self->provider));
-      if (self->authority == NULL && QI_IS_LOCAL_AUTH_PROVIDER (self->provider))
-        self->authority = g_object_ref (qi_local_auth_provider_get_authority (QI_LOCAL_AUTH_PROVIDER (self->provider)));
-      else if (self->authority == NULL && QI_IS_FTRACK_AUTH_PROVIDER (self->provider))
-        self->authority = g_object_ref (qi_ftrack_auth_provider_get_authority (QI_FTRACK_AUTH_PROVIDER (self->provider)));
+      g_autoptr(GError) error = NULL;
+
+      self->authority = qi_token_authority_new (&error);
+      if (self->authority == NULL)
+        g_warning ("no token authority, so no login, in this run: %s", error->message);
     }
+  if (self->provider != NULL)
+    qi_auth_provider_set_authority (self->provider, self->authority);
 }
 
 static void
@@ -612,18 +589,17 @@ qi_auth_manager_class_init (QiAuthManagerClass *klass)
   /**
    * QiAuthManager:provider:
    *
-   * The run's default auth provider.
+   * The run's login scheme, or %NULL before a provider addon gave one.
    */
   properties[PROP_PROVIDER] =
     g_param_spec_object ("provider", NULL, NULL, QI_TYPE_AUTH_PROVIDER,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
 
   /**
    * QiAuthManager:authority:
    *
-   * The one authority that signs every provider's session tokens, and
-   * whose tokens the local server takes; by default the default
-   * provider's.
+   * The authority that signs the sessions' tokens (and that the local
+   * server checks them with); a new key for the run unless given.
    */
   properties[PROP_AUTHORITY] =
     g_param_spec_object ("authority", NULL, NULL, QI_TYPE_TOKEN_AUTHORITY,
@@ -632,8 +608,7 @@ qi_auth_manager_class_init (QiAuthManagerClass *klass)
   /**
    * QiAuthManager:refresh-fraction:
    *
-   * The part of the run session's lifetime after which the timer
-   * refreshes it (0.75: a 12 hour session is refreshed after 9 hours).
+   * The part of the run session's lifetime after which it is refreshed.
    */
   properties[PROP_REFRESH_FRACTION] =
     g_param_spec_double ("refresh-fraction", NULL, NULL, 0.05, 0.95, 0.75,
@@ -645,10 +620,9 @@ qi_auth_manager_class_init (QiAuthManagerClass *klass)
    * QiAuthManager::session-ended:
    * @self: the manager
    * @token: the token of the session that ended
-   * @reason: why, as a short sentence (“logged out”)
+   * @reason: why, for the people whose connections it closes
    *
-   * A session was logged out or replaced by a refresh: @token no longer
-   * opens anything, and connections opened with it should close.
+   * Emitted when a session is logged out or replaced by a refresh.
    */
   signals[SESSION_ENDED] =
     g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -658,51 +632,33 @@ qi_auth_manager_class_init (QiAuthManagerClass *klass)
    * QiAuthManager::run-session-changed:
    * @self: the manager
    *
-   * The run's own session was set, refreshed (a new token) or ended; see
-   * qi_auth_manager_get_run_session().
+   * Emitted when the run's own session opens, is refreshed or ends.
    */
   signals[RUN_SESSION_CHANGED] =
     g_signal_new ("run-session-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
-
-  /**
-   * QiAuthManager::logged-in:
-   * @self: the manager
-   * @provider: the provider's name, such as `ftrack`
-   * @credentials: what the login was given (for `ftrack`, with the API key)
-   * @session: the session it opened
-   *
-   * A login succeeded. The application uses an ftrack login to open the
-   * ftrack tracker with the same credentials; @credentials holds secrets
-   * and must not be kept or logged.
-   */
-  signals[LOGGED_IN] =
-    g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, JSON_TYPE_OBJECT, JSON_TYPE_NODE);
 }
 
 static void
 qi_auth_manager_init (QiAuthManager *self)
 {
-  self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, record_free);
   self->refresh_fraction = 0.75;
 }
 
 /**
  * qi_auth_manager_new:
- * @provider: the run's default auth provider
+ * @provider: (nullable): the run's login scheme, or %NULL until a
+ *   provider addon gives one (qi_auth_manager_set_provider())
  *
- * Creates the `auth` service over @provider, named `local` for a
- * #QiLocalAuthProvider and `ftrack` for a #QiFtrackAuthProvider; its
- * authority is the provider's.
+ * Creates the `auth` service, with a token authority of a new key for
+ * this run.
  *
  * Returns: (transfer full): a new #QiAuthManager
  */
 QiAuthManager *
 qi_auth_manager_new (QiAuthProvider *provider)
 {
-  g_return_val_if_fail (QI_IS_AUTH_PROVIDER (provider), NULL);
+  g_return_val_if_fail (provider == NULL || QI_IS_AUTH_PROVIDER (provider), NULL);
 
   return g_object_new (QI_TYPE_AUTH_MANAGER,
                        "name", "auth",
@@ -712,143 +668,50 @@ qi_auth_manager_new (QiAuthProvider *provider)
 }
 
 /**
- * qi_auth_manager_new_local:
- * @db: the `db` service
- * @error: return location for a #GError
- *
- * Creates the `auth` service with a token authority with a new key for
- * this run, a #QiLocalAuthProvider over the embedded tracker of @db (its
- * adapter %QI_DB_MANAGER_SQLITE), the default, and a
- * #QiFtrackAuthProvider, both signing with that authority.
- *
- * Returns: (transfer full): a new #QiAuthManager, or %NULL
- *   (%QI_AUTH_ERROR_FAILED) if @db has no embedded tracker or no random
- *   key can be made
- */
-QiAuthManager *
-qi_auth_manager_new_local (QiDbManager  *db,
-                           GError      **error)
-{
-  g_autoptr(QiTokenAuthority) authority = NULL;
-  g_autoptr(QiLocalAuthProvider) provider = NULL;
-  g_autoptr(QiFtrackAuthProvider) ftrack = NULL;
-  g_autoptr(GError) local_error = NULL;
-  QiAuthManager *self;
-  QiDbAdapter *adapter;
-
-  g_return_val_if_fail (QI_IS_DB_MANAGER (db), NULL);
-
-  adapter = qi_db_manager_get_adapter (db, QI_DB_MANAGER_SQLITE, NULL);
-  if (adapter == NULL || !QI_IS_SQLITE_ADAPTER (adapter))
-    {
-      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED,
-                   _("the db service has no embedded tracker “%s” for the local login"), QI_DB_MANAGER_SQLITE);
-      return NULL;
-    }
-  authority = qi_token_authority_new (&local_error);
-  if (authority == NULL)
-    {
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_FAILED, local_error->message);
-      return NULL;
-    }
-  provider = qi_local_auth_provider_new (QI_SQLITE_ADAPTER (adapter), authority);
-  ftrack = qi_ftrack_auth_provider_new (authority);
-  self = qi_auth_manager_new (QI_AUTH_PROVIDER (provider));
-  qi_auth_manager_add_provider (self, QI_AUTH_MANAGER_FTRACK, QI_AUTH_PROVIDER (ftrack));
-  return self;
-}
-
-/**
  * qi_auth_manager_get_provider:
  * @self: a #QiAuthManager
  *
- * Returns: (transfer none): the run's default auth provider
+ * Returns: (transfer none) (nullable): the run's login scheme
  */
 QiAuthProvider *
 qi_auth_manager_get_provider (QiAuthManager *self)
 {
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
 
-  return g_hash_table_lookup (self->providers, self->default_name);
+  return self->provider;
 }
 
 /**
- * qi_auth_manager_lookup_provider:
+ * qi_auth_manager_set_provider:
  * @self: a #QiAuthManager
- * @name: a provider's name, such as %QI_AUTH_MANAGER_FTRACK
- *
- * Returns: (transfer none) (nullable): the provider of that name
- */
-QiAuthProvider *
-qi_auth_manager_lookup_provider (QiAuthManager *self,
-                                 const char    *name)
-{
-  g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
-  g_return_val_if_fail (name != NULL, NULL);
-
-  return g_hash_table_lookup (self->providers, name);
-}
-
-/**
- * qi_auth_manager_add_provider:
- * @self: a #QiAuthManager
- * @name: the name `auth.login` asks for it by
- * @provider: the provider; it should sign with
- *   qi_auth_manager_get_authority(), or its tokens will not open the
- *   local server
- *
- * Adds (or replaces) a provider.
- */
-void
-qi_auth_manager_add_provider (QiAuthManager  *self,
-                              const char     *name,
-                              QiAuthProvider *provider)
-{
-  g_return_if_fail (QI_IS_AUTH_MANAGER (self));
-  g_return_if_fail (name != NULL && *name != '\0');
-  g_return_if_fail (QI_IS_AUTH_PROVIDER (provider));
-
-  g_hash_table_replace (self->providers, g_strdup (name), g_object_ref (provider));
-}
-
-/**
- * qi_auth_manager_get_default_provider_name:
- * @self: a #QiAuthManager
- *
- * Returns: (transfer none): the provider `auth.login` uses when the
- *   payload names none
- */
-const char *
-qi_auth_manager_get_default_provider_name (QiAuthManager *self)
-{
-  g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
-
-  return self->default_name;
-}
-
-/**
- * qi_auth_manager_set_default_provider_name:
- * @self: a #QiAuthManager
- * @name: a provider's name
+ * @provider: the run's login scheme
  * @error: return location for a #GError
  *
- * Returns: %TRUE, or %FALSE (%QI_AUTH_ERROR_INVALID) for an unknown name
+ * Makes @provider the run's login scheme and gives it the manager's
+ * token authority. A run has one: the role `auth` belongs to one addon.
+ *
+ * Returns: %TRUE, or %FALSE (%QI_AUTH_ERROR_EXISTS) if another provider is
+ *   the run's already
  */
 gboolean
-qi_auth_manager_set_default_provider_name (QiAuthManager  *self,
-                                           const char     *name,
-                                           GError        **error)
+qi_auth_manager_set_provider (QiAuthManager   *self,
+                              QiAuthProvider  *provider,
+                              GError         **error)
 {
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (QI_IS_AUTH_PROVIDER (provider), FALSE);
 
-  if (!g_hash_table_contains (self->providers, name))
+  if (self->provider != NULL && self->provider != provider)
     {
-      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID, _("there is no auth provider “%s”"), name);
+      g_set_error (error, QI_AUTH_ERROR, QI_AUTH_ERROR_EXISTS,
+                   _("the run logs in through “%s” already; “%s” cannot be its login too"),
+                   qi_auth_provider_get_name (self->provider), qi_auth_provider_get_name (provider));
       return FALSE;
     }
-  g_free (self->default_name);
-  self->default_name = g_strdup (name);
+  g_set_object (&self->provider, provider);
+  if (self->authority != NULL)
+    qi_auth_provider_set_authority (provider, self->authority);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
   return TRUE;
 }
 
@@ -865,6 +728,36 @@ qi_auth_manager_get_authority (QiAuthManager *self)
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
 
   return self->authority;
+}
+
+/**
+ * qi_auth_manager_get_data_dir:
+ * @self: a #QiAuthManager
+ *
+ * Returns: (transfer none) (nullable): the folder of the service token key
+ */
+const char *
+qi_auth_manager_get_data_dir (QiAuthManager *self)
+{
+  g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
+
+  return self->data_dir;
+}
+
+/**
+ * qi_auth_manager_set_data_dir:
+ * @self: a #QiAuthManager
+ * @data_dir: the run's data folder, where `service-token.key` is kept
+ */
+void
+qi_auth_manager_set_data_dir (QiAuthManager *self,
+                              const char    *data_dir)
+{
+  g_return_if_fail (QI_IS_AUTH_MANAGER (self));
+  g_return_if_fail (data_dir != NULL);
+
+  g_free (self->data_dir);
+  self->data_dir = g_strdup (data_dir);
 }
 
 /**
@@ -896,41 +789,16 @@ qi_auth_manager_attach_hub (QiAuthManager  *self,
   endpoint = qi_hub_open_endpoint (hub, QI_MESSAGE_BUS_HUB_SESSION "/auth", QI_MESSAGE_BUS_HUB_SESSION, error);
   if (endpoint == NULL)
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
+  if (!qi_hub_facade_attach (endpoint, topics, G_N_ELEMENTS (topics), self, error))
     {
-      Handler *handler = g_new0 (Handler, 1);
-
-      handler->self = self;
-      handler->op = i;
-      if (!qi_hub_endpoint_add_handler (endpoint, topics[i], on_request, handler, g_free, error))
-        {
-          /* a refused handler's data is not kept */
-          g_free (handler);
-          qi_hub_endpoint_close (endpoint);
-          return FALSE;
-        }
+      qi_hub_endpoint_close (endpoint);
+      return FALSE;
     }
   self->endpoint = g_steal_pointer (&endpoint);
   return TRUE;
 }
 
-/* Sessions. */
-
-typedef struct
-{
-  char       *provider;
-  JsonObject *credentials;
-} LoginData;
-
-static void
-login_data_free (gpointer data)
-{
-  LoginData *login = data;
-
-  g_free (login->provider);
-  g_clear_pointer (&login->credentials, json_object_unref);
-  g_free (login);
-}
+/* Logins. */
 
 static void
 on_provider_login_done (GObject      *source,
@@ -938,65 +806,49 @@ on_provider_login_done (GObject      *source,
                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  QiAuthManager *self = g_task_get_source_object (task);
-  LoginData *login = g_task_get_task_data (task);
   GError *error = NULL;
   JsonNode *session = qi_auth_provider_login_finish (QI_AUTH_PROVIDER (source), result, &error);
 
   if (session == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  record_session (self, login->provider, session);
-  g_signal_emit (self, signals[LOGGED_IN], 0, login->provider, login->credentials, session);
-  g_task_return_pointer (task, session, (GDestroyNotify) json_node_unref);
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify) json_node_unref);
 }
 
 /**
  * qi_auth_manager_login_async:
  * @self: a #QiAuthManager
- * @provider: (nullable): the provider's name; %NULL for the default
- * @credentials: what that provider needs: `{username, password}` for
- *   `local`, `{server, api_user, api_key}` for `ftrack`
+ * @credentials: what the run's provider needs: `{username, password}`
+ *   for the embedded tracker's users, `{server, api_user, api_key}` for
+ *   ftrack
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the session
  * @user_data: data for @callback
  *
- * Logs in with a provider and records the session it opens.
+ * Logs in with the run's provider (qi_auth_provider_login_async()).
  */
 void
 qi_auth_manager_login_async (QiAuthManager       *self,
-                             const char          *provider,
                              JsonObject          *credentials,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  QiAuthProvider *chosen;
-  LoginData *login;
+  GError *error = NULL;
 
   g_return_if_fail (QI_IS_AUTH_MANAGER (self));
   g_return_if_fail (credentials != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qi_auth_manager_login_async);
-  if (provider == NULL)
-    provider = self->default_name;
-  chosen = provider != NULL ? g_hash_table_lookup (self->providers, provider) : NULL;
-  if (chosen == NULL)
+  if (self->provider == NULL && !no_provider (&error))
     {
-      g_task_return_new_error (task, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID,
-                               _("there is no auth provider “%s”: “provider” is “local” or “ftrack”"),
-                               provider != NULL ? provider : "");
+      g_task_return_error (task, error);
       return;
     }
-  login = g_new0 (LoginData, 1);
-  login->provider = g_strdup (provider);
-  login->credentials = json_object_ref (credentials);
-  g_task_set_task_data (task, login, login_data_free);
-  qi_auth_provider_login_async (chosen, credentials, cancellable, on_provider_login_done, g_steal_pointer (&task));
+  qi_auth_provider_login_async (self->provider, credentials, cancellable, on_provider_login_done,
+                                g_steal_pointer (&task));
 }
 
 /**
@@ -1006,7 +858,7 @@ qi_auth_manager_login_async (QiAuthManager       *self,
  * @error: return location for a #GError
  *
  * Returns: (transfer full): the session `{token, user, roles, expires_at,
- *   provider}`, or %NULL (see qi_auth_provider_login())
+ *   provider}`, or %NULL (see qi_auth_provider_login_finish())
  */
 JsonNode *
 qi_auth_manager_login_finish (QiAuthManager  *self,
@@ -1018,18 +870,9 @@ qi_auth_manager_login_finish (QiAuthManager  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-on_sync_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /**
  * qi_auth_manager_login:
  * @self: a #QiAuthManager
- * @provider: (nullable): the provider's name; %NULL for the default
  * @credentials: see qi_auth_manager_login_async()
  * @error: return location for a #GError
  *
@@ -1040,19 +883,15 @@ on_sync_done (GObject      *source,
  */
 JsonNode *
 qi_auth_manager_login (QiAuthManager  *self,
-                       const char     *provider,
                        JsonObject     *credentials,
                        GError        **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
   g_return_val_if_fail (credentials != NULL, NULL);
 
-  qi_auth_manager_login_async (self, provider, credentials, NULL, on_sync_done, &result);
-  while (result == NULL)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
-  return qi_auth_manager_login_finish (self, result, error);
+  if (self->provider == NULL)
+    return no_provider (error), NULL;
+  return qi_auth_provider_login (self->provider, credentials, error);
 }
 
 /**
@@ -1061,9 +900,9 @@ qi_auth_manager_login (QiAuthManager  *self,
  * @token: a session's token
  * @error: return location for a #GError
  *
- * Refreshes a session with its provider; the old token ends
- * (#QiAuthManager::session-ended). Refreshing the run session moves it
- * to the new token and emits `auth.session` (`refreshed`).
+ * Refreshes a session; the old token ends (#QiAuthManager::session-ended).
+ * Refreshing the run session moves it to the new token and emits
+ * `auth.session` (`refreshed`).
  *
  * Returns: (transfer full): the new session, or %NULL (see
  *   qi_auth_provider_refresh())
@@ -1073,21 +912,18 @@ qi_auth_manager_refresh (QiAuthManager  *self,
                          const char     *token,
                          GError        **error)
 {
-  g_autofree char *name = NULL;
   g_autofree char *old = NULL;
-  QiAuthProvider *provider;
   JsonNode *session;
 
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
   g_return_val_if_fail (token != NULL, NULL);
 
-  if ((provider = provider_of (self, token, &name, error)) == NULL)
-    return NULL;
+  if (self->provider == NULL)
+    return no_provider (error), NULL;
   old = g_strdup (token);
-  session = qi_auth_provider_refresh (provider, old, error);
+  session = qi_auth_provider_refresh (self->provider, old, error);
   if (session == NULL)
     return NULL;
-  record_session (self, name, session);
   if (is_run_token (self, old))
     {
       g_clear_pointer (&self->run_session, json_node_unref);
@@ -1097,7 +933,7 @@ qi_auth_manager_refresh (QiAuthManager  *self,
       emit_session_event (self, "refreshed", session);
       g_signal_emit (self, signals[RUN_SESSION_CHANGED], 0);
     }
-  end_session (self, old, _("the session was replaced by a refresh"));
+  g_signal_emit (self, signals[SESSION_ENDED], 0, old, _("the session was replaced by a refresh"));
   return session;
 }
 
@@ -1117,15 +953,14 @@ qi_auth_manager_logout (QiAuthManager  *self,
                         GError        **error)
 {
   g_autofree char *old = NULL;
-  QiAuthProvider *provider;
 
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), FALSE);
   g_return_val_if_fail (token != NULL, FALSE);
 
-  if ((provider = provider_of (self, token, NULL, error)) == NULL)
-    return FALSE;
+  if (self->provider == NULL)
+    return no_provider (error);
   old = g_strdup (token);
-  if (!qi_auth_provider_logout (provider, old, error))
+  if (!qi_auth_provider_logout (self->provider, old, error))
     return FALSE;
   if (is_run_token (self, old))
     {
@@ -1134,7 +969,7 @@ qi_auth_manager_logout (QiAuthManager  *self,
       g_clear_pointer (&self->run_session, json_node_unref);
       g_signal_emit (self, signals[RUN_SESSION_CHANGED], 0);
     }
-  end_session (self, old, _("the session was logged out"));
+  g_signal_emit (self, signals[SESSION_ENDED], 0, old, _("the session was logged out"));
   return TRUE;
 }
 
@@ -1152,19 +987,12 @@ qi_auth_manager_whoami (QiAuthManager  *self,
                         const char     *token,
                         GError        **error)
 {
-  g_autofree char *name = NULL;
-  QiAuthProvider *provider;
-  JsonNode *reply;
-
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
   g_return_val_if_fail (token != NULL, NULL);
 
-  if ((provider = provider_of (self, token, &name, error)) == NULL)
-    return NULL;
-  reply = qi_auth_provider_whoami (provider, token, error);
-  if (reply != NULL)
-    json_object_set_string_member (json_node_get_object (reply), "provider", name);
-  return reply;
+  if (self->provider == NULL)
+    return no_provider (error), NULL;
+  return qi_auth_provider_whoami (self->provider, token, error);
 }
 
 /**
@@ -1175,9 +1003,9 @@ qi_auth_manager_whoami (QiAuthManager  *self,
  * @error: return location for a #GError
  *
  * Tells the local server whether @token may still be used: a user
- * session's token (subject `user/…`) only while its session is open —
- * not logged out, not replaced by a refresh. Other tokens (the info
- * file's, the launcher's) are the server's business and pass.
+ * session's token (subject `user/…`) only while its session is open;
+ * other tokens (the server's own, the info file's, the launcher's) are
+ * the server's business and pass.
  *
  * Returns: %TRUE, or %FALSE with %QI_AUTH_ERROR_INVALID_TOKEN
  */
@@ -1187,8 +1015,7 @@ qi_auth_manager_check_token (QiAuthManager  *self,
                              QiToken        *claims,
                              GError        **error)
 {
-  g_autofree char *key = NULL;
-  Record *record;
+  g_autoptr(JsonNode) session = NULL;
 
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), FALSE);
   g_return_val_if_fail (token != NULL, FALSE);
@@ -1196,9 +1023,9 @@ qi_auth_manager_check_token (QiAuthManager  *self,
 
   if (!g_str_has_prefix (qi_token_get_session (claims), "user/"))
     return TRUE;
-  key = token_key (token);
-  record = g_hash_table_lookup (self->records, key);
-  if (record == NULL || record->expires_at <= g_get_real_time () / G_USEC_PER_SEC)
+  if (self->provider != NULL)
+    session = qi_auth_provider_whoami (self->provider, token, NULL);
+  if (session == NULL)
     {
       g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
                            _("the session has ended (logged out or replaced by a refresh): log in again"));
@@ -1210,7 +1037,7 @@ qi_auth_manager_check_token (QiAuthManager  *self,
 /**
  * qi_auth_manager_set_run_session:
  * @self: a #QiAuthManager
- * @session: (nullable): a session the manager opened (with its `token`),
+ * @session: (nullable): a session the provider opened (with its `token`),
  *   or %NULL to forget the run session (it is not logged out)
  * @error: return location for a #GError
  *
@@ -1218,24 +1045,24 @@ qi_auth_manager_check_token (QiAuthManager  *self,
  * and `auth.session` announces it (`logged_in`) and each change.
  *
  * Returns: %TRUE, or %FALSE (%QI_AUTH_ERROR_INVALID_TOKEN) for a session
- *   the manager did not open
+ *   that is not open
  */
 gboolean
 qi_auth_manager_set_run_session (QiAuthManager  *self,
                                  JsonNode       *session,
                                  GError        **error)
 {
-  const char *token;
-  g_autofree char *key = NULL;
-
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), FALSE);
   g_return_val_if_fail (session == NULL || JSON_NODE_HOLDS_OBJECT (session), FALSE);
 
   if (session != NULL)
     {
-      token = string_member (json_node_get_object (session), "token");
-      key = token != NULL ? token_key (token) : NULL;
-      if (key == NULL || !g_hash_table_contains (self->records, key))
+      const char *token = string_member (json_node_get_object (session), "token");
+      g_autoptr(JsonNode) open = NULL;
+
+      if (token != NULL && self->provider != NULL)
+        open = qi_auth_provider_whoami (self->provider, token, NULL);
+      if (open == NULL)
         {
           g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID_TOKEN,
                                _("the run session must be one this auth service opened"));
@@ -1279,17 +1106,13 @@ static char *
 service_key_path (QiAuthManager  *self,
                   GError        **error)
 {
-  QiAuthProvider *local = g_hash_table_lookup (self->providers, QI_AUTH_MANAGER_LOCAL);
-  g_autofree char *dir = NULL;
-
-  if (local == NULL || !QI_IS_LOCAL_AUTH_PROVIDER (local))
+  if (self->data_dir == NULL)
     {
       g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_UNSUPPORTED,
-                           _("service tokens need the local provider (the users of the embedded tracker)"));
+                           _("service tokens need the run's data folder, which the auth service was not given"));
       return NULL;
     }
-  dir = g_path_get_dirname (qi_sqlite_adapter_get_path (qi_local_auth_provider_get_tracker (QI_LOCAL_AUTH_PROVIDER (local))));
-  return g_build_filename (dir, SERVICE_KEY_FILE, NULL);
+  return g_build_filename (self->data_dir, SERVICE_KEY_FILE, NULL);
 }
 
 /* The authority of the service tokens, with the key of the data folder;
@@ -1364,7 +1187,7 @@ service_authority (QiAuthManager  *self,
 /**
  * qi_auth_manager_issue_service_token:
  * @self: a #QiAuthManager
- * @username: a user of the embedded tracker
+ * @username: a user of the run's provider
  * @lifetime_days: how long the token lasts, in days (1 to 3650)
  * @error: return location for a #GError
  *
@@ -1372,7 +1195,9 @@ service_authority (QiAuthManager  *self,
  * `service-token.key` of the data folder (made on first use, mode 0600),
  * subject `service/USERNAME`, scope `service`. Set as `QI_SERVICE_TOKEN`,
  * it logs a process of this machine in as @username at bootstrap phase 2.
- * Deleting the key file revokes every service token at once.
+ * Deleting the key file revokes every service token at once. The provider
+ * must be able to open a session without credentials (the embedded
+ * tracker's can).
  *
  * Returns: (transfer full): the token, or %NULL
  */
@@ -1383,9 +1208,8 @@ qi_auth_manager_issue_service_token (QiAuthManager  *self,
                                      GError        **error)
 {
   g_autoptr(QiTokenAuthority) authority = NULL;
-  g_autoptr(JsonNode) user = NULL;
+  g_autoptr(JsonNode) session = NULL;
   g_autofree char *subject = NULL;
-  QiAuthProvider *local;
 
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), NULL);
   g_return_val_if_fail (username != NULL, NULL);
@@ -1396,18 +1220,14 @@ qi_auth_manager_issue_service_token (QiAuthManager  *self,
                    _("a service token lasts 1 to 3650 days, not %u"), lifetime_days);
       return NULL;
     }
-  local = g_hash_table_lookup (self->providers, QI_AUTH_MANAGER_LOCAL);
-  if (local == NULL || !QI_IS_LOCAL_AUTH_PROVIDER (local))
-    {
-      g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_UNSUPPORTED,
-                           _("service tokens need the local provider (the users of the embedded tracker)"));
-      return NULL;
-    }
+  if (self->provider == NULL)
+    return no_provider (error), NULL;
   /* the user must exist now; a login with the token checks it again */
-  user = qi_local_auth_provider_open_session (QI_LOCAL_AUTH_PROVIDER (local), username, error);
-  if (user == NULL)
+  session = qi_auth_provider_open_session (self->provider, username, error);
+  if (session == NULL)
     return NULL;
-  qi_auth_provider_logout (local, json_object_get_string_member (json_node_get_object (user), "token"), NULL);
+  qi_auth_provider_logout (self->provider, json_object_get_string_member (json_node_get_object (session), "token"),
+                           NULL);
   if ((authority = service_authority (self, TRUE, error)) == NULL)
     return NULL;
   subject = g_strdup_printf ("service/%s", username);
@@ -1423,9 +1243,6 @@ login_service_token (QiAuthManager  *self,
   g_autoptr(QiTokenAuthority) authority = service_authority (self, FALSE, error);
   g_autoptr(QiToken) claims = NULL;
   g_autoptr(GError) local_error = NULL;
-  QiAuthProvider *local;
-  const char *subject;
-  JsonNode *session;
 
   if (authority == NULL)
     return NULL;
@@ -1438,43 +1255,10 @@ login_service_token (QiAuthManager  *self,
                    local_error != NULL ? local_error->message : _("wrong subject or scope"));
       return NULL;
     }
-  subject = qi_token_get_session (claims) + strlen ("service/");
-  local = g_hash_table_lookup (self->providers, QI_AUTH_MANAGER_LOCAL);
-  session = qi_local_auth_provider_open_session (QI_LOCAL_AUTH_PROVIDER (local), subject, error);
-  if (session != NULL)
-    record_session (self, QI_AUTH_MANAGER_LOCAL, session);
-  return session;
+  return qi_auth_provider_open_session (self->provider, qi_token_get_session (claims) + strlen ("service/"), error);
 }
 
 /* Phase 2. */
-
-static void
-clear_secret (char **secret)
-{
-  if (*secret != NULL)
-    {
-      explicit_bzero (*secret, strlen (*secret));
-      g_clear_pointer (secret, g_free);
-    }
-}
-
-static JsonNode *
-login_ftrack (QiAuthManager  *self,
-              const char     *server,
-              const char     *api_user,
-              const char     *api_key,
-              GError        **error)
-{
-  g_autoptr(JsonObject) credentials = json_object_new ();
-  JsonNode *session;
-
-  json_object_set_string_member (credentials, "server", server);
-  json_object_set_string_member (credentials, "api_user", api_user);
-  json_object_set_string_member (credentials, "api_key", api_key);
-  session = qi_auth_manager_login (self, QI_AUTH_MANAGER_FTRACK, credentials, error);
-  json_object_remove_member (credentials, "api_key");
-  return session;
-}
 
 /**
  * qi_auth_manager_login_from_environment:
@@ -1486,21 +1270,19 @@ login_ftrack (QiAuthManager  *self,
  * Bootstrap phase 2: logs the run in without asking, from the first of
  *
  * 1. `QI_SERVICE_TOKEN`: a service token of this machine
- *    (qi_auth_manager_issue_service_token()), as its user of the local
- *    provider;
- * 2. `QI_FTRACK_SERVER`, `QI_FTRACK_API_USER` and `QI_FTRACK_API_KEY`: an
- *    ftrack login (farm machines, no keyring);
- * 3. the ftrack API key last stored in the desktop keyring by `qi
- *    --headless login --ftrack` (when a D-Bus session bus is known and
- *    `QI_NO_KEYRING` is unset).
+ *    (qi_auth_manager_issue_service_token());
+ * 2. what the provider finds itself (qi_auth_provider_find_credentials():
+ *    ftrack's `QI_FTRACK_SERVER`, `QI_FTRACK_API_USER` and
+ *    `QI_FTRACK_API_KEY` on farm machines, or the key in the desktop
+ *    keyring).
  *
- * The session becomes the run session (refreshed by the timer). With an
- * ftrack login the default provider becomes `ftrack`, and so it does when
- * only `QI_FTRACK_SERVER` is set. `QI_AUTH_SESSION_LIFETIME` (seconds)
- * sets the providers' session lifetime first.
+ * The session becomes the run session (refreshed by the timer).
+ * `QI_AUTH_SESSION_LIFETIME` (seconds) sets the provider's session
+ * lifetime first.
  *
  * Returns: %TRUE if there was nothing to log in with or the login worked;
- *   %FALSE with @error (which names the variable) when it failed
+ *   %FALSE with @error (which names where the credentials came from) when
+ *   it failed
  */
 gboolean
 qi_auth_manager_login_from_environment (QiAuthManager       *self,
@@ -1510,14 +1292,15 @@ qi_auth_manager_login_from_environment (QiAuthManager       *self,
   g_auto(GStrv) own = NULL;
   const char *lifetime_text;
   const char *service_token;
-  const char *server;
-  const char *api_user;
-  const char *api_key;
+  g_autoptr(JsonObject) credentials = NULL;
   g_autoptr(JsonNode) session = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *origin = NULL;
 
   g_return_val_if_fail (QI_IS_AUTH_MANAGER (self), FALSE);
 
+  if (self->provider == NULL)
+    return TRUE;
   if (envp == NULL)
     envp = (const char * const *) (own = g_get_environ ());
 
@@ -1532,19 +1315,8 @@ qi_auth_manager_login_from_environment (QiAuthManager       *self,
                        _("QI_AUTH_SESSION_LIFETIME is “%s”, not a number of seconds"), lifetime_text);
           return FALSE;
         }
-      for (const char * const *name = (const char * const []) { QI_AUTH_MANAGER_LOCAL, QI_AUTH_MANAGER_FTRACK, NULL };
-           *name != NULL; name++)
-        {
-          GObject *provider = g_hash_table_lookup (self->providers, *name);
-
-          if (provider != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (provider), "lifetime") != NULL)
-            g_object_set (provider, "lifetime", (guint) lifetime, NULL);
-        }
+      qi_auth_provider_set_lifetime (self->provider, (guint) lifetime);
     }
-
-  server = g_environ_getenv ((char **) envp, "QI_FTRACK_SERVER");
-  if (server != NULL && g_hash_table_contains (self->providers, QI_AUTH_MANAGER_FTRACK))
-    qi_auth_manager_set_default_provider_name (self, QI_AUTH_MANAGER_FTRACK, NULL);
 
   service_token = g_environ_getenv ((char **) envp, "QI_SERVICE_TOKEN");
   if (service_token != NULL)
@@ -1558,52 +1330,21 @@ qi_auth_manager_login_from_environment (QiAuthManager       *self,
       return qi_auth_manager_set_run_session (self, session, error);
     }
 
-  api_user = g_environ_getenv ((char **) envp, "QI_FTRACK_API_USER");
-  api_key = g_environ_getenv ((char **) envp, "QI_FTRACK_API_KEY");
-  if (server != NULL || api_user != NULL || api_key != NULL)
+  credentials = qi_auth_provider_find_credentials (self->provider, envp, &origin, &local_error);
+  if (credentials == NULL)
     {
-      if (server == NULL || api_user == NULL || api_key == NULL)
-        {
-          g_set_error_literal (error, QI_AUTH_ERROR, QI_AUTH_ERROR_INVALID,
-                               _("an ftrack login from the environment needs QI_FTRACK_SERVER, QI_FTRACK_API_USER "
-                                 "and QI_FTRACK_API_KEY, all three"));
-          return FALSE;
-        }
-      session = login_ftrack (self, server, api_user, api_key, &local_error);
-      if (session == NULL)
-        {
-          g_set_error (error, QI_AUTH_ERROR, local_error->domain == QI_AUTH_ERROR ? local_error->code
-                                                                                  : QI_AUTH_ERROR_FAILED,
-                       _("the ftrack login of QI_FTRACK_API_USER failed: %s"), local_error->message);
-          return FALSE;
-        }
-      return qi_auth_manager_set_run_session (self, session, error);
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
-
-  if (g_environ_getenv ((char **) envp, "DBUS_SESSION_BUS_ADDRESS") != NULL &&
-      g_environ_getenv ((char **) envp, "QI_NO_KEYRING") == NULL &&
-      g_hash_table_contains (self->providers, QI_AUTH_MANAGER_FTRACK))
+  session = qi_auth_provider_login (self->provider, credentials, &local_error);
+  if (session == NULL)
     {
-      g_autofree char *stored_server = NULL;
-      g_autofree char *stored_user = NULL;
-      __attribute__((cleanup (clear_secret))) char *stored_key = NULL;
-
-      if (!qi_ftrack_keyring_lookup (&stored_server, &stored_user, &stored_key, &local_error))
-        {
-          if (local_error != NULL)
-            g_debug ("2.3: no ftrack login from the keyring: %s", local_error->message);
-          return TRUE;
-        }
-      qi_auth_manager_set_default_provider_name (self, QI_AUTH_MANAGER_FTRACK, NULL);
-      session = login_ftrack (self, stored_server, stored_user, stored_key, &local_error);
-      if (session == NULL)
-        {
-          g_set_error (error, QI_AUTH_ERROR, local_error->domain == QI_AUTH_ERROR ? local_error->code
-                                                                                  : QI_AUTH_ERROR_FAILED,
-                       _("the ftrack login with the API key in the keyring failed: %s"), local_error->message);
-          return FALSE;
-        }
-      return qi_auth_manager_set_run_session (self, session, error);
+      g_set_error (error, QI_AUTH_ERROR, local_error->domain == QI_AUTH_ERROR ? local_error->code
+                                                                              : QI_AUTH_ERROR_FAILED,
+                   _("%s failed: %s"), origin, local_error->message);
+      return FALSE;
     }
-  return TRUE;
+  return qi_auth_manager_set_run_session (self, session, error);
 }

@@ -8,7 +8,6 @@
 #include <glib-object.h>
 
 #include "qi-auth-provider.h"
-#include "qi-db-manager.h"
 #include "qi-hub.h"
 #include "qi-service.h"
 #include "qi-token.h"
@@ -16,20 +15,6 @@
 #include "qi-version.h"
 
 G_BEGIN_DECLS
-
-/**
- * QI_AUTH_MANAGER_LOCAL:
- *
- * The name of the local provider (users of the embedded tracker).
- */
-#define QI_AUTH_MANAGER_LOCAL "local"
-
-/**
- * QI_AUTH_MANAGER_FTRACK:
- *
- * The name of the ftrack provider.
- */
-#define QI_AUTH_MANAGER_FTRACK "ftrack"
 
 #define QI_TYPE_AUTH_MANAGER (qi_auth_manager_get_type ())
 
@@ -39,25 +24,19 @@ G_DECLARE_FINAL_TYPE (QiAuthManager, qi_auth_manager, QI, AUTH_MANAGER, QiServic
 QI_AVAILABLE_IN_ALL
 QiAuthManager    *qi_auth_manager_new              (QiAuthProvider       *provider);
 QI_AVAILABLE_IN_ALL
-QiAuthManager    *qi_auth_manager_new_local        (QiDbManager          *db,
-                                                    GError              **error);
-QI_AVAILABLE_IN_ALL
 QiAuthProvider   *qi_auth_manager_get_provider     (QiAuthManager        *self);
 QI_AVAILABLE_IN_ALL
-QiAuthProvider   *qi_auth_manager_lookup_provider  (QiAuthManager        *self,
-                                                    const char           *name);
-QI_AVAILABLE_IN_ALL
-void              qi_auth_manager_add_provider     (QiAuthManager        *self,
-                                                    const char           *name,
-                                                    QiAuthProvider       *provider);
-QI_AVAILABLE_IN_ALL
-const char       *qi_auth_manager_get_default_provider_name (QiAuthManager *self);
-QI_AVAILABLE_IN_ALL
-gboolean          qi_auth_manager_set_default_provider_name (QiAuthManager  *self,
-                                                             const char     *name,
-                                                             GError        **error);
+gboolean          qi_auth_manager_set_provider     (QiAuthManager        *self,
+                                                    QiAuthProvider       *provider,
+                                                    GError              **error);
 QI_AVAILABLE_IN_ALL
 QiTokenAuthority *qi_auth_manager_get_authority    (QiAuthManager        *self);
+QI_AVAILABLE_IN_ALL
+const char       *qi_auth_manager_get_data_dir     (QiAuthManager        *self);
+QI_AVAILABLE_IN_ALL
+void              qi_auth_manager_set_data_dir     (QiAuthManager        *self,
+                                                    const char           *data_dir);
+
 QI_AVAILABLE_IN_ALL
 gboolean          qi_auth_manager_attach_hub       (QiAuthManager        *self,
                                                     QiHub                *hub,
@@ -65,7 +44,6 @@ gboolean          qi_auth_manager_attach_hub       (QiAuthManager        *self,
 
 QI_AVAILABLE_IN_ALL
 void              qi_auth_manager_login_async      (QiAuthManager        *self,
-                                                    const char           *provider,
                                                     JsonObject           *credentials,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
@@ -76,7 +54,6 @@ JsonNode         *qi_auth_manager_login_finish     (QiAuthManager        *self,
                                                     GError              **error);
 QI_AVAILABLE_IN_ALL
 JsonNode         *qi_auth_manager_login            (QiAuthManager        *self,
-                                                    const char           *provider,
                                                     JsonObject           *credentials,
                                                     GError              **error);
 QI_AVAILABLE_IN_ALL

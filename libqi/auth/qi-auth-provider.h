@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "qi-token-authority.h"
 #include "qi-version.h"
 
 G_BEGIN_DECLS
@@ -15,30 +16,26 @@ G_BEGIN_DECLS
 /**
  * QI_AUTH_ERROR:
  *
- * The error domain of #QiAuthProvider.
+ * The error domain of logins and sessions.
  */
 #define QI_AUTH_ERROR (qi_auth_error_quark ())
 
 /**
  * QiAuthError:
- * @QI_AUTH_ERROR_BAD_CREDENTIALS: an unknown user or a wrong password; the
- *   message never says which
- * @QI_AUTH_ERROR_EXPIRED: the token's session has expired: log in again
- * @QI_AUTH_ERROR_INVALID_TOKEN: the token is not one of this provider's
- *   sessions: forged, from an earlier run, or logged out
- * @QI_AUTH_ERROR_NO_SUCH_USER: the user of a valid session is gone from
- *   the tracker
- * @QI_AUTH_ERROR_LOCKED: the account may not log in (reserved for
- *   providers that lock accounts)
- * @QI_AUTH_ERROR_INVALID: bad input: missing credentials, a name that
- *   cannot be used, an unknown role; the message names the field
- * @QI_AUTH_ERROR_WEAK_PASSWORD: a new password is empty or too short
- * @QI_AUTH_ERROR_EXISTS: a user of that name exists already
- * @QI_AUTH_ERROR_FAILED: the provider cannot answer (the tracker cannot be
- *   read, no random bytes); the message says why
- * @QI_AUTH_ERROR_UNSUPPORTED: the provider does not implement the call
+ * @QI_AUTH_ERROR_BAD_CREDENTIALS: the user is unknown or the secret is
+ *   wrong (one message for both)
+ * @QI_AUTH_ERROR_EXPIRED: the session's token has expired
+ * @QI_AUTH_ERROR_INVALID_TOKEN: the token is not one of this Qi's open
+ *   sessions
+ * @QI_AUTH_ERROR_NO_SUCH_USER: a named user does not exist
+ * @QI_AUTH_ERROR_LOCKED: the user may not log in (inactive)
+ * @QI_AUTH_ERROR_INVALID: the credentials or the request are malformed
+ * @QI_AUTH_ERROR_WEAK_PASSWORD: a new password is too short
+ * @QI_AUTH_ERROR_EXISTS: a user of that name exists
+ * @QI_AUTH_ERROR_FAILED: anything else (the tracker cannot be reached)
+ * @QI_AUTH_ERROR_UNSUPPORTED: the provider cannot do that
  *
- * Why an authentication call failed.
+ * Errors of logins and sessions.
  */
 typedef enum {
   QI_AUTH_ERROR_BAD_CREDENTIALS,
@@ -53,84 +50,171 @@ typedef enum {
   QI_AUTH_ERROR_UNSUPPORTED,
 } QiAuthError;
 
-QI_AVAILABLE_IN_ALL
-GQuark qi_auth_error_quark (void);
+/**
+ * QI_AUTH_PROVIDER_DEFAULT_LIFETIME:
+ *
+ * How long a session lasts unless the provider is told otherwise: 12
+ * hours, in seconds.
+ */
+#define QI_AUTH_PROVIDER_DEFAULT_LIFETIME (12 * 3600)
 
 #define QI_TYPE_AUTH_PROVIDER (qi_auth_provider_get_type ())
 
 QI_AVAILABLE_IN_ALL
-G_DECLARE_INTERFACE (QiAuthProvider, qi_auth_provider, QI, AUTH_PROVIDER, GObject)
+G_DECLARE_DERIVABLE_TYPE (QiAuthProvider, qi_auth_provider, QI, AUTH_PROVIDER, GObject)
 
 /**
- * QiAuthProviderInterface:
- * @g_iface: the parent interface
- * @login: see qi_auth_provider_login()
- * @refresh: see qi_auth_provider_refresh()
- * @logout: see qi_auth_provider_logout()
- * @whoami: see qi_auth_provider_whoami()
- * @login_async: see qi_auth_provider_login_async(); %NULL runs @login
- * @login_finish: see qi_auth_provider_login_finish()
+ * QiAuthProviderClass:
+ * @parent_class: the parent class
+ * @check_credentials: in the caller's thread, at once: whether
+ *   @credentials have the members the provider needs (%QI_AUTH_ERROR_INVALID
+ *   naming them otherwise); the default accepts any
+ * @authenticate: in a worker thread: who @credentials prove the user to
+ *   be, `{"user": {"id", "username", "full_name", "email"}, "roles":
+ *   ["artist", …]}` and any member the provider adds to the session
+ *   (ftrack's `server`); the default of @authenticate_async runs it
+ * @authenticate_async: the same without a thread, for a provider whose
+ *   work is asynchronous already (an HTTP request)
+ * @authenticate_finish: finishes @authenticate_async
+ * @lookup_user: in a worker thread: the same for a user named by a caller
+ *   that checked who they are otherwise (a service token); the default
+ *   says %QI_AUTH_ERROR_UNSUPPORTED
+ * @find_credentials: the credentials to log in with without asking, from
+ *   @envp or a store of the provider's (ftrack's keyring), with in @origin
+ *   what a message calls that login (“the ftrack login of
+ *   QI_FTRACK_API_USER”), or %NULL with no error when there are none
+ * @remember_async: after a login through the hub: keeps what a later run
+ *   needs to log in without asking (ftrack's key in the desktop keyring);
+ *   the default does nothing
+ * @remember_finish: finishes @remember_async: the members to add to the
+ *   login's reply (`key_stored`…)
+ * @forget: forgets what @remember_async kept; the default does nothing
  *
- * Who the user is (the `auth` provider role). Every method is
- * synchronous but @login_async, for providers that ask a server (the
- * default runs @login). A session is the JSON object `{token, user, roles,
- * expires_at}` of docs/protocol.md (“auth.*”); a method an implementation
- * leaves %NULL fails with %QI_AUTH_ERROR_UNSUPPORTED.
+ * What a login scheme implements. Everything else — tokens, their
+ * lifetime, the table of open sessions, refresh, logout, whoami — is the
+ * base class's, the same for every provider, as libsoup's #SoupAuth does
+ * for its schemes.
  */
-struct _QiAuthProviderInterface
+struct _QiAuthProviderClass
 {
-  GTypeInterface g_iface;
+  GObjectClass parent_class;
 
-  JsonNode *(*login)   (QiAuthProvider  *self,
-                        JsonObject      *credentials,
-                        GError         **error);
-  JsonNode *(*refresh) (QiAuthProvider  *self,
-                        const char      *token,
-                        GError         **error);
-  gboolean  (*logout)  (QiAuthProvider  *self,
-                        const char      *token,
-                        GError         **error);
-  JsonNode *(*whoami)  (QiAuthProvider  *self,
-                        const char      *token,
-                        GError         **error);
-  void      (*login_async)  (QiAuthProvider      *self,
-                             JsonObject          *credentials,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data);
-  JsonNode *(*login_finish) (QiAuthProvider  *self,
-                             GAsyncResult    *result,
-                             GError         **error);
+  gboolean    (*check_credentials)   (QiAuthProvider       *self,
+                                      JsonObject           *credentials,
+                                      GError              **error);
+  JsonNode   *(*authenticate)        (QiAuthProvider       *self,
+                                      JsonObject           *credentials,
+                                      GCancellable         *cancellable,
+                                      GError              **error);
+  void        (*authenticate_async)  (QiAuthProvider       *self,
+                                      JsonObject           *credentials,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+  JsonNode   *(*authenticate_finish) (QiAuthProvider       *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+  JsonNode   *(*lookup_user)         (QiAuthProvider       *self,
+                                      const char           *username,
+                                      GCancellable         *cancellable,
+                                      GError              **error);
+  JsonObject *(*find_credentials)    (QiAuthProvider       *self,
+                                      const char * const   *envp,
+                                      char                **origin,
+                                      GError              **error);
+  void        (*remember_async)      (QiAuthProvider       *self,
+                                      JsonObject           *credentials,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+  JsonObject *(*remember_finish)     (QiAuthProvider       *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+  gboolean    (*forget)              (QiAuthProvider       *self,
+                                      GError              **error);
 
   /*< private >*/
-  gpointer padding[10];
+  gpointer padding[12];
 };
 
 QI_AVAILABLE_IN_ALL
-JsonNode *qi_auth_provider_login   (QiAuthProvider  *self,
-                                    JsonObject      *credentials,
-                                    GError         **error);
+GQuark            qi_auth_error_quark                (void);
+
 QI_AVAILABLE_IN_ALL
-void      qi_auth_provider_login_async  (QiAuthProvider      *self,
-                                         JsonObject          *credentials,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data);
+const char       *qi_auth_provider_get_name          (QiAuthProvider       *self);
 QI_AVAILABLE_IN_ALL
-JsonNode *qi_auth_provider_login_finish (QiAuthProvider  *self,
-                                         GAsyncResult    *result,
-                                         GError         **error);
+QiTokenAuthority *qi_auth_provider_get_authority     (QiAuthProvider       *self);
 QI_AVAILABLE_IN_ALL
-JsonNode *qi_auth_provider_refresh (QiAuthProvider  *self,
-                                    const char      *token,
-                                    GError         **error);
+void              qi_auth_provider_set_authority     (QiAuthProvider       *self,
+                                                      QiTokenAuthority     *authority);
 QI_AVAILABLE_IN_ALL
-gboolean  qi_auth_provider_logout  (QiAuthProvider  *self,
-                                    const char      *token,
-                                    GError         **error);
+guint             qi_auth_provider_get_lifetime      (QiAuthProvider       *self);
 QI_AVAILABLE_IN_ALL
-JsonNode *qi_auth_provider_whoami  (QiAuthProvider  *self,
-                                    const char      *token,
-                                    GError         **error);
+void              qi_auth_provider_set_lifetime      (QiAuthProvider       *self,
+                                                      guint                 lifetime_s);
+
+QI_AVAILABLE_IN_ALL
+void              qi_auth_provider_login_async       (QiAuthProvider       *self,
+                                                      JsonObject           *credentials,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_login_finish      (QiAuthProvider       *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_login             (QiAuthProvider       *self,
+                                                      JsonObject           *credentials,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+void              qi_auth_provider_open_session_async  (QiAuthProvider     *self,
+                                                        const char         *username,
+                                                        GCancellable       *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_open_session_finish (QiAuthProvider     *self,
+                                                        GAsyncResult       *result,
+                                                        GError            **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_open_session      (QiAuthProvider       *self,
+                                                      const char           *username,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_refresh           (QiAuthProvider       *self,
+                                                      const char           *token,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_provider_logout            (QiAuthProvider       *self,
+                                                      const char           *token,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode         *qi_auth_provider_whoami            (QiAuthProvider       *self,
+                                                      const char           *token,
+                                                      GError              **error);
+
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_provider_check_credentials (QiAuthProvider       *self,
+                                                      JsonObject           *credentials,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonObject       *qi_auth_provider_find_credentials  (QiAuthProvider       *self,
+                                                      const char * const   *envp,
+                                                      char                **origin,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+void              qi_auth_provider_remember_async    (QiAuthProvider       *self,
+                                                      JsonObject           *credentials,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+QI_AVAILABLE_IN_ALL
+JsonObject       *qi_auth_provider_remember_finish   (QiAuthProvider       *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_auth_provider_forget            (QiAuthProvider       *self,
+                                                      GError              **error);
 
 G_END_DECLS

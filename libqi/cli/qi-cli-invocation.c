@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include <gio/gunixinputstream.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -433,4 +436,85 @@ qi_cli_invocation_get_launch_config (QiCliInvocation *self)
                                         "qi_application_run()\n"),
                                 qi_cli_verb_get_name (self->verb));
   return launch;
+}
+
+/**
+ * qi_cli_invocation_clear_secret:
+ * @secret: (inout) (nullable): a secret qi_cli_invocation_read_secret() read
+ *
+ * Overwrites the secret's bytes and frees it; for
+ * `__attribute__((cleanup (qi_cli_invocation_clear_secret)))`.
+ */
+void
+qi_cli_invocation_clear_secret (char **secret)
+{
+  if (*secret != NULL)
+    {
+      explicit_bzero (*secret, strlen (*secret));
+      g_clear_pointer (secret, g_free);
+    }
+}
+
+/**
+ * qi_cli_invocation_read_secret:
+ * @self: a #QiCliInvocation
+ * @flag: the flag that says the secret is on stdin, such as
+ *   `password-stdin`
+ * @what: what the secret is, for messages (“password”)
+ * @status: (out): the exit status to return when this returns %NULL
+ *
+ * Reads a secret (a password, an API key) as one line of stdin, without
+ * its line end, never from the command line, where other users of the
+ * machine could see it. Only that line is read: what follows stays for
+ * others. Free it with qi_cli_invocation_clear_secret().
+ *
+ * Returns: (transfer full) (nullable): the secret ("" at the end of the
+ *   input), or %NULL with a message printed when @flag was not given
+ *   (@status %QI_CLI_EXIT_USAGE) or stdin cannot be read or is not UTF-8
+ *   (@status 1)
+ */
+char *
+qi_cli_invocation_read_secret (QiCliInvocation *self,
+                               const char      *flag,
+                               const char      *what,
+                               int             *status)
+{
+  const char *verb;
+  g_autoptr(GInputStream) stdin_stream = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  char *line;
+  gsize length = 0;
+
+  g_return_val_if_fail (QI_IS_CLI_INVOCATION (self), NULL);
+  g_return_val_if_fail (flag != NULL && what != NULL && status != NULL, NULL);
+
+  verb = qi_cli_verb_get_name (self->verb);
+  if (!qi_cli_invocation_get_flag (self, flag))
+    {
+      qi_cli_invocation_printerr (self, _("qi %s: give the %s on stdin with --%s (never on the command line)\n"),
+                                  verb, what, flag);
+      *status = QI_CLI_EXIT_USAGE;
+      return NULL;
+    }
+  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  lines = g_data_input_stream_new (stdin_stream);
+  /* read byte by byte past the line: what follows stays for others */
+  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (lines), 1);
+  g_data_input_stream_set_newline_type (lines, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  line = g_data_input_stream_read_line (lines, &length, NULL, &error);
+  if (line == NULL && error != NULL)
+    {
+      qi_cli_invocation_printerr (self, _("qi %s: cannot read the %s from stdin: %s\n"), verb, what, error->message);
+      *status = 1;
+      return NULL;
+    }
+  if (line != NULL && !g_utf8_validate (line, length, NULL))
+    {
+      qi_cli_invocation_clear_secret (&line);
+      qi_cli_invocation_printerr (self, _("qi %s: the %s on stdin is not UTF-8\n"), verb, what);
+      *status = 1;
+      return NULL;
+    }
+  return line != NULL ? line : g_strdup ("");
 }

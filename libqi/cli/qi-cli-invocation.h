@@ -67,4 +67,12 @@ QI_AVAILABLE_IN_ALL
 void                qi_cli_invocation_print_json    (QiCliInvocation    *self,
                                                      JsonNode           *node);
 
+QI_AVAILABLE_IN_ALL
+char               *qi_cli_invocation_read_secret   (QiCliInvocation    *self,
+                                                     const char         *flag,
+                                                     const char         *what,
+                                                     int                *status);
+QI_AVAILABLE_IN_ALL
+void                qi_cli_invocation_clear_secret  (char              **secret);
+
 G_END_DECLS

@@ -787,11 +787,53 @@ append_quoted_words (GString            *out,
   g_string_append_c (out, '\'');
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The registry's names and the addons' declared ones, each once, sorted:
+ * a verb name and, for one of several words, its first word. */
+static GStrv
+all_names (QiCliManager       *self,
+           const char * const *declared)
+{
+  g_auto(GStrv) registered = list_names (self, TRUE);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; registered[i] != NULL; i++)
+    if (g_hash_table_add (seen, registered[i]))
+      g_ptr_array_add (names, g_strdup (registered[i]));
+  for (guint i = 0; declared != NULL && declared[i] != NULL; i++)
+    {
+      const char *space = strchr (declared[i], ' ');
+      g_autofree char *first = space != NULL ? g_strndup (declared[i], space - declared[i]) : NULL;
+
+      if (first != NULL && !g_hash_table_contains (seen, first))
+        {
+          g_ptr_array_add (names, g_steal_pointer (&first));
+          g_hash_table_add (seen, names->pdata[names->len - 1]);
+        }
+      if (!g_hash_table_contains (seen, declared[i]))
+        {
+          g_ptr_array_add (names, g_strdup (declared[i]));
+          g_hash_table_add (seen, names->pdata[names->len - 1]);
+        }
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
 static char *
-generate_bash (QiCliManager *self)
+generate_bash (QiCliManager       *self,
+               const char * const *declared)
 {
   g_autoptr(GPtrArray) verbs = qi_cli_manager_list_verbs (self);
-  g_auto(GStrv) names = list_names (self, TRUE);
+  g_auto(GStrv) names = all_names (self, declared);
   g_autoptr(GStrvBuilder) firsts_builder = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) globals_builder = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) valued_builder = g_strv_builder_new ();
@@ -878,6 +920,12 @@ generate_bash (QiCliManager *self)
         append_quoted_words (out, completions);
       g_string_append (out, " ;;\n");
     }
+  /* a command an addon declares (`verbs` in its addon.toml) and that is
+   * not loaded here: its name, and --help */
+  for (guint i = 0; declared != NULL && declared[i] != NULL; i++)
+    if (qi_cli_manager_lookup_verb (self, declared[i]) == NULL)
+      g_string_append_printf (out, "        '%s')\n            _qi_opts='--help'\n            _qi_valued=''\n"
+                              "            _qi_words='' ;;\n", declared[i]);
   g_string_append (out,
     "        *) return 1 ;;\n"
     "    esac\n"
@@ -966,11 +1014,35 @@ qi_cli_manager_generate_completion (QiCliManager  *self,
                                     const char    *shell,
                                     GError       **error)
 {
+  return qi_cli_manager_generate_completion_with (self, shell, NULL, error);
+}
+
+/**
+ * qi_cli_manager_generate_completion_with:
+ * @self: a #QiCliManager
+ * @shell: the shell, such as "bash"
+ * @declared: (array zero-terminated=1) (nullable): more command names,
+ *   such as those the addons found declare (qi_addon_info_get_verbs()),
+ *   that complete without their options
+ * @error: return location for a #GError
+ *
+ * Like qi_cli_manager_generate_completion(), with the commands of addons
+ * that are not loaded.
+ *
+ * Returns: (transfer full): the script, or %NULL with
+ *   %QI_CLI_ERROR_UNSUPPORTED_SHELL
+ */
+char *
+qi_cli_manager_generate_completion_with (QiCliManager        *self,
+                                         const char          *shell,
+                                         const char * const  *declared,
+                                         GError             **error)
+{
   g_return_val_if_fail (QI_IS_CLI_MANAGER (self), NULL);
   g_return_val_if_fail (shell != NULL, NULL);
 
   if (g_str_equal (shell, "bash"))
-    return generate_bash (self);
+    return generate_bash (self, declared);
 
   g_set_error (error, QI_CLI_ERROR, QI_CLI_ERROR_UNSUPPORTED_SHELL,
                _("no completion script for the shell “%s”; Qi supports bash"), shell);

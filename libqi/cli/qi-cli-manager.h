@@ -81,5 +81,10 @@ QI_AVAILABLE_IN_ALL
 char          *qi_cli_manager_generate_completion  (QiCliManager       *self,
                                                     const char         *shell,
                                                     GError            **error);
+QI_AVAILABLE_IN_ALL
+char          *qi_cli_manager_generate_completion_with (QiCliManager       *self,
+                                                        const char         *shell,
+                                                        const char * const *declared,
+                                                        GError            **error);
 
 G_END_DECLS

@@ -38,6 +38,7 @@ struct _QiCliVerb
   GArray         *options;      /* of Option */
   GStrv           completions;
   gboolean        without_addons;
+  gboolean        needs_tracker;   /* with without_addons: the tracker addon still loads */
 
   QiCliVerbFunc   func;
   gpointer        user_data;
@@ -387,6 +388,39 @@ qi_cli_verb_set_needs_addons (QiCliVerb *self,
   g_return_if_fail (QI_IS_CLI_VERB (self));
 
   self->without_addons = !needs_addons;
+}
+
+/**
+ * qi_cli_verb_set_needs_tracker:
+ * @self: a #QiCliVerb
+ * @needs_tracker: whether the verb needs the run's tracker and login
+ *
+ * For a verb that needs no addon (qi_cli_verb_set_needs_addons()) but the
+ * run's tracker (`db stats`, `login`): the bootstrap loads the provider
+ * addon of the roles `db` and `auth` for it, and no other.
+ */
+void
+qi_cli_verb_set_needs_tracker (QiCliVerb *self,
+                               gboolean   needs_tracker)
+{
+  g_return_if_fail (QI_IS_CLI_VERB (self));
+
+  self->needs_tracker = needs_tracker;
+}
+
+/**
+ * qi_cli_verb_get_needs_tracker:
+ * @self: a #QiCliVerb
+ *
+ * Returns: whether the bootstrap loads the tracker's provider addon before
+ *   the verb runs (%TRUE as well for a verb that needs every addon)
+ */
+gboolean
+qi_cli_verb_get_needs_tracker (QiCliVerb *self)
+{
+  g_return_val_if_fail (QI_IS_CLI_VERB (self), TRUE);
+
+  return !self->without_addons || self->needs_tracker;
 }
 
 /**

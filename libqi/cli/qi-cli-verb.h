@@ -92,6 +92,11 @@ void            qi_cli_verb_set_needs_addons (QiCliVerb       *self,
 QI_AVAILABLE_IN_ALL
 gboolean        qi_cli_verb_get_needs_addons (QiCliVerb       *self);
 QI_AVAILABLE_IN_ALL
+void            qi_cli_verb_set_needs_tracker (QiCliVerb      *self,
+                                               gboolean        needs_tracker);
+QI_AVAILABLE_IN_ALL
+gboolean        qi_cli_verb_get_needs_tracker (QiCliVerb      *self);
+QI_AVAILABLE_IN_ALL
 void            qi_cli_verb_set_completions  (QiCliVerb       *self,
                                               const char     *const *words);
 QI_AVAILABLE_IN_ALL

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "qi-json.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -169,8 +171,5 @@ char     *qi_json_failure_describe (const QiJsonFailure *failure,
                                       gsize               *at);
 G_GNUC_INTERNAL
 const char *qi_json_describe_type    (JsonNode            *node);
-
-G_GNUC_INTERNAL
-JsonNode   *qi_json_node_deep_copy   (JsonNode            *node);
 
 G_END_DECLS

@@ -1429,9 +1429,16 @@ qi_json_describe_type (JsonNode *node)
     }
 }
 
-/* A copy of @node that shares nothing with it: json_node_copy() shares
+/**
+ * qi_json_node_deep_copy:
+ * @node: a value
+ *
+ * A copy of @node that shares nothing with it: json_node_copy() shares
  * the objects and arrays it holds, so that changing the copy's changes
- * the original's. */
+ * the original's. Members keep their order.
+ *
+ * Returns: (transfer full): the copy
+ */
 JsonNode *
 qi_json_node_deep_copy (JsonNode *node)
 {
@@ -1444,8 +1451,9 @@ qi_json_node_deep_copy (JsonNode *node)
       const char *name;
       JsonNode *member;
 
-      json_object_iter_init (&iter, json_node_get_object (node));
-      while (json_object_iter_next (&iter, &name, &member))
+      /* in the original's order: JSON Qi writes keeps its members' order */
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
         json_object_set_member (object, name, qi_json_node_deep_copy (member));
       copy = json_node_init_object (json_node_alloc (), object);
     }
@@ -1486,8 +1494,10 @@ static const QiJsonLimits public_limits = {
  * cannot hold U+0000, and json-glib's own parser would cut the string
  * there without a word.
  *
- * Returns: (transfer full): the value, or %NULL with @error set
- *   (%G_IO_ERROR_INVALID_DATA, the line and column in the message)
+ * Returns: (transfer full): the value, or %NULL with @error set:
+ *   %G_IO_ERROR_INVALID_DATA, the message `LINE:COLUMN: what is wrong`
+ *   (columns in characters, from 1), for a caller to put a file name in
+ *   front of
  */
 JsonNode *
 qi_json_from_data (const char  *data,
@@ -1514,8 +1524,7 @@ qi_json_from_data (const char  *data,
       guint line, column;
 
       qi_json_locate (data, data + at, &line, &column);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("not valid JSON at line %u, column %u: %s"), line, column, reason);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%u:%u: %s", line, column, reason);
     }
   return root;
 }

@@ -36,6 +36,9 @@ char     *qi_json_to_string  (JsonNode          *node,
                               gsize             *length);
 
 QI_AVAILABLE_IN_ALL
+JsonNode *qi_json_node_deep_copy (JsonNode      *node);
+
+QI_AVAILABLE_IN_ALL
 JsonNode *qi_json_from_data  (const char        *data,
                               gssize             length,
                               GError           **error);

@@ -44,6 +44,8 @@ static const QiLaunchOption launch_options[] = {
     N_("Use the staging bundle instead of the production bundle") },
   { "dev-bundle", "dev-bundle", "QI_DEV_BUNDLE", QI_LAUNCH_KIND_STRING, N_("NAME"),
     N_("Use this dev bundle, whose addons may be local folders; turns developer mode on") },
+  { "tracker", "tracker", "QI_TRACKER", QI_LAUNCH_KIND_STRING, N_("ADDON"),
+    N_("The tracker addon of the run (the roles db and auth): without a bundle, tracker-sqlite") },
   { "dev", "dev", "QI_DEV", QI_LAUNCH_KIND_BOOL, NULL,
     N_("Developer mode, for addon and pipeline developers") },
   { "no-window", "no-window", "QI_NO_WINDOW", QI_LAUNCH_KIND_BOOL, NULL,
@@ -63,6 +65,7 @@ enum {
   OPT_BUNDLE,
   OPT_STAGING,
   OPT_DEV_BUNDLE,
+  OPT_TRACKER,
   OPT_DEV,
   OPT_NO_WINDOW,
   OPT_PORT,
@@ -380,7 +383,8 @@ set_defaults (QiLaunchConfig     *self,
   g_autofree char *data_home = home_relative (envp, "XDG_DATA_HOME", ".local/share");
   g_autofree char *config_dir = g_build_filename (config_home, "qi", NULL);
   g_autofree char *data_dir = g_build_filename (data_home, "qi", NULL);
-  const char * const default_addon_paths[] = { QI_ADDONDIR, NULL };
+  /* none: the addon manager appends the user's and the installed addons */
+  const char * const default_addon_paths[] = { NULL };
   const char *origin = _("default");
 
   set_value (self, OPT_HEADLESS, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
@@ -394,6 +398,8 @@ set_defaults (QiLaunchConfig     *self,
              QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_STAGING, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_DEV_BUNDLE, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL),
+             QI_LAUNCH_SOURCE_DEFAULT, origin);
+  set_value (self, OPT_TRACKER, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL),
              QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_DEV, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
   set_value (self, OPT_NO_WINDOW, g_variant_new_boolean (FALSE), QI_LAUNCH_SOURCE_DEFAULT, origin);
@@ -993,6 +999,22 @@ qi_launch_config_get_dev_bundle (QiLaunchConfig *self)
   g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), NULL);
 
   return get_maybe_string (self->values[OPT_DEV_BUNDLE].value);
+}
+
+/**
+ * qi_launch_config_get_tracker:
+ * @self: a #QiLaunchConfig
+ *
+ * Returns: (transfer none) (nullable): the tracker addon asked for
+ *   (`--tracker ADDON`, `QI_TRACKER`, `[launch] tracker`), or %NULL: the
+ *   bundle's, or tracker-sqlite without one
+ */
+const char *
+qi_launch_config_get_tracker (QiLaunchConfig *self)
+{
+  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (self), NULL);
+
+  return get_maybe_string (self->values[OPT_TRACKER].value);
 }
 
 /**

@@ -57,6 +57,8 @@ gboolean            qi_launch_config_get_staging        (QiLaunchConfig     *sel
 QI_AVAILABLE_IN_ALL
 const char         *qi_launch_config_get_dev_bundle     (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
+const char         *qi_launch_config_get_tracker     (QiLaunchConfig  *self);
+QI_AVAILABLE_IN_ALL
 gboolean            qi_launch_config_get_dev            (QiLaunchConfig     *self);
 QI_AVAILABLE_IN_ALL
 gboolean            qi_launch_config_get_no_window      (QiLaunchConfig     *self);

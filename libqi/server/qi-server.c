@@ -2,12 +2,17 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
 #include "qi-metered-stream-private.h"
+#include "qi-hub.h"
+#include "qi-hub-endpoint.h"
+#include "qi-hub-request.h"
 #include "qi-json.h"
+#include "qi-message-bus.h"
 #include "qi-rest-utils-private.h"
 #include "qi-server.h"
 #include "qi-static-folder.h"
@@ -60,6 +65,7 @@ struct _QiServer
   guint             heartbeat_interval;
   guint             heartbeat_timeout;
   guint             heartbeat_source;
+  QiHubEndpoint    *endpoint;     /* __hub__/server, while listening */
 };
 
 #define LISTEN_BACKLOG 512
@@ -460,6 +466,48 @@ heartbeat_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* `server.info`: where the hub is reachable, for what a launch tells a
+ * DCC (QI_SERVER_URL). */
+static void
+on_server_info (QiHubRequest *request,
+                gpointer      user_data)
+{
+  QiServer *self = user_data;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *url = qi_server_dup_websocket_url (self);
+  g_autofree char *http = qi_server_dup_http_url (self);
+
+  json_object_set_string_member (object, "url", url);
+  json_object_set_string_member (object, "http", http);
+  json_object_set_int_member (object, "pid", getpid ());
+  reply = json_node_init_object (json_node_alloc (), object);
+  qi_hub_request_reply (request, reply);
+}
+
+static void
+open_endpoint (QiServer *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->endpoint != NULL || self->hub == NULL)
+    return;
+  self->endpoint = qi_hub_open_endpoint (self->hub, QI_MESSAGE_BUS_HUB_SESSION "/server",
+                                         QI_MESSAGE_BUS_HUB_SESSION, &error);
+  if (self->endpoint == NULL ||
+      !qi_hub_endpoint_add_handler (self->endpoint, "server.info", on_server_info, self, NULL, &error))
+    g_warning ("The server does not answer server.info: %s", error->message);
+}
+
+static void
+close_endpoint (QiServer *self)
+{
+  if (self->endpoint == NULL)
+    return;
+  qi_hub_endpoint_close (self->endpoint);
+  g_clear_object (&self->endpoint);
+}
+
 static gboolean
 qi_server_start (QiService  *service,
                  GError    **error)
@@ -476,6 +524,7 @@ qi_server_stop (QiService *service)
   g_autoptr(GPtrArray) sockets = NULL;
 
   g_clear_handle_id (&self->heartbeat_source, g_source_remove);
+  close_endpoint (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 
@@ -803,6 +852,7 @@ qi_server_listen (QiServer  *self,
   g_slist_free (listeners);
 
   self->heartbeat_source = g_timeout_add_seconds (1, heartbeat_cb, self);
+  open_endpoint (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_debug ("Listening on 127.0.0.1:%u", self->port);
   return TRUE;

@@ -37,6 +37,15 @@
  * an addon whose schema has one failed with it, so that a mistake in
  * class_init, where there is no error to return, is still reported.
  *
+ * A key whose value an addon shapes itself — named templates, named
+ * roots — is a JSON key (qi_settings_schema_add_json()): any JSON value,
+ * whose objects each layer merges member by member into the value below.
+ * What its type cannot say, a validator does
+ * (qi_settings_schema_set_validator()): it sees the value a layer makes of
+ * the key, on top of the layers below, and a value it refuses is refused
+ * where it is set (qi_settings_patch()) or read (qi_settings_resolve()),
+ * naming the layer, its file and the key.
+ *
  * qi_settings_schema_to_json_schema() exports the schema as JSON Schema
  * (draft 2020-12) for the UIs.
  */
@@ -57,6 +66,9 @@ struct _Key
   char          **choices;     /* enums */
   QiSettingsType  item_type;   /* lists */
   GPtrArray      *children;    /* objects: Key, in declaration order */
+  QiSettingsValidator validator;
+  gpointer        validator_data;
+  GDestroyNotify  validator_destroy;
 };
 
 struct _QiSettingsSchema
@@ -95,6 +107,8 @@ key_free (gpointer data)
   g_clear_pointer (&key->default_value, json_node_unref);
   g_strfreev (key->choices);
   g_clear_pointer (&key->children, g_ptr_array_unref);
+  if (key->validator_destroy != NULL)
+    key->validator_destroy (key->validator_data);
   g_free (key);
 }
 
@@ -657,6 +671,149 @@ qi_settings_schema_add_list (QiSettingsSchema  *self,
 }
 
 /**
+ * qi_settings_schema_add_json:
+ * @self: a #QiSettingsSchema
+ * @key: the dotted path of the key
+ * @label: (nullable): its name for people; %NULL for the last part of @key
+ * @description: (nullable): what it is for
+ * @default_value: (nullable): the default, any JSON value but null; %NULL
+ *   for an empty object
+ * @error: return location for a #GError
+ *
+ * Declares a key whose value is any JSON value (but null): for values an
+ * addon shapes itself, such as named templates in nested groups, which a
+ * group of declared keys (qi_settings_schema_add_object()) cannot hold.
+ *
+ * Layers merge a JSON key as they merge groups: where a layer's value and
+ * the value below are both objects, each member of the layer's replaces
+ * (or, an object into an object, merges into) the member of that name
+ * below, and the others stay; any other value replaces the value below
+ * whole. A bundle that sets `{"work": {"file": "…"}}` of a key whose
+ * default has `work.file` and `work.directory` changes `work.file` only.
+ *
+ * The type says nothing of the value's shape: give the key a validator
+ * (qi_settings_schema_set_validator()) to check it. The key's origin
+ * (#QiSettings) is the highest layer that sets any of it.
+ *
+ * Returns: %TRUE, or %FALSE if the key cannot be declared
+ */
+gboolean
+qi_settings_schema_add_json (QiSettingsSchema  *self,
+                             const char        *key,
+                             const char        *label,
+                             const char        *description,
+                             JsonNode          *default_value,
+                             GError           **error)
+{
+  Key *added;
+
+  g_return_val_if_fail (QI_IS_SETTINGS_SCHEMA (self), FALSE);
+
+  added = add_key (self, key, QI_SETTINGS_TYPE_JSON, label, description, error);
+  if (added == NULL)
+    return FALSE;
+  if (default_value != NULL)
+    added->default_value = qi_json_node_deep_copy (default_value);
+  else
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+
+      added->default_value = json_node_init_object (json_node_alloc (), empty);
+    }
+  return check_default (self, added, error);
+}
+
+/* Runs @key's validator, if it has one, on @value; the validator's
+ * message as it is (it names the key), as QI_SETTINGS_ERROR_INVALID. */
+static gboolean
+run_validator (QiSettingsSchema  *self,
+               Key               *key,
+               JsonNode          *value,
+               GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (key->validator == NULL ||
+      key->validator (self, key->path, value, key->validator_data, &local_error))
+    return TRUE;
+
+  if (local_error == NULL)
+    g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                 _("%s: the value is refused by the key's validator, which gives no reason"), key->path);
+  else
+    g_set_error_literal (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID, local_error->message);
+  return FALSE;
+}
+
+/**
+ * qi_settings_schema_set_validator:
+ * @self: a #QiSettingsSchema
+ * @key: a key declared already that holds a value (not a group)
+ * @validator: (scope notified) (closure user_data) (destroy destroy):
+ *   checks a value of @key beyond its type
+ * @user_data: given to @validator
+ * @destroy: (nullable): frees @user_data when the schema is done with it
+ * @error: return location for a #GError
+ *
+ * Gives @key a check of its own, for what the type cannot say: that a
+ * string is a well-formed pattern, that the templates of a JSON key
+ * (qi_settings_schema_add_json()) compile and their references resolve.
+ *
+ * The validator sees the value a layer makes of the key: the layer's
+ * value merged over the value of the layers below it (for a JSON key; for
+ * the others, the layer's value itself), so that a template of a project
+ * may refer to one its bundle defines. It runs on the default here, where
+ * a default it refuses fails the schema (qi_settings_schema_get_error());
+ * by qi_settings_schema_validate(), over the defaults; and by #QiSettings
+ * for each layer that sets the key, when a change is made
+ * (qi_settings_patch(), which then writes nothing) and when the layers
+ * are read (qi_settings_resolve(), which then leaves the layer's value
+ * out, so that the value below stands, and lists the error). Its message
+ * is put after the layer and its file. qi_settings_schema_parse_value()
+ * does not run it: the layers below are not known there.
+ *
+ * Setting a validator again replaces the first.
+ *
+ * Returns: %TRUE, or %FALSE if @key is not declared, is a group, or its
+ *   default is refused
+ */
+gboolean
+qi_settings_schema_set_validator (QiSettingsSchema     *self,
+                                  const char           *key,
+                                  QiSettingsValidator   validator,
+                                  gpointer              user_data,
+                                  GDestroyNotify        destroy,
+                                  GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  Key *found;
+
+  g_return_val_if_fail (QI_IS_SETTINGS_SCHEMA (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (validator != NULL, FALSE);
+
+  found = g_hash_table_lookup (self->keys, key);
+  if (found == NULL || found->type == QI_SETTINGS_TYPE_OBJECT)
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return schema_fail (self, error, key,
+                          found == NULL ? _("not declared") : _("a group of keys takes no validator; give one "
+                                                                 "to each of its keys"));
+    }
+
+  if (found->validator_destroy != NULL)
+    found->validator_destroy (found->validator_data);
+  found->validator = validator;
+  found->validator_data = user_data;
+  found->validator_destroy = destroy;
+
+  if (!run_validator (self, found, found->default_value, &local_error))
+    return schema_fail (self, error, key, _("the default does not fit: %s"), local_error->message);
+  return TRUE;
+}
+
+/**
  * qi_settings_schema_set_length:
  * @self: a #QiSettingsSchema
  * @key: a string, path or list key declared already
@@ -837,6 +994,8 @@ type_words (QiSettingsType type)
       return _("true or false");
     case QI_SETTINGS_TYPE_LIST:
       return _("a list");
+    case QI_SETTINGS_TYPE_JSON:
+      return _("a JSON value");
     case QI_SETTINGS_TYPE_OBJECT:
     default:
       return _("an object");
@@ -957,6 +1116,7 @@ check_scalar (Key             *key,
 
     case QI_SETTINGS_TYPE_LIST:
     case QI_SETTINGS_TYPE_OBJECT:
+    case QI_SETTINGS_TYPE_JSON:
     default:
       break;
     }
@@ -975,6 +1135,15 @@ qi_settings_check_value (Key       *key,
   JsonArray *array;
   guint length;
 
+  if (key->type == QI_SETTINGS_TYPE_JSON)
+    {
+      if (!JSON_NODE_HOLDS_NULL (node))
+        return TRUE;
+      /* a null removes an override in a patch: it is no value */
+      g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                   _("expected a JSON value, found null"));
+      return FALSE;
+    }
   if (key->type != QI_SETTINGS_TYPE_LIST)
     return check_scalar (key, key->type, node, error);
 
@@ -1010,27 +1179,87 @@ qi_settings_check_value (Key       *key,
   return TRUE;
 }
 
-/* Copies into @into the members of @object (at the group @group) that fit
- * the schema; for each that does not, an error in @errors (or, if @errors
- * is NULL, in @error, and stops). */
-static gboolean
-filter_object (Key         *group,
-               JsonObject  *object,
-               JsonObject  *into,
-               const char  *where,
-               GPtrArray   *errors,
-               GError     **error)
+/* Merges the members of @over into @into: an object into an object member
+ * by member, anything else replacing what was there. */
+static void
+merge_into (JsonObject *into,
+            JsonObject *over)
 {
   JsonObjectIter iter;
   const char *name;
   JsonNode *node;
 
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, over);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    {
+      JsonNode *existing = json_object_get_member (into, name);
+
+      if (existing != NULL && JSON_NODE_HOLDS_OBJECT (existing) && JSON_NODE_HOLDS_OBJECT (node))
+        merge_into (json_node_get_object (existing), json_node_get_object (node));
+      else
+        json_object_set_member (into, name, qi_json_node_deep_copy (node));
+    }
+}
+
+/* The value of @key that @over, a layer's, makes on top of @below (the
+ * value of the layers below, or NULL): a JSON key's objects merge, every
+ * other value replaces. */
+static JsonNode *
+merge_value (Key      *key,
+             JsonNode *below,
+             JsonNode *over)
+{
+  JsonNode *merged;
+
+  if (key->type != QI_SETTINGS_TYPE_JSON || below == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (below) || !JSON_NODE_HOLDS_OBJECT (over))
+    return qi_json_node_deep_copy (over);
+
+  merged = qi_json_node_deep_copy (below);
+  merge_into (json_node_get_object (merged), json_node_get_object (over));
+  return merged;
+}
+
+/* The value of the key @path that @over makes on top of @below. */
+JsonNode *
+qi_settings_schema_merge_value (QiSettingsSchema *self,
+                                const char       *path,
+                                JsonNode         *below,
+                                JsonNode         *over)
+{
+  Key *key = g_hash_table_lookup (self->keys, path);
+
+  g_return_val_if_fail (key != NULL, NULL);
+  return merge_value (key, below, over);
+}
+
+/* Copies into @into the members of @object (at the group @group) that fit
+ * the schema; for each that does not, an error in @errors (or, if @errors
+ * is NULL, in @error, and stops). With @validate, each value that fits its
+ * type is merged over the value of its key in @below (the same group of
+ * the values below the layer, or NULL) and given to its key's validator. */
+static gboolean
+filter_object (QiSettingsSchema  *self,
+               Key               *group,
+               JsonObject        *object,
+               gboolean           validate,
+               JsonObject        *below,
+               JsonObject        *into,
+               const char        *where,
+               GPtrArray         *errors,
+               GError           **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     {
       g_autoptr(GError) local_error = NULL;
       g_autofree char *path = *group->path != '\0' ? g_strconcat (group->path, ".", name, NULL)
                                                    : g_strdup (name);
+      JsonNode *under = below != NULL ? json_object_get_member (below, name) : NULL;
       Key *key = NULL;
 
       for (guint i = 0; i < group->children->len && key == NULL; i++)
@@ -1055,7 +1284,9 @@ filter_object (Key         *group,
           else
             {
               child = json_object_new ();
-              if (!filter_object (key, json_node_get_object (node), child, where, errors, error))
+              if (!filter_object (self, key, json_node_get_object (node), validate,
+                                  under != NULL && JSON_NODE_HOLDS_OBJECT (under) ? json_node_get_object (under) : NULL,
+                                  child, where, errors, error))
                 {
                   json_object_unref (child);
                   return FALSE;
@@ -1068,6 +1299,15 @@ filter_object (Key         *group,
         }
       else if (!qi_settings_check_value (key, node, &local_error))
         g_prefix_error (&local_error, "%s%s%s: ", where, *where != '\0' ? ": " : "", path);
+      else if (validate && key->validator != NULL)
+        {
+          g_autoptr(JsonNode) merged = merge_value (key, under, node);
+
+          if (run_validator (self, key, merged, &local_error))
+            json_object_set_member (into, name, qi_json_node_deep_copy (node));
+          else
+            g_prefix_error (&local_error, "%s%s", where, *where != '\0' ? ": " : "");
+        }
       else
         json_object_set_member (into, name, qi_json_node_deep_copy (node));
 
@@ -1086,10 +1326,13 @@ filter_object (Key         *group,
 
 /* The part of @values (an object of a layer) that fits the schema; what
  * does not is left out and described in @errors, each message starting
- * with @where. */
+ * with @where. With @below (the values of the layers under the layer,
+ * groups nested), the validators run over them too; without, they do
+ * not. */
 JsonNode *
 qi_settings_schema_filter (QiSettingsSchema *self,
                            JsonNode         *values,
+                           JsonNode         *below,
                            const char       *where,
                            GPtrArray        *errors)
 {
@@ -1105,35 +1348,22 @@ qi_settings_schema_filter (QiSettingsSchema *self,
                                                 where, shown));
       return node;
     }
-  filter_object (self->root, json_node_get_object (values), into, where, errors, NULL);
+  filter_object (self, self->root, json_node_get_object (values), below != NULL,
+                 below != NULL && JSON_NODE_HOLDS_OBJECT (below) ? json_node_get_object (below) : NULL,
+                 into, where, errors, NULL);
   return node;
 }
 
-/**
- * qi_settings_schema_validate:
- * @self: a #QiSettingsSchema
- * @values: a JSON object of values for some of the keys, groups nested
- * @where: (nullable): what the values are, to start the message with,
- *   such as `bundle layer “prod”`
- * @error: return location for a #GError
- *
- * Checks that each value of @values is for a declared key and fits it.
- * Keys left out are fine: a layer sets only what it changes.
- *
- * Returns: %TRUE, or %FALSE with an error naming the first key path that
- *   does not fit and why
- */
+/* qi_settings_schema_validate() with the validators run over @below, the
+ * values of the layers under the one @values are for. */
 gboolean
-qi_settings_schema_validate (QiSettingsSchema  *self,
-                             JsonNode          *values,
-                             const char        *where,
-                             GError           **error)
+qi_settings_schema_validate_over (QiSettingsSchema  *self,
+                                  JsonNode          *values,
+                                  JsonNode          *below,
+                                  const char        *where,
+                                  GError           **error)
 {
   g_autoptr(JsonObject) into = NULL;
-
-  g_return_val_if_fail (QI_IS_SETTINGS_SCHEMA (self), FALSE);
-  g_return_val_if_fail (values != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (where == NULL)
     where = "";
@@ -1147,7 +1377,41 @@ qi_settings_schema_validate (QiSettingsSchema  *self,
       return FALSE;
     }
   into = json_object_new ();
-  return filter_object (self->root, json_node_get_object (values), into, where, NULL, error);
+  return filter_object (self, self->root, json_node_get_object (values), TRUE,
+                        below != NULL && JSON_NODE_HOLDS_OBJECT (below) ? json_node_get_object (below) : NULL,
+                        into, where, NULL, error);
+}
+
+/**
+ * qi_settings_schema_validate:
+ * @self: a #QiSettingsSchema
+ * @values: a JSON object of values for some of the keys, groups nested
+ * @where: (nullable): what the values are, to start the message with,
+ *   such as `bundle layer “prod”`
+ * @error: return location for a #GError
+ *
+ * Checks that each value of @values is for a declared key and fits it,
+ * and that the keys' validators (qi_settings_schema_set_validator()) take
+ * them over the defaults. Keys left out are fine: a layer sets only what
+ * it changes.
+ *
+ * Returns: %TRUE, or %FALSE with an error naming the first key path that
+ *   does not fit and why
+ */
+gboolean
+qi_settings_schema_validate (QiSettingsSchema  *self,
+                             JsonNode          *values,
+                             const char        *where,
+                             GError           **error)
+{
+  g_autoptr(JsonNode) defaults = NULL;
+
+  g_return_val_if_fail (QI_IS_SETTINGS_SCHEMA (self), FALSE);
+  g_return_val_if_fail (values != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  defaults = qi_settings_schema_dup_defaults (self);
+  return qi_settings_schema_validate_over (self, values, defaults, where, error);
 }
 
 /**
@@ -1155,10 +1419,13 @@ qi_settings_schema_validate (QiSettingsSchema  *self,
  * @self: a #QiSettingsSchema
  * @key: a declared key that holds a value
  * @text: the value as typed: text as it is for string, path and enum keys,
- *   JSON for the others (`42`, `0.5`, `true`, `["a", "b"]`)
+ *   JSON for the others (`42`, `0.5`, `true`, `["a", "b"]`,
+ *   `{"work": {"file": "…"}}`)
  * @error: return location for a #GError
  *
- * Reads a value for @key from the command line or a form, and checks it.
+ * Reads a value for @key from the command line or a form, and checks its
+ * type. The key's validator does not run here: it sees the value over the
+ * layers below the one it is set in, which qi_settings_patch() knows.
  *
  * Returns: (transfer full): the value, or %NULL with an error naming @key
  */
@@ -1170,6 +1437,10 @@ qi_settings_schema_parse_value (QiSettingsSchema  *self,
 {
   static const QiJsonLimits limits = {
     .max_depth = 4, .max_values = 10000, .max_members = 1000, .count_values_first = TRUE,
+  };
+  /* a JSON key holds groups of its own: as deep as a settings file */
+  static const QiJsonLimits json_limits = {
+    .max_depth = 32, .max_values = 100000, .max_members = 10000, .count_values_first = TRUE,
   };
   g_auto(QiJsonFailure) failure = { 0, };
   g_autoptr(JsonNode) node = NULL;
@@ -1199,7 +1470,21 @@ qi_settings_schema_parse_value (QiSettingsSchema  *self,
     node = json_node_init_string (json_node_alloc (), text);
   else
     {
-      node = qi_json_read (text, strlen (text), &limits, &failure);
+      gsize length = strlen (text);
+
+      node = qi_json_read (text, length, found->type == QI_SETTINGS_TYPE_JSON ? &json_limits : &limits,
+                           &failure);
+      if (node == NULL && found->type == QI_SETTINGS_TYPE_JSON)
+        {
+          gsize at;
+          g_autofree char *reason = qi_json_failure_describe (&failure, length, _("too large or too deeply nested"),
+                                                              &at);
+
+          g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
+                       _("%s: the value is not JSON: %s at character %ld"), key, reason,
+                       g_utf8_pointer_to_offset (text, text + MIN (at, length)));
+          return NULL;
+        }
       if (node == NULL)
         {
           g_set_error (error, QI_SETTINGS_ERROR, QI_SETTINGS_ERROR_INVALID,
@@ -1287,6 +1572,9 @@ add_item_schema (JsonBuilder    *builder,
     case QI_SETTINGS_TYPE_BOOL:
       json_builder_set_member_name (builder, "type");
       json_builder_add_string_value (builder, "boolean");
+      break;
+    case QI_SETTINGS_TYPE_JSON:
+      /* any value: the addon's validator knows its shape */
       break;
     case QI_SETTINGS_TYPE_LIST:
     case QI_SETTINGS_TYPE_OBJECT:

@@ -56,6 +56,10 @@ typedef enum {
  * @QI_SETTINGS_TYPE_PATH: a file or folder path (text; UIs offer a chooser)
  * @QI_SETTINGS_TYPE_LIST: a list of strings, paths, numbers or booleans
  * @QI_SETTINGS_TYPE_OBJECT: a group of keys
+ * @QI_SETTINGS_TYPE_JSON: any JSON value but null, such as an object whose
+ *   members an addon defines itself (named templates, named roots); a layer
+ *   merges its objects into the value below member by member, and replaces
+ *   anything else (see qi_settings_schema_add_json())
  *
  * The type of a settings key.
  */
@@ -68,12 +72,35 @@ typedef enum {
   QI_SETTINGS_TYPE_PATH,
   QI_SETTINGS_TYPE_LIST,
   QI_SETTINGS_TYPE_OBJECT,
+  QI_SETTINGS_TYPE_JSON,
 } QiSettingsType;
 
 #define QI_TYPE_SETTINGS_SCHEMA (qi_settings_schema_get_type ())
 
 QI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (QiSettingsSchema, qi_settings_schema, QI, SETTINGS_SCHEMA, GObject)
+
+/**
+ * QiSettingsValidator:
+ * @schema: the schema of the key
+ * @key: the dotted path of the key, such as `templates`
+ * @value: the value to check, as the key resolves with the value being
+ *   set (or read from a layer) on top of the layers below it
+ * @user_data: the data given to qi_settings_schema_set_validator()
+ * @error: return location for a #GError
+ *
+ * Checks a value beyond its type (see qi_settings_schema_set_validator()).
+ * The message of @error says what is wrong and where in @value, naming
+ * @key or a path inside it (`templates.work.file: …`); the settings put
+ * the layer and its file before it.
+ *
+ * Returns: %TRUE if @value is good, or %FALSE with @error set
+ */
+typedef gboolean (*QiSettingsValidator) (QiSettingsSchema  *schema,
+                                         const char        *key,
+                                         JsonNode          *value,
+                                         gpointer           user_data,
+                                         GError           **error);
 
 QI_AVAILABLE_IN_ALL
 GQuark            qi_settings_error_quark              (void);
@@ -143,6 +170,20 @@ gboolean          qi_settings_schema_add_list          (QiSettingsSchema    *sel
                                                         const char          *description,
                                                         QiSettingsType       item_type,
                                                         JsonNode            *default_value,
+                                                        GError             **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_settings_schema_add_json          (QiSettingsSchema    *self,
+                                                        const char          *key,
+                                                        const char          *label,
+                                                        const char          *description,
+                                                        JsonNode            *default_value,
+                                                        GError             **error);
+QI_AVAILABLE_IN_ALL
+gboolean          qi_settings_schema_set_validator     (QiSettingsSchema    *self,
+                                                        const char          *key,
+                                                        QiSettingsValidator  validator,
+                                                        gpointer             user_data,
+                                                        GDestroyNotify       destroy,
                                                         GError             **error);
 QI_AVAILABLE_IN_ALL
 gboolean          qi_settings_schema_set_length        (QiSettingsSchema    *self,

@@ -36,7 +36,8 @@
  * with no bundle uses the bundle layer %QI_SETTINGS_DEFAULT_BUNDLE.
  *
  * A value in an override that does not fit its key (wrong type, out of
- * range, unknown key) is left out, so the lower layer's value stands,
+ * range, unknown key, refused by the key's validator over the layers
+ * below) is left out, so the lower layer's value stands,
  * and the resolved settings list the error with the file, the layer and
  * the key path. A file that is not valid JSON is left out whole and its
  * error listed; when it breaks while Qi runs, the last good reading stays.
@@ -423,11 +424,14 @@ layer_where (Layer *layer)
                           qi_settings_layer_to_string (layer->kind), layer->name);
 }
 
-/* The part of @layer's values for @addon that fits its schema. */
+/* The part of @layer's values for @addon that fits its schema; with
+ * @below (the resolved values of the layers under it), the keys'
+ * validators run over it. */
 static JsonNode *
 layer_values (Layer            *layer,
               const char       *addon,
               QiSettingsSchema *schema,
+              JsonNode         *below,
               GPtrArray        *errors)
 {
   JsonNode *raw = json_object_get_member (layer->addons, addon);
@@ -437,13 +441,25 @@ layer_values (Layer            *layer,
     return empty_object_node ();
 
   where = layer_where (layer);
-  return qi_settings_schema_filter (schema, raw, where, errors);
+  return qi_settings_schema_filter (schema, raw, below, where, errors);
 }
 
+/* Whether @path is a group of keys of @schema, whose members are keys of
+ * their own (a JSON key's object is one value). */
+static gboolean
+is_group (QiSettingsSchema *schema,
+          const char       *path)
+{
+  return qi_settings_schema_has_key (schema, path) &&
+         qi_settings_schema_get_key_type (schema, path) == QI_SETTINGS_TYPE_OBJECT;
+}
+
+/* The values of @object by the path of their key. */
 static void
-collect_leaves (JsonObject *object,
-                const char *prefix,
-                GHashTable *leaves)
+collect_leaves (QiSettingsSchema *schema,
+                JsonObject       *object,
+                const char       *prefix,
+                GHashTable       *leaves)
 {
   JsonObjectIter iter;
   const char *name;
@@ -457,8 +473,8 @@ collect_leaves (JsonObject *object,
     {
       g_autofree char *path = *prefix != '\0' ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        collect_leaves (json_node_get_object (node), path, leaves);
+      if (JSON_NODE_HOLDS_OBJECT (node) && is_group (schema, path))
+        collect_leaves (schema, json_node_get_object (node), path, leaves);
       else
         g_hash_table_insert (leaves, g_steal_pointer (&path), node);
     }
@@ -473,8 +489,9 @@ compare_strings (gconstpointer a,
 
 /* The key paths whose value differs between two override objects. */
 static GPtrArray *
-changed_keys (JsonNode *before,
-              JsonNode *after)
+changed_keys (QiSettingsSchema *schema,
+              JsonNode         *before,
+              JsonNode         *after)
 {
   g_autoptr(GHashTable) old_leaves = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) new_leaves = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -482,8 +499,8 @@ changed_keys (JsonNode *before,
   GHashTableIter iter;
   gpointer path, node;
 
-  collect_leaves (json_node_get_object (before), "", old_leaves);
-  collect_leaves (json_node_get_object (after), "", new_leaves);
+  collect_leaves (schema, json_node_get_object (before), "", old_leaves);
+  collect_leaves (schema, json_node_get_object (after), "", new_leaves);
 
   g_hash_table_iter_init (&iter, old_leaves);
   while (g_hash_table_iter_next (&iter, &path, &node))
@@ -559,9 +576,10 @@ layer_replace (Layer      *layer,
       Layer previous = *layer;
 
       previous.addons = old;
-      before = layer_values (&previous, addon, schema, ignored);
-      after = layer_values (layer, addon, schema, ignored);
-      keys = changed_keys (before, after);
+      /* what the files say changed: the validators need not run */
+      before = layer_values (&previous, addon, schema, NULL, ignored);
+      after = layer_values (layer, addon, schema, NULL, ignored);
+      keys = changed_keys (schema, before, after);
       if (keys->len > 0)
         g_ptr_array_add (events, changed_payload (layer->kind, layer->name, addon, keys));
     }
@@ -1046,39 +1064,46 @@ pick_project (QiSettings  *self,
 
 /* Resolving. */
 
-/* Lays the values of @layer over @values, recording their origin. */
+/* Lays the values of @layer over @values, recording their origin: a
+ * group's members one by one, a key's value merged over the one below
+ * (qi_settings_schema_merge_value()). */
 static void
-overlay (JsonObject *values,
-         JsonObject *layer,
-         const char *prefix,
-         JsonObject *origins,
-         const char *origin)
+overlay (QiSettingsSchema *schema,
+         JsonObject       *values,
+         JsonObject       *layer,
+         const char       *prefix,
+         JsonObject       *origins,
+         const char       *origin)
 {
   JsonObjectIter iter;
   const char *name;
   JsonNode *node;
 
-  json_object_iter_init (&iter, layer);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, layer);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     {
       g_autofree char *path = *prefix != '\0' ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        overlay (json_object_get_object_member (values, name), json_node_get_object (node),
+      if (is_group (schema, path))
+        overlay (schema, json_object_get_object_member (values, name), json_node_get_object (node),
                  path, origins, origin);
       else
         {
-          json_object_set_member (values, name, qi_json_node_deep_copy (node));
+          json_object_set_member (values, name,
+                                  qi_settings_schema_merge_value (schema, path,
+                                                                  json_object_get_member (values, name), node));
           json_object_set_string_member (origins, path, origin);
         }
     }
 }
 
+/* Lays @layer's values for @addon over @values (the layers below, whose
+ * values its validators see); what does not fit goes to @errors. */
 static void
 apply_layer (Layer            *layer,
              const char       *addon,
              QiSettingsSchema *schema,
-             JsonObject       *values,
+             JsonNode         *values,
              JsonObject       *origins,
              GPtrArray        *errors)
 {
@@ -1089,9 +1114,26 @@ apply_layer (Layer            *layer,
                                               layer->error,
                                               qi_settings_layer_to_string (layer->kind),
                                               layer->name));
-  fitting = layer_values (layer, addon, schema, errors);
-  overlay (values, json_node_get_object (fitting), "", origins,
+  fitting = layer_values (layer, addon, schema, values, errors);
+  overlay (schema, json_node_get_object (values), json_node_get_object (fitting), "", origins,
            qi_settings_layer_to_string (layer->kind));
+}
+
+/* The values of @addon that the layers below @kind resolve to: the
+ * defaults, and for the project layer the bundle's over them. */
+static JsonNode *
+resolve_below (QiSettings       *self,
+               const char       *addon,
+               QiSettingsSchema *schema,
+               QiSettingsLayer   kind)
+{
+  g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) origins = json_object_new ();
+  JsonNode *values = qi_settings_schema_dup_defaults (schema);
+
+  if (kind == QI_SETTINGS_LAYER_PROJECT)
+    apply_layer (get_layer (self, QI_SETTINGS_LAYER_BUNDLE, NULL), addon, schema, values, origins, ignored);
+  return values;
 }
 
 /**
@@ -1144,10 +1186,10 @@ qi_settings_resolve (QiSettings  *self,
     json_object_set_string_member (origins, keys[i], "default");
 
   apply_layer (get_layer (self, QI_SETTINGS_LAYER_BUNDLE, NULL), addon, schema,
-               json_node_get_object (values), origins, errors);
+               values, origins, errors);
   if (project != NULL)
     apply_layer (get_layer (self, QI_SETTINGS_LAYER_PROJECT, project), addon, schema,
-                 json_node_get_object (values), origins, errors);
+                 values, origins, errors);
 
   result = json_object_new ();
   json_object_set_string_member (result, "addon", addon);
@@ -1230,8 +1272,8 @@ merge_patch (JsonObject *target,
   const char *name;
   JsonNode *node;
 
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, patch);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     {
       if (JSON_NODE_HOLDS_NULL (node))
         json_object_remove_member (target, name);
@@ -1323,7 +1365,9 @@ lock_folder (const char  *folder,
  *
  * Changes the overrides of @addon in one layer's file. The file is read
  * again under a lock, @addon's whole override after the patch is checked
- * against its schema, and the file is replaced atomically. A refused
+ * against its schema (and by the keys' validators, over the values of the
+ * layers below: the defaults, and for a project the bundle's too), and
+ * the file is replaced atomically. A refused
  * change writes nothing: an invalid value (the error names the key path
  * and the layer), an override file that is not valid (fix it first; it is
  * never overwritten), a failed write. The change is announced as
@@ -1341,6 +1385,7 @@ qi_settings_patch (QiSettings       *self,
 {
   g_autoptr(JsonObject) addons = NULL;
   g_autoptr(JsonNode) override = NULL;
+  g_autoptr(JsonNode) below = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *folder = NULL;
@@ -1416,7 +1461,9 @@ qi_settings_patch (QiSettings       *self,
              ? qi_json_node_deep_copy (existing) : empty_object_node ();
   merge_patch (json_node_get_object (override), json_node_get_object (patch));
 
-  if (!qi_settings_schema_validate (schema, override, where, error))
+  /* the validators see the change over the layers below */
+  below = resolve_below (self, addon, schema, layer);
+  if (!qi_settings_schema_validate_over (schema, override, below, where, error))
     {
       close (lock);
       return FALSE;

@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-db-adapter.h"
+#include "qi-db-operations-private.h"
 
 /**
  * QiDbAdapter:
@@ -12,12 +13,18 @@
  * context tree, tasks, products, versions with their components and files,
  * users, statuses and task types (see “Data model” in the architecture).
  *
- * Every call is synchronous and returns JSON (json-glib nodes) whose
- * objects have stable field names, documented in docs/protocol.md. Ids
+ * Every call returns JSON (json-glib nodes) whose objects have stable
+ * field names, documented in docs/protocol.md. The qi_db_adapter_*()
+ * calls block until the tracker answers; qi_db_adapter_call_async() runs
+ * any of them by name in a worker thread, which is how the hub
+ * (`db_service.*`) calls them, so that a slow tracker never holds up its
+ * main loop. An adapter must therefore take calls from several threads at
+ * once, serialising what it must (the SQLite tracker's connection) and no
+ * more (ftrack's HTTP requests run side by side). Ids
  * are opaque strings: each adapter makes its own (the SQLite tracker's are
  * decimal numbers, ftrack's are UUIDs) and takes them back as it gave them. Every fallible call takes a #GError of the %QI_DB_ERROR domain.
- * The embedded tracker is #QiSqliteAdapter; a remote tracker's adapter can
- * be called from a thread.
+ * The embedded tracker's adapter and ftrack's are in the tracker addons
+ * (`addons/tracker-sqlite`, `addons/tracker-ftrack`).
  *
  * Creating a version is atomic (qi_db_adapter_create_version()) and leaves
  * it `pending`; qi_db_adapter_publish_version() makes it `published`.
@@ -72,12 +79,49 @@ unsupported (QiDbAdapter  *self,
   return NULL;
 }
 
+/* A change made by a call that runs in a worker thread
+ * (qi_db_adapter_call_async()): its signal is emitted in the caller's
+ * context, before the call's result is returned there. */
+typedef struct
+{
+  char     *entity;
+  char     *action;
+  JsonNode *object;
+} Change;
+
+static void
+change_free (gpointer data)
+{
+  Change *change = data;
+
+  g_free (change->entity);
+  g_free (change->action);
+  json_node_unref (change->object);
+  g_free (change);
+}
+
+/* The changes of the call running in this thread, when it runs in a
+ * worker thread. */
+static GPrivate deferred_changes;
+
 static void
 emit_changed (QiDbAdapter *self,
               const char  *entity,
               const char  *action,
               JsonNode    *object)
 {
+  GPtrArray *deferred = g_private_get (&deferred_changes);
+
+  if (deferred != NULL)
+    {
+      Change *change = g_new0 (Change, 1);
+
+      change->entity = g_strdup (entity);
+      change->action = g_strdup (action);
+      change->object = json_node_ref (object);
+      g_ptr_array_add (deferred, change);
+      return;
+    }
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, entity, action, object);
 }
 
@@ -879,4 +923,186 @@ qi_db_adapter_stats (QiDbAdapter   *self,
   if (iface->stats == NULL)
     return unsupported (self, "stats", error);
   return iface->stats (self, error);
+}
+
+/* Calls by name, in a worker thread. */
+
+typedef struct
+{
+  const QiDbOperation *operation;
+  JsonObject          *arguments;
+  GPtrArray           *changes;   /* of Change, made in the thread */
+} Call;
+
+static void
+call_free (gpointer data)
+{
+  Call *call = data;
+
+  json_object_unref (call->arguments);
+  g_clear_pointer (&call->changes, g_ptr_array_unref);
+  g_free (call);
+}
+
+static void
+run_call (GTask        *task,
+          gpointer      source_object,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Call *call = task_data;
+  GError *error = NULL;
+  JsonNode *result;
+
+  g_private_set (&deferred_changes, call->changes);
+  result = call->operation->func (QI_DB_ADAPTER (source_object), call->arguments, call->operation->topic, &error);
+  g_private_set (&deferred_changes, NULL);
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) json_node_unref);
+}
+
+static void
+on_called (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  JsonNode *reply;
+
+  for (guint i = 0; i < call->changes->len; i++)
+    {
+      Change *change = g_ptr_array_index (call->changes, i);
+
+      g_signal_emit (source, signals[SIGNAL_CHANGED], 0, change->entity, change->action, change->object);
+    }
+  reply = g_task_propagate_pointer (G_TASK (result), &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_node_unref);
+}
+
+static const QiDbOperation *
+check_call (const char  *operation,
+            JsonObject  *arguments,
+            GError     **error)
+{
+  const QiDbOperation *found = qi_db_operations_lookup (operation);
+
+  if (found == NULL)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                   _("there is no tracker operation “%s” (see docs/protocol.md, db_service.*)"), operation);
+      return NULL;
+    }
+  return qi_hub_facade_check (found->topic, found->fields, arguments, error) ? found : NULL;
+}
+
+/**
+ * qi_db_adapter_call_async:
+ * @self: a #QiDbAdapter
+ * @operation: an operation of the hub's `db_service.*` topics, without
+ *   the prefix: `project.list`, `context.lookup`, `version.create`…
+ * @arguments: its arguments, the members of the topic's payload
+ *   (docs/protocol.md)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called in the thread-default main context of
+ *   the caller when the operation is done
+ * @user_data: data for @callback
+ *
+ * Runs one operation of the tracker-neutral API in a worker thread, so
+ * that the caller's main loop goes on while the tracker answers. The
+ * arguments are checked first, as the hub checks a payload (an error then
+ * comes at once, %QI_HUB_ERROR_BAD_MESSAGE naming the member); the
+ * operation's own errors are %QI_DB_ERROR. The #QiDbAdapter::changed
+ * signals of a write are emitted in the caller's context, just before
+ * @callback runs. A cancelled call still waits for the tracker (what it
+ * wrote stays written), then reports %G_IO_ERROR_CANCELLED.
+ */
+void
+qi_db_adapter_call_async (QiDbAdapter         *self,
+                          const char          *operation,
+                          JsonObject          *arguments,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  const QiDbOperation *found;
+  Call *call;
+
+  g_return_if_fail (QI_IS_DB_ADAPTER (self));
+  g_return_if_fail (operation != NULL);
+  g_return_if_fail (arguments != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_db_adapter_call_async);
+  found = check_call (operation, arguments, &error);
+  if (found == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  call = g_new0 (Call, 1);
+  call->operation = found;
+  call->arguments = json_object_ref (arguments);
+  call->changes = g_ptr_array_new_with_free_func (change_free);
+  /* The worker runs the operation; its completion, in this context,
+   * emits the changes and then completes @task. */
+  worker = g_task_new (self, cancellable, on_called, g_steal_pointer (&task));
+  g_task_set_task_data (worker, call, call_free);
+  g_task_run_in_thread (worker, run_call);
+}
+
+/**
+ * qi_db_adapter_call_finish:
+ * @self: a #QiDbAdapter
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the operation's reply, as on the hub, or
+ *   %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_call_finish (QiDbAdapter   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * qi_db_adapter_call:
+ * @self: a #QiDbAdapter
+ * @operation: see qi_db_adapter_call_async()
+ * @arguments: see qi_db_adapter_call_async()
+ * @error: return location for a #GError
+ *
+ * Runs one operation by name in the calling thread, blocking until the
+ * tracker answers (for command-line verbs and scripts).
+ *
+ * Returns: (transfer full): the operation's reply, or %NULL with @error
+ */
+JsonNode *
+qi_db_adapter_call (QiDbAdapter  *self,
+                    const char   *operation,
+                    JsonObject   *arguments,
+                    GError      **error)
+{
+  const QiDbOperation *found;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (operation != NULL, NULL);
+  g_return_val_if_fail (arguments != NULL, NULL);
+
+  found = check_call (operation, arguments, error);
+  return found != NULL ? found->func (self, arguments, found->topic, error) : NULL;
 }

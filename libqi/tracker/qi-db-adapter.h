@@ -5,7 +5,7 @@
 # error "Only <qi/qi.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "qi-version.h"
@@ -326,5 +326,22 @@ JsonNode *qi_db_adapter_create_location       (QiDbAdapter  *self,
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_stats                 (QiDbAdapter  *self,
                                                GError      **error);
+
+QI_AVAILABLE_IN_ALL
+void      qi_db_adapter_call_async            (QiDbAdapter          *self,
+                                               const char           *operation,
+                                               JsonObject           *arguments,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_call_finish           (QiDbAdapter          *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_call                  (QiDbAdapter          *self,
+                                               const char           *operation,
+                                               JsonObject           *arguments,
+                                               GError              **error);
 
 G_END_DECLS

@@ -5,15 +5,27 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "qi-db-checks-private.h"
+#include "qi-db-checks.h"
 #include "qi-json.h"
 
-/*
+/**
+ * SECTION:qi-db-checks
+ * @title: Tracker input checks
+ * @short_description: what every tracker adapter refuses, in one place
+ *
  * The checks of the tracker-neutral API that do not depend on a tracker,
- * shared by every adapter so that they refuse the same input with the same
- * sentence: names, context kinds and paths, and create_version specs.
+ * for every adapter to use (the embedded tracker's, ftrack's, a studio's
+ * own), so that they refuse the same input with the same sentence: names,
+ * context kinds and paths, metadata and qi_db_adapter_create_version()
+ * specs. Their errors are %QI_DB_ERROR_INVALID.
  */
 
+/**
+ * qi_db_version_spec_clear: (skip)
+ * @spec: a spec qi_db_version_spec_check() filled
+ *
+ * Frees what @spec holds (not @spec).
+ */
 void
 qi_db_version_spec_clear (QiDbVersionSpec *spec)
 {
@@ -21,10 +33,19 @@ qi_db_version_spec_clear (QiDbVersionSpec *spec)
 }
 
 
+/**
+ * qi_db_check_name:
+ * @what: what the name is of, for the message (“project”)
+ * @name: (nullable): the name
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if @name is a name: not empty, UTF-8 without control
+ *   characters or `/`, at most %QI_DB_MAX_NAME bytes
+ */
 gboolean
 qi_db_check_name (const char  *what,
-            const char  *name,
-            GError     **error)
+                  const char  *name,
+                  GError     **error)
 {
   if (name == NULL || *name == '\0')
     {
@@ -47,10 +68,18 @@ bad:
 }
 
 
-/* "/sq010/sh020" (a trailing "/" allowed) → the same without it, checked */
+/**
+ * qi_db_normalize_path:
+ * @path: (nullable): a context path such as `/sq010/sh020` (a trailing
+ *   `/` allowed)
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the path without a trailing `/`,
+ *   each segment checked as a name, or %NULL with @error
+ */
 char *
 qi_db_normalize_path (const char  *path,
-                GError     **error)
+                      GError     **error)
 {
   g_auto(GStrv) segments = NULL;
   g_autoptr(GString) normal = g_string_new (NULL);
@@ -76,9 +105,17 @@ qi_db_normalize_path (const char  *path,
 }
 
 
+/**
+ * qi_db_check_kind:
+ * @kind: (nullable): a context kind
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if @kind is one of `episode`, `sequence`, `shot`,
+ *   `asset_build`, `folder`
+ */
 gboolean
 qi_db_check_kind (const char  *kind,
-            GError     **error)
+                  GError     **error)
 {
   static const char * const kinds[] = { "episode", "sequence", "shot", "asset_build", "folder", NULL };
 
@@ -140,6 +177,17 @@ read_string_field (JsonObject  *object,
 }
 
 
+/**
+ * qi_db_read_metadata:
+ * @object: an object with an optional `metadata` member
+ * @where: the place of @object for the message (“components[0].”), "" for
+ *   the top
+ * @text: (out) (transfer full): the metadata as compact JSON text, `{}`
+ *   when there is none
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE, or %FALSE if `metadata` is not an object
+ */
 gboolean
 qi_db_read_metadata (JsonObject  *object,
                      const char  *where,
@@ -161,6 +209,17 @@ qi_db_read_metadata (JsonObject  *object,
 }
 
 
+/**
+ * qi_db_version_spec_check: (skip)
+ * @object: the object given to qi_db_adapter_create_version()
+ * @spec: (out caller-allocates): where to read it to
+ * @error: return location for a #GError
+ *
+ * Checks a version to create (docs/protocol.md, `db_service.version.create`)
+ * and reads it into @spec.
+ *
+ * Returns: %TRUE, or %FALSE with %QI_DB_ERROR_INVALID naming the member
+ */
 gboolean
 qi_db_version_spec_check (JsonObject        *object,
                           QiDbVersionSpec   *spec,

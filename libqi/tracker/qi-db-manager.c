@@ -3,18 +3,22 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <string.h>
+
 #include "qi-db-manager.h"
+#include "qi-db-operations-private.h"
 #include "qi-hub-endpoint.h"
 #include "qi-hub-error.h"
-#include "qi-json-reader-private.h"
+#include "qi-hub-facade.h"
 #include "qi-message-bus.h"
-#include "qi-sqlite-adapter.h"
 
 /**
  * QiDbManager:
  *
  * The `db` service: the tracker adapters of the run by name, one of them
- * the default, and the tracker-neutral API on the hub.
+ * the default (the run's provider addon of the role `db` adds its adapter
+ * under its own name at bootstrap phase 1), and the tracker-neutral API on
+ * the hub.
  *
  * In C, callers take an adapter with qi_db_manager_get_adapter() and use
  * the #QiDbAdapter API. On the hub (after qi_db_manager_attach_hub()) the
@@ -23,8 +27,6 @@
  * emits `db_service.ENTITY.changed` after every write of any of its
  * adapters (#QiDbAdapter::changed).
  */
-
-#define MAX_LIMIT 10000
 
 typedef struct
 {
@@ -101,571 +103,78 @@ on_adapter_changed (QiDbAdapter *adapter,
     g_warning ("cannot emit %s: %s", topic, error->message);
 }
 
-/* Payloads. Problems with their shape are bad_message; the adapter's own
- * errors are handler_failed with its message. */
-
-static gboolean
-bad_field (GError     **error,
-           const char  *topic,
-           const char  *member,
-           const char  *expected,
-           JsonNode    *node)
-{
-  if (node == NULL)
-    g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                 _("%s: the payload needs “%s”, %s"), topic, member, expected);
-  else
-    g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                 _("%s: “%s” must be %s, not %s"), topic, member, expected, qi_json_describe_type (node));
-  return FALSE;
-}
-
-static JsonNode *
-member (JsonObject *payload,
-        const char *name)
-{
-  JsonNode *node = json_object_get_member (payload, name);
-
-  return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
-}
-
-static gboolean
-get_string (JsonObject  *payload,
-            const char  *topic,
-            const char  *name,
-            gboolean     required,
-            const char **value,
-            GError     **error)
-{
-  JsonNode *node = member (payload, name);
-
-  *value = NULL;
-  if (node == NULL)
-    return !required || bad_field (error, topic, name, _("a string"), NULL);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return bad_field (error, topic, name, _("a string"), node);
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-static gboolean
-get_int (JsonObject  *payload,
-         const char  *topic,
-         const char  *name,
-         gboolean     required,
-         gint64       minimum,
-         gint64      *value,
-         GError     **error)
-{
-  JsonNode *node = member (payload, name);
-  g_autofree char *expected = g_strdup_printf (_("an integer from %" G_GINT64_FORMAT), minimum);
-
-  if (node == NULL)
-    return !required || bad_field (error, topic, name, expected, NULL);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      json_node_get_int (node) < minimum)
-    return bad_field (error, topic, name, expected, node);
-  *value = json_node_get_int (node);
-  return TRUE;
-}
-
-static gboolean
-get_bool (JsonObject  *payload,
-          const char  *topic,
-          const char  *name,
-          gboolean    *value,
-          GError     **error)
-{
-  JsonNode *node = member (payload, name);
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return bad_field (error, topic, name, _("true or false"), node);
-  *value = json_node_get_boolean (node);
-  return TRUE;
-}
-
-/* An id: a string, as the adapter gave it out; an integer is taken as its
- * decimal text (the SQLite tracker's ids, as clients wrote them before ids
- * were strings). *id gets a new string, or NULL when the field is absent. */
-static gboolean
-get_id (JsonObject  *payload,
-        const char  *topic,
-        const char  *name,
-        gboolean     required,
-        char       **id,
-        GError     **error)
-{
-  JsonNode *node = member (payload, name);
-  const char *expected = _("an id, a string");
-
-  *id = NULL;
-  if (node == NULL)
-    return !required || bad_field (error, topic, name, expected, NULL);
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      if (json_node_get_int (node) < 1)
-        return bad_field (error, topic, name, expected, node);
-      *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-      return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-      json_node_get_string (node)[0] == '\0')
-    return bad_field (error, topic, name, expected, node);
-  *id = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-/* A context given as an id, or as a path (it starts with "/") with
- * "project". */
-static gboolean
-get_context (QiDbAdapter  *adapter,
-             JsonObject   *payload,
-             const char   *topic,
-             const char   *name,
-             gboolean      required,
-             char        **id,
-             GError      **error)
-{
-  JsonNode *node = member (payload, name);
-  const char *expected = _("a context id, or a path such as “/sq010/sh020” with “project”");
-  const char *project, *path;
-  g_autoptr(JsonNode) context = NULL;
-
-  *id = NULL;
-  if (node == NULL)
-    return !required || bad_field (error, topic, name, expected, NULL);
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
-      json_node_get_string (node)[0] == '/')
-    {
-      path = json_node_get_string (node);
-      if (!get_string (payload, topic, "project", TRUE, &project, error))
-        return FALSE;
-      context = qi_db_adapter_lookup_context (adapter, project, path, error);
-      if (context == NULL)
-        return FALSE;
-      *id = g_strdup (json_object_get_string_member (json_node_get_object (context), "id"));
-      return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_STRING && json_node_get_value_type (node) != G_TYPE_INT64))
-    return bad_field (error, topic, name, expected, node);
-  return get_id (payload, topic, name, required, id, error);
-}
-
-static JsonNode *
-wrap (const char *name,
-      JsonNode   *value)
-{
-  JsonObject *object;
-  JsonNode *node;
-
-  if (value == NULL)
-    return NULL;
-  object = json_object_new ();
-  json_object_set_member (object, name, value);
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, object);
-  return node;
-}
-
-/* The topics. */
-
-typedef JsonNode *(*OpFunc) (QiDbAdapter  *adapter,
-                             JsonObject   *payload,
-                             const char   *topic,
-                             GError      **error);
-
-static JsonNode *
-op_project_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  return wrap ("projects", qi_db_adapter_list_projects (adapter, error));
-}
-
-static JsonNode *
-op_project_get (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *name;
-
-  if (!get_string (payload, topic, "name", TRUE, &name, error))
-    return NULL;
-  return qi_db_adapter_get_project (adapter, name, error);
-}
-
-static JsonNode *
-op_project_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *name, *label;
-
-  if (!get_string (payload, topic, "name", TRUE, &name, error) ||
-      !get_string (payload, topic, "label", FALSE, &label, error))
-    return NULL;
-  return qi_db_adapter_create_project (adapter, name, label, error);
-}
-
-static JsonNode *
-op_context_children (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *project;
-  g_autofree char *parent = NULL;
-
-  if (!get_string (payload, topic, "project", TRUE, &project, error) ||
-      !get_context (adapter, payload, topic, "parent", FALSE, &parent, error))
-    return NULL;
-  return wrap ("contexts", qi_db_adapter_list_contexts (adapter, project, parent, error));
-}
-
-static JsonNode *
-op_context_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *project;
-
-  if (!get_string (payload, topic, "project", TRUE, &project, error))
-    return NULL;
-  return wrap ("contexts", qi_db_adapter_list_all_contexts (adapter, project, error));
-}
-
-static JsonNode *
-op_context_lookup (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *project, *path;
-
-  if (!get_string (payload, topic, "project", TRUE, &project, error) ||
-      !get_string (payload, topic, "path", TRUE, &path, error))
-    return NULL;
-  return qi_db_adapter_lookup_context (adapter, project, path, error);
-}
-
-static JsonNode *
-op_context_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *project, *kind, *name;
-  g_autofree char *parent = NULL;
-
-  if (!get_string (payload, topic, "project", TRUE, &project, error) ||
-      !get_context (adapter, payload, topic, "parent", FALSE, &parent, error) ||
-      !get_string (payload, topic, "kind", TRUE, &kind, error) ||
-      !get_string (payload, topic, "name", TRUE, &name, error))
-    return NULL;
-  return qi_db_adapter_create_context (adapter, project, parent, kind, name, error);
-}
-
-static JsonNode *
-op_task_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *project, *assignee;
-  g_autofree char *context = NULL;
-
-  if (!get_string (payload, topic, "project", FALSE, &project, error) ||
-      !get_context (adapter, payload, topic, "context", FALSE, &context, error) ||
-      !get_string (payload, topic, "assignee", FALSE, &assignee, error))
-    return NULL;
-  if (context == NULL && assignee == NULL)
-    {
-      bad_field (error, topic, "context” or “assignee", _("a context or a username"), NULL);
-      return NULL;
-    }
-  return wrap ("tasks", qi_db_adapter_list_tasks (adapter, project, context, assignee, error));
-}
-
-static JsonNode *
-op_task_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *name, *type, *status, *assignee;
-  g_autofree char *context = NULL;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
-      !get_string (payload, topic, "name", TRUE, &name, error) ||
-      !get_string (payload, topic, "type", TRUE, &type, error) ||
-      !get_string (payload, topic, "status", FALSE, &status, error) ||
-      !get_string (payload, topic, "assignee", FALSE, &assignee, error))
-    return NULL;
-  return qi_db_adapter_create_task (adapter, context, name, type, status, assignee, error);
-}
-
-static JsonNode *
-op_product_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *type;
-  g_autofree char *context = NULL;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
-      !get_string (payload, topic, "type", FALSE, &type, error))
-    return NULL;
-  return wrap ("products", qi_db_adapter_list_products (adapter, context, type, error));
-}
-
-static JsonNode *
-op_product_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *name, *type;
-  g_autofree char *context = NULL;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
-      !get_string (payload, topic, "name", TRUE, &name, error) ||
-      !get_string (payload, topic, "type", TRUE, &type, error))
-    return NULL;
-  return qi_db_adapter_create_product (adapter, context, name, type, error);
-}
-
-static JsonNode *
-op_version_get (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *id = NULL;
-
-  if (!get_id (payload, topic, "id", TRUE, &id, error))
-    return NULL;
-  return qi_db_adapter_get_version (adapter, id, error);
-}
-
-static JsonNode *
-op_version_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *product = NULL;
-  g_autofree char *task = NULL;
-  gint64 offset = 0, limit = 100;
-  gboolean include_pending = FALSE;
-  JsonNode *reply;
-
-  if (!get_id (payload, topic, "product", FALSE, &product, error) ||
-      !get_id (payload, topic, "task", FALSE, &task, error) ||
-      !get_bool (payload, topic, "include_pending", &include_pending, error) ||
-      !get_int (payload, topic, "offset", FALSE, 0, &offset, error) ||
-      !get_int (payload, topic, "limit", FALSE, 1, &limit, error))
-    return NULL;
-  if (product == NULL && task == NULL)
-    {
-      bad_field (error, topic, "product” or “task", _("a product id or a task id"), NULL);
-      return NULL;
-    }
-  if (offset > G_MAXUINT || limit > MAX_LIMIT)
-    {
-      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
-                   _("%s: “limit” is at most %d and “offset” at most %u"), topic, MAX_LIMIT, G_MAXUINT);
-      return NULL;
-    }
-  reply = wrap ("versions", qi_db_adapter_list_versions (adapter, product, task, include_pending,
-                                                         offset, limit, error));
-  if (reply != NULL)
-    {
-      json_object_set_int_member (json_node_get_object (reply), "offset", offset);
-      json_object_set_int_member (json_node_get_object (reply), "limit", limit);
-    }
-  return reply;
-}
-
-static JsonNode *
-op_version_latest (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *context = NULL;
-  gboolean include_pending = FALSE;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
-      !get_bool (payload, topic, "include_pending", &include_pending, error))
-    return NULL;
-  return wrap ("versions", qi_db_adapter_latest_versions (adapter, context, include_pending, error));
-}
-
-static JsonNode *
-op_version_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), payload);
-  g_autoptr(JsonNode) copy = qi_json_node_deep_copy (wrapper);
-  JsonObject *spec = json_node_get_object (copy);
-  const char *fields[] = { "product", "task" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      JsonNode *node = json_object_get_member (spec, fields[i]);
-
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
-        {
-          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-
-          json_object_set_string_member (spec, fields[i], text);
-        }
-    }
-  return qi_db_adapter_create_version (adapter, spec, error);
-}
-
-static JsonNode *
-op_version_publish (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *id = NULL;
-
-  if (!get_id (payload, topic, "id", TRUE, &id, error))
-    return NULL;
-  return qi_db_adapter_publish_version (adapter, id, error);
-}
-
-static JsonNode *
-op_version_pending (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  gint64 older_than = 0;
-
-  if (!get_int (payload, topic, "older_than_s", FALSE, 0, &older_than, error))
-    return NULL;
-  return wrap ("versions", qi_db_adapter_list_pending_versions (adapter, older_than, error));
-}
-
-static JsonNode *
-op_context_link (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *context = NULL;
-  g_autofree char *uses = NULL;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error) ||
-      !get_context (adapter, payload, topic, "uses", TRUE, &uses, error))
-    return NULL;
-  return qi_db_adapter_link_contexts (adapter, context, uses, error);
-}
-
-static JsonNode *
-op_context_links (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *context = NULL;
-
-  if (!get_context (adapter, payload, topic, "context", TRUE, &context, error))
-    return NULL;
-  return qi_db_adapter_list_context_links (adapter, context, error);
-}
-
-static JsonNode *
-op_version_link (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *version = NULL;
-  g_autofree char *uses = NULL;
-
-  if (!get_id (payload, topic, "version", TRUE, &version, error) ||
-      !get_id (payload, topic, "uses", TRUE, &uses, error))
-    return NULL;
-  return qi_db_adapter_link_versions (adapter, version, uses, error);
-}
-
-static JsonNode *
-op_version_links (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  g_autofree char *version = NULL;
-
-  if (!get_id (payload, topic, "version", TRUE, &version, error))
-    return NULL;
-  return qi_db_adapter_list_version_links (adapter, version, error);
-}
-
-static JsonNode *
-op_user_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  return wrap ("users", qi_db_adapter_list_users (adapter, error));
-}
-
-static JsonNode *
-op_user_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *username, *full_name, *email;
-
-  if (!get_string (payload, topic, "username", TRUE, &username, error) ||
-      !get_string (payload, topic, "full_name", FALSE, &full_name, error) ||
-      !get_string (payload, topic, "email", FALSE, &email, error))
-    return NULL;
-  return qi_db_adapter_create_user (adapter, username, full_name, email, error);
-}
-
-static JsonNode *
-op_status_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  return wrap ("statuses", qi_db_adapter_list_statuses (adapter, error));
-}
-
-static JsonNode *
-op_task_type_list (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  return wrap ("task_types", qi_db_adapter_list_task_types (adapter, error));
-}
-
-static JsonNode *
-op_location_create (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  const char *name, *root;
-
-  if (!get_string (payload, topic, "name", TRUE, &name, error) ||
-      !get_string (payload, topic, "root", FALSE, &root, error))
-    return NULL;
-  return qi_db_adapter_create_location (adapter, name, root, error);
-}
-
-static JsonNode *
-op_stats (QiDbAdapter *adapter, JsonObject *payload, const char *topic, GError **error)
-{
-  return qi_db_adapter_stats (adapter, error);
-}
-
-static const struct {
-  const char *topic;
-  OpFunc      func;
-} ops[] = {
-  { "db_service.project.list", op_project_list },
-  { "db_service.project.get", op_project_get },
-  { "db_service.project.create", op_project_create },
-  { "db_service.context.children", op_context_children },
-  { "db_service.context.list", op_context_list },
-  { "db_service.context.lookup", op_context_lookup },
-  { "db_service.context.create", op_context_create },
-  { "db_service.context.link", op_context_link },
-  { "db_service.context.links", op_context_links },
-  { "db_service.task.list", op_task_list },
-  { "db_service.task.create", op_task_create },
-  { "db_service.product.list", op_product_list },
-  { "db_service.product.create", op_product_create },
-  { "db_service.version.get", op_version_get },
-  { "db_service.version.list", op_version_list },
-  { "db_service.version.latest", op_version_latest },
-  { "db_service.version.create", op_version_create },
-  { "db_service.version.publish", op_version_publish },
-  { "db_service.version.pending", op_version_pending },
-  { "db_service.version.link", op_version_link },
-  { "db_service.version.links", op_version_links },
-  { "db_service.user.list", op_user_list },
-  { "db_service.user.create", op_user_create },
-  { "db_service.status.list", op_status_list },
-  { "db_service.task_type.list", op_task_type_list },
-  { "db_service.location.create", op_location_create },
-  { "db_service.stats", op_stats },
-};
-
-typedef struct
-{
-  QiDbManager *self;
-  guint        op;
-} Handler;
+/* The hub: one topic per operation (qi-db-operations.c), each run in a
+ * worker thread by qi_db_adapter_call_async(), so that the hub's loop
+ * never waits on a tracker. Payload shapes are checked by the façade
+ * (bad_message); an adapter's own errors are handler_failed with its
+ * message. */
 
 static void
-on_request (QiHubRequest *request,
-            gpointer      user_data)
+on_called (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  Handler *handler = user_data;
-  const char *topic = ops[handler->op].topic;
-  JsonNode *node = qi_hub_request_get_payload (request);
-  JsonObject *payload;
+  g_autoptr(QiHubRequest) request = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  const char *name = NULL;
-  QiDbAdapter *adapter;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, _("the payload must be an object"));
-      return;
-    }
-  payload = json_node_get_object (node);
-  if (get_string (payload, topic, "adapter", FALSE, &name, &error) &&
-      (adapter = qi_db_manager_get_adapter (handler->self, name, &error)) != NULL)
-    reply = ops[handler->op].func (adapter, payload, topic, &error);
+  g_autoptr(JsonNode) reply = qi_db_adapter_call_finish (QI_DB_ADAPTER (source), result, &error);
 
   if (reply == NULL)
     qi_hub_request_fail_error (request, error);
   else
     qi_hub_request_reply (request, reply);
+}
+
+static void
+on_request (QiHubRequest *request,
+            JsonObject   *payload,
+            gpointer      user_data)
+{
+  QiDbManager *self = user_data;
+  const char *topic = qi_hub_request_get_topic (request);
+  g_autoptr(GError) error = NULL;
+  QiDbAdapter *adapter;
+
+  adapter = qi_db_manager_get_adapter (self, qi_hub_facade_get_string (payload, "adapter"), &error);
+  if (adapter == NULL)
+    {
+      qi_hub_request_fail_error (request, error);
+      return;
+    }
+  qi_db_adapter_call_async (adapter, topic + strlen ("db_service."), payload, NULL, on_called,
+                            g_object_ref (request));
+}
+
+/* The façade's table, made once from the operations: each topic takes
+ * the operation's fields and an optional "adapter". */
+static const QiHubTopic *
+hub_topics (gsize *n_topics)
+{
+  static QiHubTopic *topics;
+  static gsize n;
+
+  if (g_once_init_enter (&topics))
+    {
+      const QiDbOperation *operations = qi_db_operations_get (&n);
+      QiHubTopic *made = g_new0 (QiHubTopic, n);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          gsize n_fields = 0;
+          QiHubField *fields;
+
+          while (operations[i].fields[n_fields].name != NULL)
+            n_fields++;
+          fields = g_new0 (QiHubField, n_fields + 2);
+          memcpy (fields, operations[i].fields, n_fields * sizeof (QiHubField));
+          fields[n_fields] = (QiHubField) { "adapter", QI_HUB_FIELD_STRING, FALSE, 0 };
+          made[i].topic = operations[i].topic;
+          made[i].fields = fields;
+          made[i].handler = on_request;
+        }
+      g_once_init_leave (&topics, made);
+    }
+  *n_topics = n;
+  return topics;
 }
 
 /* The service. */
@@ -735,34 +244,6 @@ qi_db_manager_new (void)
                        "name", "db",
                        "description", _("The production tracker: projects, tasks, products and versions"),
                        NULL);
-}
-
-/**
- * qi_db_manager_new_for_launch:
- * @config: the run's launch configuration
- *
- * Creates the `db` service with the embedded tracker as its default
- * adapter, %QI_DB_MANAGER_SQLITE, over `tracker.sqlite` in the launch's
- * data directory (`--data-dir`, else `$XDG_DATA_HOME/qi`). The file is
- * opened on first use.
- *
- * Returns: (transfer full): a new #QiDbManager
- */
-QiDbManager *
-qi_db_manager_new_for_launch (QiLaunchConfig *config)
-{
-  g_autoptr(QiDbManager) self = qi_db_manager_new ();
-  g_autofree char *path = NULL;
-  g_autoptr(QiSqliteAdapter) sqlite = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_return_val_if_fail (QI_IS_LAUNCH_CONFIG (config), NULL);
-
-  path = g_build_filename (qi_launch_config_get_data_dir (config), "tracker.sqlite", NULL);
-  sqlite = qi_sqlite_adapter_new (path);
-  qi_db_manager_add_adapter (self, QI_DB_MANAGER_SQLITE, QI_DB_ADAPTER (sqlite), &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&self);
 }
 
 /**
@@ -858,7 +339,7 @@ qi_db_manager_get_adapter (QiDbManager  *self,
 
   if (name == NULL && self->default_name == NULL)
     {
-      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND, _("no tracker adapter is registered"));
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND, _("this run has no tracker: no addon provides the role “db” (the tracker addons do)"));
       return NULL;
     }
   entry = find_entry (self, name != NULL ? name : self->default_name);
@@ -951,6 +432,8 @@ qi_db_manager_attach_hub (QiDbManager  *self,
                           GError      **error)
 {
   g_autoptr(QiHubEndpoint) endpoint = NULL;
+  const QiHubTopic *topics;
+  gsize n_topics;
 
   g_return_val_if_fail (QI_IS_DB_MANAGER (self), FALSE);
   g_return_val_if_fail (QI_IS_HUB (hub), FALSE);
@@ -963,19 +446,11 @@ qi_db_manager_attach_hub (QiDbManager  *self,
   endpoint = qi_hub_open_endpoint (hub, QI_MESSAGE_BUS_HUB_SESSION "/db", QI_MESSAGE_BUS_HUB_SESSION, error);
   if (endpoint == NULL)
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+  topics = hub_topics (&n_topics);
+  if (!qi_hub_facade_attach (endpoint, topics, n_topics, self, error))
     {
-      Handler *handler = g_new0 (Handler, 1);
-
-      handler->self = self;
-      handler->op = i;
-      if (!qi_hub_endpoint_add_handler (endpoint, ops[i].topic, on_request, handler, g_free, error))
-        {
-          /* a refused handler's data is not kept */
-          g_free (handler);
-          qi_hub_endpoint_close (endpoint);
-          return FALSE;
-        }
+      qi_hub_endpoint_close (endpoint);
+      return FALSE;
     }
   self->endpoint = g_steal_pointer (&endpoint);
   return TRUE;

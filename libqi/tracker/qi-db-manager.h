@@ -9,19 +9,10 @@
 
 #include "qi-db-adapter.h"
 #include "qi-hub.h"
-#include "qi-launch-config.h"
 #include "qi-service.h"
 #include "qi-version.h"
 
 G_BEGIN_DECLS
-
-/**
- * QI_DB_MANAGER_SQLITE:
- *
- * The name under which qi_db_manager_new_for_launch() registers the
- * embedded tracker.
- */
-#define QI_DB_MANAGER_SQLITE "sqlite"
 
 #define QI_TYPE_DB_MANAGER (qi_db_manager_get_type ())
 
@@ -30,8 +21,6 @@ G_DECLARE_FINAL_TYPE (QiDbManager, qi_db_manager, QI, DB_MANAGER, QiService)
 
 QI_AVAILABLE_IN_ALL
 QiDbManager  *qi_db_manager_new                (void);
-QI_AVAILABLE_IN_ALL
-QiDbManager  *qi_db_manager_new_for_launch     (QiLaunchConfig  *config);
 QI_AVAILABLE_IN_ALL
 gboolean      qi_db_manager_add_adapter        (QiDbManager     *self,
                                                 const char      *name,

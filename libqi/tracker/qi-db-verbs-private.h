@@ -2,18 +2,12 @@
 #pragma once
 
 #include "qi-cli-manager.h"
-#include "qi-db-adapter.h"
 
 G_BEGIN_DECLS
 
+/* `qi --headless db stats | doctor`: the run's tracker, whichever
+ * provider addon gave it. */
 G_GNUC_INTERNAL
-void     qi_db_verbs_register (QiCliManager  *cli);
-
-G_GNUC_INTERNAL
-gboolean qi_db_seed_demo      (QiDbAdapter   *adapter,
-                               GError       **error);
-
-G_GNUC_INTERNAL
-void qi_db_file_verbs_register (QiCliManager  *cli);
+void qi_db_verbs_register (QiCliManager *cli);
 
 G_END_DECLS

@@ -76,6 +76,7 @@ __all__ = [
     "HubClient",
     "HubError",
     "HandshakeError",
+    "Reply",
     "ProtocolError",
     "Subscription",
     "WebSocket",
@@ -200,6 +201,24 @@ class ProtocolError(HubError):
     def __init__(self, code: str, message: str, close_code: int = CLOSE_PROTOCOL_ERROR):
         super().__init__(code, message, {"close_code": close_code})
         self.close_code = close_code
+
+
+class Reply:
+    """What a :meth:`Client.register` handler may return instead of a dict:
+    the reply's ``payload`` and ``then``, a callable the client calls on the
+    handler's thread once the reply is written to the hub (or failed to be),
+    for work that must come after the answer, such as quitting the
+    process that gives it."""
+
+    __slots__ = ("payload", "then")
+
+    def __init__(self, payload: Optional[dict] = None, then: Optional[Callable[[], Any]] = None):
+        if payload is not None and not isinstance(payload, dict):
+            raise TypeError("a reply's payload is a dict, not {}".format(type(payload).__name__))
+        if then is not None and not callable(then):
+            raise TypeError("then must be callable")
+        self.payload = payload
+        self.then = then
 
 
 # --------------------------------------------------------------------------
@@ -1370,7 +1389,8 @@ class Client:
                  timeout: Optional[float] = _DEFAULT) -> None:  # type: ignore[assignment]
         """Makes this client the handler of requests on ``topic``:
         ``handler(payload, message)`` runs on a worker thread and returns
-        the reply's payload (a dict, or None for ``{}``). If it raises
+        the reply's payload (a dict, or None for ``{}``, or a :class:`Reply`
+        with something to do once the reply is sent). If it raises
         :class:`HubError`, that error is the answer; any other exception
         answers ``handler_failed`` with the traceback's last line. Raises
         ``HubError('handler_exists')`` if the topic has a handler."""
@@ -1533,11 +1553,14 @@ class Client:
             handler = self._handlers.get(topic)
         answer = {"v": PROTOCOL_VERSION, "id": self._next_id(), "kind": "reply",
                   "topic": topic, "re": message["id"]}  # type: Dict[str, Any]
+        then = None  # type: Optional[Callable[[], Any]]
         try:
             if handler is None:
                 raise HubError("no_handler", "this client does not handle “{}” any more".format(topic))
             payload = message.get("payload")
             result = handler(payload if isinstance(payload, dict) else {}, message)
+            if isinstance(result, Reply):
+                then, result = result.then, result.payload
             if result is None:
                 result = {}
             if not isinstance(result, dict):
@@ -1566,6 +1589,11 @@ class Client:
             conn.ws.send_text(text)
         except HubError:
             pass  # the connection went: the hub fails the request with session_closed
+        if then is not None:
+            try:
+                then()
+            except Exception:
+                log.exception("what the handler of %r does after its reply failed", topic)
 
     def _report(self, error: HubError, message: Optional[dict]) -> None:
         if self.on_error is not None:

@@ -105,6 +105,27 @@ export class ScratchQi {
   }
 }
 
+/**
+ * The fake ftrack server of tests/ftrack (Debian's Python, the recorded
+ * answers of $QI_FTRACK_FIXTURES) for the test `t`: `{url, user, key}`.
+ */
+export async function startFakeFtrack (t, { user = 'qi.pipeline@studio.example', key = '5e1f6d9a-0c4b-4b8e-9d61-3f2a7c8b9e10' } = {}) {
+  const fixtures = process.env.QI_FTRACK_FIXTURES;
+  if (!fixtures) throw new Error('QI_FTRACK_FIXTURES is not set: run the browser tests through meson test --suite browser');
+  const child = spawn('/usr/bin/python3', [join(here, '..', 'ftrack', 'fake_ftrack.py'), '--fixtures', fixtures,
+    '--port', '0', '--user', user, '--key', key], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => child.kill('SIGTERM'));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`the fake ftrack server exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, user, key };
+}
+
 /** A free loopback port (bound and released), for a server that must come back on the same one. */
 export async function freePort () {
   const { createServer } = await import('node:net');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { HubClient } from '../../ui-kit/src/hub-client.js';
-import { ScratchQi, launchBrowser, bigProject, freePort, ARTIFACTS } from './harness.mjs';
+import { ScratchQi, launchBrowser, bigProject, freePort, startFakeFtrack, ARTIFACTS } from './harness.mjs';
 
 const USER = 'tess';
 const PASSWORD = 'correct horse battery';
@@ -139,20 +139,40 @@ test('an unknown user is refused in the same words, and a missing field is named
   await page.getByTestId('login-error').filter({ hasText: 'unknown user or wrong password' }).waitFor();
 });
 
-test('an ftrack login goes to auth.login and its error shows in place', async (t) => {
+test('the form is the run\'s: a Qi user of the embedded tracker, no other scheme offered', async (t) => {
   const page = await openLauncher(t);
-  await page.getByTestId('provider-ftrack').click();
-  await page.getByLabel('Server URL').fill('https://ftrack.invalid');
-  await page.getByLabel('API user').fill('tess@studio.example');
+  await page.getByTestId('login-through').filter({ hasText: 'through Qi’s tracker' }).waitFor();
+  assert.equal(await page.getByLabel('User name').count(), 1);
+  assert.equal(await page.getByLabel('API key').count(), 0);
+  assert.equal(await page.getByRole('tab').count(), 0);
+});
+
+test('on ftrack, the form takes a server, an API user and its key, and logs in', async (t) => {
+  // a run on the ftrack tracker, against the fake ftrack server
+  const ftrack = await startFakeFtrack(t);
+  const ft = new ScratchQi();
+  t.after(() => ft.cleanup());
+  ft.env.QI_TRACKER = 'tracker-ftrack';
+  ft.env.QI_NO_KEYRING = '1';
+  const run = await ft.serve({ port: await freePort() });
+  const page = await openLauncher(t, { url: run.launcherUrl() });
+  await page.getByTestId('login-through').filter({ hasText: 'through ftrack' }).waitFor();
+  assert.equal(await page.getByLabel('Password').count(), 0);
+
+  // a wrong key: ftrack's refusal, in place
+  await page.getByLabel('Server URL').fill(ftrack.url);
+  await page.getByLabel('API user').fill(ftrack.user);
   await page.getByLabel('API key').fill('00000000-0000-0000-0000-000000000000');
   await page.getByTestId('login-submit').click();
-  const error = page.getByTestId('login-error');
-  await error.waitFor({ timeout: 40000 });
-  // Whatever the hub's auth answers (no ftrack provider yet, or one that
-  // cannot reach that server), it is a sentence under the form.
-  assert.ok((await error.textContent()).trim().length > 10, 'the error is a sentence');
+  await page.getByTestId('login-error').filter({ hasText: 'refused the API user' }).waitFor({ timeout: 40000 });
   assert.equal(await page.getByTestId('home').count(), 0);
   await page.screenshot({ path: join(ARTIFACTS, 'login-ftrack-error.png') });
+
+  // the right one: logged in, on ftrack's (empty) projects
+  await page.getByLabel('API key').fill(ftrack.key);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('home').waitFor({ timeout: 40000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'login-ftrack-home.png') });
 });
 
 test('picking the project shows its context tree', async (t) => {

@@ -44,7 +44,10 @@ Modelled:
   - seed data of a new site: ObjectTypes, States, Statuses, Priorities, task
     Types, AssetTypes, a ProjectSchema, Locations, the API user;
   - test controls: GET /_fake/requests, POST /_fake/reset, /_fake/fail
-    {"status", "count"}, /_fake/delay {"ms"}.
+    {"status", "count"}, /_fake/delay {"ms", "every"} (the next request, or
+    with "every" each one until the next delay or reset); each logged
+    request has its "started" and "finished" times (time.monotonic()), so a
+    test can tell that requests overlapped.
 
 Not modelled: sub-queries (`in (select …)`), custom attributes, permissions
 and security roles, workflow schemas (every statusable context may take any
@@ -852,12 +855,13 @@ class Fake:
         self.lock = threading.Lock()       # one transaction at a time
         self.control = threading.Lock()    # the log and the test controls
         self.log, self.fail_status, self.fail_count, self.delay_ms = [], 503, 0, 0
+        self.delay_every = False
         self.store = Store(self.schema, user)
 
     def reset(self):
         with self.lock, self.control:
             self.store = Store(self.schema, self.user)
-            self.log, self.fail_count, self.delay_ms = [], 0, 0
+            self.log, self.fail_count, self.delay_ms, self.delay_every = [], 0, 0, False
 
     def run(self, ops):
         with self.lock:
@@ -903,6 +907,9 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout of a delayed request)
 
     def answer(self, status, body):
+        entry = getattr(self, "entry", None)
+        if entry is not None:
+            entry["finished"] = time.monotonic()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -934,6 +941,7 @@ class Handler(BaseHTTPRequestHandler):
             elif self.path == "/_fake/delay":
                 with fake.control:
                     fake.delay_ms = int(args.get("ms", 0))
+                    fake.delay_every = bool(args.get("every", False))
             else:
                 return self.answer(404, error_body("ServerError", f"No route POST {self.path}."))
             return self.answer(200, b'{"ok": true}')
@@ -945,10 +953,13 @@ class Handler(BaseHTTPRequestHandler):
             ops = None
         entry = {"method": "POST", "path": self.path,
                  "headers": {h: self.headers.get(h) for h in ("ftrack-user", "ftrack-api-key", "Content-Type")},
-                 "operations": ops, "status": None}
+                 "operations": ops, "status": None, "started": time.monotonic(), "finished": None}
+        self.entry = entry
         with fake.control:
             fake.log.append(entry)
-            delay, fake.delay_ms = fake.delay_ms, 0
+            delay = fake.delay_ms
+            if not fake.delay_every:
+                fake.delay_ms = 0
             failing = fake.fail_count > 0
             if failing:
                 fake.fail_count -= 1

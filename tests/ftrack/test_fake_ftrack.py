@@ -656,6 +656,22 @@ def test_delay_holds_the_next_request(ft):
     assert ft.post([{"action": "query_server_information"}])[0] == 200
 
 
+def test_a_delay_of_every_request_lets_them_overlap(ft):
+    ft.raw("/_fake/delay", {"ms": 400, "every": True})
+    threads = [threading.Thread(target=ft.post, args=([{"action": "query_server_information"}],))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log = json.loads(ft.raw("/_fake/requests")[1])
+    assert len(log) == 4 and all(e["status"] == 200 for e in log)
+    # all four were in the server at once: each started before any finished
+    assert max(e["started"] for e in log) < min(e["finished"] for e in log)
+    ft.raw("/_fake/delay", {"ms": 0})
+    assert ft.post([{"action": "query_server_information"}])[0] == 200
+
+
 def test_the_port_goes_to_stdout_and_sigterm_ends_the_server():
     proc = subprocess.Popen([sys.executable, FAKE, "--fixtures", FIXTURES, "--port", "0", "--user", USER,
                              "--key", KEY], stdout=subprocess.PIPE, text=True)

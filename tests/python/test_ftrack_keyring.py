@@ -86,14 +86,15 @@ def keyring(tmp_path, monkeypatch):
 
 
 def run_qi(server, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k == "QI_ADDON_DIR"}
     env.update(server.dirs)
+    env["QI_TRACKER"] = "tracker-ftrack"
     return subprocess.run([QI_EXE, "--headless", "--log-level", "debug"] + list(args), env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_a_web_ui_ftrack_login_is_kept_in_the_keyring(tmp_path, ftrack, keyring):
-    s = QiServer(tmp_path)
+    s = QiServer(tmp_path, extra_env={"QI_TRACKER": "tracker-ftrack"})
     try:
         with qi.hub.connect(s.url, s.token, name="ui/login", timeout=T) as c:
             session = c.request("auth.login", {"provider": "ftrack", "server": ftrack, "api_user": "ada",

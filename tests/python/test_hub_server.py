@@ -43,7 +43,7 @@ class QiServer:
             d.mkdir(mode=0o700, exist_ok=True)
             self.dirs[var] = str(d)
         # Not the caller's Qi configuration, but the bridge of this build.
-        keep = ("QI_LOADER_DIR", "QI_PYTHON_PATH")
+        keep = ("QI_LOADER_DIR", "QI_PYTHON_PATH", "QI_ADDON_DIR")
         env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k in keep}
         env.update(self.dirs)
         if addon_path is not None:

@@ -34,7 +34,7 @@ def strict(text):
 
 
 def run_qi(tmp_path, *args, env_extra=None, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k in ("QI_LOADER_DIR", "QI_PYTHON_PATH")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k in ("QI_LOADER_DIR", "QI_PYTHON_PATH", "QI_ADDON_DIR")}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_RUNTIME_DIR=str(tmp_path / "runtime"))
     env.update(env_extra or {})

@@ -18,7 +18,7 @@ from test_hub_server import QI_EXE, QiServer, T, wait_until
 
 
 def add_user(tmp_path, name, password):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k == "QI_ADDON_DIR"}
     for var in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         d = tmp_path / var.lower()
         d.mkdir(mode=0o700, exist_ok=True)

@@ -18,7 +18,7 @@ SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "project-fi
 
 
 def qi(tmp_path, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QI_") or k == "QI_ADDON_DIR"}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
     return subprocess.run([QI_EXE, "--headless", *args], env=env, capture_output=True, text=True, timeout=60)
 

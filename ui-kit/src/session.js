@@ -57,9 +57,18 @@ export class LoginSession {
   }
 
   /**
-   * Logs in: `{username, password}` for a local user, or
-   * `{provider: "ftrack", server, api_user, api_key}`. Rejects with the
-   * hub's HubError (its sentence is for people).
+   * What the login page asks first: `{provider, logged_in}`, the login
+   * scheme of the run's tracker (`local`, `ftrack`, a studio's own) or
+   * null when no tracker is loaded.
+   */
+  async info () {
+    return this.hub.request('auth.info', {});
+  }
+
+  /**
+   * Logs in with the credentials of the run's provider: `{username,
+   * password}` for Qi's own tracker, `{server, api_user, api_key}` for
+   * ftrack. Rejects with the hub's HubError (its sentence is for people).
    */
   async login (credentials) {
     const session = await this.hub.request('auth.login', credentials);

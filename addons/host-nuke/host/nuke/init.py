@@ -1,0 +1,21 @@
+"""Qi's init.py for Nuke (NUKE_PATH): Nuke runs each folder's init.py in
+every mode; the session starts from menu.py, with the interface.
+"""
+import os
+import sys
+
+# Qi's Python package and this host's layer (python/ of the plugin folder),
+# also where the DCC's Python ignores PYTHONPATH.
+for _entry in [os.path.join(os.environ.get("QI_HOST_PLUGIN_FOLDER", ""), "python")] + \
+        os.environ.get("QI_HOST_PYTHONPATH", "").split(os.pathsep):
+    if _entry and os.path.isdir(_entry) and _entry not in sys.path:
+        sys.path.insert(0, _entry)
+
+try:
+    import qi_nuke
+except ImportError as _error:
+    if os.environ.get("QI_SERVER_URL"):
+        print("Qi: cannot load Qi's Nuke layer ({}); Nuke runs on without Qi".format(_error),
+              file=sys.stderr)
+else:
+    qi_nuke.init()

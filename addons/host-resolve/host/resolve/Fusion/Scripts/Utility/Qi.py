@@ -1,0 +1,24 @@
+"""Qi for DaVinci Resolve: Workspace → Scripts → Qi, once this file is in
+one of the Fusion/Scripts/Utility folders Resolve reads (see the host
+addon's source: no variable points Resolve at another folder). It runs
+in Resolve's script interpreter, connects the session and shows the Qi
+menu.
+"""
+import os
+import sys
+
+# Qi's Python package and this host's layer (python/ of the plugin folder),
+# also where the DCC's Python ignores PYTHONPATH.
+for _entry in [os.path.join(os.environ.get("QI_HOST_PLUGIN_FOLDER", ""), "python")] + \
+        os.environ.get("QI_HOST_PYTHONPATH", "").split(os.pathsep):
+    if _entry and os.path.isdir(_entry) and _entry not in sys.path:
+        sys.path.insert(0, _entry)
+
+try:
+    import qi_resolve
+except ImportError as _error:
+    if os.environ.get("QI_SERVER_URL"):
+        print("Qi: cannot load Qi's DaVinci Resolve layer ({}); DaVinci Resolve runs on without Qi".format(_error),
+              file=sys.stderr)
+else:
+    qi_resolve.start()
