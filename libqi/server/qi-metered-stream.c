@@ -20,8 +20,9 @@ struct _QiMeteredStream
   MeteredOutput *output;
   guint64        written;
   gint64         last_read;
-  gboolean       behind;    /* the last read filled the reader's buffer:
-                             * more of what the peer sent is waiting */
+  gboolean       reading;   /* the last read brought bytes in: the reader
+                             * reads again before it returns to the main
+                             * loop, and that read says whether more wait */
   guint64        read_since_mark;
   guint64        read_limit;
 };
@@ -210,11 +211,9 @@ static GSourceFuncs flusher_funcs = {
   .dispatch = flusher_dispatch,
 };
 
-/* Before each read: what was written since the last one goes out first,
- * so that the replies to what the last read brought in leave together
- * and at once, before the next requests are read. */
+/* Hands what the output holds on to the base. */
 static void
-flush_before_read (MeteredInput *self)
+flush_output (MeteredInput *self)
 {
   if (self->owner != NULL && self->owner->output != NULL && self->owner->output->held->len > 0)
     output_flush_held (self->owner->output);
@@ -230,7 +229,8 @@ metered_input_read (GInputStream  *stream,
   MeteredInput *self = METERED_INPUT (stream);
   gssize n;
 
-  flush_before_read (self);
+  /* A blocking read may wait for the peer, which may wait for what is held. */
+  flush_output (self);
   if (over_limit (self, error))
     return -1;
   n = g_input_stream_read (self->base, buffer, count, cancellable, error);
@@ -279,15 +279,22 @@ metered_input_read_nonblocking (GPollableInputStream  *stream,
   MeteredInput *self = METERED_INPUT (stream);
   gssize n;
 
-  flush_before_read (self);
   if (over_limit (self, error))
-    return -1;
+    {
+      flush_output (self);
+      return -1;
+    }
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base),
                                                 buffer, count, NULL, error);
 
   note_read (self, n);
   if (self->owner != NULL)
-    self->owner->behind = n > 0 && (gsize) n == count;
+    self->owner->reading = n > 0;
+  /* libsoup reads until a read would block. Until then the replies to
+   * what came in are held; once nothing more waits (or the peer is gone),
+   * they leave together, before the main loop polls again. */
+  if (n <= 0)
+    flush_output (self);
   return n;
 }
 
@@ -413,20 +420,22 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
     }
 
   /* libsoup writes each frame as it is queued, one system call each, and
-   * each one wakes the peer. A small write is held, and the next read or
-   * the flusher hands the held ones on in one write, when more are on
-   * their way: when another went straight through in this main loop
-   * iteration (the replies to the other requests one read brought in), or
-   * when the last read filled libsoup's buffer (more requests wait to be
-   * read, and their replies will follow). Otherwise it goes through at
-   * once, so that a lone reply leaves as soon as before. The written
-   * count, and so the unsent one, only moves when the base takes them. A
-   * large write goes through as it comes, partial writes and all. */
+   * each one wakes the peer. A small write is held, and handed on with the
+   * others held in one write, when more are on their way: while libsoup
+   * reads (the replies to what it read are written between its reads,
+   * and its last read, which finds nothing more, hands them on), or when
+   * another write went straight through in this main loop iteration
+   * (replies and events of a burst written outside a read: the flusher
+   * hands them on before the loop polls again). Otherwise it goes through
+   * at once, so that a lone message leaves as soon as before. Held bytes
+   * are handed on once they reach HOLD_BELOW. The written count, and so
+   * the unsent one, only moves when the base takes them. A large write
+   * goes through as it comes, partial writes and all. */
   if (self->held->len > 0 && count >= HOLD_BELOW)
     output_flush_held (self);
   if (self->held->len == 0 &&
       (count >= HOLD_BELOW || self->flusher == NULL ||
-       (!(self->owner != NULL && self->owner->behind) && g_source_get_time (self->flusher) != self->batch)))
+       (!(self->owner != NULL && self->owner->reading) && g_source_get_time (self->flusher) != self->batch)))
     {
       n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
                                                       buffer, count, NULL, error);
@@ -437,6 +446,8 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
     }
 
   g_byte_array_append (self->held, buffer, count);
+  if (self->held->len >= HOLD_BELOW)
+    output_flush_held (self);
   return count;
 }
 
