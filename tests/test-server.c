@@ -840,6 +840,152 @@ raw_peer (Fixture    *f,
   return conn;
 }
 
+/* A masked text frame of @text, as a client sends it. */
+static void
+append_client_frame (GByteArray *frame,
+                     const char *text)
+{
+  gsize length = strlen (text);
+  const guint8 mask[4] = { 7, 1, 9, 3 };
+  guint8 header[2] = { 0x81, 0x80 | (guint8) length };
+
+  g_assert_cmpuint (length, <, 126);
+  g_byte_array_append (frame, header, 2);
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 c = (guint8) text[i] ^ mask[i % 4];
+
+      g_byte_array_append (frame, &c, 1);
+    }
+}
+
+/* Reads the next unmasked text frame of the server's, past its pings;
+ * NULL at the end, or when none comes within the socket's timeout. */
+static char *
+read_server_frame (GInputStream *input)
+{
+  for (;;)
+    {
+      guint8 header[4];
+      gsize length, got = 0;
+      g_autofree char *text = NULL;
+
+      if (!g_input_stream_read_all (input, header, 2, &got, NULL, NULL) || got != 2)
+        return NULL;
+      length = header[1] & 0x7f;
+      if (length == 126)
+        {
+          g_assert_true (g_input_stream_read_all (input, header + 2, 2, &got, NULL, NULL));
+          length = (gsize) header[2] << 8 | header[3];
+        }
+      g_assert_cmpuint (length, <, 126 * 1024);
+      text = g_malloc0 (length + 1);
+      g_assert_true (g_input_stream_read_all (input, text, length, &got, NULL, NULL));
+      g_assert_cmpuint (got, ==, length);
+      if (header[0] == 0x81)
+        return g_steal_pointer (&text);
+      g_assert_cmpuint (header[0], ==, 0x89); /* a ping: read on */
+    }
+}
+
+typedef struct
+{
+  guint      port;
+  char      *request;   /* the handshake and the first frames, one write */
+  GPtrArray *replies;   /* the frames read back */
+  gboolean   done;
+} EagerPeer;
+
+static const char *eager_later = "{\"v\":1,\"id\":\"e3\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                 "\"payload\":{\"n\":3}}";
+
+static gpointer
+eager_peer_thread (gpointer data)
+{
+  EagerPeer *x = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GByteArray) later = g_byte_array_new ();
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GInputStream *input;
+  GOutputStream *output;
+  char byte;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", x->port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 5);
+  input = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_output_stream_write_all (output, x->request, strlen (x->request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") &&
+         g_input_stream_read (input, &byte, 1, NULL, NULL) == 1)
+    g_string_append_c (head, byte);
+  g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 101"));
+
+  /* The two replies to the frames that came with the handshake, then one
+   * to a frame sent once they are in. */
+  for (guint i = 0; i < 2; i++)
+    g_ptr_array_add (x->replies, read_server_frame (input));
+  append_client_frame (later, eager_later);
+  g_output_stream_write_all (output, later->data, later->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (x->replies, read_server_frame (input));
+
+  g_atomic_int_set (&x->done, TRUE);
+  return NULL;
+}
+
+static gint64
+reply_n (const char *frame)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+
+  g_assert_nonnull (frame);
+  node = json_from_string (frame, NULL);
+  g_assert_nonnull (node);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "kind"), ==, "reply");
+  return json_object_get_int_member (json_object_get_object_member (object, "payload"), "n");
+}
+
+/* A client that sends its first frames in the same write as the
+ * handshake, before the 101: libsoup reads them with the request's head,
+ * and the server answers them before what comes on the socket later. */
+static void
+test_frames_with_handshake (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s\r\n", f->token);
+  g_autofree char *handshake = upgrade_request (f, NULL, bearer);
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+  g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func (g_free);
+  EagerPeer x = { qi_server_get_port (f->server), NULL, replies, FALSE };
+  GThread *thread;
+
+  g_byte_array_append (request, (const guint8 *) handshake, strlen (handshake));
+  append_client_frame (request, "{\"v\":1,\"id\":\"e1\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                "\"payload\":{\"n\":1}}");
+  append_client_frame (request, "{\"v\":1,\"id\":\"e2\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                "\"payload\":{\"n\":2}}");
+  g_byte_array_append (request, (const guint8 *) "", 1);
+  x.request = (char *) request->data;
+
+  thread = g_thread_new ("eager-peer", eager_peer_thread, &x);
+  while (!g_atomic_int_get (&x.done))
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (replies->len, ==, 3);
+  g_assert_cmpint (reply_n (replies->pdata[0]), ==, 1);
+  g_assert_cmpint (reply_n (replies->pdata[1]), ==, 2);
+  g_assert_cmpint (reply_n (replies->pdata[2]), ==, 3);
+}
+
 static void
 test_slow_reader (Fixture       *f,
                   gconstpointer  data)
@@ -984,6 +1130,7 @@ main (int   argc,
   ADD ("garbage-then-ping", test_garbage_then_ping);
   ADD ("too-large", test_too_large);
   ADD ("pipelined", test_pipelined);
+  ADD ("frames-with-handshake", test_frames_with_handshake);
   ADD ("many-clients", test_many_clients);
   ADD ("cascade", test_cascade);
   ADD ("between-clients", test_between_clients);

@@ -31,7 +31,11 @@ struct _MeteredInput
 {
   GInputStream     parent_instance;
   GInputStream    *base;
-  QiMeteredStream *owner; /* weak: the owner holds this stream */
+  QiMeteredStream *owner;   /* weak: the owner holds this stream */
+  GSocket         *socket;  /* the one under base, when known */
+  gboolean         drained; /* a read of base would block: nothing read
+                             * ahead is left above the socket, which is
+                             * read and waited on directly from now on */
 };
 
 /* Small writes are held and handed to the base together: see
@@ -233,7 +237,10 @@ metered_input_read (GInputStream  *stream,
   flush_output (self);
   if (over_limit (self, error))
     return -1;
-  n = g_input_stream_read (self->base, buffer, count, cancellable, error);
+  if (self->drained)
+    n = g_socket_receive_with_blocking (self->socket, buffer, count, TRUE, cancellable, error);
+  else
+    n = g_input_stream_read (self->base, buffer, count, cancellable, error);
 
   note_read (self, n);
   return n;
@@ -257,17 +264,36 @@ metered_input_can_poll (GPollableInputStream *stream)
 static gboolean
 metered_input_is_readable (GPollableInputStream *stream)
 {
-  return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (METERED_INPUT (stream)->base));
+  MeteredInput *self = METERED_INPUT (stream);
+
+  if (self->drained)
+    return g_socket_condition_check (self->socket, G_IO_IN) != 0;
+  return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
 }
 
+/* Once drained, the source of the input is one source on the socket's
+ * file descriptor rather than a wrapper of the base's, itself a wrapper
+ * of the socket's: GLib dispatches every ready source of such a tree,
+ * blocking each one around it (unless it may recurse) and so writing to
+ * the main context's eventfd twice for each that holds the descriptor,
+ * and libsoup makes a new source after every read, so each source fewer
+ * is two of those writes fewer a main loop iteration. */
 static GSource *
 metered_input_create_source (GPollableInputStream *stream,
                              GCancellable         *cancellable)
 {
-  GSource *base = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (METERED_INPUT (stream)->base),
-                                                         cancellable);
+  MeteredInput *self = METERED_INPUT (stream);
+  GSource *source;
 
-  return wrap_source (stream, base, cancellable);
+  if (!self->drained)
+    return wrap_source (stream,
+                        g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base),
+                                                               cancellable),
+                        cancellable);
+
+  source = g_pollable_source_new_full (stream, NULL, cancellable);
+  g_source_add_unix_fd (source, g_socket_get_fd (self->socket), G_IO_IN | G_IO_HUP | G_IO_ERR);
+  return source;
 }
 
 static gssize
@@ -284,8 +310,20 @@ metered_input_read_nonblocking (GPollableInputStream  *stream,
       flush_output (self);
       return -1;
     }
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base),
-                                                buffer, count, NULL, error);
+  if (self->drained)
+    n = g_socket_receive_with_blocking (self->socket, buffer, count, FALSE, NULL, error);
+  else
+    {
+      g_autoptr(GError) local = NULL;
+
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base),
+                                                    buffer, count, NULL, &local);
+      /* Nothing the base read ahead is left: from now on the socket. */
+      if (n < 0 && self->socket != NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        self->drained = TRUE;
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+    }
 
   note_read (self, n);
   if (self->owner != NULL)
@@ -311,6 +349,7 @@ static void
 metered_input_finalize (GObject *object)
 {
   g_clear_object (&METERED_INPUT (object)->base);
+  g_clear_object (&METERED_INPUT (object)->socket);
   G_OBJECT_CLASS (metered_input_parent_class)->finalize (object);
 }
 
@@ -621,18 +660,21 @@ qi_metered_stream_init (QiMeteredStream *self)
 }
 
 QiMeteredStream *
-qi_metered_stream_new (GIOStream *base)
+qi_metered_stream_new (GIOStream *base,
+                       GSocket   *socket)
 {
   QiMeteredStream *self;
 
   g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)), NULL);
   g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (base)), NULL);
+  g_return_val_if_fail (socket == NULL || G_IS_SOCKET (socket), NULL);
 
   self = g_object_new (QI_TYPE_METERED_STREAM, NULL);
   self->base = g_object_ref (base);
   self->input = g_object_new (METERED_TYPE_INPUT, NULL);
   self->input->base = g_object_ref (g_io_stream_get_input_stream (base));
   self->input->owner = self;
+  self->input->socket = socket != NULL ? g_object_ref (socket) : NULL;
   self->output = g_object_new (METERED_TYPE_OUTPUT, NULL);
   self->output->base = g_object_ref (g_io_stream_get_output_stream (base));
   self->output->owner = self;
