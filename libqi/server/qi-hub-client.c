@@ -10,6 +10,7 @@
 #include "qi-hub-client.h"
 #include "qi-hub-error.h"
 #include "qi-message-private.h"
+#include "qi-metered-stream-private.h"
 #include "qi-soup-signal-private.h"
 
 /**
@@ -87,7 +88,6 @@ struct _QiHubClient
 {
   GObject                  parent_instance;
 
-  SoupSession             *soup;
   SoupWebsocketConnection *connection;
   char                    *session_id;
   GHashTable              *pending;        /* id → QiHubClientResult */
@@ -344,7 +344,6 @@ qi_hub_client_dispose (GObject *object)
   if (self->pending != NULL)
     fail_all (self, QI_HUB_ERROR_SESSION_CLOSED, _("the hub client was closed"));
   g_clear_object (&self->connection);
-  g_clear_object (&self->soup);
   if (self->subscriptions != NULL)
     g_ptr_array_set_size (self->subscriptions, 0);
 
@@ -443,31 +442,116 @@ on_hello (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+/* The WebSocket upgrade, made by the client itself rather than by a
+ * SoupSession: libsoup's connection then runs on a QiMeteredStream, which
+ * gathers the requests written while libsoup reads (those sent from the
+ * callbacks of the replies it read) into one write, as the server does
+ * with its replies, instead of one system call, and one segment for the
+ * hub to read, for each. */
+typedef struct
 {
-  g_autoptr(GTask) task = user_data;
+  GUri              *uri;
+  char              *name;      /* for hub.hello, or NULL */
+  char              *key;       /* Sec-WebSocket-Key */
+  char              *request;   /* the upgrade request */
+  GSocketConnection *socket;
+  GByteArray        *head;      /* the answer read so far */
+  guint8             buffer[1024];
+} Connect;
+
+#define MAX_HEAD (16 * 1024)
+#define WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+static void
+connect_free (gpointer data)
+{
+  Connect *connect = data;
+
+  g_clear_pointer (&connect->uri, g_uri_unref);
+  g_free (connect->name);
+  g_free (connect->key);
+  g_free (connect->request);
+  g_clear_object (&connect->socket);
+  g_clear_pointer (&connect->head, g_byte_array_unref);
+  g_free (connect);
+}
+
+/* The Sec-WebSocket-Accept that answers @key (RFC 6455, 4.2.2). */
+static char *
+websocket_accept (const char *key)
+{
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  guint8 digest[20];
+  gsize length = sizeof digest;
+
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) WEBSOCKET_GUID, -1);
+  g_checksum_get_digest (sha1, digest, &length);
+  return g_base64_encode (digest, length);
+}
+
+/* The answer's head is in: checks it, and starts the WebSocket on what
+ * follows it. */
+static void
+upgrade_done (GTask *task,
+              gsize  head_length)
+{
   QiHubClient *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  const char *name = g_task_get_task_data (task);
+  Connect *connect = g_task_get_task_data (task);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  g_autoptr(QiMeteredStream) metered = NULL;
+  g_autoptr(GBytes) ahead = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *accept = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) payload = NULL;
+  const char *answered;
+  GSocket *socket = NULL;
+  guint status = 0;
 
-  self->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (self->connection == NULL)
+  if (!soup_headers_parse_response ((const char *) connect->head->data, (int) head_length, headers,
+                                    NULL, &status, &reason))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               _("the hub at %s did not answer the WebSocket upgrade in HTTP"),
+                               g_uri_get_host (connect->uri));
+      return;
+    }
+  if (status != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET,
+                               _("the hub refused the WebSocket connection: %u %s"), status,
+                               reason != NULL ? reason : "");
       return;
     }
 
+  accept = websocket_accept (connect->key);
+  answered = soup_message_headers_get_one (headers, "Sec-WebSocket-Accept");
+  if (!soup_message_headers_header_equals (headers, "Upgrade", "websocket") ||
+      !soup_message_headers_header_contains (headers, "Connection", "upgrade") ||
+      answered == NULL || strcmp (answered, accept) != 0 ||
+      soup_message_headers_get_one (headers, "Sec-WebSocket-Extensions") != NULL ||
+      soup_message_headers_get_one (headers, "Sec-WebSocket-Protocol") != NULL)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               _("the hub's answer to the WebSocket upgrade is not valid"));
+      return;
+    }
+
+  /* The bytes read past the head are the first of the WebSocket; on a
+   * plain TCP connection the metered stream may read its socket itself. */
+  ahead = g_bytes_new (connect->head->data + head_length, connect->head->len - head_length);
+  if (G_IS_TCP_CONNECTION (connect->socket))
+    socket = g_socket_connection_get_socket (connect->socket);
+  metered = qi_metered_stream_new (G_IO_STREAM (connect->socket), socket, ahead);
+  self->connection = soup_websocket_connection_new (G_IO_STREAM (metered), connect->uri,
+                                                    SOUP_WEBSOCKET_CONNECTION_CLIENT, NULL, NULL, NULL);
   soup_websocket_connection_set_max_incoming_payload_size (self->connection, MAX_INCOMING);
   soup_websocket_connection_set_keepalive_interval (self->connection, 0);
   qi_soup_connect_websocket_message (self->connection, on_message, self);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_closed), self);
 
-  if (name == NULL)
+  if (connect->name == NULL)
     {
       g_task_return_boolean (task, TRUE);
       return;
@@ -476,12 +560,153 @@ on_connected (GObject      *source,
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, name);
+  json_builder_add_string_value (builder, connect->name);
   json_builder_end_object (builder);
   payload = json_builder_get_root (builder);
 
   qi_hub_client_request_async (self, "hub.hello", payload, 0, g_task_get_cancellable (task),
                                on_hello, g_object_ref (task));
+}
+
+static void
+on_head_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Connect *connect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  GCancellable *cancellable;
+  gsize from;
+
+  if (n < 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (n == 0)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               _("the hub closed the connection before it answered the WebSocket upgrade"));
+      return;
+    }
+
+  /* Look for the end of the head in what came in, and the three bytes
+   * before it. */
+  from = connect->head->len >= 3 ? connect->head->len - 3 : 0;
+  g_byte_array_append (connect->head, connect->buffer, (guint) n);
+  for (gsize i = from; i + 4 <= connect->head->len; i++)
+    if (memcmp (connect->head->data + i, "\r\n\r\n", 4) == 0)
+      {
+        upgrade_done (task, i + 4);
+        return;
+      }
+  if (connect->head->len >= MAX_HEAD)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               _("the hub's answer to the WebSocket upgrade is too long"));
+      return;
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_async (G_INPUT_STREAM (source), connect->buffer, sizeof connect->buffer,
+                             G_PRIORITY_DEFAULT, cancellable, on_head_read, g_steal_pointer (&task));
+}
+
+static void
+on_request_written (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Connect *connect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  connect->head = g_byte_array_new ();
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connect->socket)),
+                             connect->buffer, sizeof connect->buffer, G_PRIORITY_DEFAULT,
+                             cancellable, on_head_read, g_steal_pointer (&task));
+}
+
+static void
+on_socket_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Connect *connect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  connect->socket = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connect->socket == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (connect->socket)),
+                                   connect->request, strlen (connect->request), G_PRIORITY_DEFAULT,
+                                   cancellable, on_request_written, g_steal_pointer (&task));
+}
+
+/* A token goes into a header as it is: printable ASCII only. */
+static gboolean
+token_is_valid (const char *token)
+{
+  for (const char *c = token; *c != '\0'; c++)
+    if (*c <= ' ' || *c > '~')
+      return FALSE;
+  return *token != '\0';
+}
+
+/* The upgrade request: the URL's path and query, its host as the Host
+ * header (the server takes loopback names only), a new key. */
+static char *
+upgrade_request (GUri       *uri,
+                 const char *token,
+                 char      **key)
+{
+  g_autoptr(GString) request = g_string_new ("GET ");
+  const char *host = g_uri_get_host (uri);
+  const char *path = g_uri_get_path (uri);
+  guint8 nonce[16];
+
+  for (guint i = 0; i < sizeof nonce; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      memcpy (nonce + i, &r, 4);
+    }
+  *key = g_base64_encode (nonce, sizeof nonce);
+
+  g_string_append (request, *path != '\0' ? path : "/");
+  if (g_uri_get_query (uri) != NULL)
+    g_string_append_printf (request, "?%s", g_uri_get_query (uri));
+  g_string_append (request, " HTTP/1.1\r\nHost: ");
+  g_string_append_printf (request, strchr (host, ':') != NULL ? "[%s]" : "%s", host);
+  if (g_uri_get_port (uri) != -1)
+    g_string_append_printf (request, ":%d", g_uri_get_port (uri));
+  g_string_append_printf (request,
+                          "\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: %s\r\n"
+                          "Sec-WebSocket-Version: 13\r\n",
+                          *key);
+  if (token != NULL)
+    g_string_append_printf (request, "Authorization: Bearer %s\r\n", token);
+  g_string_append (request, "\r\n");
+  return g_string_free (g_steal_pointer (&request), FALSE);
 }
 
 /**
@@ -495,7 +720,11 @@ on_connected (GObject      *source,
  * @callback: (scope async): called when connected, or on failure
  * @user_data: data for @callback
  *
- * Connects to the hub, and with @name names the session.
+ * Connects to the hub, and with @name names the session. A `wss://` URL
+ * connects over TLS. No proxy is used: the hub is on loopback. An answer
+ * other than the upgrade is an error in %SOUP_WEBSOCKET_ERROR
+ * (%SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET, naming the HTTP status: `401
+ * Unauthorized` for a refused token).
  */
 void
 qi_hub_client_connect_async (QiHubClient         *self,
@@ -507,16 +736,19 @@ qi_hub_client_connect_async (QiHubClient         *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnectable) address = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
+  gboolean tls;
+  Connect *connect;
+  int port;
 
   g_return_if_fail (QI_IS_HUB_CLIENT (self));
   g_return_if_fail (url != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qi_hub_client_connect_async);
-  g_task_set_task_data (task, g_strdup (name), g_free);
 
   if (self->connection != NULL)
     {
@@ -527,27 +759,36 @@ qi_hub_client_connect_async (QiHubClient         *self,
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &error);
   if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "ws") != 0 &&
-                      g_strcmp0 (g_uri_get_scheme (uri), "wss") != 0))
+                      g_strcmp0 (g_uri_get_scheme (uri), "wss") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                _("“%s” is not a ws:// URL"), url);
       return;
     }
-
-  msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-  if (token != NULL)
+  if (token != NULL && !token_is_valid (token))
     {
-      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("the token holds characters a token cannot hold"));
+      return;
     }
+
+  tls = strcmp (g_uri_get_scheme (uri), "wss") == 0;
+  port = g_uri_get_port (uri) != -1 ? g_uri_get_port (uri) : tls ? 443 : 80;
+  connect = g_new0 (Connect, 1);
+  connect->uri = g_uri_ref (uri);
+  connect->name = g_strdup (name);
+  connect->request = upgrade_request (uri, token, &connect->key);
+  g_task_set_task_data (task, connect, connect_free);
 
   /* The hub is on loopback: no proxy applies, and asking the system's
    * resolver (libproxy) for each connection costs more than the rest. */
-  if (self->soup == NULL)
-    self->soup = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
-  soup_session_websocket_connect_async (self->soup, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        cancellable, on_connected, g_steal_pointer (&task));
+  client = g_socket_client_new ();
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_tls (client, tls);
+  address = g_network_address_new (g_uri_get_host (uri), (guint16) port);
+  g_socket_client_connect_async (client, address, cancellable, on_socket_connected,
+                                 g_steal_pointer (&task));
 }
 
 /**

@@ -267,7 +267,7 @@ complete_upgrade (SoupServerMessage *msg,
   if (stream == NULL)
     return;
 
-  metered = qi_metered_stream_new (stream, socket);
+  metered = qi_metered_stream_new (stream, socket, NULL);
   origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
   connection = soup_websocket_connection_new (G_IO_STREAM (metered),
                                               soup_server_message_get_uri (msg),
