@@ -496,6 +496,8 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
                                   GError                **error)
 {
   MeteredOutput *self = METERED_OUTPUT (stream);
+  GSource *current;
+  gboolean dispatching;
   gssize n;
 
   if (self->failure != NULL)
@@ -505,21 +507,26 @@ metered_output_write_nonblocking (GPollableOutputStream  *stream,
     }
 
   /* libsoup writes each frame as it is queued, one system call each, and
-   * each one wakes the peer. A small write is held, and handed on with the
-   * others held in one write, when more are on their way: while libsoup
-   * reads (the replies to what it read are written between its reads,
-   * and its last read, which finds nothing more, hands them on), or when
-   * another write went straight through in this main loop iteration
-   * (replies and events of a burst written outside a read: the flusher
-   * hands them on before the loop polls again). Otherwise it goes through
-   * at once, so that a lone message leaves as soon as before. Held bytes
-   * are handed on once they reach FLUSH_AT. The written count, and so
-   * the unsent one, only moves when the base takes them. A large write
-   * goes through as it comes, partial writes and all. */
-  if (self->held->len > 0 && count >= HOLD_BELOW)
+   * each one wakes the peer. A small write made while the main loop
+   * dispatches is held, and handed on with the others held in one write,
+   * when more are on their way: while libsoup reads (the replies to what
+   * it read are written between its reads, and its last read, which finds
+   * nothing more, hands them on), or when another write went straight
+   * through in this main loop iteration (replies and events of a burst
+   * written outside a read: the flusher hands them on before the loop
+   * polls again). Otherwise it goes through at once, so that a lone
+   * message leaves as soon as before; so does one written outside any
+   * dispatch, by code that may not run the main loop for a while after
+   * it, the held ones first. Held bytes are handed on once they reach
+   * FLUSH_AT. The written count, and so the unsent one, only moves when
+   * the base takes them. A large write goes through as it comes, partial
+   * writes and all. */
+  dispatching = self->flusher != NULL && (current = g_main_current_source ()) != NULL &&
+                g_source_get_context (current) == g_source_get_context (self->flusher);
+  if (self->held->len > 0 && (count >= HOLD_BELOW || !dispatching))
     output_flush_held (self);
   if (self->held->len == 0 &&
-      (count >= HOLD_BELOW || self->flusher == NULL ||
+      (count >= HOLD_BELOW || !dispatching ||
        (!(self->owner != NULL && self->owner->reading) && g_source_get_time (self->flusher) != self->batch)))
     {
       n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
