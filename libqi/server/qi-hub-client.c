@@ -501,6 +501,7 @@ upgrade_done (GTask *task,
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
   g_autoptr(QiMeteredStream) metered = NULL;
   g_autoptr(GBytes) ahead = NULL;
+  g_autofree char *text = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *accept = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
@@ -509,8 +510,9 @@ upgrade_done (GTask *task,
   GSocket *socket = NULL;
   guint status = 0;
 
-  if (!soup_headers_parse_response ((const char *) connect->head->data, (int) head_length, headers,
-                                    NULL, &status, &reason))
+  /* libsoup's parser reads the status code with strtol(): nul-terminated. */
+  text = g_strndup ((const char *) connect->head->data, head_length);
+  if (!soup_headers_parse_response (text, (int) head_length, headers, NULL, &status, &reason))
     {
       g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
                                _("the hub at %s did not answer the WebSocket upgrade in HTTP"),
