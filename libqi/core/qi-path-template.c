@@ -1600,6 +1600,40 @@ typedef struct
   guint step;   /* its PART_OPEN */
 } Mark;
 
+/* Whether a key of the optional segment opened at @open (not of the
+ * segments inside it, which are dropped on their own) is missing or
+ * empty: the segment is then dropped whole, whatever its other keys
+ * hold, so that the order of its keys does not matter. */
+static gboolean
+segment_lacks_a_key (GArray        *steps,
+                     guint          open,
+                     JsonObject    *fields,
+                     QiTemplateSet *set,
+                     QiPlatform     platform)
+{
+  guint close = g_array_index (steps, Step, open).jump;
+
+  for (guint pc = open + 1; pc < close; pc++)
+    {
+      const Step *step = &g_array_index (steps, Step, pc);
+      g_autoptr(JsonNode) value = NULL;
+      g_autofree char *reason = NULL;
+      Lookup found;
+
+      if (step->part->kind == PART_OPEN)
+        {
+          pc = step->jump;
+          continue;
+        }
+      if (step->part->kind != PART_FIELD)
+        continue;
+      found = lookup_value (step->part->field, fields, set, platform, &value, &reason);
+      if (found == LOOKUP_MISSING || found == LOOKUP_EMPTY)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static char *
 program_solve (GArray          *steps,
                QiPathTemplate  *self,
@@ -1631,6 +1665,11 @@ program_solve (GArray          *steps,
           continue;
 
         case PART_OPEN:
+          if (segment_lacks_a_key (steps, pc, fields, set, platform))
+            {
+              pc = step->jump + 1;
+              continue;
+            }
           {
             Mark mark = { out->len, pc };
 
