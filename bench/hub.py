@@ -30,9 +30,13 @@ def run(cmd):
     return parse(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
-def start_serve(qi, tmp):
+def start_serve(build, tmp):
     info = os.path.join(tmp, "server.json")
-    env = dict(os.environ, QI_CONFIG_DIR=tmp, XDG_RUNTIME_DIR=tmp)
+    # The tracker is an addon: this build's, on a scratch data folder, as
+    # the tests run it (tests/meson.build), so no user's tracker is opened.
+    env = dict(os.environ, QI_CONFIG_DIR=tmp, QI_DATA_DIR=tmp, XDG_RUNTIME_DIR=tmp,
+               QI_ADDON_DIR=os.path.join(build, "addons"))
+    qi = os.path.join(build, "qi-shell", "qi")
     proc = subprocess.Popen([qi, "--headless", "serve", "--port", "0", "--info-file", info],
                             env=env, stdout=subprocess.DEVNULL)
     for _ in range(200):
@@ -119,7 +123,6 @@ def start_echo(cmd):
 def main():
     build, n = sys.argv[1], int(sys.argv[2])
     bench = os.path.join(build, "bench", "qi-bench-hub")
-    qi = os.path.join(build, "qi-shell", "qi")
     results = {}
 
     results["in process (QiHub)"] = run([bench, "inproc", str(n)])
@@ -137,7 +140,7 @@ def main():
         echo.terminate(); echo.wait()
 
     with tempfile.TemporaryDirectory() as tmp:
-        serve, info = start_serve(qi, tmp)
+        serve, info = start_serve(build, tmp)
         try:
             results["C client ↔ qi serve"] = run([bench, "client", info["url"], info["token"], str(n)])
             results["Python client ↔ qi serve"] = python_client(info["url"], info["token"], max(n // 4, 1000))
@@ -145,14 +148,16 @@ def main():
             serve.send_signal(signal.SIGTERM); serve.wait()
 
     limit = results["raw libsoup echo (limit)"]
+    anchor = results["Python asyncio websockets echo (anchor)"]
     print(f"hub round trips, ~200-byte payloads ({n} each; Python client {max(n // 4, 1000)}), {os.cpu_count()} cores")
-    print(f"{'':42} {'sequential':>28}   {'pipelined (64 in flight)':>28}")
-    print(f"{'':42} {'msg/s':>8} {'p50 µs':>7} {'p99 µs':>7} {'×raw':>5}   {'msg/s':>8} {'p50 µs':>7} {'p99 µs':>7} {'×raw':>5}")
+    print(f"{'':42} {'sequential':>34}   {'pipelined (64 in flight)':>34}")
+    head = f"{'msg/s':>8} {'p50 µs':>7} {'p99 µs':>7} {'×raw':>5} {'×py':>5}"
+    print(f"{'':42} {head}   {head}")
     for name, rows in results.items():
         cells = []
         for kind in ("sequential", "pipelined"):
             rate, p50, p99 = rows[kind]
-            cells.append(f"{rate:8.0f} {p50:7.0f} {p99:7.0f} {rate / limit[kind][0]:5.2f}")
+            cells.append(f"{rate:8.0f} {p50:7.0f} {p99:7.0f} {rate / limit[kind][0]:5.2f} {rate / anchor[kind][0]:5.2f}")
         print(f"{name:42} {cells[0]}   {cells[1]}")
 
 

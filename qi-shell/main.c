@@ -74,6 +74,42 @@ log_writer (GLogLevelFlags   level,
   return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
+/* G_MESSAGES_DEBUG as it was when the run started. */
+static char *messages_debug;
+
+/* Whether GLib's default writer would drop a debug or info message of
+ * @domain: what g_log_writer_default() decides, from the variable as it
+ * was at the start rather than read again for every message. */
+static gboolean
+default_writer_drops (const char *domain)
+{
+  if (g_log_get_debug_enabled ())
+    return FALSE;
+  if (messages_debug == NULL)
+    return TRUE;
+  return strcmp (messages_debug, "all") != 0 &&
+         (domain == NULL || strstr (messages_debug, domain) == NULL);
+}
+
+/* The handler of the old g_log() API, which libraries such as libsoup
+ * use: its WebSocket code logs four debug lines for every message, each
+ * formatted, then handed by g_log_default_handler() to the structured
+ * writer, whose default reads the environment to drop it. A debug or info
+ * line that log_writer() would drop is dropped here, before any of that. */
+static void
+log_handler (const char     *domain,
+             GLogLevelFlags  level,
+             const char     *message,
+             gpointer        user_data)
+{
+  GLogLevelFlags kind = level & G_LOG_LEVEL_MASK;
+
+  if ((kind == G_LOG_LEVEL_INFO || kind == G_LOG_LEVEL_DEBUG) &&
+      level_rank (kind) > g_atomic_int_get (&log_threshold) && default_writer_drops (domain))
+    return;
+  g_log_default_handler (domain, level, message, user_data);
+}
+
 /* Where the desktop shell's module is: $QI_GUI_MODULE, else next to this
  * executable (a build tree), else the installed one. */
 static char *
@@ -157,6 +193,8 @@ main (int    argc,
   /* Logs never mix with a command's output on stdout. */
   g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (log_writer, NULL, NULL);
+  messages_debug = g_strdup (g_getenv ("G_MESSAGES_DEBUG"));
+  g_log_set_default_handler (log_handler, NULL);
 
   status = qi_application_run (app, (const char * const *) argv, NULL, NULL, NULL);
 

@@ -283,6 +283,67 @@ test_decode (void)
   g_assert_cmpfloat (json_node_get_double (payload), ==, 1e20);
 }
 
+/* A payload read from the wire is written out again as Qi's writer writes
+ * it: as it came when it already was, rebuilt when not. */
+static void
+test_payload_passed_on (void)
+{
+  const char *payloads[] = {
+    /* As the writer writes them. */
+    "{}",
+    "{\"n\":1,\"s\":\"x\",\"a\":[true,false,null,[],{}],\"neg\":-42}",
+    "{\"q\":\"a\\\"b\\\\c\\n\\r\\t\\b\\f\",\"u\":\"\xc3\xa9\xf0\x9f\x8e\xac\"}",
+    "{\"deep\":{\"a\":{\"b\":[1,[2,[3]]]}},\"\":\"empty name\"}",
+    /* Not as the writer writes them. */
+    "{ \"n\" : 1 }",
+    "{\"n\":\n1}",
+    "{\"s\":\"a\\/b\"}",
+    "{\"s\":\"\\u0041\\u00e9\\u001F\\ud83c\\udfac\"}",
+    "{\"s\":\"\x7f\"}",
+    "{\"\x7f\":1}",
+    "{\"z\":-0,\"d\":1.50,\"e\":1e2,\"E\":2E-3,\"big\":100000000000000000000}",
+    "{\"a\":[ 1 ,2]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"v\":1,\"id\":\"p-%u\",\"kind\":\"request\","
+                                               "\"topic\":\"a.b\",\"payload\":%s}", i, payloads[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QiMessage) msg = decode (text, &error);
+      g_autoptr(QiMessage) reply = NULL;
+      g_autoptr(QiMessage) rebuilt = NULL;
+      g_autofree char *written = NULL;
+      g_autofree char *payload = NULL;
+      g_autofree char *expected = NULL;
+      g_autofree char *reply_text = NULL;
+
+      g_test_message ("payload %u: %s", i, payloads[i]);
+      g_assert_no_error (error);
+
+      /* Written out before and after its node is asked for: the same. */
+      written = qi_message_to_json (msg, NULL);
+      g_assert_true (json_node_is_immutable (qi_message_get_payload (msg)));
+      rebuilt = qi_message_new_request ("a.b", qi_message_get_payload (msg));
+      payload = qi_json_to_string (qi_message_get_payload (msg), QI_JSON_WRITE_DEFAULT, NULL);
+      expected = g_strdup_printf ("{\"v\":1,\"id\":\"p-%u\",\"kind\":\"request\",\"topic\":\"a.b\","
+                                  "\"payload\":%s}", i, payload);
+      g_assert_cmpstr (written, ==, expected);
+      g_clear_pointer (&written, g_free);
+      written = qi_message_to_json (msg, NULL);
+      g_assert_cmpstr (written, ==, expected);
+      if (i < 4)
+        g_assert_nonnull (strstr (written, payloads[i]));
+
+      /* A reply with the request's own payload writes it the same way. */
+      reply = qi_message_new_reply (msg, qi_message_get_payload (msg));
+      reply_text = qi_message_to_json (reply, NULL);
+      g_assert_true (g_str_has_suffix (reply_text, strstr (expected, ",\"payload\":")));
+      assert_round_trip (msg);
+      assert_round_trip (rebuilt);
+    }
+}
+
 typedef struct
 {
   const char *data;
@@ -686,6 +747,7 @@ main (int    argc,
   g_test_add_func ("/qi/message/encode-values", test_encode_values);
   g_test_add_func ("/qi/message/round-trip", test_round_trip);
   g_test_add_func ("/qi/message/decode", test_decode);
+  g_test_add_func ("/qi/message/payload-passed-on", test_payload_passed_on);
   g_test_add_func ("/qi/message/decode-errors", test_decode_errors);
   g_test_add_func ("/qi/message/decode-topic-too-long", test_decode_topic_too_long);
   g_test_add_func ("/qi/message/decode-depth", test_decode_depth);

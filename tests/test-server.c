@@ -479,6 +479,58 @@ test_hello_and_ping (Fixture       *f,
   g_assert_cmpuint (qi_server_get_n_connections (f->server), ==, 2);
 }
 
+/* Many requests in flight on one connection: the server reads several at
+ * a time and writes their replies together. Every reply arrives whole,
+ * with its own payload, and a large one among the small ones keeps its
+ * place. */
+static void
+test_pipelined (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = connect_client (f, "test/pipelined");
+  g_autoptr(GString) big = g_string_new (NULL);
+  Outcome outcomes[300] = { 0 };
+  guint done = 0;
+
+  for (guint i = 0; i < 64 * 1024; i++)
+    g_string_append_c (big, 'a' + i % 26);
+
+  for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) payload = NULL;
+
+      json_object_set_int_member (object, "n", i);
+      if (i == 150)
+        json_object_set_string_member (object, "big", big->str);
+      payload = json_node_init_object (json_node_alloc (), object);
+      qi_hub_client_request_async (client, "hub.ping", payload, 0, NULL, on_reply, &outcomes[i]);
+    }
+
+  while (done < G_N_ELEMENTS (outcomes))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      done = 0;
+      for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+        done += outcomes[i].done;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
+    {
+      JsonObject *reply;
+
+      g_assert_no_error (outcomes[i].error);
+      reply = json_node_get_object (outcomes[i].payload);
+      g_assert_cmpint (json_object_get_int_member (reply, "n"), ==, i);
+      if (i == 150)
+        g_assert_cmpstr (json_object_get_string_member (reply, "big"), ==, big->str);
+      else
+        g_assert_false (json_object_has_member (reply, "big"));
+      json_node_unref (outcomes[i].payload);
+    }
+  assert_ping (client);
+}
+
 static void
 collect_message (QiHubClient *client,
                  QiMessage   *message,
@@ -788,6 +840,457 @@ raw_peer (Fixture    *f,
   return conn;
 }
 
+/* A masked text frame of @text, as a client sends it. */
+static void
+append_client_frame (GByteArray *frame,
+                     const char *text)
+{
+  gsize length = strlen (text);
+  const guint8 mask[4] = { 7, 1, 9, 3 };
+  guint8 header[2] = { 0x81, 0x80 | (guint8) length };
+
+  g_assert_cmpuint (length, <, 126);
+  g_byte_array_append (frame, header, 2);
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 c = (guint8) text[i] ^ mask[i % 4];
+
+      g_byte_array_append (frame, &c, 1);
+    }
+}
+
+/* Reads the next unmasked text frame of the server's, past its pings;
+ * NULL at the end, or when none comes within the socket's timeout. */
+static char *
+read_server_frame (GInputStream *input)
+{
+  for (;;)
+    {
+      guint8 header[4];
+      gsize length, got = 0;
+      g_autofree char *text = NULL;
+
+      if (!g_input_stream_read_all (input, header, 2, &got, NULL, NULL) || got != 2)
+        return NULL;
+      length = header[1] & 0x7f;
+      if (length == 126)
+        {
+          g_assert_true (g_input_stream_read_all (input, header + 2, 2, &got, NULL, NULL));
+          length = (gsize) header[2] << 8 | header[3];
+        }
+      g_assert_cmpuint (length, <, 126 * 1024);
+      text = g_malloc0 (length + 1);
+      g_assert_true (g_input_stream_read_all (input, text, length, &got, NULL, NULL));
+      g_assert_cmpuint (got, ==, length);
+      if (header[0] == 0x81)
+        return g_steal_pointer (&text);
+      g_assert_cmpuint (header[0], ==, 0x89); /* a ping: read on */
+    }
+}
+
+typedef struct
+{
+  guint      port;
+  char      *request;   /* the handshake and the first frames, one write */
+  GPtrArray *replies;   /* the frames read back */
+  gboolean   done;
+} EagerPeer;
+
+static const char *eager_later = "{\"v\":1,\"id\":\"e3\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                 "\"payload\":{\"n\":3}}";
+
+static gpointer
+eager_peer_thread (gpointer data)
+{
+  EagerPeer *x = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GByteArray) later = g_byte_array_new ();
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GInputStream *input;
+  GOutputStream *output;
+  char byte;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", x->port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 5);
+  input = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_output_stream_write_all (output, x->request, strlen (x->request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") &&
+         g_input_stream_read (input, &byte, 1, NULL, NULL) == 1)
+    g_string_append_c (head, byte);
+  g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 101"));
+
+  /* The two replies to the frames that came with the handshake, then one
+   * to a frame sent once they are in. */
+  for (guint i = 0; i < 2; i++)
+    g_ptr_array_add (x->replies, read_server_frame (input));
+  append_client_frame (later, eager_later);
+  g_output_stream_write_all (output, later->data, later->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (x->replies, read_server_frame (input));
+
+  g_atomic_int_set (&x->done, TRUE);
+  return NULL;
+}
+
+static gint64
+reply_n (const char *frame)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+
+  g_assert_nonnull (frame);
+  node = json_from_string (frame, NULL);
+  g_assert_nonnull (node);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "kind"), ==, "reply");
+  return json_object_get_int_member (json_object_get_object_member (object, "payload"), "n");
+}
+
+/* A client that sends its first frames in the same write as the
+ * handshake, before the 101: libsoup reads them with the request's head,
+ * and the server answers them before what comes on the socket later. */
+static void
+test_frames_with_handshake (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s\r\n", f->token);
+  g_autofree char *handshake = upgrade_request (f, NULL, bearer);
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+  g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func (g_free);
+  EagerPeer x = { qi_server_get_port (f->server), NULL, replies, FALSE };
+  GThread *thread;
+
+  g_byte_array_append (request, (const guint8 *) handshake, strlen (handshake));
+  append_client_frame (request, "{\"v\":1,\"id\":\"e1\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                "\"payload\":{\"n\":1}}");
+  append_client_frame (request, "{\"v\":1,\"id\":\"e2\",\"kind\":\"request\",\"topic\":\"hub.ping\","
+                                "\"payload\":{\"n\":2}}");
+  g_byte_array_append (request, (const guint8 *) "", 1);
+  x.request = (char *) request->data;
+
+  thread = g_thread_new ("eager-peer", eager_peer_thread, &x);
+  while (!g_atomic_int_get (&x.done))
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (replies->len, ==, 3);
+  g_assert_cmpint (reply_n (replies->pdata[0]), ==, 1);
+  g_assert_cmpint (reply_n (replies->pdata[1]), ==, 2);
+  g_assert_cmpint (reply_n (replies->pdata[2]), ==, 3);
+}
+
+/* --- QiHubClient's own upgrade, against a fake hub in a thread. */
+
+typedef struct
+{
+  GSocketListener *listener;
+  gboolean         wrong_accept;  /* answer the upgrade with a bad key */
+  GPtrArray       *received;      /* the client's frames, unmasked */
+  gboolean         got_two;       /* its first two frames are in */
+  gboolean         done;
+} FakeHub;
+
+/* An unmasked text frame of @text, as a server sends it. */
+static void
+append_server_frame (GString    *out,
+                     const char *text)
+{
+  gsize length = strlen (text);
+
+  g_assert_cmpuint (length, <, 126);
+  g_string_append_c (out, (char) 0x81);
+  g_string_append_c (out, (char) length);
+  g_string_append (out, text);
+}
+
+/* Reads one masked text frame of the client's; NULL at the end. */
+static char *
+read_client_frame (GInputStream *input)
+{
+  guint8 header[8];
+  gsize length, got = 0;
+  g_autofree char *text = NULL;
+
+  if (!g_input_stream_read_all (input, header, 2, &got, NULL, NULL) || got != 2)
+    return NULL;
+  g_assert_cmpuint (header[0], ==, 0x81);
+  g_assert_cmpuint (header[1] & 0x80, ==, 0x80);
+  length = header[1] & 0x7f;
+  g_assert_cmpuint (length, <, 126);
+  g_assert_true (g_input_stream_read_all (input, header + 2, 4, &got, NULL, NULL));
+  text = g_malloc0 (length + 1);
+  g_assert_true (g_input_stream_read_all (input, text, length, &got, NULL, NULL));
+  for (gsize i = 0; i < length; i++)
+    text[i] ^= header[2 + i % 4];
+  return g_steal_pointer (&text);
+}
+
+static const char *early_event = "{\"v\":1,\"id\":\"f-1\",\"kind\":\"event\",\"topic\":\"test.early\",\"payload\":{}}";
+static const char *later_event = "{\"v\":1,\"id\":\"f-2\",\"kind\":\"event\",\"topic\":\"test.later\",\"payload\":{}}";
+
+/* Answers the upgrade and sends an event in the same write, right after
+ * the head; then answers the client's first two frames with another
+ * event. */
+static gpointer
+fake_hub_thread (gpointer data)
+{
+  FakeHub *x = data;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *key = NULL;
+  GInputStream *input;
+  GOutputStream *output;
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+  const char *line;
+  char byte;
+  char *frame;
+
+  conn = g_socket_listener_accept (x->listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 5);
+  input = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") && g_input_stream_read (input, &byte, 1, NULL, NULL) == 1)
+    g_string_append_c (head, byte);
+  g_assert_true (g_str_has_prefix (head->str, "GET /ws HTTP/1.1\r\n"));
+  g_assert_nonnull (strstr (head->str, "\r\nUpgrade: websocket\r\n"));
+  line = strstr (head->str, "\r\nSec-WebSocket-Key: ");
+  g_assert_nonnull (line);
+  line += strlen ("\r\nSec-WebSocket-Key: ");
+  key = g_strndup (line, strcspn (line, "\r"));
+
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", -1);
+  g_checksum_get_digest (sha1, digest, &digest_length);
+  accept = x->wrong_accept ? g_strdup ("dGhlIHNhbXBsZSBub25jZQ==") : g_base64_encode (digest, digest_length);
+  g_string_append_printf (answer, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+  append_server_frame (answer, early_event);
+  g_output_stream_write_all (output, answer->str, answer->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!x->wrong_accept && x->received->len < 2 && (frame = read_client_frame (input)) != NULL)
+    g_ptr_array_add (x->received, frame);
+  if (x->received->len == 2)
+    {
+      g_autoptr(GString) later = g_string_new (NULL);
+
+      g_atomic_int_set (&x->got_two, TRUE);
+      append_server_frame (later, later_event);
+      g_output_stream_write_all (output, later->str, later->len, NULL, NULL, &error);
+      g_assert_no_error (error);
+      /* Until the client closes. */
+      while (g_input_stream_read (input, &byte, 1, NULL, NULL) == 1)
+        ;
+    }
+
+  g_atomic_int_set (&x->done, TRUE);
+  return NULL;
+}
+
+static char *
+start_fake_hub (FakeHub  *x,
+                GThread **thread)
+{
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  x->listener = g_socket_listener_new ();
+  x->received = g_ptr_array_new_with_free_func (g_free);
+  port = g_socket_listener_add_any_inet_port (x->listener, NULL, &error);
+  g_assert_no_error (error);
+  *thread = g_thread_new ("fake-hub", fake_hub_thread, x);
+  return g_strdup_printf ("ws://127.0.0.1:%u/ws", port);
+}
+
+static void
+stop_fake_hub (FakeHub *x,
+               GThread *thread)
+{
+  while (!g_atomic_int_get (&x->done))
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+  g_thread_join (thread);
+  g_socket_listener_close (x->listener);
+  g_clear_object (&x->listener);
+  g_clear_pointer (&x->received, g_ptr_array_unref);
+}
+
+static void
+wait_for_messages (GPtrArray *messages,
+                   guint      n)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (messages->len < n && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+  g_assert_cmpuint (messages->len, >=, n);
+}
+
+/* The client makes the upgrade itself: a frame that comes in the same
+ * write as the answer's head is the first message, what comes later on
+ * the socket follows it. */
+static void
+test_client_upgrade (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = qi_hub_client_new ();
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) qi_message_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  FakeHub x = { 0 };
+  Outcome o = { 0 };
+  GThread *thread;
+
+  url = start_fake_hub (&x, &thread);
+  g_signal_connect (client, "message", G_CALLBACK (collect_message), messages);
+  qi_hub_client_connect_async (client, url, NULL, NULL, NULL, on_connected, &o);
+  wait_until (&o.done, 5000);
+  g_assert_no_error (o.error);
+  g_assert_true (o.ok);
+
+  wait_for_messages (messages, 1);
+  g_assert_cmpstr (qi_message_get_topic (messages->pdata[0]), ==, "test.early");
+
+  /* Frames sent outside any dispatch of the main loop are on their way
+   * when the call returns: the peer gets them while this thread runs no
+   * main loop. */
+  qi_hub_client_send_text (client, "hello", 5, &error);
+  g_assert_no_error (error);
+  qi_hub_client_send_text (client, "again", 5, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 5000 && !g_atomic_int_get (&x.got_two); i++)
+    g_usleep (1000);
+  g_assert_true (g_atomic_int_get (&x.got_two));
+  g_assert_cmpstr (x.received->pdata[0], ==, "hello");
+  g_assert_cmpstr (x.received->pdata[1], ==, "again");
+
+  wait_for_messages (messages, 2);
+  g_assert_cmpstr (qi_message_get_topic (messages->pdata[1]), ==, "test.later");
+
+  qi_hub_client_close (client);
+  stop_fake_hub (&x, thread);
+}
+
+/* An answer to the upgrade with the wrong Sec-WebSocket-Accept is no
+ * WebSocket. */
+static void
+test_client_bad_accept (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = qi_hub_client_new ();
+  g_autofree char *url = NULL;
+  FakeHub x = { .wrong_accept = TRUE };
+  Outcome o = { 0 };
+  GThread *thread;
+
+  url = start_fake_hub (&x, &thread);
+  qi_hub_client_connect_async (client, url, NULL, NULL, NULL, on_connected, &o);
+  wait_until (&o.done, 5000);
+  g_assert_false (o.ok);
+  g_assert_error (o.error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE);
+  g_assert_false (qi_hub_client_is_connected (client));
+  g_clear_error (&o.error);
+  g_clear_object (&client);
+  stop_fake_hub (&x, thread);
+}
+
+/* A token the server refuses: the error names the HTTP status. */
+static void
+test_client_refused (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = qi_hub_client_new ();
+  Outcome o = { 0 };
+
+  qi_hub_client_connect_async (client, f->url, "not.a.token", "test/refused", NULL, on_connected, &o);
+  wait_until (&o.done, 5000);
+  g_assert_false (o.ok);
+  g_assert_error (o.error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET);
+  g_assert_nonnull (strstr (o.error->message, "401"));
+  g_clear_error (&o.error);
+
+  /* A token that would break the request's head is not sent. */
+  qi_hub_client_connect_async (client, f->url, "a\r\nX-Injected: 1", NULL, NULL, on_connected, &o);
+  o.done = FALSE;
+  wait_until (&o.done, 5000);
+  g_assert_error (o.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&o.error);
+}
+
+typedef struct
+{
+  QiHubClient *client;
+  guint        sent;
+  guint        done;
+  guint        total;
+  gboolean     wrong;   /* a reply that was not its request's */
+} Chain;
+
+static void chain_send (Chain *chain);
+
+static void
+on_chain_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Chain *chain = g_object_get_data (source, "chain");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = qi_hub_client_request_finish (QI_HUB_CLIENT (source), result, &error);
+
+  g_assert_no_error (error);
+  if (json_object_get_int_member (json_node_get_object (reply), "n") != GPOINTER_TO_INT (user_data))
+    chain->wrong = TRUE;
+  chain->done++;
+  chain_send (chain);
+}
+
+static void
+chain_send (Chain *chain)
+{
+  while (chain->sent < chain->total && chain->sent - chain->done < 32)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) payload = NULL;
+
+      json_object_set_int_member (object, "n", chain->sent);
+      payload = json_node_init_object (json_node_alloc (), object);
+      qi_hub_client_request_async (chain->client, "hub.ping", payload, 0, NULL, on_chain_reply,
+                                   GINT_TO_POINTER (chain->sent));
+      chain->sent++;
+    }
+}
+
+/* Requests sent from the callbacks of replies, 32 in flight: the client
+ * holds them while libsoup reads and writes them together; each is
+ * answered once, with its own payload. */
+static void
+test_requests_from_replies (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(QiHubClient) client = connect_client (f, "test/chain");
+  Chain chain = { client, 0, 0, 2000, FALSE };
+
+  g_object_set_data (G_OBJECT (client), "chain", &chain);
+  chain_send (&chain);
+  while (chain.done < chain.total)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (chain.wrong);
+  g_assert_cmpuint (chain.sent, ==, chain.total);
+  assert_ping (client);
+}
+
 static void
 test_slow_reader (Fixture       *f,
                   gconstpointer  data)
@@ -931,6 +1434,12 @@ main (int   argc,
   ADD ("hello-and-ping", test_hello_and_ping);
   ADD ("garbage-then-ping", test_garbage_then_ping);
   ADD ("too-large", test_too_large);
+  ADD ("pipelined", test_pipelined);
+  ADD ("frames-with-handshake", test_frames_with_handshake);
+  ADD ("client-upgrade", test_client_upgrade);
+  ADD ("client-bad-accept", test_client_bad_accept);
+  ADD ("client-refused", test_client_refused);
+  ADD ("requests-from-replies", test_requests_from_replies);
   ADD ("many-clients", test_many_clients);
   ADD ("cascade", test_cascade);
   ADD ("between-clients", test_between_clients);

@@ -121,6 +121,41 @@ JsonNode *qi_json_read          (const char         *data,
 G_GNUC_INTERNAL
 void      qi_json_failure_clear (QiJsonFailure      *failure);
 
+/* A member of the root object that qi_json_read_fields() hands over: a
+ * string value as its text, an integer as its value, any other value as
+ * its node; a value to skip as its place in the text. */
+typedef struct
+{
+  const char *name;      /* in: the member's name */
+  gboolean    skip;      /* in: check the value, but do not build it */
+  gboolean    present;
+  JsonNode   *node;      /* the value, unless it is a string, an integer
+                          * (of 64 bits) or skipped */
+  gboolean    is_integer;
+  gint64      integer;
+  const char *string;    /* a string value (NULL for any other): UTF-8
+                          * without nul bytes, not nul-terminated; in the
+                          * text read or in decoded */
+  gsize       length;    /* of string, in bytes */
+  GString    *decoded;   /* string's storage when it had escapes */
+  gsize       start;     /* a skipped value: its first byte in the text, */
+  gsize       end;       /* the byte after it, */
+  gboolean    canonical; /* and whether qi_json_to_string() of it, once
+                          * built, gives that text byte for byte */
+} QiJsonField;
+
+G_GNUC_INTERNAL
+gboolean  qi_json_read_fields   (const char         *data,
+                                 gsize               length,
+                                 const QiJsonLimits *limits,
+                                 QiJsonField        *fields,
+                                 guint               n_fields,
+                                 gboolean           *is_object,
+                                 QiJsonFailure      *failure);
+G_GNUC_INTERNAL
+void      qi_json_fields_clear  (QiJsonField        *fields,
+                                 guint               n_fields);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QiJsonFailure, qi_json_failure_clear)
 
 G_GNUC_INTERNAL

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "qi-json.h"
@@ -28,10 +30,34 @@ G_BEGIN_DECLS
  * infinity and NaN, which JSON cannot express, as null.
  */
 
+/* g_string_append_len() of GLib 2.74 is a function call even when the
+ * text fits; a hub frame is a few dozen short appends. */
+static inline void
+qi_json_append_len (GString    *out,
+                    const char *text,
+                    gsize       length)
+{
+  if (out->len + length < out->allocated_len)
+    {
+      memcpy (out->str + out->len, text, length);
+      out->len += length;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, text, length);
+}
+
+/* A string literal, such as a member name with its quotes. */
+#define qi_json_append_literal(out, literal) \
+  qi_json_append_len ((out), "" literal, sizeof (literal) - 1)
+
 G_GNUC_INTERNAL
 void qi_json_append_string (GString          *out,
                             const char       *string,
                             QiJsonWriteFlags  flags);
+G_GNUC_INTERNAL
+void qi_json_append_int    (GString          *out,
+                            gint64            value);
 G_GNUC_INTERNAL
 void qi_json_append_node   (GString          *out,
                             JsonNode         *node,

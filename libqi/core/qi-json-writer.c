@@ -6,6 +6,7 @@
 
 #include "qi-json-writer-private.h"
 #include "qi-json.h"
+#include "qi-word-scan-private.h"
 
 /* Control characters, '"', '\\' and DEL are escaped; every other byte
  * goes as it is. */
@@ -15,19 +16,27 @@ needs_escape (guchar c)
   return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
 }
 
+/* A byte that goes as it is and needs no UTF-8 check: printable ASCII but
+ * the quote and the backslash. */
+static inline gboolean
+is_plain_ascii (guchar c)
+{
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void
 append_escape (GString *out,
                guchar   c)
 {
   switch (c)
     {
-    case '"': g_string_append (out, "\\\""); break;
-    case '\\': g_string_append (out, "\\\\"); break;
-    case '\b': g_string_append (out, "\\b"); break;
-    case '\f': g_string_append (out, "\\f"); break;
-    case '\n': g_string_append (out, "\\n"); break;
-    case '\r': g_string_append (out, "\\r"); break;
-    case '\t': g_string_append (out, "\\t"); break;
+    case '"': qi_json_append_literal (out, "\\\""); break;
+    case '\\': qi_json_append_literal (out, "\\\\"); break;
+    case '\b': qi_json_append_literal (out, "\\b"); break;
+    case '\f': qi_json_append_literal (out, "\\f"); break;
+    case '\n': qi_json_append_literal (out, "\\n"); break;
+    case '\r': qi_json_append_literal (out, "\\r"); break;
+    case '\t': qi_json_append_literal (out, "\\t"); break;
     default: g_string_append_printf (out, "\\u%04x", c); break;
     }
 }
@@ -50,7 +59,7 @@ append_modified_utf8 (GString    *out,
         {
           if (needs_escape (c))
             {
-              g_string_append_len (out, run, p - run);
+              qi_json_append_len (out, run, p - run);
               append_escape (out, c);
               run = p + 1;
             }
@@ -60,8 +69,8 @@ append_modified_utf8 (GString    *out,
 
       if (c == 0xc0 && p + 1 < end && (guchar) p[1] == 0x80)
         {
-          g_string_append_len (out, run, p - run);
-          g_string_append (out, "\\u0000");
+          qi_json_append_len (out, run, p - run);
+          qi_json_append_literal (out, "\\u0000");
           p += 2;
           run = p;
           continue;
@@ -69,8 +78,8 @@ append_modified_utf8 (GString    *out,
 
       if (g_utf8_get_char_validated (p, end - p) >= 0x80000000u)
         {
-          g_string_append_len (out, run, p - run);
-          g_string_append (out, "\xef\xbf\xbd");
+          qi_json_append_len (out, run, p - run);
+          qi_json_append_literal (out, "\xef\xbf\xbd");
           p++;
           run = p;
           continue;
@@ -78,7 +87,7 @@ append_modified_utf8 (GString    *out,
 
       p = g_utf8_next_char (p);
     }
-  g_string_append_len (out, run, end - run);
+  qi_json_append_len (out, run, end - run);
 }
 
 void
@@ -88,6 +97,7 @@ qi_json_append_string (GString          *out,
 {
   g_autofree char *valid = NULL;
   const char *run;
+  const char *end;
   const char *p;
 
   g_string_append_c (out, '"');
@@ -99,19 +109,62 @@ qi_json_append_string (GString          *out,
       return;
     }
 
-  if (!g_utf8_validate (string, -1, NULL))
+  /* Most strings are printable ASCII through and through: they go in one
+   * copy, without the UTF-8 check, which ASCII passes anyway. */
+  end = string + strlen (string);
+  for (p = string; end - p >= 8; p += 8)
+    {
+      guint64 word = qi_word_load (p);
+
+      if (qi_word_has_less (word, 0x20) | qi_word_has_high (word) | qi_word_has_byte (word, '"') |
+          qi_word_has_byte (word, '\\') | qi_word_has_byte (word, 0x7f))
+        break;
+    }
+  while (p < end && is_plain_ascii ((guchar) *p))
+    p++;
+  if (p == end)
+    {
+      qi_json_append_len (out, string, end - string);
+      g_string_append_c (out, '"');
+      return;
+    }
+
+  /* What came before the first other byte is ASCII: the rest decides. */
+  if (!g_utf8_validate (p, -1, NULL))
     string = valid = g_utf8_make_valid (string, -1);
 
   for (run = p = string; *p != '\0'; p++)
     {
       if (!needs_escape ((guchar) *p))
         continue;
-      g_string_append_len (out, run, p - run);
+      qi_json_append_len (out, run, p - run);
       append_escape (out, (guchar) *p);
       run = p + 1;
     }
-  g_string_append_len (out, run, p - run);
+  qi_json_append_len (out, run, p - run);
   g_string_append_c (out, '"');
+}
+
+void
+qi_json_append_int (GString *out,
+                    gint64   value)
+{
+  /* By hand: it is on the path of every hub frame, where parsing a printf
+   * format costs more than the conversion. */
+  guint64 magnitude = value < 0 ? 0 - (guint64) value : (guint64) value;
+  char digits[20];
+  gsize n = 0;
+
+  do
+    {
+      digits[sizeof digits - ++n] = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+
+  if (value < 0)
+    g_string_append_c (out, '-');
+  qi_json_append_len (out, digits + sizeof digits - n, n);
 }
 
 /* The shortest form that reads back as the same double, always with a
@@ -124,7 +177,7 @@ append_double (GString *out,
 
   if (!isfinite (value))
     {
-      g_string_append (out, "null");
+      qi_json_append_literal (out, "null");
       return;
     }
 
@@ -138,9 +191,9 @@ append_double (GString *out,
         break;
     }
 
-  g_string_append (out, buffer);
+  qi_json_append_len (out, buffer, strlen (buffer));
   if (strpbrk (buffer, ".e") == NULL)
-    g_string_append (out, ".0");
+    qi_json_append_literal (out, ".0");
 }
 
 static void append_node (GString          *out,
@@ -154,7 +207,7 @@ append_newline (GString *out,
 {
   g_string_append_c (out, '\n');
   for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
+    qi_json_append_literal (out, "  ");
 }
 
 static void
@@ -179,7 +232,10 @@ append_object (GString          *out,
       if (pretty)
         append_newline (out, depth + 1);
       qi_json_append_string (out, name, flags);
-      g_string_append (out, pretty ? ": " : ":");
+      if (pretty)
+        qi_json_append_literal (out, ": ");
+      else
+        g_string_append_c (out, ':');
       append_node (out, member, flags, depth + 1);
     }
   if (pretty && !first)
@@ -218,7 +274,7 @@ append_node (GString          *out,
 {
   if (node == NULL)
     {
-      g_string_append (out, "null");
+      qi_json_append_literal (out, "null");
       return;
     }
 
@@ -236,13 +292,16 @@ append_node (GString          *out,
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          qi_json_append_int (out, json_node_get_int (node));
           return;
         case G_TYPE_DOUBLE:
           append_double (out, json_node_get_double (node));
           return;
         case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          if (json_node_get_boolean (node))
+            qi_json_append_literal (out, "true");
+          else
+            qi_json_append_literal (out, "false");
           return;
         case G_TYPE_STRING:
           qi_json_append_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "",
@@ -258,7 +317,7 @@ append_node (GString          *out,
       break;
     }
 
-  g_string_append (out, "null");
+  qi_json_append_literal (out, "null");
 }
 
 void

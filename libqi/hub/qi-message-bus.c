@@ -8,6 +8,7 @@
 #include "qi-message-bus.h"
 #include "qi-connection-manager-private.h"
 #include "qi-hub-error.h"
+#include "qi-message-private.h"
 
 /**
  * QiMessageBus:
@@ -548,7 +549,9 @@ handle_builtin (QiMessageBus *self,
 
   if (g_str_equal (topic, "hub.ping"))
     {
-      answer (self, from, request, qi_message_get_payload (request));
+      g_autoptr(QiMessage) reply = qi_message_new_reply_with_request_payload (request);
+
+      send_from_hub (self, from, reply);
       return;
     }
 

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-message.h"
+#include "qi-message-private.h"
 #include "qi-json-reader-private.h"
 #include "qi-json-writer-private.h"
 
@@ -40,16 +41,28 @@
  * once per process, a dash and a counter.
  */
 
+/* The strings of a message are GRefStrings, shared by the messages made
+ * from it, except those of a message read from the wire: they are kept in
+ * one block at the end of that message (text), and the messages made
+ * from it point into it and hold a reference to it (text_owner). A
+ * string is the text owner's when it lies in its block. */
 struct _QiMessage
 {
   gatomicrefcount  ref_count;
   QiMessageKind    kind;
   guint            timeout_ms;  /* requests only; 0 = the hub's default */
-  char            *id;          /* GRefString */
-  char            *topic;       /* GRefString; NULL only in replies and errors */
-  char            *re;          /* GRefString; NULL in requests and events */
-  char            *session;     /* GRefString or NULL */
-  JsonNode        *payload;     /* a sealed object node, never NULL */
+  char            *id;          /* never NULL */
+  char            *topic;       /* NULL only in replies and errors */
+  char            *re;          /* NULL in requests and events */
+  char            *session;     /* or NULL */
+  JsonNode        *payload;     /* a sealed object node; NULL until asked for
+                                 * when payload_text is set (atomic) */
+  char            *payload_text; /* or NULL: the payload as read from the
+                                  * wire, as Qi's writer writes it */
+  QiMessage       *text_owner;  /* NULL, this message, or a reference to the
+                                 * message whose text block strings point into */
+  gsize            text_length; /* of text */
+  char             text[];
 };
 
 G_DEFINE_BOXED_TYPE (QiMessage, qi_message, qi_message_ref, qi_message_unref)
@@ -71,16 +84,41 @@ ref_string_new_nullable (const char *string)
   return string != NULL ? g_ref_string_new (string) : NULL;
 }
 
-static char *
-ref_string_acquire_nullable (char *string)
+/* Whether @string lies in the text block of @msg's text owner. */
+static gboolean
+string_is_borrowed (QiMessage  *msg,
+                    const char *string)
 {
-  return string != NULL ? g_ref_string_acquire (string) : NULL;
+  QiMessage *owner = msg->text_owner;
+
+  return owner != NULL && string >= owner->text && string < owner->text + owner->text_length;
 }
 
+/* Drops @msg's hold on one of its strings. */
 static void
-ref_string_clear (char **string)
+string_clear (QiMessage  *msg,
+              char      **string)
 {
-  g_clear_pointer (string, g_ref_string_release);
+  if (*string != NULL && !string_is_borrowed (msg, *string))
+    g_ref_string_release (*string);
+  *string = NULL;
+}
+
+/* @string of @from, for @to, which has no text owner but @from's. */
+static char *
+string_share (QiMessage *to,
+              QiMessage *from,
+              char      *string)
+{
+  if (string == NULL)
+    return NULL;
+  if (!string_is_borrowed (from, string))
+    return g_ref_string_acquire (string);
+
+  if (to->text_owner == NULL)
+    to->text_owner = qi_message_ref (from->text_owner);
+  g_assert (to->text_owner == from->text_owner);
+  return string;
 }
 
 static char *
@@ -89,20 +127,36 @@ new_id (void)
   static gsize prefix_ready = 0;
   static char prefix[16];
   static atomic_uint_fast64_t counter;
-  char buffer[sizeof prefix + 24];
+  static gsize prefix_length;
+  char digits[20];
+  char buffer[sizeof prefix + 1 + sizeof digits];
+  gsize n_digits = 0;
   guint64 n;
 
   if (g_once_init_enter (&prefix_ready))
     {
-      g_snprintf (prefix, sizeof prefix, "%08x%04x",
-                  g_random_int (), g_random_int () & 0xffff);
+      prefix_length = g_snprintf (prefix, sizeof prefix, "%08x%04x",
+                                  g_random_int (), g_random_int () & 0xffff);
       g_once_init_leave (&prefix_ready, 1);
     }
 
+  /* Every message the process makes takes an id: the counter is written
+   * by hand, since g_snprintf() cost three times the rest of building a
+   * reply. */
   n = atomic_fetch_add_explicit (&counter, 1, memory_order_relaxed) + 1;
-  g_snprintf (buffer, sizeof buffer, "%s-%" G_GUINT64_FORMAT, prefix, n);
+  do
+    {
+      digits[n_digits++] = (char) ('0' + n % 10);
+      n /= 10;
+    }
+  while (n != 0);
 
-  return g_ref_string_new (buffer);
+  memcpy (buffer, prefix, prefix_length);
+  buffer[prefix_length] = '-';
+  for (gsize i = 0; i < n_digits; i++)
+    buffer[prefix_length + 1 + i] = digits[n_digits - 1 - i];
+
+  return g_ref_string_new_len (buffer, prefix_length + 1 + n_digits);
 }
 
 static JsonNode *
@@ -207,6 +261,51 @@ message_alloc (QiMessageKind kind)
   return msg;
 }
 
+static const QiJsonLimits message_limits = {
+  .max_depth = QI_MESSAGE_MAX_DEPTH,
+  .max_values = QI_MESSAGE_MAX_VALUES,
+  .max_members = QI_MESSAGE_MAX_MEMBERS,
+  .big_integers_as_doubles = TRUE,
+};
+
+/* A message read from the wire keeps its payload's text when Qi's writer
+ * would write that very text, and builds the node only when someone asks
+ * for it: a message the hub passes on to another connection, or answers
+ * with its own payload (hub.ping), is never built, sealed and written
+ * again. The text was read and checked with the envelope, so building it
+ * cannot fail. */
+static JsonNode *
+message_payload (QiMessage *msg)
+{
+  JsonNode *node = g_atomic_pointer_get (&msg->payload);
+  g_auto(QiJsonFailure) failure = { 0 };
+
+  if (G_LIKELY (node != NULL))
+    return node;
+
+  node = qi_json_read (msg->payload_text, strlen (msg->payload_text), &message_limits, &failure);
+  g_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+  json_node_seal (node);
+  if (!g_atomic_pointer_compare_and_exchange (&msg->payload, NULL, node))
+    {
+      /* Another thread built it first. */
+      json_node_unref (node);
+      node = g_atomic_pointer_get (&msg->payload);
+    }
+  return node;
+}
+
+/* Gives @copy the payload of @msg: its node, if built, and its text. */
+static void
+copy_payload (QiMessage *copy,
+              QiMessage *msg)
+{
+  JsonNode *node = g_atomic_pointer_get (&msg->payload);
+
+  copy->payload = node != NULL ? json_node_ref (node) : NULL;
+  copy->payload_text = string_share (copy, msg, msg->payload_text);
+}
+
 /* A new message with all of @msg's fields, the strings and payload shared. */
 static QiMessage *
 message_copy (QiMessage *msg)
@@ -214,22 +313,25 @@ message_copy (QiMessage *msg)
   QiMessage *copy = message_alloc (msg->kind);
 
   copy->timeout_ms = msg->timeout_ms;
-  copy->id = g_ref_string_acquire (msg->id);
-  copy->topic = ref_string_acquire_nullable (msg->topic);
-  copy->re = ref_string_acquire_nullable (msg->re);
-  copy->session = ref_string_acquire_nullable (msg->session);
-  copy->payload = json_node_ref (msg->payload);
+  copy->id = string_share (copy, msg, msg->id);
+  copy->topic = string_share (copy, msg, msg->topic);
+  copy->re = string_share (copy, msg, msg->re);
+  copy->session = string_share (copy, msg, msg->session);
+  copy_payload (copy, msg);
   return copy;
 }
 
 static void
 message_free (QiMessage *msg)
 {
-  ref_string_clear (&msg->id);
-  ref_string_clear (&msg->topic);
-  ref_string_clear (&msg->re);
-  ref_string_clear (&msg->session);
+  string_clear (msg, &msg->id);
+  string_clear (msg, &msg->topic);
+  string_clear (msg, &msg->re);
+  string_clear (msg, &msg->session);
   g_clear_pointer (&msg->payload, json_node_unref);
+  string_clear (msg, &msg->payload_text);
+  if (msg->text_owner != msg)
+    g_clear_pointer (&msg->text_owner, qi_message_unref);
   g_free (msg);
 }
 
@@ -371,9 +473,25 @@ qi_message_new_reply (QiMessage *request,
 
   msg = message_alloc (QI_MESSAGE_KIND_REPLY);
   msg->id = new_id ();
-  msg->topic = ref_string_acquire_nullable (request->topic);
-  msg->re = g_ref_string_acquire (request->id);
+  msg->topic = string_share (msg, request, request->topic);
+  msg->re = string_share (msg, request, request->id);
   msg->payload = import_payload (payload);
+  return msg;
+}
+
+QiMessage *
+qi_message_new_reply_with_request_payload (QiMessage *request)
+{
+  QiMessage *msg;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->kind == QI_MESSAGE_KIND_REQUEST, NULL);
+
+  msg = message_alloc (QI_MESSAGE_KIND_REPLY);
+  msg->id = new_id ();
+  msg->topic = string_share (msg, request, request->topic);
+  msg->re = string_share (msg, request, request->id);
+  copy_payload (msg, request);
   return msg;
 }
 
@@ -503,7 +621,7 @@ qi_message_with_session (QiMessage  *msg,
   g_return_val_if_fail (msg != NULL, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->session);
+  string_clear (copy, &copy->session);
   copy->session = ref_string_new_nullable (session);
   return copy;
 }
@@ -528,7 +646,7 @@ qi_message_with_id (QiMessage  *msg,
   g_return_val_if_fail (id != NULL && id[0] != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->id);
+  string_clear (copy, &copy->id);
   copy->id = g_ref_string_new (id);
   return copy;
 }
@@ -554,7 +672,7 @@ qi_message_with_re (QiMessage  *msg,
   g_return_val_if_fail (re != NULL && re[0] != '\0' && strlen (re) <= QI_MESSAGE_MAX_ID_LENGTH, NULL);
 
   copy = message_copy (msg);
-  ref_string_clear (&copy->re);
+  string_clear (copy, &copy->re);
   copy->re = g_ref_string_new (re);
   return copy;
 }
@@ -635,7 +753,9 @@ qi_message_get_topic (QiMessage *msg)
  *
  * Gives the payload, a sealed JSON object: an empty one if the message was
  * made or sent without payload. Take a reference with json_node_ref() to
- * keep it beyond @msg.
+ * keep it beyond @msg. A message read with qi_message_new_from_data()
+ * builds it the first time it is asked for; every call gives the same
+ * node, from any thread.
  *
  * Returns: (transfer none): the payload of @msg
  */
@@ -644,7 +764,7 @@ qi_message_get_payload (QiMessage *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
 
-  return msg->payload;
+  return message_payload (msg);
 }
 
 /**
@@ -725,7 +845,7 @@ qi_message_get_error (QiMessage  *msg,
     return TRUE;
 
   /* Both constructors and the decoder guarantee these two members. */
-  payload = json_node_get_object (msg->payload);
+  payload = json_node_get_object (message_payload (msg));
   if (!qi_hub_error_code_from_string (json_object_get_string_member (payload, "code"), &code))
     code = QI_HUB_ERROR_HANDLER_FAILED;
 
@@ -760,10 +880,65 @@ qi_message_equal (QiMessage *a,
          g_strcmp0 (a->topic, b->topic) == 0 &&
          g_strcmp0 (a->re, b->re) == 0 &&
          g_strcmp0 (a->session, b->session) == 0 &&
-         json_node_equal (a->payload, b->payload);
+         json_node_equal (message_payload (a), message_payload (b));
 }
 
 /* The encoder: qi-json-writer.c, the one writer of Qi's JSON. */
+
+/* Writes the fields that are not NULL (timeout_ms: not 0) in their fixed
+ * order; a NULL payload is an empty object. */
+static char *
+write_message (QiMessageKind  kind,
+               const char    *id,
+               const char    *topic,
+               const char    *re,
+               const char    *session,
+               guint          timeout_ms,
+               JsonNode      *payload,
+               const char    *payload_text,
+               gsize         *length)
+{
+  /* Large enough for the envelope and a small payload at once. */
+  GString *out = g_string_sized_new (256);
+
+  qi_json_append_literal (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
+  qi_json_append_string (out, id, QI_JSON_WRITE_DEFAULT);
+  qi_json_append_literal (out, ",\"kind\":\"");
+  qi_json_append_len (out, kind_names[kind], strlen (kind_names[kind]));
+  g_string_append_c (out, '"');
+  if (topic != NULL)
+    {
+      qi_json_append_literal (out, ",\"topic\":");
+      qi_json_append_string (out, topic, QI_JSON_WRITE_DEFAULT);
+    }
+  if (re != NULL)
+    {
+      qi_json_append_literal (out, ",\"re\":");
+      qi_json_append_string (out, re, QI_JSON_WRITE_DEFAULT);
+    }
+  if (session != NULL)
+    {
+      qi_json_append_literal (out, ",\"session\":");
+      qi_json_append_string (out, session, QI_JSON_WRITE_DEFAULT);
+    }
+  if (timeout_ms != 0)
+    {
+      qi_json_append_literal (out, ",\"timeout_ms\":");
+      qi_json_append_int (out, timeout_ms);
+    }
+  qi_json_append_literal (out, ",\"payload\":");
+  if (payload_text != NULL)
+    qi_json_append_len (out, payload_text, strlen (payload_text));
+  else if (payload != NULL)
+    qi_json_append_node (out, payload, QI_JSON_WRITE_DEFAULT);
+  else
+    qi_json_append_literal (out, "{}");
+  g_string_append_c (out, '}');
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
 
 /**
  * qi_message_to_json:
@@ -789,40 +964,28 @@ char *
 qi_message_to_json (QiMessage *msg,
                     gsize     *length)
 {
-  GString *out;
-
   g_return_val_if_fail (msg != NULL, NULL);
 
-  out = g_string_sized_new (128);
-  g_string_append (out, "{\"v\":" G_STRINGIFY (QI_MESSAGE_PROTOCOL_VERSION) ",\"id\":");
-  qi_json_append_string (out, msg->id, QI_JSON_WRITE_DEFAULT);
-  g_string_append (out, ",\"kind\":\"");
-  g_string_append (out, kind_names[msg->kind]);
-  g_string_append_c (out, '"');
-  if (msg->topic != NULL)
-    {
-      g_string_append (out, ",\"topic\":");
-      qi_json_append_string (out, msg->topic, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->re != NULL)
-    {
-      g_string_append (out, ",\"re\":");
-      qi_json_append_string (out, msg->re, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->session != NULL)
-    {
-      g_string_append (out, ",\"session\":");
-      qi_json_append_string (out, msg->session, QI_JSON_WRITE_DEFAULT);
-    }
-  if (msg->timeout_ms != 0)
-    g_string_append_printf (out, ",\"timeout_ms\":%u", msg->timeout_ms);
-  g_string_append (out, ",\"payload\":");
-  qi_json_append_node (out, msg->payload, QI_JSON_WRITE_DEFAULT);
-  g_string_append_c (out, '}');
+  return write_message (msg->kind, msg->id, msg->topic, msg->re, msg->session,
+                        msg->timeout_ms, g_atomic_pointer_get (&msg->payload), msg->payload_text,
+                        length);
+}
 
-  if (length != NULL)
-    *length = out->len;
-  return g_string_free (out, FALSE);
+char *
+qi_message_encode_new (QiMessageKind   kind,
+                       const char     *topic,
+                       JsonNode       *payload,
+                       guint           timeout_ms,
+                       char          **id,
+                       gsize          *length)
+{
+  /* The callers checked the topic, the payload and the deadline. */
+  g_return_val_if_fail (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT, NULL);
+  g_return_val_if_fail (kind == QI_MESSAGE_KIND_REQUEST || timeout_ms == 0, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  *id = new_id ();
+  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, NULL, length);
 }
 
 /* The decoder
@@ -861,13 +1024,6 @@ shorten_for_message (const char *text)
     return g_string_free (g_steal_pointer (&out), FALSE);
   }
 }
-
-static const QiJsonLimits message_limits = {
-  .max_depth = QI_MESSAGE_MAX_DEPTH,
-  .max_values = QI_MESSAGE_MAX_VALUES,
-  .max_members = QI_MESSAGE_MAX_MEMBERS,
-  .big_integers_as_doubles = TRUE,
-};
 
 /* Sets @error for what qi_json_read() found wrong in @data, at the byte
  * where reading stopped (at the start of a misspelt word). */
@@ -999,41 +1155,100 @@ node_get_string (JsonNode *node)
   return json_node_get_string (node);
 }
 
-static gboolean
-node_holds_int (JsonNode *node)
+/* The fields of the envelope, as qi_json_read_fields() reads them. */
+enum
 {
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_INT64;
+  FIELD_V,
+  FIELD_ID,
+  FIELD_KIND,
+  FIELD_TOPIC,
+  FIELD_RE,
+  FIELD_SESSION,
+  FIELD_TIMEOUT_MS,
+  FIELD_PAYLOAD,
+  N_FIELDS
+};
+
+static const char * const field_names[N_FIELDS] = {
+  "v", "id", "kind", "topic", "re", "session", "timeout_ms", "payload",
+};
+
+typedef struct
+{
+  QiJsonField fields[N_FIELDS];
+} Envelope;
+
+static void
+envelope_init (Envelope *envelope,
+               gboolean  build_payload)
+{
+  memset (envelope, 0, sizeof *envelope);
+  for (guint i = 0; i < N_FIELDS; i++)
+    envelope->fields[i].name = field_names[i];
+  envelope->fields[FIELD_PAYLOAD].skip = !build_payload;
 }
 
-/* An optional string field: TRUE with *value NULL if absent. */
-static gboolean
-get_optional_string (JsonObject  *envelope,
-                     const char  *field,
-                     const char **value,
-                     GError     **error)
+static void
+envelope_clear (Envelope *envelope)
 {
-  JsonNode *node = json_object_get_member (envelope, field);
+  qi_json_fields_clear (envelope->fields, N_FIELDS);
+}
 
-  *value = NULL;
-  if (node == NULL)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Envelope, envelope_clear)
+
+static gboolean
+field_is_string (const QiJsonField *field)
+{
+  return field->present && field->string != NULL;
+}
+
+/* An id that an error may answer: a string, not empty, not too long. */
+static char *
+field_dup_id (const QiJsonField *field)
+{
+  if (!field_is_string (field) || field->length == 0 || field->length > QI_MESSAGE_MAX_ID_LENGTH)
+    return NULL;
+  return g_strndup (field->string, field->length);
+}
+
+/* A string field as read, not nul-terminated; text is NULL when it is
+ * absent. */
+typedef struct
+{
+  const char *text;
+  gsize       length;
+} Span;
+
+/* An optional string field: TRUE with value->text NULL if absent. */
+static gboolean
+optional_string (const QiJsonField  *field,
+                 Span               *value,
+                 GError            **error)
+{
+  value->text = NULL;
+  value->length = 0;
+  if (!field->present)
     return TRUE;
 
-  *value = node_get_string (node);
-  if (*value == NULL)
-    return fail_field (error, _("the field \"%s\" must be a string"), field) != NULL;
-  /* Ids and session names are kept in tables; keep them short. */
-  if (!g_str_equal (field, "topic") && strlen (*value) > QI_MESSAGE_MAX_ID_LENGTH)
-    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field,
+  if (!field_is_string (field))
+    return fail_field (error, _("the field \"%s\" must be a string"), field->name) != NULL;
+  /* Ids and session names are kept in tables; keep them short. The topic
+   * has its own rule, checked by check_topic(). */
+  if (!g_str_equal (field->name, "topic") && field->length > QI_MESSAGE_MAX_ID_LENGTH)
+    return fail_field (error, _("the field \"%s\" is longer than %d bytes"), field->name,
                        QI_MESSAGE_MAX_ID_LENGTH) != NULL;
+  value->text = field->string;
+  value->length = field->length;
   return TRUE;
 }
 
 static gboolean
-check_topic (const char  *topic,
+check_topic (const Span  *topic,
              GError     **error)
 {
-  if (strlen (topic) > QI_MESSAGE_MAX_TOPIC_LENGTH)
+  char text[QI_MESSAGE_MAX_TOPIC_LENGTH + 1];
+
+  if (topic->length > QI_MESSAGE_MAX_TOPIC_LENGTH)
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("the field \"topic\" is longer than %d bytes"),
@@ -1041,12 +1256,15 @@ check_topic (const char  *topic,
       return FALSE;
     }
 
-  if (!qi_message_topic_is_valid (topic))
+  /* The text was read as UTF-8 without nul bytes. */
+  memcpy (text, topic->text, topic->length);
+  text[topic->length] = '\0';
+  if (!qi_message_topic_is_valid (text))
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("the topic \"%s\" is not valid: a topic is one or more "
                      "segments of letters, digits, '_' and '-', separated by dots"),
-                   topic);
+                   text);
       return FALSE;
     }
 
@@ -1071,56 +1289,83 @@ check_error_payload (JsonObject  *payload,
   return TRUE;
 }
 
+/* Checks the fields of a message in a fixed order, whatever their order
+ * in the text, so that a message with several faults always gets the
+ * same error. */
+/* Copies @span, nul-terminated, to *@at in the text block. */
+static char *
+put_span (char       **at,
+          const Span  *span)
+{
+  char *string = *at;
+
+  if (span->text == NULL)
+    return NULL;
+  memcpy (string, span->text, span->length);
+  string[span->length] = '\0';
+  *at += span->length + 1;
+  return string;
+}
+
+/* Checks the fields of a message in a fixed order, whatever their order
+ * in the text, so that a message with several faults always gets the
+ * same error; then makes the message in one block, its strings at its
+ * end. */
 static QiMessage *
-message_from_envelope (JsonObject  *envelope,
+message_from_envelope (Envelope    *envelope,
+                       const char  *data,
                        GError     **error)
 {
-  g_autoptr(QiMessage) msg = NULL;
-  JsonNode *node;
-  const char *id;
-  const char *kind_name;
-  const char *topic;
-  const char *re;
-  const char *session;
+  QiJsonField *fields = envelope->fields;
+  g_autoptr(JsonNode) node = NULL;
+  QiJsonField *field;
+  Span id, topic, re, session;
+  Span payload_text = { NULL, 0 };
+  guint timeout_ms = 0;
+  gsize length;
+  QiMessage *msg;
+  char *at;
   guint kind;
 
-  node = json_object_get_member (envelope, "v");
-  if (node == NULL)
+  field = &fields[FIELD_V];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "v");
-  if (!node_holds_int (node))
+  if (!field->is_integer)
     return fail_field (error, _("the field \"%s\" must be an integer"), "v");
-  if (json_node_get_int (node) != QI_MESSAGE_PROTOCOL_VERSION)
+  if (field->integer != QI_MESSAGE_PROTOCOL_VERSION)
     {
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                    _("unsupported protocol version %" G_GINT64_FORMAT "; this hub speaks %d"),
-                   json_node_get_int (node), QI_MESSAGE_PROTOCOL_VERSION);
+                   field->integer, QI_MESSAGE_PROTOCOL_VERSION);
       return NULL;
     }
 
-  node = json_object_get_member (envelope, "id");
-  if (node == NULL)
+  field = &fields[FIELD_ID];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "id");
-  id = node_get_string (node);
-  if (id == NULL)
+  if (!field_is_string (field))
     return fail_field (error, _("the field \"%s\" must be a string"), "id");
-  if (*id == '\0')
+  if (field->length == 0)
     return fail_field (error, _("the field \"%s\" must not be empty"), "id");
-  if (strlen (id) > QI_MESSAGE_MAX_ID_LENGTH)
+  if (field->length > QI_MESSAGE_MAX_ID_LENGTH)
     return fail_field (error, _("the field \"%s\" is longer than %d bytes"), "id",
                        QI_MESSAGE_MAX_ID_LENGTH);
+  id.text = field->string;
+  id.length = field->length;
 
-  node = json_object_get_member (envelope, "kind");
-  if (node == NULL)
+  field = &fields[FIELD_KIND];
+  if (!field->present)
     return fail_field (error, _("the field \"%s\" is missing"), "kind");
-  kind_name = node_get_string (node);
-  if (kind_name == NULL)
+  if (!field_is_string (field))
     return fail_field (error, _("the field \"%s\" must be a string"), "kind");
   for (kind = 0; kind < G_N_ELEMENTS (kind_names); kind++)
-    if (strcmp (kind_name, kind_names[kind]) == 0)
+    if (strncmp (kind_names[kind], field->string, field->length) == 0 &&
+        kind_names[kind][field->length] == '\0')
       break;
   if (kind == G_N_ELEMENTS (kind_names))
     {
-      g_autofree char *shown = shorten_for_message (kind_name);
+      g_autofree char *name = g_strndup (field->string, field->length);
+      g_autofree char *shown = shorten_for_message (name);
 
       g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_UNKNOWN_KIND,
                    _("unknown message kind \"%s\"; expected request, reply, event or error"),
@@ -1128,62 +1373,100 @@ message_from_envelope (JsonObject  *envelope,
       return NULL;
     }
 
-  msg = message_alloc ((QiMessageKind) kind);
-  msg->id = g_ref_string_new (id);
-
-  if (!get_optional_string (envelope, "topic", &topic, error))
+  if (!optional_string (&fields[FIELD_TOPIC], &topic, error))
     return NULL;
-  if (topic == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (topic.text == NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is missing"), "topic");
-  if (topic != NULL && !check_topic (topic, error))
+  if (topic.text != NULL && !check_topic (&topic, error))
     return NULL;
-  msg->topic = ref_string_new_nullable (topic);
 
-  if (!get_optional_string (envelope, "re", &re, error))
+  if (!optional_string (&fields[FIELD_RE], &re, error))
     return NULL;
-  if (re != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
+  if (re.text != NULL && (kind == QI_MESSAGE_KIND_REQUEST || kind == QI_MESSAGE_KIND_EVENT))
     return fail_field (error, _("the field \"%s\" is only allowed in replies and errors"), "re");
-  if (re == NULL && kind == QI_MESSAGE_KIND_REPLY)
+  if (re.text == NULL && kind == QI_MESSAGE_KIND_REPLY)
     return fail_field (error, _("the field \"%s\" is missing"), "re");
-  if (re != NULL && *re == '\0')
+  if (re.text != NULL && re.length == 0)
     return fail_field (error, _("the field \"%s\" must not be empty"), "re");
-  msg->re = ref_string_new_nullable (re);
 
-  if (!get_optional_string (envelope, "session", &session, error))
+  if (!optional_string (&fields[FIELD_SESSION], &session, error))
     return NULL;
-  msg->session = ref_string_new_nullable (session);
 
-  node = json_object_get_member (envelope, "timeout_ms");
-  if (node != NULL)
+  field = &fields[FIELD_TIMEOUT_MS];
+  if (field->present)
     {
       if (kind != QI_MESSAGE_KIND_REQUEST)
         return fail_field (error, _("the field \"%s\" is only allowed in requests"), "timeout_ms");
-      if (!node_holds_int (node) || json_node_get_int (node) < 0 ||
-          json_node_get_int (node) > G_MAXINT32)
+      if (!field->is_integer || field->integer < 0 || field->integer > G_MAXINT32)
         return fail_field (error, _("the field \"%s\" must be an integer from 0 to 2147483647"),
                            "timeout_ms");
-      msg->timeout_ms = (guint) json_node_get_int (node);
+      timeout_ms = (guint) field->integer;
     }
 
-  node = json_object_get_member (envelope, "payload");
-  if (node == NULL && kind == QI_MESSAGE_KIND_ERROR)
+  /* A skipped payload was read and checked, not built. An error's is
+   * built now, to check its code and message; so is one Qi would write
+   * otherwise, since the text of a message must be what Qi's writer
+   * writes (docs/protocol.md, "Strings and the JSON Qi writes"). */
+  field = &fields[FIELD_PAYLOAD];
+  if (!field->present && kind == QI_MESSAGE_KIND_ERROR)
     return fail_field (error, _("the field \"%s\" is missing"), "payload");
-  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+  if (field->present &&
+      (field->skip ? data[field->start] != '{' : field->node == NULL || !JSON_NODE_HOLDS_OBJECT (field->node)))
     return fail_field (error, _("the field \"%s\" must be an object"), "payload");
-  if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
-    return NULL;
 
-  if (node != NULL)
+  if (!field->present)
+    node = empty_object_node ();
+  else if (field->skip && kind != QI_MESSAGE_KIND_ERROR && field->canonical)
     {
-      /* The decoded tree is the message's own: kept, not copied. */
-      msg->payload = json_node_ref (node);
-      json_node_seal (msg->payload);
+      payload_text.text = data + field->start;
+      payload_text.length = field->end - field->start;
     }
   else
-    msg->payload = empty_object_node ();
+    {
+      if (field->skip)
+        {
+          g_auto(QiJsonFailure) failure = { 0 };
 
-  return g_steal_pointer (&msg);
+          node = qi_json_read (data + field->start, field->end - field->start, &message_limits, &failure);
+          g_assert (node != NULL);
+        }
+      else
+        node = g_steal_pointer (&field->node);
+      json_node_seal (node);
+      if (kind == QI_MESSAGE_KIND_ERROR && !check_error_payload (json_node_get_object (node), error))
+        return NULL;
+    }
+
+  length = id.length + 1;
+  length += topic.text != NULL ? topic.length + 1 : 0;
+  length += re.text != NULL ? re.length + 1 : 0;
+  length += session.text != NULL ? session.length + 1 : 0;
+  length += payload_text.text != NULL ? payload_text.length + 1 : 0;
+
+  msg = g_malloc (sizeof (QiMessage) + length);
+  memset (msg, 0, sizeof (QiMessage));
+  g_atomic_ref_count_init (&msg->ref_count);
+  msg->kind = (QiMessageKind) kind;
+  msg->timeout_ms = timeout_ms;
+  msg->text_owner = msg;
+  msg->text_length = length;
+  at = msg->text;
+  msg->id = put_span (&at, &id);
+  msg->topic = put_span (&at, &topic);
+  msg->re = put_span (&at, &re);
+  msg->session = put_span (&at, &session);
+  msg->payload_text = put_span (&at, &payload_text);
+  msg->payload = g_steal_pointer (&node);
+  return msg;
 }
+
+static QiMessage *
+message_read (const char  *data,
+              gsize        length,
+              gsize        max_size,
+              gboolean     build_payload,
+              char       **bad_id,
+              GError     **error);
 
 /**
  * qi_message_new_from_data:
@@ -1219,6 +1502,9 @@ message_from_envelope (JsonObject  *envelope,
  * duplicate member names, unpaired surrogates, `\u0000` in strings,
  * numbers beyond the range of a double, or nesting deeper than
  * %QI_MESSAGE_MAX_DEPTH. An integer beyond 64 bits is read as a double.
+ * The whole text is checked here; a payload in the form
+ * qi_message_to_json() writes is kept as its text, written out again as it
+ * is, and built only when qi_message_get_payload() asks for it.
  *
  * Errors are in %QI_HUB_ERROR: %QI_HUB_ERROR_TOO_LARGE when @length exceeds
  * @max_size or the message holds more than %QI_MESSAGE_MAX_VALUES values or
@@ -1235,11 +1521,33 @@ qi_message_new_from_data (const char  *data,
                           char       **bad_id,
                           GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  return message_read (data, length, max_size, FALSE, bad_id, error);
+}
+
+QiMessage *
+qi_message_new_from_data_built (const char  *data,
+                                gsize        length,
+                                gsize        max_size,
+                                GError     **error)
+{
+  return message_read (data, length, max_size, TRUE, NULL, error);
+}
+
+static QiMessage *
+message_read (const char  *data,
+              gsize        length,
+              gsize        max_size,
+              gboolean     build_payload,
+              char       **bad_id,
+              GError     **error)
+{
+  g_auto(Envelope) envelope;
   g_autoptr(GError) local_error = NULL;
   g_auto(QiJsonFailure) failure = { 0 };
+  gboolean is_object;
   QiMessage *msg;
 
+  envelope_init (&envelope, build_payload);
   if (bad_id != NULL)
     *bad_id = NULL;
 
@@ -1255,8 +1563,8 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  root = qi_json_read (data, length, &message_limits, &failure);
-  if (root == NULL)
+  if (!qi_json_read_fields (data, length, &message_limits, envelope.fields, N_FIELDS,
+                            &is_object, &failure))
     {
       set_json_error (error, data, length, &failure);
       /* A message refused only for a \u0000 is JSON otherwise: its error
@@ -1280,20 +1588,18 @@ qi_message_new_from_data (const char  *data,
       return NULL;
     }
 
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (!is_object)
     {
       g_set_error_literal (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
                            _("message must be a JSON object"));
       return NULL;
     }
 
-  msg = message_from_envelope (json_node_get_object (root), &local_error);
+  msg = message_from_envelope (&envelope, data, &local_error);
   if (msg == NULL)
     {
-      const char *id = node_get_string (json_object_get_member (json_node_get_object (root), "id"));
-
-      if (bad_id != NULL && id != NULL && *id != '\0' && strlen (id) <= QI_MESSAGE_MAX_ID_LENGTH)
-        *bad_id = g_strdup (id);
+      if (bad_id != NULL)
+        *bad_id = field_dup_id (&envelope.fields[FIELD_ID]);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }

@@ -10,14 +10,20 @@ G_BEGIN_DECLS
  * WebSocket server learns from it how much of what it queued is still
  * unsent (to bound a slow reader's queue) and whether the peer is alive
  * (pongs are bytes too). A read limit bounds what the peer may send
- * between two marks: the server marks after each whole message. */
+ * between two marks: the server marks after each whole message. Given
+ * the socket under @base, it reads that socket itself once nothing that
+ * @base read ahead is left (see metered_input_create_source()); given
+ * @ahead, bytes its maker read from @base (past an HTTP head), it reads
+ * those first. */
 #define QI_TYPE_METERED_STREAM (qi_metered_stream_get_type ())
 
 G_GNUC_INTERNAL
 G_DECLARE_FINAL_TYPE (QiMeteredStream, qi_metered_stream, QI, METERED_STREAM, GIOStream)
 
 G_GNUC_INTERNAL
-QiMeteredStream *qi_metered_stream_new            (GIOStream       *base);
+QiMeteredStream *qi_metered_stream_new            (GIOStream       *base,
+                                                   GSocket         *socket,
+                                                   GBytes          *ahead);
 G_GNUC_INTERNAL
 guint64          qi_metered_stream_get_written    (QiMeteredStream *self);
 G_GNUC_INTERNAL

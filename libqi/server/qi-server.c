@@ -253,17 +253,21 @@ complete_upgrade (SoupServerMessage *msg,
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(QiMeteredStream) metered = NULL;
   g_autoptr(SoupWebsocketConnection) connection = NULL;
+  g_autoptr(GSocket) socket = NULL;
   QiWebsocketSession *session;
   const char *origin;
 
   if (self == NULL || self->soup == NULL)
     return;
 
+  socket = soup_server_message_get_socket (msg);
+  if (socket != NULL)
+    g_object_ref (socket);
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
 
-  metered = qi_metered_stream_new (stream);
+  metered = qi_metered_stream_new (stream, socket, NULL);
   origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
   connection = soup_websocket_connection_new (G_IO_STREAM (metered),
                                               soup_server_message_get_uri (msg),

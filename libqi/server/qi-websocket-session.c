@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "qi-connection-manager.h"
+#include "qi-soup-signal-private.h"
 #include "qi-websocket-session-private.h"
 
 struct _QiWebsocketSession
@@ -293,7 +294,7 @@ qi_websocket_session_new (QiMessageBus            *bus,
   soup_websocket_connection_set_max_incoming_payload_size (connection, (guint64) max_message_size * 2);
   qi_metered_stream_set_read_limit (stream, (guint64) max_message_size * 2 + 65536);
 
-  g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
+  qi_soup_connect_websocket_message (connection, on_message, self);
   g_signal_connect (connection, "error", G_CALLBACK (on_error), self);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
 

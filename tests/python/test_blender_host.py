@@ -281,9 +281,14 @@ def test_blender_with_its_interface(tracker, tmp_path):
             assert saved == {"path": env["QI_WORKFILE"]}
             assert open(env["QI_WORKFILE"], "rb").read(7) == b"BLENDER"
             end = time.monotonic() + START
-            while not marker.exists() and time.monotonic() < end:
+            # Blender's timer opens the file, then writes: it may be there
+            # and still empty for a moment.
+            lines = []
+            while len(lines) < 2 and time.monotonic() < end:
                 time.sleep(0.1)
-            labels, drawn = marker.read_text().splitlines()
+                lines = marker.read_text().splitlines() if marker.exists() else []
+            assert len(lines) == 2, blender.log()
+            labels, drawn = lines
             assert labels == "Save | Version up"
             assert "_draw_file_menu" in drawn.split()
             assert hub.request("host.quit", {}, timeout=T) == {"quitting": True}
