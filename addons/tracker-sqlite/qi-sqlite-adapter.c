@@ -1644,6 +1644,13 @@ insert_version (QiSqliteAdapter  *self,
                       NULL, product, error);
   if (number <= 0)
     return 0;
+  if (spec->number > 0 && spec->number != number)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT,
+                   _("number: version %" G_GINT64_FORMAT " of product %" G_GINT64_FORMAT " cannot be made: "
+                     "the product's next version is %" G_GINT64_FORMAT), spec->number, product, number);
+      return 0;
+    }
 
   stmt = prepare (self, "INSERT INTO versions (product_id, number, task_id, author_id, comment, status_id, "
                         "state, created_at, publisher_host, publisher_pid, metadata) "
@@ -1690,12 +1697,27 @@ sqlite_create_version (QiDbAdapter  *adapter,
   return get_version (self, id, error);
 }
 
+/* 1 for a pending version, 2 for a published one, 0 (with @error) for none. */
+static gint64
+version_state (QiSqliteAdapter  *self,
+               gint64            id,
+               GError          **error)
+{
+  gint64 state = lookup_id (self, "SELECT 1 + (state = 'published') FROM versions WHERE id = ?", NULL, id, error);
+
+  if (state == 0)
+    not_found (error, _("no version with id %" G_GINT64_FORMAT), id);
+  return state;
+}
+
 static JsonNode *
-sqlite_publish_version (QiDbAdapter  *adapter,
-                        const char   *version_id,
-                        GError      **error)
+sqlite_publish_version_full (QiDbAdapter  *adapter,
+                             const char   *version_id,
+                             JsonObject   *details,
+                             GError      **error)
 {
   QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  g_autofree char *metadata = NULL;
   gint64 id;
   sqlite3_stmt *stmt;
   gint64 published;
@@ -1703,28 +1725,67 @@ sqlite_publish_version (QiDbAdapter  *adapter,
 
   if (!parse_id ("version", version_id, &id, error))
     return NULL;
+  /* The thumbnail is a component of the version like the others here. */
+  if (details != NULL && !qi_db_read_metadata (details, "", &metadata, error))
+    return NULL;
   if (!ensure_open (self, error) || !check_id ("version", id, error) || !begin (self, error))
     return NULL;
-  published = lookup_id (self, "SELECT 1 + (state = 'published') FROM versions WHERE id = ?", NULL, id, error);
-  if (published == 0)
-    not_found (error, _("no version with id %" G_GINT64_FORMAT), id);
-  else if (published == 2)
+  published = version_state (self, id, error);
+  if (published == 2)
     g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT,
                  _("the version with id %" G_GINT64_FORMAT " is published already"), id);
   if (published != 1 ||
-      (stmt = prepare (self, "UPDATE versions SET state = 'published', published_at = " NOW " WHERE id = ?",
+      (stmt = prepare (self, "UPDATE versions SET state = 'published', published_at = " NOW ", "
+                             "metadata = json_patch (metadata, COALESCE (?, '{}')) WHERE id = ?",
                        error)) == NULL)
     {
       rollback (self);
       return NULL;
     }
-  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 1, metadata);
+  sqlite3_bind_int64 (stmt, 2, id);
   if (!run (self, stmt, _("cannot publish the version"), error) || !commit (self, error))
     {
       rollback (self);
       return NULL;
     }
   return get_version (self, id, error);
+}
+
+static JsonNode *
+sqlite_abandon_version (QiDbAdapter  *adapter,
+                        const char   *version_id,
+                        GError      **error)
+{
+  QiSqliteAdapter *self = QI_SQLITE_ADAPTER (adapter);
+  g_autoptr(JsonNode) version = NULL;
+  gint64 id, state;
+  sqlite3_stmt *stmt;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+
+  if (!parse_id ("version", version_id, &id, error))
+    return NULL;
+  if (!ensure_open (self, error) || !check_id ("version", id, error) || !begin (self, error))
+    return NULL;
+  state = version_state (self, id, error);
+  if (state == 2)
+    g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT,
+                 _("the version with id %" G_GINT64_FORMAT " is published: only a pending version can be abandoned"),
+                 id);
+  /* its components and files go with it (ON DELETE CASCADE), and its links */
+  if (state != 1 || (version = get_version (self, id, error)) == NULL ||
+      (stmt = prepare (self, "DELETE FROM versions WHERE id = ? AND state = 'pending'", error)) == NULL)
+    {
+      rollback (self);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!run (self, stmt, _("cannot remove the version"), error) || !commit (self, error))
+    {
+      rollback (self);
+      return NULL;
+    }
+  return g_steal_pointer (&version);
 }
 
 static JsonNode *
@@ -2350,7 +2411,8 @@ qi_sqlite_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->list_versions = sqlite_list_versions;
   iface->latest_versions = sqlite_latest_versions;
   iface->create_version = sqlite_create_version;
-  iface->publish_version = sqlite_publish_version;
+  iface->publish_version_full = sqlite_publish_version_full;
+  iface->abandon_version = sqlite_abandon_version;
   iface->list_pending_versions = sqlite_list_pending_versions;
   iface->list_users = sqlite_list_users;
   iface->create_user = sqlite_create_user;

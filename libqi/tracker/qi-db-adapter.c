@@ -560,7 +560,7 @@ qi_db_adapter_latest_versions (QiDbAdapter   *self,
 /**
  * qi_db_adapter_create_version:
  * @self: a #QiDbAdapter
- * @spec: the version: `product` (id, required), `task` (id), `author` (username), `comment`, `status`, `metadata` (object), `components` (array of `{name, location, metadata, files: [{path, size}]}`)
+ * @spec: the version: `product` (id, required), `number` (the number it must get: a version of that number, or a product whose next number is another, fails with %QI_DB_ERROR_CONFLICT and writes nothing), `task` (id), `author` (username), `comment`, `status`, `metadata` (object), `components` (array of `{name, location, metadata, files: [{path, size}]}`)
  * @error: return location for a #GError
  *
  * Registers the next version of a product, in state `pending`, with its components, all in one transaction: the number is allocated in that transaction, so concurrent publishers never get the same one and never leave a gap. The publisher's host and process id are recorded for qi_db_adapter_list_pending_versions().
@@ -594,12 +594,67 @@ qi_db_adapter_create_version (QiDbAdapter   *self,
  * @id: the id of a pending version
  * @error: return location for a #GError
  *
- * Marks a pending version `published`, in a transaction of its own, once its files are in place.
+ * Marks a pending version `published`, in a transaction of its own, once its files are in place. The same as qi_db_adapter_publish_version_full() without details.
  *
  * Returns: (transfer full): the version object, with `components`, or %NULL with @error set
  */
 JsonNode *
 qi_db_adapter_publish_version (QiDbAdapter   *self,
+                               const char    *id,
+                               GError       **error)
+{
+  return qi_db_adapter_publish_version_full (self, id, NULL, error);
+}
+
+/**
+ * qi_db_adapter_publish_version_full:
+ * @self: a #QiDbAdapter
+ * @id: the id of a pending version
+ * @details: (nullable): what the publish adds: `metadata` (an object merged member by member into the version's metadata, such as the checksums of its files) and `thumbnail` (the absolute path of the version's thumbnail, a PNG or JPEG file, which a tracker with thumbnails of its own uploads)
+ * @error: return location for a #GError
+ *
+ * Marks a pending version `published`, in a transaction of its own, once its files are in place, with what @details adds. A published version fails with %QI_DB_ERROR_CONFLICT, so of two publishers of one version only one succeeds.
+ *
+ * Returns: (transfer full): the version object, with `components`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_publish_version_full (QiDbAdapter   *self,
+                                    const char    *id,
+                                    JsonObject    *details,
+                                    GError       **error)
+{
+  QiDbAdapterInterface *iface;
+  JsonNode *result;
+
+  g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (iface->publish_version_full != NULL)
+    result = iface->publish_version_full (self, id, details, error);
+  else if (details != NULL && json_object_get_size (details) > 0)
+    return unsupported (self, "publish_version_full", error);
+  else if (iface->publish_version != NULL)
+    result = iface->publish_version (self, id, error);
+  else
+    return unsupported (self, "publish_version", error);
+  if (result != NULL)
+    emit_changed (self, "version", "published", result);
+  return result;
+}
+
+/**
+ * qi_db_adapter_abandon_version:
+ * @self: a #QiDbAdapter
+ * @id: the id of a pending version
+ * @error: return location for a #GError
+ *
+ * Removes a pending version and its components, in one transaction: what a publisher that failed or died leaves (`qi --headless publish abandon`). A published version is never removed: it fails with %QI_DB_ERROR_CONFLICT. Abandoning the highest version of a product gives its number to the next one.
+ *
+ * Returns: (transfer full): the version object as it was, with `components`, or %NULL with @error set
+ */
+JsonNode *
+qi_db_adapter_abandon_version (QiDbAdapter   *self,
                                const char    *id,
                                GError       **error)
 {
@@ -610,11 +665,11 @@ qi_db_adapter_publish_version (QiDbAdapter   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   iface = QI_DB_ADAPTER_GET_IFACE (self);
-  if (iface->publish_version == NULL)
-    return unsupported (self, "publish_version", error);
-  result = iface->publish_version (self, id, error);
+  if (iface->abandon_version == NULL)
+    return unsupported (self, "abandon_version", error);
+  result = iface->abandon_version (self, id, error);
   if (result != NULL)
-    emit_changed (self, "version", "published", result);
+    emit_changed (self, "version", "abandoned", result);
   return result;
 }
 

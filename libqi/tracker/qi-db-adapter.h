@@ -79,6 +79,14 @@ G_DECLARE_INTERFACE (QiDbAdapter, qi_db_adapter, QI, DB_ADAPTER, GObject)
  * @list_task_types: see qi_db_adapter_list_task_types()
  * @create_location: see qi_db_adapter_create_location()
  * @stats: see qi_db_adapter_stats()
+ * @list_all_contexts: see qi_db_adapter_list_all_contexts()
+ * @link_contexts: see qi_db_adapter_link_contexts()
+ * @list_context_links: see qi_db_adapter_list_context_links()
+ * @link_versions: see qi_db_adapter_link_versions()
+ * @list_version_links: see qi_db_adapter_list_version_links()
+ * @publish_version_full: see qi_db_adapter_publish_version_full(); an
+ *   adapter that has it needs no @publish_version
+ * @abandon_version: see qi_db_adapter_abandon_version()
  *
  * The tracker-neutral API. Every method is synchronous and returns JSON
  * whose objects have the field names of docs/protocol.md (“The tracker's
@@ -193,9 +201,16 @@ struct _QiDbAdapterInterface
   JsonNode *(*list_version_links)    (QiDbAdapter  *self,
                                       const char   *version,
                                       GError      **error);
+  JsonNode *(*publish_version_full)  (QiDbAdapter  *self,
+                                      const char   *id,
+                                      JsonObject   *details,
+                                      GError      **error);
+  JsonNode *(*abandon_version)       (QiDbAdapter  *self,
+                                      const char   *id,
+                                      GError      **error);
 
   /*< private >*/
-  gpointer padding[11];
+  gpointer padding[9];
 };
 
 QI_AVAILABLE_IN_ALL
@@ -279,6 +294,15 @@ JsonNode *qi_db_adapter_create_version        (QiDbAdapter  *self,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL
 JsonNode *qi_db_adapter_publish_version       (QiDbAdapter  *self,
+                                               const char   *id,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_publish_version_full  (QiDbAdapter  *self,
+                                               const char   *id,
+                                               JsonObject   *details,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
+JsonNode *qi_db_adapter_abandon_version       (QiDbAdapter  *self,
                                                const char   *id,
                                                GError      **error);
 QI_AVAILABLE_IN_ALL

@@ -237,6 +237,14 @@ qi_db_version_spec_check (JsonObject        *object,
     return FALSE;
   if (spec->comment != NULL && !g_utf8_validate (spec->comment, -1, NULL))
     return invalid (error, "comment", _("must be UTF-8"));
+  node = json_object_get_member (object, "number");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+          json_node_get_int (node) < 1 || json_node_get_int (node) > G_MAXINT32)
+        return invalid (error, "number", _("must be a version number, an integer from 1"));
+      spec->number = json_node_get_int (node);
+    }
 
   node = json_object_get_member (object, "components");
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))

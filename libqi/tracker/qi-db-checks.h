@@ -30,6 +30,7 @@ G_BEGIN_DECLS
  * @metadata: the metadata as compact JSON text
  * @components: the components, checked (borrowed from the object the
  *   spec was read from)
+ * @number: the number the version must get, 0 for the next one
  *
  * A version to create, read from the object of
  * qi_db_adapter_create_version() by qi_db_version_spec_check(); clear it
@@ -44,6 +45,7 @@ typedef struct
   const char *status;
   char       *metadata;
   JsonArray  *components;
+  gint64      number;
 } QiDbVersionSpec;
 
 QI_AVAILABLE_IN_ALL

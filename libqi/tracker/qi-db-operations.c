@@ -28,6 +28,7 @@ wrap (const char *name,
 #define CONTEXT(name, required) { name, QI_HUB_FIELD_CONTEXT, required, 0 }
 #define BOOL(name) { name, QI_HUB_FIELD_BOOL, FALSE, 0 }
 #define INT(name, minimum) { name, QI_HUB_FIELD_INT, FALSE, minimum }
+#define OBJECT(name, required) { name, QI_HUB_FIELD_OBJECT, required, 0 }
 #define END { NULL, 0, FALSE, 0 }
 
 /* A context given as an id, or as a path (it starts with "/") within
@@ -295,14 +296,30 @@ version_create (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, 
   return qi_db_adapter_create_version (adapter, spec, error);
 }
 
-static const QiHubField version_publish_fields[] = { ID ("id", TRUE), END };
+static const QiHubField version_publish_fields[] = {
+  ID ("id", TRUE), OBJECT ("metadata", FALSE), STRING ("thumbnail", FALSE), END
+};
 
 static JsonNode *
 version_publish (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, GError **error)
 {
   g_autofree char *id = qi_hub_facade_dup_id (arguments, "id");
+  g_autoptr(JsonObject) details = json_object_new ();
 
-  return qi_db_adapter_publish_version (adapter, id, error);
+  for (const char * const *field = (const char * const []) { "metadata", "thumbnail", NULL }; *field != NULL; field++)
+    if (json_object_has_member (arguments, *field) && !JSON_NODE_HOLDS_NULL (json_object_get_member (arguments, *field)))
+      json_object_set_member (details, *field, json_node_copy (json_object_get_member (arguments, *field)));
+  return qi_db_adapter_publish_version_full (adapter, id, details, error);
+}
+
+static const QiHubField version_abandon_fields[] = { ID ("id", TRUE), END };
+
+static JsonNode *
+version_abandon (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, GError **error)
+{
+  g_autofree char *id = qi_hub_facade_dup_id (arguments, "id");
+
+  return qi_db_adapter_abandon_version (adapter, id, error);
 }
 
 static const QiHubField version_pending_fields[] = { INT ("older_than_s", 0), END };
@@ -399,6 +416,7 @@ static const QiDbOperation operations[] = {
   OP ("version.latest", version_latest_fields, version_latest),
   OP ("version.create", no_fields, version_create),
   OP ("version.publish", version_publish_fields, version_publish),
+  OP ("version.abandon", version_abandon_fields, version_abandon),
   OP ("version.pending", version_pending_fields, version_pending),
   OP ("version.link", version_link_fields, version_link),
   OP ("version.links", version_links_fields, version_links),
