@@ -4,7 +4,7 @@
 
 QI_BUILD_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev git gettext
-  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libcrypt-dev libsecret-1-dev
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libcrypt-dev libsecret-1-dev nettle-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   bash-completion python3-dev python-gi-dev python3-gi
   libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev

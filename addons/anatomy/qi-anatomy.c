@@ -50,7 +50,7 @@ static const char default_templates[] =
   "  \"publish\": {"
   "    \"directory\": \"{root[publish]}/{project[name]}/<{hierarchy}/>{folder[name]}/publish/"
   "{product[type]}/{product[name]}/{@version}\","
-  "    \"file\": \"{project[code]}_{folder[name]}_{product[name]}_{@version}<_{representation}>{ext}\","
+  "    \"file\": \"{project[code]}_{folder[name]}_{product[name]}_{@version}<_{representation}><.{@frame}><_{udim}>{ext}\","
   "    \"path\": \"{@publish.directory}/{@publish.file}\""
   "  }"
   "}";

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "qi-file-transfer.h"
+
+/**
+ * QiFileTransfer:
+ *
+ * The files of one publish, each from its source to its destination, in
+ * worker threads (qi_file_transfer_run() blocks: call it from a thread of
+ * your own). A file is written to a temporary name beside its destination
+ * (qi_file_transfer_temp_path(): hidden, tagged with the version), flushed
+ * and renamed into place without replacing anything (`RENAME_NOREPLACE`),
+ * so a destination is either absent or complete; a hard link goes to its
+ * destination at once (link(2) never replaces either). Copies compute the
+ * SHA-256 of the bytes as they are read. When a file fails, the other
+ * workers stop and what this run wrote is removed (qi_file_transfer_undo()
+ * is also there for the caller, if what comes after the transfer fails).
+ *
+ * With qi_file_transfer_set_resume(), a destination that is already there
+ * with the source's size is kept (and hashed): the transfer of a publisher
+ * that died goes on where it stopped.
+ */
+
+#define BUFFER_SIZE (1 << 20)
+#define MAX_THREADS 4
+
+typedef struct
+{
+  char    *source;
+  char    *destination;
+  char    *temp;
+  gint64   size;
+  char    *sha256;
+  gboolean placed;    /* this run put the destination there */
+} Item;
+
+struct _QiFileTransfer
+{
+  GObject        parent_instance;
+
+  QiTransferMode mode;
+  char          *tag;
+  gboolean       resume;
+  guint          n_threads;
+  GArray        *items;      /* Item */
+  gint64         bytes_total;
+  gboolean       checked;
+
+  /* while it runs */
+  GMutex         lock;
+  gint64         bytes_done;
+  guint          files_done;
+  gint           next;       /* atomic: the next item to take */
+  gint           current;    /* atomic: the item last started */
+  GError        *error;      /* the first failure */
+  GCancellable  *stop;       /* cancelled on the first failure or the caller's cancel */
+  GPtrArray     *warnings;
+};
+
+G_DEFINE_FINAL_TYPE (QiFileTransfer, qi_file_transfer, G_TYPE_OBJECT)
+
+static const char * const mode_names[] = { "copy", "hardlink", "reflink" };
+
+/**
+ * qi_transfer_mode_from_string:
+ * @text: `copy`, `hardlink` or `reflink`
+ * @mode: (out): the mode
+ *
+ * Returns: whether @text names a mode
+ */
+gboolean
+qi_transfer_mode_from_string (const char     *text,
+                              QiTransferMode *mode)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mode_names); i++)
+    if (g_strcmp0 (text, mode_names[i]) == 0)
+      {
+        *mode = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+qi_transfer_mode_to_string (QiTransferMode mode)
+{
+  g_return_val_if_fail (mode <= QI_TRANSFER_MODE_REFLINK, NULL);
+  return mode_names[mode];
+}
+
+static void
+item_clear (gpointer data)
+{
+  Item *item = data;
+
+  g_free (item->source);
+  g_free (item->destination);
+  g_free (item->temp);
+  g_free (item->sha256);
+}
+
+static void
+qi_file_transfer_finalize (GObject *object)
+{
+  QiFileTransfer *self = QI_FILE_TRANSFER (object);
+
+  g_array_unref (self->items);
+  g_free (self->tag);
+  g_clear_error (&self->error);
+  g_clear_object (&self->stop);
+  g_ptr_array_unref (self->warnings);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (qi_file_transfer_parent_class)->finalize (object);
+}
+
+static void
+qi_file_transfer_class_init (QiFileTransferClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = qi_file_transfer_finalize;
+}
+
+static void
+qi_file_transfer_init (QiFileTransfer *self)
+{
+  self->items = g_array_new (FALSE, TRUE, sizeof (Item));
+  g_array_set_clear_func (self->items, item_clear);
+  self->warnings = g_ptr_array_new_with_free_func (g_free);
+  self->current = -1;
+  g_mutex_init (&self->lock);
+}
+
+/**
+ * qi_file_transfer_new:
+ * @mode: how the files are transferred
+ * @tag: what the temporary names carry, such as the version's id, so that
+ *   what a dead publisher left can be found again
+ *
+ * Returns: (transfer full): a new, empty transfer
+ */
+QiFileTransfer *
+qi_file_transfer_new (QiTransferMode  mode,
+                      const char     *tag)
+{
+  QiFileTransfer *self;
+
+  g_return_val_if_fail (mode <= QI_TRANSFER_MODE_REFLINK, NULL);
+  g_return_val_if_fail (tag != NULL && *tag != '\0', NULL);
+
+  self = g_object_new (QI_TYPE_FILE_TRANSFER, NULL);
+  self->mode = mode;
+  self->tag = g_strdup (tag);
+  self->n_threads = CLAMP (g_get_num_processors (), 1, MAX_THREADS);
+  return self;
+}
+
+/**
+ * qi_file_transfer_temp_path:
+ * @destination: a file's destination
+ * @tag: the transfer's tag
+ *
+ * Returns: (transfer full): the hidden name beside @destination that the
+ *   file is written to before it is renamed into place
+ */
+char *
+qi_file_transfer_temp_path (const char *destination,
+                            const char *tag)
+{
+  g_autofree char *folder = g_path_get_dirname (destination);
+  g_autofree char *name = g_path_get_basename (destination);
+  g_autofree char *temp = g_strdup_printf (".%s.qi-part-%s", name, tag);
+
+  return g_build_filename (folder, temp, NULL);
+}
+
+void
+qi_file_transfer_add (QiFileTransfer *self,
+                      const char     *source,
+                      const char     *destination)
+{
+  Item item = { 0 };
+
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  g_return_if_fail (source != NULL && destination != NULL);
+
+  item.source = g_strdup (source);
+  item.destination = g_strdup (destination);
+  item.temp = qi_file_transfer_temp_path (destination, self->tag);
+  item.size = -1;
+  g_array_append_val (self->items, item);
+  self->checked = FALSE;
+}
+
+void
+qi_file_transfer_set_resume (QiFileTransfer *self,
+                             gboolean        resume)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  self->resume = resume;
+}
+
+void
+qi_file_transfer_set_n_threads (QiFileTransfer *self,
+                                guint           n_threads)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  self->n_threads = CLAMP (n_threads, 1, MAX_THREADS);
+}
+
+guint
+qi_file_transfer_get_n_items (QiFileTransfer *self)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), 0);
+  return self->items->len;
+}
+
+static Item *
+item_at (QiFileTransfer *self,
+         guint           index)
+{
+  return &g_array_index (self->items, Item, index);
+}
+
+static gboolean
+fail_errno (GError     **error,
+            int          saved_errno,
+            const char  *action,
+            const char  *path)
+{
+  g_autofree char *what = g_strdup_printf ("%s “%s”", action, path);
+
+  if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("no space left on the device %s"), what);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", what, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/**
+ * qi_file_transfer_check:
+ * @self: a #QiFileTransfer
+ * @error: return location for a #GError
+ *
+ * Reads the size of every source (each must be a regular file) and checks
+ * that no destination exists yet (unless resuming). Blocks: call it from a
+ * thread. qi_file_transfer_run() calls it when it was not called.
+ *
+ * Returns: %TRUE, or %FALSE with @error naming the file
+ */
+gboolean
+qi_file_transfer_check (QiFileTransfer  *self,
+                        GError         **error)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
+
+  self->bytes_total = 0;
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      Item *item = item_at (self, i);
+      GStatBuf st;
+
+      if (g_stat (item->source, &st) != 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == ENOENT)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” does not exist"), item->source);
+              return FALSE;
+            }
+          return fail_errno (error, saved_errno, _("reading"), item->source);
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, _("“%s” is not a regular file"),
+                       item->source);
+          return FALSE;
+        }
+      item->size = st.st_size;
+      self->bytes_total += st.st_size;
+      if (!self->resume && g_lstat (item->destination, &st) == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       _("“%s” exists already: a published file is never overwritten"), item->destination);
+          return FALSE;
+        }
+    }
+  self->checked = TRUE;
+  return TRUE;
+}
+
+static void
+add_warning (QiFileTransfer *self,
+             char           *warning)
+{
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->warnings->len; i++)
+    if (g_str_equal (self->warnings->pdata[i], warning))
+      {
+        g_free (warning);
+        warning = NULL;
+        break;
+      }
+  if (warning != NULL)
+    g_ptr_array_add (self->warnings, warning);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+add_bytes (QiFileTransfer *self,
+           gint64          bytes)
+{
+  g_mutex_lock (&self->lock);
+  self->bytes_done += bytes;
+  g_mutex_unlock (&self->lock);
+}
+
+static char *
+hex_digest (struct sha256_ctx *ctx)
+{
+  guint8 digest[SHA256_DIGEST_SIZE];
+  char *hex = g_malloc (SHA256_DIGEST_SIZE * 2 + 1);
+
+  sha256_digest (ctx, sizeof digest, digest);
+  for (guint i = 0; i < sizeof digest; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+  return hex;
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = EIO;
+          return FALSE;
+        }
+      data += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/* Reads @fd to its end, hashing and (with @out >= 0) writing what it reads;
+ * counts the bytes for the progress when @count. */
+static gboolean
+stream (QiFileTransfer  *self,
+        Item            *item,
+        int              in,
+        int              out,
+        guint8          *buffer,
+        gboolean         count,
+        GError         **error)
+{
+  struct sha256_ctx ctx;
+  gint64 total = 0;
+
+  sha256_init (&ctx);
+  for (;;)
+    {
+      gssize n = read (in, buffer, BUFFER_SIZE);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return fail_errno (error, errno, _("reading"), out >= 0 ? item->source : item->destination);
+      if (n == 0)
+        break;
+      sha256_update (&ctx, n, buffer);
+      if (out >= 0 && !write_all (out, buffer, n))
+        return fail_errno (error, errno, _("writing"), item->destination);
+      total += n;
+      if (count)
+        add_bytes (self, n);
+      if (g_cancellable_is_cancelled (self->stop))
+        return g_cancellable_set_error_if_cancelled (self->stop, error), FALSE;
+    }
+  if (total != item->size)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("“%s” changed while it was published: %" G_GINT64_FORMAT " bytes, not %" G_GINT64_FORMAT),
+                   item->source, total, item->size);
+      return FALSE;
+    }
+  g_free (item->sha256);
+  item->sha256 = hex_digest (&ctx);
+  return TRUE;
+}
+
+static gboolean
+place (Item    *item,
+       GError **error)
+{
+  if (renameat2 (AT_FDCWD, item->temp, AT_FDCWD, item->destination, RENAME_NOREPLACE) == 0)
+    return TRUE;
+  if (errno == EINVAL || errno == ENOSYS)
+    {
+      /* a file system without RENAME_NOREPLACE: link(2) never replaces */
+      if (link (item->temp, item->destination) == 0)
+        {
+          g_unlink (item->temp);
+          return TRUE;
+        }
+    }
+  if (errno == EEXIST)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("“%s” appeared while it was published: a published file is never overwritten"),
+                   item->destination);
+      return FALSE;
+    }
+  return fail_errno (error, errno, _("renaming"), item->destination);
+}
+
+static gboolean
+hash_existing (QiFileTransfer  *self,
+               Item            *item,
+               guint8          *buffer,
+               GError         **error)
+{
+  int fd = g_open (item->destination, O_RDONLY | O_CLOEXEC, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return fail_errno (error, errno, _("reading"), item->destination);
+  ok = stream (self, item, fd, -1, buffer, TRUE, error);
+  close (fd);
+  return ok;
+}
+
+static gboolean
+transfer_hardlink (QiFileTransfer  *self,
+                   Item            *item,
+                   GError         **error)
+{
+  if (link (item->source, item->destination) == 0)
+    {
+      item->placed = TRUE;
+      add_bytes (self, item->size);
+      return TRUE;
+    }
+  if (errno == EXDEV)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("“%s” and “%s” are on different file systems: a hard link cannot join them (publish with "
+                     "the mode copy)"), item->source, item->destination);
+      return FALSE;
+    }
+  if (errno == EEXIST)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("“%s” exists already: a published file is never overwritten"), item->destination);
+      return FALSE;
+    }
+  return fail_errno (error, errno, _("linking"), item->destination);
+}
+
+static gboolean
+transfer_one (QiFileTransfer  *self,
+              Item            *item,
+              guint8          *buffer,
+              GError         **error)
+{
+  GStatBuf st;
+  int in = -1, out = -1;
+  gboolean ok = FALSE, cloned = FALSE;
+
+  if (self->resume && g_lstat (item->destination, &st) == 0)
+    {
+      if (st.st_size != item->size)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       _("“%s” is there with %" G_GINT64_FORMAT " bytes, not the %" G_GINT64_FORMAT " of “%s”"),
+                       item->destination, (gint64) st.st_size, item->size, item->source);
+          return FALSE;
+        }
+      if (self->mode == QI_TRANSFER_MODE_HARDLINK)
+        {
+          add_bytes (self, item->size);
+          return TRUE;
+        }
+      return hash_existing (self, item, buffer, error);
+    }
+  if (self->mode == QI_TRANSFER_MODE_HARDLINK)
+    return transfer_hardlink (self, item, error);
+
+  in = g_open (item->source, O_RDONLY | O_CLOEXEC, 0);
+  if (in < 0)
+    return fail_errno (error, errno, _("reading"), item->source);
+  out = g_open (item->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0 && errno == EEXIST)
+    {
+      /* what an earlier, killed attempt at this very version left */
+      g_unlink (item->temp);
+      out = g_open (item->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
+  if (out < 0)
+    {
+      fail_errno (error, errno, _("writing"), item->destination);
+      close (in);
+      return FALSE;
+    }
+  posix_fadvise (in, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  if (self->mode == QI_TRANSFER_MODE_REFLINK)
+    {
+      if (ioctl (out, FICLONE, in) == 0)
+        cloned = TRUE;
+      else
+        {
+          g_autofree char *folder = g_path_get_dirname (item->destination);
+
+          add_warning (self, g_strdup_printf (_("the file system of “%s” cannot clone files (%s): copied instead"),
+                                              folder, g_strerror (errno)));
+        }
+    }
+  /* a clone is hashed from the source it shares its blocks with */
+  ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error) &&
+       (fsync (out) == 0 || fail_errno (error, errno, _("flushing"), item->destination));
+  close (in);
+  if (close (out) != 0 && ok)
+    ok = fail_errno (error, errno, _("writing"), item->destination);
+  if (ok)
+    ok = place (item, error);
+  if (!ok)
+    g_unlink (item->temp);
+  else
+    item->placed = TRUE;
+  return ok;
+}
+
+static gpointer
+worker (gpointer data)
+{
+  QiFileTransfer *self = data;
+  g_autofree guint8 *buffer = self->mode == QI_TRANSFER_MODE_HARDLINK && !self->resume
+                              ? NULL : g_malloc (BUFFER_SIZE);
+
+  for (;;)
+    {
+      gint index = g_atomic_int_add (&self->next, 1);
+      g_autoptr(GError) error = NULL;
+
+      if (index >= (gint) self->items->len || g_cancellable_is_cancelled (self->stop))
+        break;
+      g_atomic_int_set (&self->current, index);
+      if (!transfer_one (self, item_at (self, index), buffer, &error))
+        {
+          g_mutex_lock (&self->lock);
+          /* the first real failure wins over the others' cancellation */
+          if (self->error == NULL ||
+              (g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+               !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+            {
+              g_clear_error (&self->error);
+              self->error = g_steal_pointer (&error);
+            }
+          g_mutex_unlock (&self->lock);
+          g_cancellable_cancel (self->stop);
+          break;
+        }
+      g_atomic_int_inc ((gint *) &self->files_done);
+    }
+  return NULL;
+}
+
+static void
+on_cancelled (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void
+flush_folders (QiFileTransfer *self)
+{
+  g_autoptr(GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      char *folder = g_path_get_dirname (item_at (self, i)->destination);
+      int fd;
+
+      if (!g_hash_table_add (done, folder))
+        continue;
+      fd = g_open (folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+      if (fd >= 0)
+        {
+          fsync (fd);
+          close (fd);
+        }
+    }
+}
+
+/**
+ * qi_file_transfer_run:
+ * @self: a #QiFileTransfer
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Transfers every file, in up to four threads, and flushes the folders
+ * that received them. Blocks until done. On failure (or cancellation)
+ * nothing this run wrote stays.
+ *
+ * Returns: %TRUE, or %FALSE with @error naming the file
+ */
+gboolean
+qi_file_transfer_run (QiFileTransfer  *self,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  g_autoptr(GHashTable) folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gulong handler = 0;
+  guint n_threads;
+
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
+
+  if (!self->checked && !qi_file_transfer_check (self, error))
+    return FALSE;
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      char *folder = g_path_get_dirname (item_at (self, i)->destination);
+
+      if (g_hash_table_add (folders, folder) && g_mkdir_with_parents (folder, 0755) != 0)
+        return fail_errno (error, errno, _("making the folder"), folder);
+    }
+
+  g_clear_object (&self->stop);
+  g_clear_error (&self->error);
+  self->stop = g_cancellable_new ();
+  self->next = 0;
+  self->bytes_done = 0;
+  self->files_done = 0;
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), g_object_ref (self->stop),
+                                     g_object_unref);
+
+  n_threads = MIN (self->n_threads, MAX (self->items->len, 1));
+  for (guint i = 1; i < n_threads; i++)
+    g_ptr_array_add (threads, g_thread_new ("qi-transfer", worker, self));
+  worker (self);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      qi_file_transfer_undo (self);
+      return FALSE;
+    }
+  flush_folders (self);
+  return TRUE;
+}
+
+/**
+ * qi_file_transfer_undo:
+ * @self: a #QiFileTransfer
+ *
+ * Removes the destinations this transfer put in place and every temporary
+ * file of its tag, and the folders left empty.
+ */
+void
+qi_file_transfer_undo (QiFileTransfer *self)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      Item *item = item_at (self, i);
+
+      if (item->placed)
+        g_unlink (item->destination);
+      item->placed = FALSE;
+      g_unlink (item->temp);
+    }
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      g_autofree char *folder = g_path_get_dirname (item_at (self, i)->destination);
+
+      g_rmdir (folder);
+    }
+}
+
+gint64
+qi_file_transfer_get_bytes_total (QiFileTransfer *self)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), 0);
+  return self->bytes_total;
+}
+
+/**
+ * qi_file_transfer_get_progress:
+ * @self: a #QiFileTransfer
+ * @bytes: (out) (optional): the bytes done
+ * @files: (out) (optional): the files done
+ * @current: (out) (optional) (transfer full): the destination of the file
+ *   last started, or %NULL
+ *
+ * What a running transfer has done; safe from any thread.
+ */
+void
+qi_file_transfer_get_progress (QiFileTransfer  *self,
+                               gint64          *bytes,
+                               guint           *files,
+                               char           **current)
+{
+  gint index;
+
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+
+  g_mutex_lock (&self->lock);
+  if (bytes != NULL)
+    *bytes = self->bytes_done;
+  g_mutex_unlock (&self->lock);
+  if (files != NULL)
+    *files = g_atomic_int_get ((gint *) &self->files_done);
+  index = g_atomic_int_get (&self->current);
+  if (current != NULL)
+    *current = index >= 0 && (guint) index < self->items->len
+               ? g_strdup (item_at (self, index)->destination) : NULL;
+}
+
+const char *
+qi_file_transfer_get_source (QiFileTransfer *self,
+                             guint           index)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, NULL);
+  return item_at (self, index)->source;
+}
+
+const char *
+qi_file_transfer_get_destination (QiFileTransfer *self,
+                                  guint           index)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, NULL);
+  return item_at (self, index)->destination;
+}
+
+gint64
+qi_file_transfer_get_size (QiFileTransfer *self,
+                           guint           index)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, -1);
+  return item_at (self, index)->size;
+}
+
+/**
+ * qi_file_transfer_get_sha256:
+ * @self: a #QiFileTransfer
+ * @index: an item
+ *
+ * Returns: (nullable): the file's SHA-256 in hex once transferred, %NULL
+ *   for a hard link (the file is its source) or before
+ */
+const char *
+qi_file_transfer_get_sha256 (QiFileTransfer *self,
+                             guint           index)
+{
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, NULL);
+  return item_at (self, index)->sha256;
+}
+
+/**
+ * qi_file_transfer_dup_warnings:
+ * @self: a #QiFileTransfer
+ *
+ * Returns: (transfer full): what the transfer did otherwise than asked,
+ *   each once (a clone that became a copy)
+ */
+GStrv
+qi_file_transfer_dup_warnings (QiFileTransfer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->warnings->len; i++)
+    g_strv_builder_add (builder, self->warnings->pdata[i]);
+  g_mutex_unlock (&self->lock);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * qi_file_transfer_remove_leftovers:
+ * @destination: a destination of a transfer that did not finish
+ * @tag: its tag
+ * @final_too: remove @destination itself too
+ * @removed: (element-type utf8): where the paths removed are added
+ * @error: return location for a #GError
+ *
+ * Removes what a dead publisher left of one file: its temporary file and,
+ * with @final_too, the file it renamed into place. Blocks.
+ *
+ * Returns: %TRUE, or %FALSE if a file that is there cannot be removed
+ */
+gboolean
+qi_file_transfer_remove_leftovers (const char  *destination,
+                                   const char  *tag,
+                                   gboolean     final_too,
+                                   GPtrArray   *removed,
+                                   GError     **error)
+{
+  g_autofree char *temp = qi_file_transfer_temp_path (destination, tag);
+  const char *paths[] = { temp, final_too ? destination : NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths) && paths[i] != NULL; i++)
+    {
+      if (g_unlink (paths[i]) == 0)
+        g_ptr_array_add (removed, g_strdup (paths[i]));
+      else if (errno != ENOENT)
+        return fail_errno (error, errno, _("removing"), paths[i]);
+    }
+  return TRUE;
+}
