@@ -57,6 +57,7 @@ struct _QiFileTransfer
   char          *tag;
   gboolean       resume;
   guint          n_threads;
+  gint64         rate_limit;  /* bytes a second, 0: none */
   GArray        *items;      /* Item */
   gint64         bytes_total;
   gboolean       checked;
@@ -64,6 +65,7 @@ struct _QiFileTransfer
   /* while it runs */
   GMutex         lock;
   gint64         bytes_done;
+  gint64         started_us;
   guint          files_done;
   gint           next;       /* atomic: the next item to take */
   gint           current;    /* atomic: the item last started */
@@ -221,6 +223,22 @@ qi_file_transfer_set_n_threads (QiFileTransfer *self,
   self->n_threads = CLAMP (n_threads, 1, MAX_THREADS);
 }
 
+/**
+ * qi_file_transfer_set_rate_limit:
+ * @self: a #QiFileTransfer
+ * @bytes_per_second: the most bytes a second the whole transfer moves,
+ *   0 for no limit
+ *
+ * Keeps a publish from taking all of a file server's bandwidth.
+ */
+void
+qi_file_transfer_set_rate_limit (QiFileTransfer *self,
+                                 gint64          bytes_per_second)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  self->rate_limit = MAX (bytes_per_second, 0);
+}
+
 guint
 qi_file_transfer_get_n_items (QiFileTransfer *self)
 {
@@ -320,13 +338,26 @@ add_warning (QiFileTransfer *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Counts @bytes, and with a rate limit waits until they are due. */
 static void
 add_bytes (QiFileTransfer *self,
            gint64          bytes)
 {
+  gint64 due_us = 0;
+
   g_mutex_lock (&self->lock);
   self->bytes_done += bytes;
+  if (self->rate_limit > 0 && self->mode != QI_TRANSFER_MODE_HARDLINK)
+    due_us = self->started_us + self->bytes_done * G_USEC_PER_SEC / self->rate_limit;
   g_mutex_unlock (&self->lock);
+  while (due_us > 0 && !g_cancellable_is_cancelled (self->stop))
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= due_us)
+        break;
+      g_usleep (MIN (due_us - now, 50000));
+    }
 }
 
 static char *
@@ -655,6 +686,7 @@ qi_file_transfer_run (QiFileTransfer  *self,
   self->next = 0;
   self->bytes_done = 0;
   self->files_done = 0;
+  self->started_us = g_get_monotonic_time ();
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), g_object_ref (self->stop),
                                      g_object_unref);

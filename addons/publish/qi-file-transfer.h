@@ -38,6 +38,8 @@ void            qi_file_transfer_set_resume      (QiFileTransfer  *self,
                                                   gboolean         resume);
 void            qi_file_transfer_set_n_threads   (QiFileTransfer  *self,
                                                   guint            n_threads);
+void            qi_file_transfer_set_rate_limit  (QiFileTransfer  *self,
+                                                  gint64           bytes_per_second);
 guint           qi_file_transfer_get_n_items     (QiFileTransfer  *self);
 gboolean        qi_file_transfer_check           (QiFileTransfer  *self,
                                                   GError         **error);

@@ -191,6 +191,9 @@ qi_publish_addon_class_init (QiPublishAddonClass *klass)
                                (const char * const []) { "copy", "hardlink", "reflink", NULL }, "copy", NULL);
   qi_settings_schema_add_string (schema, "template", _("Template"),
                                  _("The anatomy's template of a published file"), "publish.path", NULL);
+  qi_settings_schema_add_int (schema, "rate_limit", _("Rate limit"),
+                              _("The most MiB a second one publish copies, so that it leaves the file server's "
+                                "bandwidth to others; 0 for no limit"), 0, 100000, 0, NULL);
   qi_settings_schema_add_list (schema, "product_types", _("Product types"),
                                _("The product types a publish may use"), QI_SETTINGS_TYPE_STRING, types, NULL);
   qi_settings_schema_attach (schema, QI_TYPE_PUBLISH_ADDON);

@@ -90,6 +90,8 @@ struct _QiPublishJob
   JsonNode         *pending;        /* resume, abandon: the version as the tracker has it */
   QiFileTransfer   *transfer;
   guint             progress_source;
+  gint64            bytes_total;    /* of the sources, once checked */
+  gint64            rate_limit;     /* bytes a second, 0: none */
   GError           *failure;        /* kept while the version is abandoned */
   GPtrArray        *removed;        /* abandon */
 };
@@ -847,7 +849,8 @@ progress_payload (QiPublishJob *self)
     json_object_set_null_member (payload, "version");
   json_object_set_int_member (payload, "bytes", bytes);
   json_object_set_int_member (payload, "bytes_total",
-                              self->transfer != NULL ? qi_file_transfer_get_bytes_total (self->transfer) : 0);
+                              MAX (self->bytes_total,
+                                   self->transfer != NULL ? qi_file_transfer_get_bytes_total (self->transfer) : 0));
   json_object_set_int_member (payload, "files", files);
   json_object_set_int_member (payload, "files_total",
                               self->transfer != NULL ? qi_file_transfer_get_n_items (self->transfer) : 0);
@@ -1181,6 +1184,7 @@ on_created (QiPublishJob *self,
     g_autoptr(QiFileTransfer) sized = g_steal_pointer (&self->transfer);
 
     self->transfer = qi_file_transfer_new (self->mode, self->version_id);
+    qi_file_transfer_set_rate_limit (self->transfer, self->rate_limit);
     for (guint i = 0; i < self->files->len; i++)
       {
         File *file = self->files->pdata[i];
@@ -1209,13 +1213,17 @@ check_files (QiPublishJob  *self,
   g_autoptr(GError) local_error = NULL;
 
   if (qi_file_transfer_check (self->transfer, &local_error))
-    return TRUE;
+    {
+      self->bytes_total = qi_file_transfer_get_bytes_total (self->transfer);
+      return TRUE;
+    }
   /* name the representation's file the message is about */
   for (guint i = 0; i < self->files->len; i++)
     {
       File *file = self->files->pdata[i];
 
-      if (strstr (local_error->message, file->source) != NULL)
+      if (strstr (local_error->message, file->source) != NULL ||
+          strstr (local_error->message, file->destination) != NULL)
         {
           g_set_error (error, local_error->domain, local_error->code, "representations[%u].files[%u]: %s",
                        file->representation, file->index, local_error->message);
@@ -1597,6 +1605,8 @@ on_config (QiPublishJob *self,
       fail (self, _("the setting publish.transfer_mode is “%s”, not copy, hardlink or reflink"), mode);
       return;
     }
+  self->rate_limit = values != NULL ? json_object_get_int_member_with_default (values, "rate_limit", 0) * 1024 * 1024
+                                    : 0;
   self->template_name = g_strdup (values != NULL
                                   ? json_object_get_string_member_with_default (values, "template", "publish.path")
                                   : "publish.path");
