@@ -700,6 +700,8 @@ qi_file_transfer_run (QiFileTransfer  *self,
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
 
+  if (self->error == NULL && cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    g_cancellable_set_error_if_cancelled (cancellable, &self->error);
   if (self->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&self->error));

@@ -479,12 +479,14 @@ qi_publish_job_get_id (QiPublishJob *self)
 
 /* Ending. */
 
+/* Emits @payload (taken). */
 static void
 emit (QiPublishJob *self,
       const char   *topic,
       JsonObject   *payload)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), payload);
+  g_autoptr(JsonObject) owned = payload;
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), owned);
   g_autoptr(GError) error = NULL;
 
   if (!qi_hub_endpoint_emit (self->endpoint, topic, node, &error))
@@ -508,7 +510,7 @@ emit_finished (QiPublishJob *self,
   json_object_set_string_member (payload, "state", state);
   if (error != NULL)
     json_object_set_string_member (payload, "error", error->message);
-  emit (self, "publish.finished", payload);
+  emit (self, "publish.finished", g_steal_pointer (&payload));
 }
 
 static void
