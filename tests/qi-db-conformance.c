@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "qi-db-conformance.h"
 #include "qi-test-json.h"
 
@@ -36,6 +38,40 @@ create_version (QiDbAdapter  *db,
 
   g_assert_nonnull (node);
   return qi_db_adapter_create_version (db, json_node_get_object (node), error);
+}
+
+static JsonNode *
+publish_version_full (QiDbAdapter  *db,
+                      const char   *id,
+                      const char   *details,
+                      GError      **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (details, NULL);
+
+  g_assert_nonnull (node);
+  return qi_db_adapter_publish_version_full (db, id, json_node_get_object (node), error);
+}
+
+static char *
+metadata_text (JsonNode *version)
+{
+  return json_to_string (json_object_get_member (json_node_get_object (version), "metadata"), FALSE);
+}
+
+/* The tracker's count of @what, or -1 for a tracker without counts. */
+static gint64
+count_of (QiDbAdapter *db,
+          const char  *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stats = qi_db_adapter_stats (db, &error);
+
+  if (stats == NULL)
+    {
+      g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_UNSUPPORTED);
+      return -1;
+    }
+  return qi_test_int_of (stats, what);
 }
 
 static void
@@ -640,6 +676,269 @@ test_version_errors (Fixture       *f,
   g_assert_cmpuint (qi_test_length_of (list), ==, 0);
 }
 
+/* A version asked for with the number it must get: the product's next
+ * number works; a taken one, or one past it, is a conflict that writes
+ * nothing (no version, no components), so that the publisher retries. */
+static void
+test_version_number (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char * const invalid[] = { "0", "-1", "\"2\"", "1.5", "true", "4294967296" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) v3 = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *spec = NULL;
+  gint64 versions, components;
+
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"number\": 1, \"components\": [{\"name\": \"abc\", "
+                          "\"location\": \"studio\", \"files\": [{\"path\": \"a.abc\", \"size\": 3}]}]}", f->product);
+  v1 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qi_test_int_of (v1, "number"), ==, 1);
+  g_assert_cmpstr (qi_test_string_of (v1, "state"), ==, "pending");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (v1), "components")),
+                    ==, 1);
+  versions = count_of (f->db, "versions");
+  components = count_of (f->db, "components");
+
+  /* Taken, then past the next one. */
+  for (guint number = 1; number <= 3; number += 2)
+    {
+      g_autofree char *taken = g_strdup_printf ("{\"product\": \"%s\", \"number\": %u, \"components\": "
+                                                "[{\"name\": \"abc\", \"location\": \"studio\", \"files\": "
+                                                "[{\"path\": \"b.abc\", \"size\": 3}]}, {\"name\": \"exr\", "
+                                                "\"location\": \"studio\", \"files\": [{\"path\": \"f.1.exr\", "
+                                                "\"size\": 1}, {\"path\": \"f.2.exr\", \"size\": 1}]}]}",
+                                                f->product, number);
+
+      g_test_message ("%s", taken);
+      g_assert_null (create_version (f->db, taken, &error));
+      g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+      g_assert_true (g_str_has_prefix (error->message, "number: "));
+      g_clear_error (&error);
+    }
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_assert_cmpstr (qi_test_id_of (qi_test_element (list, 0)), ==, qi_test_id_of (v1));
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  g_assert_cmpint (count_of (f->db, "versions"), ==, versions);
+  g_assert_cmpint (count_of (f->db, "components"), ==, components);
+
+  /* Not a number: refused before anything is looked up. */
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *bad = g_strdup_printf ("{\"product\": \"%s\", \"number\": %s}", f->product, invalid[i]);
+
+      g_assert_null (create_version (f->db, bad, &error));
+      g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+      g_assert_cmpstr (error->message, ==, "number: must be a version number, an integer from 1");
+      g_clear_error (&error);
+    }
+
+  /* The next number, asked for or not. */
+  g_clear_pointer (&spec, g_free);
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"number\": 2}", f->product);
+  v2 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qi_test_int_of (v2, "number"), ==, 2);
+  g_clear_pointer (&spec, g_free);
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"number\": null}", f->product);
+  v3 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qi_test_int_of (v3, "number"), ==, 3);
+}
+
+/* A publish with details: the metadata merged member by member (an
+ * object within is merged too, null removes), a thumbnail taken; the
+ * second publish is a conflict that changes nothing. */
+static void
+test_publish_details (Fixture       *f,
+                      gconstpointer  data)
+{
+  /* a 1×1 PNG */
+  static const guint8 png[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) published = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qi-db-conformance-XXXXXX", &error);
+  g_autofree char *thumbnail = g_build_filename (dir, "thumb.png", NULL);
+  g_autofree char *spec = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *text = NULL;
+  const char *merged = "{\"fps\":24,\"checksums\":{\"a.abc\":\"md5:1\",\"b.abc\":\"md5:2\"},\"colour\":\"aces\"}";
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (thumbnail, (const char *) png, sizeof png, &error));
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"metadata\": {\"fps\": 24, \"checksums\": {\"a.abc\": \"md5:1\"}, "
+                          "\"note\": \"wip\"}, \"components\": [{\"name\": \"abc\", \"location\": \"studio\", "
+                          "\"files\": [{\"path\": \"a.abc\", \"size\": 3}]}]}", f->product);
+  v1 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  v2 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+
+  details = g_strdup_printf ("{\"metadata\": {\"checksums\": {\"b.abc\": \"md5:2\"}, \"note\": null, "
+                             "\"colour\": \"aces\"}, \"thumbnail\": \"%s\"}", thumbnail);
+  published = publish_version_full (f->db, qi_test_id_of (v1), details, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (published, "state"), ==, "published");
+  g_assert_nonnull (qi_test_string_of (published, "published_at"));
+  text = metadata_text (published);
+  g_assert_cmpstr (text, ==, merged);
+  g_clear_pointer (&text, g_free);
+  /* Read back; the thumbnail is none of the version's components. */
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  text = metadata_text (got);
+  g_assert_cmpstr (text, ==, merged);
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (got), "components")),
+                    ==, 1);
+  g_clear_pointer (&got, json_node_unref);
+
+  /* Once: the second publisher changes nothing. */
+  g_assert_null (publish_version_full (f->db, qi_test_id_of (v1), "{\"metadata\": {\"fps\": 25}}", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v1), &error);
+  text = metadata_text (got);
+  g_assert_cmpstr (text, ==, merged);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&got, json_node_unref);
+
+  /* Bad details: nothing published. */
+  g_assert_null (publish_version_full (f->db, qi_test_id_of (v2), "{\"metadata\": [1]}", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "metadata: must be an object");
+  g_clear_error (&error);
+  g_assert_null (publish_version_full (f->db, f->target->unknown_id, "{\"metadata\": {\"fps\": 25}}", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v2), &error);
+  g_assert_cmpstr (qi_test_string_of (got, "state"), ==, "pending");
+  g_clear_pointer (&got, json_node_unref);
+
+  /* Empty details are a plain publish. */
+  g_clear_pointer (&published, json_node_unref);
+  published = publish_version_full (f->db, qi_test_id_of (v2), "{}", &error);
+  g_assert_no_error (error);
+  text = metadata_text (published);
+  g_assert_cmpstr (text, ==, "{\"fps\":24,\"checksums\":{\"a.abc\":\"md5:1\"},\"note\":\"wip\"}");
+
+  g_assert_cmpint (g_unlink (thumbnail), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* Abandoning a pending version removes it and its components; its number
+ * is free again if it was the highest. A published one stays. */
+static void
+test_abandon (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) abandoned = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) links = NULL;
+  g_autofree char *spec = NULL;
+  g_autofree char *plain = g_strdup_printf ("{\"product\": \"%s\"}", f->product);
+  gint64 components;
+
+  v1 = create_version (f->db, plain, &error);
+  g_assert_no_error (error);
+  node = qi_db_adapter_publish_version (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+  components = count_of (f->db, "components");
+  spec = g_strdup_printf ("{\"product\": \"%s\", \"metadata\": {\"fps\": 24}, \"components\": [{\"name\": \"abc\", "
+                          "\"location\": \"studio\", \"metadata\": {\"format\": \"alembic\"}, \"files\": "
+                          "[{\"path\": \"a.abc\", \"size\": 3}]}, {\"name\": \"exr\", \"location\": \"studio\", "
+                          "\"files\": [{\"path\": \"f.1.exr\", \"size\": 1}, {\"path\": \"f.2.exr\", \"size\": 1}]}]}",
+                          f->product);
+  v2 = create_version (f->db, spec, &error);
+  g_assert_no_error (error);
+  node = qi_db_adapter_link_versions (f->db, qi_test_id_of (v2), qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* The version as it was, with its components. */
+  abandoned = qi_db_adapter_abandon_version (f->db, qi_test_id_of (v2), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_id_of (abandoned), ==, qi_test_id_of (v2));
+  g_assert_cmpint (qi_test_int_of (abandoned, "number"), ==, 2);
+  g_assert_cmpstr (qi_test_string_of (abandoned, "state"), ==, "pending");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (abandoned),
+                                                                         "components")), ==, 2);
+
+  /* Gone, everywhere. */
+  g_assert_null (qi_db_adapter_get_version (f->db, qi_test_id_of (v2), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  list = qi_db_adapter_list_pending_versions (f->db, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_cmpuint (qi_test_length_of (list), ==, 1);
+  g_clear_pointer (&list, json_node_unref);
+  links = qi_db_adapter_list_version_links (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (links), "used_in")),
+                    ==, 0);
+  g_assert_cmpint (count_of (f->db, "components"), ==, components);
+
+  /* The highest number is free again; a lower one is not given twice. */
+  {
+    g_autoptr(JsonNode) again = create_version (f->db, plain, &error);
+    g_autoptr(JsonNode) v3 = NULL;
+    g_autoptr(JsonNode) gone = NULL;
+    g_autoptr(JsonNode) v4 = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (qi_test_int_of (again, "number"), ==, 2);
+    v3 = create_version (f->db, plain, &error);
+    g_assert_cmpint (qi_test_int_of (v3, "number"), ==, 3);
+    gone = qi_db_adapter_abandon_version (f->db, qi_test_id_of (again), &error);
+    g_assert_no_error (error);
+    v4 = create_version (f->db, plain, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (qi_test_int_of (v4, "number"), ==, 4);
+  }
+
+  /* A published version stays; an unknown one is not found. */
+  g_assert_null (qi_db_adapter_abandon_version (f->db, qi_test_id_of (v1), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT);
+  g_clear_error (&error);
+  node = qi_db_adapter_get_version (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (node, "state"), ==, "published");
+  g_assert_null (qi_db_adapter_abandon_version (f->db, qi_test_id_of (v2), &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_abandon_version (f->db, f->target->unknown_id, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (qi_db_adapter_abandon_version (f->db, "", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
 /* Links: casting between contexts, uses between versions. */
 static void
 test_links (Fixture       *f,
@@ -863,6 +1162,9 @@ qi_db_conformance_add_tests (QiDbConformanceTarget *target)
     { "products", test_products },
     { "versions", test_versions },
     { "version-errors", test_version_errors },
+    { "version-number", test_version_number },
+    { "publish-details", test_publish_details },
+    { "abandon", test_abandon },
     { "links", test_links },
     { "users", test_users },
     { "vocabulary", test_vocabulary },

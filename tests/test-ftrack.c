@@ -32,6 +32,12 @@ typedef struct
   char       *content_type;
   char       *method;
   char       *path;
+  /* the storage of uploads, at /storage */
+  guint       upload_status;   /* what it answers, 200 if 0 */
+  guint       upload_failures; /* 503 for the first ones */
+  guint       uploads;
+  GBytes     *upload_body;     /* the last upload's */
+  SoupMessageHeaders *upload_headers;
 } Fixture;
 
 static char *
@@ -67,6 +73,8 @@ answer_for (JsonObject *op)
     return fixture_text ("create_filecomponent.json");
   if (g_str_equal (action, "create") && g_str_equal (entity, "ComponentLocation"))
     return fixture_text ("create_componentlocation.json");
+  if (g_str_equal (action, "get_upload_metadata"))
+    return fixture_text ("get_upload_metadata.json");
   return NULL;
 }
 
@@ -147,6 +155,47 @@ on_api (SoupServer        *server,
   reply (msg, 200, answer->str);
 }
 
+/* The file storage a signed upload URL points at. */
+static void
+on_storage (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Fixture *f = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  f->uploads++;
+  g_clear_pointer (&f->upload_body, g_bytes_unref);
+  g_clear_pointer (&f->upload_headers, soup_message_headers_unref);
+  f->upload_body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  f->upload_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  {
+    SoupMessageHeadersIter iter;
+    const char *name, *value;
+
+    soup_message_headers_iter_init (&iter, headers);
+    while (soup_message_headers_iter_next (&iter, &name, &value))
+      soup_message_headers_append (f->upload_headers, name, value);
+  }
+  g_free (f->method);
+  g_free (f->path);
+  f->method = g_strdup (soup_server_message_get_method (msg));
+  f->path = g_strdup (path);
+  if (f->uploads <= f->upload_failures)
+    soup_server_message_set_status (msg, 503, NULL);
+  else if (f->upload_status != 0 && f->upload_status != 200)
+    {
+      const char *said = "<Error><Code>SignatureDoesNotMatch</Code></Error>";
+
+      soup_server_message_set_status (msg, f->upload_status, NULL);
+      soup_server_message_set_response (msg, "application/xml", SOUP_MEMORY_STATIC, said, strlen (said));
+    }
+  else
+    soup_server_message_set_status (msg, 200, NULL);
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -155,6 +204,7 @@ fixture_setup (Fixture       *f,
   f->bodies = g_ptr_array_new_with_free_func (g_free);
   f->held = g_ptr_array_new_with_free_func (g_object_unref);
   soup_server_add_handler (f->http.server, "/api", on_api, f, NULL);
+  soup_server_add_handler (f->http.server, "/storage", on_storage, f, NULL);
 }
 
 static void
@@ -174,6 +224,8 @@ fixture_teardown (Fixture       *f,
   g_free (f->content_type);
   g_free (f->method);
   g_free (f->path);
+  g_clear_pointer (&f->upload_body, g_bytes_unref);
+  g_clear_pointer (&f->upload_headers, soup_message_headers_unref);
 }
 
 typedef struct
@@ -231,6 +283,37 @@ call (QiFtrackSession  *session,
   if (outcome.error != NULL)
     g_propagate_error (error, outcome.error);
   return outcome.result;
+}
+
+static void
+on_uploaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  if (qi_ftrack_session_upload_finish (QI_FTRACK_SESSION (source), result, &outcome->error))
+    outcome->result = json_node_init_boolean (json_node_alloc (), TRUE);
+  outcome->done = TRUE;
+}
+
+static gboolean
+upload (QiFtrackSession  *session,
+        const char       *url,
+        JsonObject       *headers,
+        GBytes           *data,
+        GError          **error)
+{
+  Outcome outcome = { 0 };
+  g_autoptr(JsonNode) done = NULL;
+
+  qi_ftrack_session_upload_async (session, url, headers, "data.json", data, NULL, on_uploaded, &outcome);
+  while (!outcome.done)
+    g_main_context_iteration (NULL, TRUE);
+  done = outcome.result;
+  if (outcome.error != NULL)
+    g_propagate_error (error, outcome.error);
+  return done != NULL;
 }
 
 static JsonNode *
@@ -449,6 +532,63 @@ test_refusals (Fixture       *f,
   g_assert_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_INVALID);
 }
 
+/* An upload: the PUT of the bytes with the headers get_upload_metadata
+ * answered and no ftrack credentials; 5xx tried again; a refusal says
+ * what the storage said. */
+static void
+test_upload (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(QiFtrackSession) session = new_session (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) results = call (session,
+                                      "[{\"action\": \"get_upload_metadata\", \"file_name\": \"data.json\", "
+                                      "\"file_size\": 13, \"component_id\": \"702b7e69-f6ef-4d13-8193-dcbb480f57f5\"}]",
+                                      &error);
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("{\"qi\": true}\n", 13);
+  g_autofree char *url = g_strconcat (f->http.base, "/storage/702b7e69?signature=s1", NULL);
+  g_autofree char *expected = NULL;
+  JsonObject *metadata, *headers;
+
+  g_assert_no_error (error);
+  metadata = json_array_get_object_element (json_node_get_array (results), 0);
+  g_assert_cmpstr (json_object_get_string_member (metadata, "url"), ==, "http://ftrack.test/file-url");
+  headers = json_object_get_object_member (metadata, "headers");
+
+  /* The recorded headers, to this test's storage rather than ftrack.test. */
+  g_assert_true (upload (session, url, headers, bytes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->uploads, ==, 1);
+  g_assert_cmpstr (f->method, ==, "PUT");
+  g_assert_cmpstr (f->path, ==, "/storage/702b7e69");
+  g_assert_true (g_bytes_equal (f->upload_body, bytes));
+  g_assert_cmpstr (soup_message_headers_get_one (f->upload_headers, "Content-Type"), ==, "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (f->upload_headers, "Content-Length"), ==, "13");
+  g_assert_null (soup_message_headers_get_one (f->upload_headers, "ftrack-api-key"));
+  g_assert_null (soup_message_headers_get_one (f->upload_headers, "ftrack-user"));
+
+  f->uploads = 0;
+  f->upload_failures = 2;
+  g_assert_true (upload (session, url, headers, bytes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->uploads, ==, 3);
+
+  f->uploads = 0;
+  f->upload_failures = 0;
+  f->upload_status = 403;
+  g_assert_false (upload (session, url, headers, bytes, &error));
+  g_assert_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_QUERY);
+  expected = g_strdup_printf ("the file storage of ftrack at %s refused the upload of “data.json”: HTTP 403 "
+                              "Forbidden — <Error><Code>SignatureDoesNotMatch</Code></Error>", f->http.base);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_cmpuint (f->uploads, ==, 1);   /* not retried */
+  g_clear_error (&error);
+
+  g_assert_false (upload (session, "file:///etc/passwd", headers, bytes, &error));
+  g_assert_error (error, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL);
+  g_assert_cmpuint (f->uploads, ==, 1);
+}
+
 static void
 test_values (void)
 {
@@ -493,6 +633,7 @@ main (int   argc,
   ADD ("create", test_create);
   ADD ("retries", test_retries);
   ADD ("refusals", test_refusals);
+  ADD ("upload", test_upload);
   g_test_add_func ("/qi/ftrack/values", test_values);
 
 #undef ADD

@@ -34,6 +34,22 @@
  * it, in the request that also writes the version's components: one
  * request is one transaction on ftrack's side, so a version is never seen
  * without its components and two publishers never get the same number.
+ * A version created with the number it must get (`number`) is checked
+ * against the asset's highest version first, then sent with that number;
+ * ftrack does not refuse a number another version has, so once created
+ * the version is compared with the others of that number, and the later
+ * one (by `date`, then id) is deleted again and fails with
+ * %QI_DB_ERROR_CONFLICT, for its publisher to retry.
+ *
+ * A publish merges its `metadata` into `qi.metadata` and uploads its
+ * `thumbnail` as ftrack's own API clients do: a `FileComponent` named
+ * `thumbnail` and the `get_upload_metadata` action in one request, a PUT
+ * of the file to the signed URL it answers, then, in the request that
+ * publishes, the component's `ComponentLocation` in `ftrack.server` and
+ * the version's `thumbnail_id`. Abandoning a pending version deletes it,
+ * its components, their locations, the metadata of all and its links in
+ * one request.
+ *
  * ftrack has no cheap counts: qi_db_adapter_stats() is not supported.
  *
  * Every call is synchronous: each request runs in a main context of the
@@ -45,6 +61,9 @@
 #define G_LOG_DOMAIN_FTRACK "QiFtrack"
 #define PAGE_SIZE 500
 #define DEFAULT_LOCATION "ftrack.unmanaged"
+/* The ftrack.server location: the same id on every ftrack site, which
+ * ftrack's clients name it by (ftrack_api.symbol.SERVER_LOCATION_ID). */
+#define SERVER_LOCATION_ID "3a372bde-05bc-11e4-8908-20c9d081909b"
 
 #define CONTEXT_TYPES "object_type.name in (\"Episode\", \"Sequence\", \"Shot\", \"Asset Build\", \"Folder\")"
 #define PROJECT_FIELDS "id, name, full_name, created_at"
@@ -56,7 +75,7 @@
   "is_published, date, metadata.key, metadata.value"
 #define COMPONENT_FIELDS \
   "id, name, size, container_id, metadata.key, metadata.value, " \
-  "component_locations.resource_identifier, component_locations.location.name"
+  "component_locations.id, component_locations.resource_identifier, component_locations.location.name"
 
 struct _QiFtrackAdapter
 {
@@ -162,6 +181,52 @@ call (QiFtrackAdapter  *self,
   return results;
 }
 
+typedef struct
+{
+  GError   *error;
+  gboolean  uploaded;
+  gboolean  done;
+} UploadWait;
+
+static void
+on_uploaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  UploadWait *wait = user_data;
+
+  wait->uploaded = qi_ftrack_session_upload_finish (QI_FTRACK_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+/* PUTs @bytes to @url with @headers, as get_upload_metadata answered them. */
+static gboolean
+upload (QiFtrackAdapter  *self,
+        const char       *url,
+        JsonObject       *headers,
+        const char       *name,
+        GBytes           *bytes,
+        GError          **error)
+{
+  UploadWait wait = { NULL, FALSE, FALSE };
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  /* a context of this call's own, as in call() */
+  g_main_context_push_thread_default (context);
+  qi_ftrack_session_upload_async (self->session, url, headers, name, bytes, NULL, on_uploaded, &wait);
+  while (!wait.done)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  if (wait.error != NULL)
+    {
+      g_set_error_literal (error, QI_DB_ERROR, QI_DB_ERROR_IO, wait.error->message);
+      g_error_free (wait.error);
+      return FALSE;
+    }
+  return wait.uploaded;
+}
+
 static JsonObject *
 operation (const char *action)
 {
@@ -188,6 +253,42 @@ create_operation (const char *entity_type,
 
   json_object_set_string_member (object, "entity_type", entity_type);
   json_object_set_object_member (object, "entity_data", data);
+  return object;
+}
+
+static JsonObject *
+update_operation (const char *entity_type,
+                  const char *id,
+                  const char *key,
+                  JsonObject *data)
+{
+  JsonObject *object = operation ("update");
+  JsonArray *entity_key = json_array_new ();
+
+  json_object_set_string_member (object, "entity_type", entity_type);
+  json_array_add_string_element (entity_key, id);
+  if (key != NULL)
+    json_array_add_string_element (entity_key, key);
+  json_object_set_array_member (object, "entity_key", entity_key);
+  json_object_set_object_member (object, "entity_data", data);
+  return object;
+}
+
+/* The delete of the @entity_type whose primary key is @id, or (@id, @key)
+ * for a Metadata entry. */
+static JsonObject *
+delete_operation (const char *entity_type,
+                  const char *id,
+                  const char *key)
+{
+  JsonObject *object = operation ("delete");
+  JsonArray *entity_key = json_array_new ();
+
+  json_object_set_string_member (object, "entity_type", entity_type);
+  json_array_add_string_element (entity_key, id);
+  if (key != NULL)
+    json_array_add_string_element (entity_key, key);
+  json_object_set_array_member (object, "entity_key", entity_key);
   return object;
 }
 
@@ -451,8 +552,11 @@ metadata_object (JsonObject *entity)
   return node;
 }
 
+/* Adds the create of a Metadata entry to @operations, and its delete to
+ * @undo if given. */
 static void
 add_metadata (JsonArray  *operations,
+              GPtrArray  *undo,
               const char *parent_type,
               const char *parent_id,
               const char *key,
@@ -465,6 +569,56 @@ add_metadata (JsonArray  *operations,
   json_object_set_string_member (data, "key", key);
   json_object_set_string_member (data, "value", value);
   json_array_add_object_element (operations, create_operation ("Metadata", data));
+  if (undo != NULL)
+    g_ptr_array_add (undo, delete_operation ("Metadata", parent_id, key));
+}
+
+/* The deletes of the Metadata entries of @entity (projected with
+ * metadata.key), added to @operations. */
+static void
+add_metadata_deletes (JsonArray  *operations,
+                      JsonObject *entity)
+{
+  JsonArray *metadata = array_of (entity, "metadata");
+
+  for (guint i = 0; metadata != NULL && i < json_array_get_length (metadata); i++)
+    {
+      const char *key = text_of (json_array_get_object_element (metadata, i), "key");
+
+      if (key != NULL && text_of (entity, "id") != NULL)
+        json_array_add_object_element (operations, delete_operation ("Metadata", text_of (entity, "id"), key));
+    }
+}
+
+/* RFC 7396, as the embedded tracker's json_patch(): each member of @patch
+ * replaces @target's, an object is merged member by member, null removes
+ * the member. */
+static void
+merge_patch (JsonObject *target,
+             JsonObject *patch)
+{
+  g_autoptr(GList) names = json_object_get_members (patch);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *value = json_object_get_member (patch, name);
+      JsonNode *old = json_object_get_member (target, name);
+
+      if (JSON_NODE_HOLDS_NULL (value))
+        {
+          if (old != NULL)
+            json_object_remove_member (target, name);
+        }
+      else if (JSON_NODE_HOLDS_OBJECT (value))
+        {
+          if (old == NULL || !JSON_NODE_HOLDS_OBJECT (old))
+            json_object_set_object_member (target, name, json_object_new ());
+          merge_patch (json_object_get_object_member (target, name), json_node_get_object (value));
+        }
+      else
+        json_object_set_member (target, name, json_node_copy (value));
+    }
 }
 
 /* Entities → neutral objects. */
@@ -1332,32 +1486,51 @@ components_out (JsonArray *top,
   return wrap_array (array);
 }
 
+/* The AssetVersion @id, with its top-level components in @top and the
+ * members of its containers in @members. */
+static JsonObject *
+fetch_version (QiFtrackAdapter  *self,
+               const char       *id,
+               JsonArray       **top,
+               JsonArray       **members,
+               GError          **error)
+{
+  g_autoptr(JsonObject) version = find_by_id (self, "version", "AssetVersion", VERSION_FIELDS, id, error);
+  g_autofree char *quoted = NULL;
+  g_autofree char *top_query = NULL;
+  g_autofree char *member_query = NULL;
+
+  if (version == NULL)
+    return NULL;
+  quoted = qi_ftrack_quote (id);
+  top_query = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where version_id is %s and "
+                               "container_id is None order by id", quoted);
+  member_query = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where container.version_id is %s "
+                                  "order by id", quoted);
+  if ((*top = query_all (self, top_query, error)) == NULL)
+    return NULL;
+  if ((*members = query_all (self, member_query, error)) == NULL)
+    {
+      g_clear_pointer (top, json_array_unref);
+      return NULL;
+    }
+  return g_steal_pointer (&version);
+}
+
 static JsonNode *
 ftrack_get_version (QiDbAdapter  *adapter,
                     const char   *id,
                     GError      **error)
 {
-  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
-  g_autoptr(JsonObject) version = find_by_id (self, "version", "AssetVersion", VERSION_FIELDS, id, error);
-  g_autofree char *quoted = NULL;
-  g_autofree char *top = NULL;
-  g_autofree char *members = NULL;
-  g_autoptr(JsonArray) top_data = NULL;
-  g_autoptr(JsonArray) member_data = NULL;
+  g_autoptr(JsonArray) top = NULL;
+  g_autoptr(JsonArray) members = NULL;
+  g_autoptr(JsonObject) version = fetch_version (QI_FTRACK_ADAPTER (adapter), id, &top, &members, error);
   JsonObject *object;
 
   if (version == NULL)
     return NULL;
-  quoted = qi_ftrack_quote (id);
-  top = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where version_id is %s and "
-                         "container_id is None order by id", quoted);
-  members = g_strdup_printf ("select " COMPONENT_FIELDS " from Component where container.version_id is %s order by id",
-                             quoted);
-  if ((top_data = query_all (self, top, error)) == NULL ||
-      (member_data = query_all (self, members, error)) == NULL)
-    return NULL;
   object = version_out (version);
-  json_object_set_member (object, "components", components_out (top_data, member_data));
+  json_object_set_member (object, "components", components_out (top, members));
   return wrap_object (object);
 }
 
@@ -1462,6 +1635,93 @@ ftrack_latest_versions (QiDbAdapter  *adapter,
   return map_entities (picked, version_out, by_product_name);
 }
 
+/* Whether @number is the next number of @product (the highest plus one);
+ * %QI_DB_ERROR_CONFLICT if not. */
+static gboolean
+check_next_number (QiFtrackAdapter  *self,
+                   const char       *product,
+                   gint64            number,
+                   GError          **error)
+{
+  g_autofree char *quoted = qi_ftrack_quote (product);
+  g_autofree char *expression = g_strdup_printf ("select version from AssetVersion where asset_id is %s and "
+                                                 "version is_not None order by version descending", quoted);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) highest = query_one (self, expression, "", &local_error);
+  gint64 next;
+
+  if (highest == NULL && !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  next = 1 + (highest != NULL ? json_object_get_int_member_with_default (highest, "version", 0) : 0);
+  if (number != next)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_CONFLICT,
+                   _("number: version %" G_GINT64_FORMAT " of product “%s” cannot be made: the product's next "
+                     "version is %" G_GINT64_FORMAT), number, product, next);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether AssetVersion @a came before @b: by date, then by id. */
+static gboolean
+made_before (JsonObject *a,
+             JsonObject *b)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  const char *x = text_of (a, "date"), *y = text_of (b, "date");
+  g_autoptr(GDateTime) at_x = x != NULL ? g_date_time_new_from_iso8601 (x, utc) : NULL;
+  g_autoptr(GDateTime) at_y = y != NULL ? g_date_time_new_from_iso8601 (y, utc) : NULL;
+  int order = at_x != NULL && at_y != NULL ? g_date_time_compare (at_x, at_y) : g_strcmp0 (x, y);
+
+  if (order == 0)
+    order = g_strcmp0 (text_of (a, "id"), text_of (b, "id"));
+  return order < 0;
+}
+
+/* Whether the version @id, just given @number, is the first version of
+ * @product with that number: ftrack takes a number another version has,
+ * so two publishers that both asked for it both got it. -1 on error. */
+static int
+first_with_number (QiFtrackAdapter  *self,
+                   const char       *product,
+                   gint64            number,
+                   const char       *id,
+                   GError          **error)
+{
+  g_autofree char *quoted = qi_ftrack_quote (product);
+  g_autofree char *expression = g_strdup_printf ("select id, date from AssetVersion where asset_id is %s and "
+                                                 "version is %" G_GINT64_FORMAT " order by date, id",
+                                                 quoted, number);
+  g_autoptr(JsonArray) data = query_all (self, expression, error);
+  JsonObject *first = NULL;
+
+  if (data == NULL)
+    return -1;
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    {
+      JsonObject *entity = json_array_get_object_element (data, i);
+
+      if (first == NULL || made_before (entity, first))
+        first = entity;
+    }
+  return first == NULL || g_strcmp0 (text_of (first, "id"), id) == 0;
+}
+
+/* The deletes of @undo, last first: what a request created, taken back. */
+static JsonArray *
+undo_operations (GPtrArray *undo)
+{
+  JsonArray *operations = json_array_new ();
+
+  for (guint i = undo->len; i > 0; i--)
+    json_array_add_object_element (operations, json_object_ref (undo->pdata[i - 1]));
+  return operations;
+}
+
 static JsonNode *
 ftrack_create_version (QiDbAdapter  *adapter,
                        JsonObject   *object,
@@ -1476,6 +1736,9 @@ ftrack_create_version (QiDbAdapter  *adapter,
   g_autofree char *id = g_uuid_string_random ();
   g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
   g_autoptr(GHashTable) locations = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  /* the deletes of what the request creates, should another publisher
+   * have taken the number */
+  g_autoptr(GPtrArray) undo = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   JsonArray *operations;
   JsonObject *data;
   guint n_components;
@@ -1506,9 +1769,12 @@ ftrack_create_version (QiDbAdapter  *adapter,
         return NULL;
       g_hash_table_insert (locations, (gpointer) location, location_id);
     }
+  if (spec.number > 0 && !check_next_number (self, spec.product, spec.number, error))
+    return NULL;
 
   /* One request: the version, its metadata, its components and their
-   * locations; the server numbers the version. */
+   * locations; the server numbers the version, unless it must have a
+   * number of its own. */
   operations = json_array_new ();
   data = json_object_new ();
   json_object_set_string_member (data, "id", id);
@@ -1521,10 +1787,13 @@ ftrack_create_version (QiDbAdapter  *adapter,
   if (status_id != NULL)
     json_object_set_string_member (data, "status_id", status_id);
   json_object_set_boolean_member (data, "is_published", FALSE);
+  if (spec.number > 0)
+    json_object_set_int_member (data, "version", spec.number);
   json_array_add_object_element (operations, create_operation ("AssetVersion", data));
-  add_metadata (operations, "asset_version", id, "qi.metadata", spec.metadata);
-  add_metadata (operations, "asset_version", id, "qi.publisher_host", g_get_host_name ());
-  add_metadata (operations, "asset_version", id, "qi.publisher_pid", pid);
+  g_ptr_array_add (undo, delete_operation ("AssetVersion", id, NULL));
+  add_metadata (operations, undo, "asset_version", id, "qi.metadata", spec.metadata);
+  add_metadata (operations, undo, "asset_version", id, "qi.publisher_host", g_get_host_name ());
+  add_metadata (operations, undo, "asset_version", id, "qi.publisher_pid", pid);
 
   for (guint i = 0; i < n_components; i++)
     {
@@ -1549,12 +1818,16 @@ ftrack_create_version (QiDbAdapter  *adapter,
 
           json_object_set_int_member (data, "size", json_object_get_int_member (file, "size"));
           json_array_add_object_element (operations, create_operation ("FileComponent", data));
+          g_ptr_array_add (undo, delete_operation ("FileComponent", component_id, NULL));
         }
       else
-        json_array_add_object_element (operations, create_operation ("ContainerComponent", data));
-      add_metadata (operations, "component", component_id, "qi.metadata", metadata);
+        {
+          json_array_add_object_element (operations, create_operation ("ContainerComponent", data));
+          g_ptr_array_add (undo, delete_operation ("ContainerComponent", component_id, NULL));
+        }
+      add_metadata (operations, undo, "component", component_id, "qi.metadata", metadata);
       /* a component without files has no ComponentLocation to say where it is */
-      add_metadata (operations, "component", component_id, "qi.location", location);
+      add_metadata (operations, undo, "component", component_id, "qi.location", location);
 
       for (guint j = 0; j < n_files; j++)
         {
@@ -1584,12 +1857,14 @@ ftrack_create_version (QiDbAdapter  *adapter,
               json_object_set_string_member (data, "container_id", component_id);
               json_object_set_int_member (data, "size", json_object_get_int_member (file, "size"));
               json_array_add_object_element (operations, create_operation ("FileComponent", data));
+              g_ptr_array_add (undo, delete_operation ("FileComponent", file_id, NULL));
             }
           data = json_object_new ();
           {
             g_autofree char *location_entry = g_uuid_string_random ();
 
             json_object_set_string_member (data, "id", location_entry);
+            g_ptr_array_add (undo, delete_operation ("ComponentLocation", location_entry, NULL));
           }
           json_object_set_string_member (data, "component_id", file_id);
           json_object_set_string_member (data, "location_id", location_id);
@@ -1599,45 +1874,231 @@ ftrack_create_version (QiDbAdapter  *adapter,
     }
   if (!create_entities (self, operations, error))
     return NULL;
+  if (spec.number > 0)
+    {
+      int first = first_with_number (self, spec.product, spec.number, id, error);
+
+      if (first < 0)
+        return NULL;
+      if (!first)
+        {
+          g_autoptr(GError) undo_error = NULL;
+
+          /* The other publisher was first: this one takes its version back
+           * (one request) and tries again with the next number. */
+          if (!create_entities (self, undo_operations (undo), &undo_error))
+            return fail (error, QI_DB_ERROR_CONFLICT,
+                         _("number: another publisher made version %" G_GINT64_FORMAT " of product “%s” at the "
+                           "same time, and the pending version with id “%s” made with that number too could not "
+                           "be removed (%s): abandon it, and ask for the next number"),
+                         spec.number, spec.product, id, undo_error->message);
+          return fail (error, QI_DB_ERROR_CONFLICT,
+                       _("number: another publisher made version %" G_GINT64_FORMAT " of product “%s” at the "
+                         "same time: ask for the next number"), spec.number, spec.product);
+        }
+    }
   return ftrack_get_version (adapter, id, error);
 }
 
+/* The thumbnail of a publish's details, read: %TRUE with @bytes NULL
+ * when there is none. */
+static gboolean
+read_thumbnail (JsonObject  *details,
+                GBytes     **bytes,
+                const char **file_type,
+                GError     **error)
+{
+  JsonNode *node = json_object_get_member (details, "thumbnail");
+  g_autoptr(GError) local_error = NULL;
+  const char *path;
+  char *contents = NULL;
+  gsize length = 0;
+
+  *bytes = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                           _("thumbnail: must be the absolute path of a PNG or JPEG file"));
+      return FALSE;
+    }
+  path = json_node_get_string (node);
+  if (!g_path_is_absolute (path))
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID,
+                   _("thumbnail: “%s” is not an absolute path: give the absolute path of a PNG or JPEG file"), path);
+      return FALSE;
+    }
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("thumbnail: %s"), local_error->message);
+      return FALSE;
+    }
+  if (length >= 8 && memcmp (contents, "\x89PNG\r\n\x1a\n", 8) == 0)
+    *file_type = ".png";
+  else if (length >= 3 && memcmp (contents, "\xff\xd8\xff", 3) == 0)
+    *file_type = ".jpg";
+  else
+    {
+      g_free (contents);
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("thumbnail: “%s” is not a PNG or JPEG file"), path);
+      return FALSE;
+    }
+  *bytes = g_bytes_new_take (contents, length);
+  return TRUE;
+}
+
+/* Deletes a component that will not be used, as well as it can. */
+static void
+discard_component (QiFtrackAdapter *self,
+                   const char      *id)
+{
+  JsonArray *operations = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+
+  json_array_add_object_element (operations, delete_operation ("FileComponent", id, NULL));
+  results = call (self, operations, NULL);
+}
+
+/* Uploads a thumbnail as ftrack's API clients do: its FileComponent and
+ * the get_upload_metadata action in one request, then the PUT of the file
+ * to the URL that answered, with the headers it gave. Returns the
+ * component's id; its ComponentLocation (in ftrack.server, its id as the
+ * resource identifier) goes with the publish. */
+static char *
+upload_thumbnail (QiFtrackAdapter  *self,
+                  GBytes           *bytes,
+                  const char       *file_type,
+                  GError          **error)
+{
+  g_autofree char *component_id = g_uuid_string_random ();
+  g_autofree char *file_name = g_strconcat ("thumbnail", file_type, NULL);
+  g_autofree char *checksum = NULL;
+  g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *operations = json_array_new ();
+  JsonObject *data, *request, *answer;
+  guint8 digest[16];
+  gsize digest_length = sizeof digest;
+
+  /* the Content-MD5 of RFC 1864: the base64 of the MD5 digest */
+  g_checksum_update (md5, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes));
+  g_checksum_get_digest (md5, digest, &digest_length);
+  checksum = g_base64_encode (digest, digest_length);
+
+  data = json_object_new ();
+  json_object_set_string_member (data, "id", component_id);
+  json_object_set_string_member (data, "name", "thumbnail");
+  json_object_set_string_member (data, "file_type", file_type);
+  json_object_set_int_member (data, "size", (gint64) g_bytes_get_size (bytes));
+  json_array_add_object_element (operations, create_operation ("FileComponent", data));
+  request = operation ("get_upload_metadata");
+  json_object_set_string_member (request, "component_id", component_id);
+  json_object_set_string_member (request, "file_name", file_name);
+  json_object_set_int_member (request, "file_size", (gint64) g_bytes_get_size (bytes));
+  json_object_set_string_member (request, "checksum", checksum);
+  json_array_add_object_element (operations, request);
+  if ((results = call (self, operations, error)) == NULL)
+    return NULL;
+
+  answer = JSON_NODE_HOLDS_OBJECT (json_array_get_element (results, 1))
+           ? json_array_get_object_element (results, 1) : NULL;
+  if (text_of (answer, "url") == NULL || object_of (answer, "headers") == NULL)
+    {
+      discard_component (self, component_id);
+      return fail (error, QI_DB_ERROR_IO,
+                   _("thumbnail: ftrack answered get_upload_metadata without the “url” and “headers” to upload to"));
+    }
+  if (!upload (self, text_of (answer, "url"), object_of (answer, "headers"), file_name, bytes, &local_error))
+    {
+      discard_component (self, component_id);
+      return fail (error, QI_DB_ERROR_IO, _("thumbnail: %s"), local_error->message);
+    }
+  return g_steal_pointer (&component_id);
+}
+
 static JsonNode *
-ftrack_publish_version (QiDbAdapter  *adapter,
-                        const char   *id,
-                        GError      **error)
+ftrack_publish_version_full (QiDbAdapter  *adapter,
+                             const char   *id,
+                             JsonObject   *details,
+                             GError      **error)
 {
   QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
-  g_autoptr(JsonObject) version = find_by_id (self, "version", "AssetVersion", "id, is_published", id, error);
+  g_autoptr(JsonObject) version = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) thumbnail = NULL;
+  g_autofree char *metadata = NULL;
+  g_autofree char *thumbnail_id = NULL;
   g_autofree char *now = NULL;
+  g_autofree char *published_at = NULL;
+  const char *file_type = NULL;
+  JsonObject *patch = NULL;
   JsonArray *operations;
-  JsonObject *update, *data;
+  JsonObject *data;
 
+  if (details != NULL)
+    {
+      /* the neutral check of the metadata, for its sentence */
+      if (!qi_db_read_metadata (details, "", &metadata, error) ||
+          !read_thumbnail (details, &thumbnail, &file_type, error))
+        return NULL;
+      g_clear_pointer (&metadata, g_free);
+      patch = object_of (details, "metadata");
+    }
+  version = find_by_id (self, "version", "AssetVersion", "id, is_published, metadata.key, metadata.value", id, error);
   if (version == NULL)
     return NULL;
   if (json_object_get_boolean_member_with_default (version, "is_published", FALSE))
     return fail (error, QI_DB_ERROR_CONFLICT, _("the version with id “%s” is published already"), id);
+  if (patch != NULL && json_object_get_size (patch) > 0)
+    {
+      g_autoptr(JsonNode) merged = metadata_object (version);
 
-  now = now_text ();
+      merge_patch (json_node_get_object (merged), patch);
+      metadata = qi_json_to_string (merged, QI_JSON_WRITE_DEFAULT, NULL);
+    }
+  if (thumbnail != NULL && (thumbnail_id = upload_thumbnail (self, thumbnail, file_type, error)) == NULL)
+    return NULL;
+
+  /* One request: the thumbnail's location, the version published (with
+   * its thumbnail), the time and the merged metadata. */
   operations = json_array_new ();
-  update = operation ("update");
-  json_object_set_string_member (update, "entity_type", "AssetVersion");
-  json_object_set_array_member (update, "entity_key", json_array_new ());
-  json_array_add_string_element (json_object_get_array_member (update, "entity_key"), id);
+  if (thumbnail_id != NULL)
+    {
+      g_autofree char *location_entry = g_uuid_string_random ();
+
+      data = json_object_new ();
+      json_object_set_string_member (data, "id", location_entry);
+      json_object_set_string_member (data, "component_id", thumbnail_id);
+      json_object_set_string_member (data, "location_id", SERVER_LOCATION_ID);
+      json_object_set_string_member (data, "resource_identifier", thumbnail_id);
+      json_array_add_object_element (operations, create_operation ("ComponentLocation", data));
+    }
   data = json_object_new ();
   json_object_set_boolean_member (data, "is_published", TRUE);
-  json_object_set_object_member (update, "entity_data", data);
-  json_array_add_object_element (operations, update);
-  {
-    g_autofree char *published_at = neutral_time (now);
+  if (thumbnail_id != NULL)
+    json_object_set_string_member (data, "thumbnail_id", thumbnail_id);
+  json_array_add_object_element (operations, update_operation ("AssetVersion", id, NULL, data));
+  now = now_text ();
+  published_at = neutral_time (now);
+  add_metadata (operations, NULL, "asset_version", id, "qi.published_at", published_at);
+  if (metadata != NULL && metadata_value (version, "qi.metadata") != NULL)
+    {
+      data = json_object_new ();
+      json_object_set_string_member (data, "value", metadata);
+      json_array_add_object_element (operations, update_operation ("Metadata", id, "qi.metadata", data));
+    }
+  else if (metadata != NULL)
+    add_metadata (operations, NULL, "asset_version", id, "qi.metadata", metadata);
 
-    add_metadata (operations, "asset_version", id, "qi.published_at", published_at);
-  }
   if (!create_entities (self, operations, &local_error))
     {
       g_autoptr(JsonObject) again = find_by_id (self, "version", "AssetVersion", "id, is_published", id, NULL);
 
+      if (thumbnail_id != NULL)
+        discard_component (self, thumbnail_id);
       /* check-then-update: another publisher got there first */
       if (again != NULL && json_object_get_boolean_member_with_default (again, "is_published", FALSE))
         return fail (error, QI_DB_ERROR_CONFLICT, _("the version with id “%s” is published already"), id);
@@ -1645,6 +2106,75 @@ ftrack_publish_version (QiDbAdapter  *adapter,
       return NULL;
     }
   return ftrack_get_version (adapter, id, error);
+}
+
+/* The deletes of @components (and of their locations and metadata). */
+static void
+add_component_deletes (JsonArray *operations,
+                       JsonArray *components)
+{
+  for (guint i = 0; i < json_array_get_length (components); i++)
+    {
+      JsonObject *component = json_array_get_object_element (components, i);
+      JsonArray *locations = array_of (component, "component_locations");
+      const char *type = text_of (component, "__entity_type__");
+
+      for (guint j = 0; locations != NULL && j < json_array_get_length (locations); j++)
+        {
+          const char *entry = text_of (json_array_get_object_element (locations, j), "id");
+
+          if (entry != NULL)
+            json_array_add_object_element (operations, delete_operation ("ComponentLocation", entry, NULL));
+        }
+      add_metadata_deletes (operations, component);
+      json_array_add_object_element (operations, delete_operation (type != NULL ? type : "Component",
+                                                                   text_of (component, "id"), NULL));
+    }
+}
+
+static JsonNode *
+ftrack_abandon_version (QiDbAdapter  *adapter,
+                        const char   *id,
+                        GError      **error)
+{
+  QiFtrackAdapter *self = QI_FTRACK_ADAPTER (adapter);
+  g_autoptr(JsonArray) top = NULL;
+  g_autoptr(JsonArray) members = NULL;
+  g_autoptr(JsonObject) version = fetch_version (self, id, &top, &members, error);
+  g_autoptr(JsonArray) links = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *expression = NULL;
+  JsonArray *operations;
+
+  if (version == NULL)
+    return NULL;
+  if (json_object_get_boolean_member_with_default (version, "is_published", FALSE))
+    return fail (error, QI_DB_ERROR_CONFLICT,
+                 _("the version with id “%s” is published: only a pending version can be abandoned"), id);
+  quoted = qi_ftrack_quote (id);
+  expression = g_strdup_printf ("select id from AssetVersionLink where from_id is %s or to_id is %s order by id",
+                                quoted, quoted);
+  if ((links = query_all (self, expression, error)) == NULL)
+    return NULL;
+  object = version_out (version);
+  json_object_set_member (object, "components", components_out (top, members));
+
+  /* One request, what hangs on the version before it: the members of its
+   * containers, its components, their locations and metadata, its own
+   * metadata, its links, the version. */
+  operations = json_array_new ();
+  add_component_deletes (operations, members);
+  add_component_deletes (operations, top);
+  add_metadata_deletes (operations, version);
+  for (guint i = 0; i < json_array_get_length (links); i++)
+    json_array_add_object_element (operations, delete_operation ("AssetVersionLink",
+                                                                 text_of (json_array_get_object_element (links, i),
+                                                                          "id"), NULL));
+  json_array_add_object_element (operations, delete_operation ("AssetVersion", id, NULL));
+  if (!create_entities (self, operations, error))
+    return NULL;
+  return wrap_object (g_steal_pointer (&object));
 }
 
 static JsonNode *
@@ -2070,7 +2600,8 @@ qi_ftrack_adapter_iface_init (QiDbAdapterInterface *iface)
   iface->list_versions = ftrack_list_versions;
   iface->latest_versions = ftrack_latest_versions;
   iface->create_version = ftrack_create_version;
-  iface->publish_version = ftrack_publish_version;
+  iface->publish_version_full = ftrack_publish_version_full;
+  iface->abandon_version = ftrack_abandon_version;
   iface->list_pending_versions = ftrack_list_pending_versions;
   iface->list_users = ftrack_list_users;
   iface->create_user = ftrack_create_user;

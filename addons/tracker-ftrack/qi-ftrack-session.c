@@ -348,10 +348,11 @@ qi_ftrack_session_dup_server (QiFtrackSession *self)
 typedef struct
 {
   char         *server;        /* the credentials when the call began */
-  char         *api_url;
+  char         *api_url;       /* of an upload: the URL it goes to */
   char         *api_user;
   char         *api_key;
-  GBytes       *body;          /* the operations, as sent */
+  GBytes       *body;          /* the operations, as sent; an upload's bytes */
+  JsonObject   *headers;       /* an upload's headers; NULL for a call */
   guint         attempt;       /* tries made */
   char         *summary;       /* "query_server_information", for messages */
   char         *brief;         /* the same, queries by entity type only */
@@ -380,6 +381,7 @@ call_free (gpointer data)
     explicit_bzero (call->api_key, strlen (call->api_key));
   g_free (call->api_key);
   g_bytes_unref (call->body);
+  g_clear_pointer (&call->headers, json_object_unref);
   g_free (call->summary);
   g_free (call->brief);
   g_free (call);
@@ -546,15 +548,104 @@ on_sent (GObject      *source,
   g_object_unref (task);
 }
 
+/* The answer to an upload: any 2xx is done. */
+static void
+on_uploaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  guint status;
+
+  if (bytes == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      retry_or_fail (task, error->message);
+      return;
+    }
+  status = soup_message_get_status (msg);
+  if (status >= 500)
+    {
+      g_autofree char *reason = g_strdup_printf (_("HTTP %u %s"), status, soup_message_get_reason_phrase (msg));
+
+      retry_or_fail (task, reason);
+      return;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      /* what the storage said, if it is a short text */
+      const char *body = g_bytes_get_data (bytes, NULL);
+      g_autofree char *said = g_strndup (body != NULL ? body : "", MIN (g_bytes_get_size (bytes), 200));
+
+      g_strstrip (said);
+      if (!g_utf8_validate (said, -1, NULL))
+        *said = '\0';
+      g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_QUERY,
+                               _("the file storage of ftrack at %s refused %s: HTTP %u %s%s%s"),
+                               call->server, call->brief, status, soup_message_get_reason_phrase (msg),
+                               *said != '\0' ? " — " : "", said);
+      g_object_unref (task);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* An upload: a PUT of the bytes with the headers ftrack signed, and no
+ * credentials (the URL is signed, and the storage is not ftrack). */
+static void
+send_upload (QiFtrackSession *self,
+             GTask           *task,
+             Call            *call)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_PUT, call->api_url);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr(GList) names = json_object_get_members (call->headers);
+  const char *content_type = NULL;
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *value = json_object_get_string_member (call->headers, l->data);
+
+      /* libsoup writes the length of the body itself */
+      if (g_ascii_strcasecmp (l->data, "Content-Length") == 0)
+        continue;
+      if (g_ascii_strcasecmp (l->data, "Content-Type") == 0)
+        content_type = value;
+      else
+        soup_message_headers_replace (headers, l->data, value);
+    }
+  soup_message_set_request_body_from_bytes (msg, content_type != NULL ? content_type : "application/octet-stream",
+                                            call->body);
+  soup_session_send_and_read_async (self->soup, msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    on_uploaded, task);
+}
+
 static void
 send_once (GTask *task)
 {
   QiFtrackSession *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, call->api_url);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr(SoupMessage) msg = NULL;
+  SoupMessageHeaders *headers;
 
   call->attempt++;
+  if (call->headers != NULL)
+    {
+      send_upload (self, task, call);
+      return;
+    }
+  msg = soup_message_new (SOUP_METHOD_POST, call->api_url);
+  headers = soup_message_get_request_headers (msg);
   soup_message_headers_replace (headers, "ftrack-user", call->api_user);
   soup_message_headers_replace (headers, "ftrack-api-key", call->api_key);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -741,6 +832,116 @@ qi_ftrack_session_call_finish (QiFtrackSession  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* An HTTP field name: a token of RFC 9110. */
+static gboolean
+is_header_name (const char *name)
+{
+  if (*name == '\0')
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * qi_ftrack_session_upload_async:
+ * @self: a #QiFtrackSession
+ * @url: where to put the file: the `url` that ftrack's `get_upload_metadata`
+ *   action answered
+ * @headers: the `headers` of that answer, an object of strings, which the
+ *   PUT must carry as they are (ftrack signed them)
+ * @name: the file's name, for messages
+ * @data: the file's bytes
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once the file is uploaded, or not
+ * @user_data: data for @callback
+ *
+ * Uploads a file the way ftrack's API clients do: one `PUT @url` of @data
+ * with @headers and without the ftrack credentials, since the URL is
+ * signed and may be another host's (the file storage ftrack uses). A 5xx
+ * or a transport failure is tried again like a call. Finish with
+ * qi_ftrack_session_upload_finish().
+ */
+void
+qi_ftrack_session_upload_async (QiFtrackSession     *self,
+                                const char          *url,
+                                JsonObject          *headers,
+                                const char          *name,
+                                GBytes              *data,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GList) names = NULL;
+  Call *call;
+
+  g_return_if_fail (QI_IS_FTRACK_SESSION (self));
+  g_return_if_fail (url != NULL && headers != NULL && name != NULL && data != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qi_ftrack_session_upload_async);
+  call = g_new0 (Call, 1);
+  g_task_set_task_data (task, call, call_free);
+  g_mutex_lock (&self->lock);
+  call->server = g_strdup (self->server != NULL ? self->server : url);
+  g_mutex_unlock (&self->lock);
+  call->brief = g_strdup_printf (_("the upload of “%s”"), name);
+  call->summary = g_strdup (call->brief);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
+    {
+      g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
+                               _("ftrack at %s answered an upload URL that is not http(s): “%s”"),
+                               call->server, url);
+      return;
+    }
+  names = json_object_get_members (headers);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (headers, l->data);
+
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
+          !is_header_name (l->data) || strpbrk (json_node_get_string (value), "\r\n") != NULL)
+        {
+          g_task_return_new_error (task, QI_FTRACK_ERROR, QI_FTRACK_ERROR_PROTOCOL,
+                                   _("ftrack at %s answered an upload header that is not one: “%s”"),
+                                   call->server, (const char *) l->data);
+          return;
+        }
+    }
+  call->api_url = g_strdup (url);
+  call->headers = json_object_ref (headers);
+  call->body = g_bytes_ref (data);
+  call->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  send_once (g_steal_pointer (&task));
+}
+
+/**
+ * qi_ftrack_session_upload_finish:
+ * @self: a #QiFtrackSession
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the storage took the file; %FALSE with
+ *   %QI_FTRACK_ERROR_QUERY when it refused it (4xx), %QI_FTRACK_ERROR_SERVER
+ *   when it kept failing, %QI_FTRACK_ERROR_PROTOCOL for an upload URL or
+ *   header that is not one
+ */
+gboolean
+qi_ftrack_session_upload_finish (QiFtrackSession  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void

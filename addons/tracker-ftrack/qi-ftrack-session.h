@@ -76,6 +76,17 @@ void             qi_ftrack_session_call_async   (QiFtrackSession      *self,
 JsonNode        *qi_ftrack_session_call_finish  (QiFtrackSession      *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
+void             qi_ftrack_session_upload_async (QiFtrackSession      *self,
+                                                 const char           *url,
+                                                 JsonObject           *headers,
+                                                 const char           *name,
+                                                 GBytes               *data,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean         qi_ftrack_session_upload_finish (QiFtrackSession     *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
 void             qi_ftrack_session_query_async  (QiFtrackSession      *self,
                                                  const char           *expression,
                                                  GCancellable         *cancellable,

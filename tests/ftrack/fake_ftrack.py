@@ -39,34 +39,56 @@ Modelled:
     immutable attributes, foreign keys that point at nothing, a context's
     name unique among its siblings, an Asset's (context, type, name), a
     User's username, duplicate primary keys; deletes cascade to children,
-    assets, versions, components, component locations, appointments and
-    metadata;
+    assets, versions, components, the members of a container, component
+    locations, appointments, metadata and the links from and to a version
+    or context, and clear the thumbnail_id of what showed a deleted
+    component;
+  - uploads to the ftrack.server location as ftrack's API clients make them:
+    the get_upload_metadata action ({"component_id", "file_name",
+    "file_size", "checksum"?} of an existing FileComponent) answers
+    {"url", "headers", "component_id"}, a signed URL on this server
+    (PUT /storage/COMPONENT?signature=…) and the headers the PUT must
+    carry (Content-Type from the file name, Content-Length, and Content-MD5
+    when a checksum was given); the PUT is refused (403) without the
+    signature or with other signed headers, and (400) when its length or
+    MD5 digest is not the announced one; the bytes are kept by component;
   - seed data of a new site: ObjectTypes, States, Statuses, Priorities, task
-    Types, AssetTypes, a ProjectSchema, Locations, the API user;
-  - test controls: GET /_fake/requests, POST /_fake/reset, /_fake/fail
-    {"status", "count"}, /_fake/delay {"ms", "every"} (the next request, or
-    with "every" each one until the next delay or reset); each logged
-    request has its "started" and "finished" times (time.monotonic()), so a
-    test can tell that requests overlapped.
+    Types, AssetTypes, a ProjectSchema, the Locations ftrack.server and
+    ftrack.unmanaged with ftrack's own ids, the API user;
+  - test controls: GET /_fake/requests (the PUTs of uploads too),
+    GET /_fake/uploads, POST /_fake/reset, /_fake/fail {"status", "count",
+    "method"?} (the next requests, or the next of that method),
+    /_fake/delay {"ms", "every"} (the next request, or with "every" each
+    one until the next delay or reset), /_fake/race {"before_create",
+    "operations"} (another client's operations, run in a transaction of
+    their own just before the next request that creates an entity of that
+    type); each logged request has its "started" and "finished" times
+    (time.monotonic()), so a test can tell that requests overlapped.
 
 Not modelled: sub-queries (`in (select …)`), custom attributes, permissions
 and security roles, workflow schemas (every statusable context may take any
-Status), event hub, uploads and the other non-CRUD actions (they answer an
-error), time zones (datetimes are naive), `like` is case-sensitive, a
-TypedContext's type_id is not required, two versions of one asset may be
-given the same number explicitly, no default page size.
+Status), event hub, multi-part uploads, reading a file back
+(/component/get), thumbnails propagated to a version's task and shot, the
+other non-CRUD actions (they answer an error), time zones (datetimes are
+naive), `like` is case-sensitive, a TypedContext's type_id is not
+required, two versions of one asset may be given the same number
+explicitly, no default page size.
 
   fake_ftrack.py --fixtures DIR --port 0 --user NAME --key KEY [--port-file F]
 """
 import argparse
+import base64
 import datetime
+import hashlib
 import json
+import mimetypes
 import os
 import re
 import signal
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -414,7 +436,11 @@ def compare(op, a, b):
 
 # ---------------------------------------------------------------- the store
 
-CASCADE = {"children", "assets", "versions", "components", "component_locations", "appointments"}
+CASCADE = {"children", "assets", "versions", "components", "members", "component_locations", "appointments"}
+LINKS = {"AssetVersion": "AssetVersionLink", "TypedContext": "TypedContextLink"}
+# The ids every ftrack site gives its built-in locations (ftrack_api.symbol).
+LOCATION_IDS = {"ftrack.server": "3a372bde-05bc-11e4-8908-20c9d081909b",
+                "ftrack.unmanaged": "cb268ecc-8809-11e3-a7e2-20c9d081909b"}
 APPOINTMENT_KIND = {"assignments": "assignment", "allocations": "allocation"}
 
 
@@ -422,6 +448,7 @@ class Store:
     def __init__(self, schema, user):
         self.schema, self.user = schema, user
         self.rows = {}
+        self.signed = {}    # signature -> the upload it allows
         self.seed()
 
     # -- rows
@@ -794,7 +821,40 @@ class Store:
             if "items" in p and (attr in CASCADE or attr == "metadata"):
                 for child in self.many(rec, attr):
                     self.remove(child)
+        for base, link_type in LINKS.items():
+            if self.schema.is_a(t, base):
+                for link in self.all(link_type):
+                    if rec["id"] in (link.get("from_id"), link.get("to_id")):
+                        self.remove(link)
+        if self.schema.is_a(t, "Component"):
+            for other in self.rows.values():
+                if other.get("thumbnail_id") == rec["id"]:
+                    other["thumbnail_id"] = None
         self.rows.pop(self.key(t, rec), None)
+
+    def get_upload_metadata(self, op, base_url):
+        """The signed URL and headers of one single-part upload."""
+        component_id, name, size = op.get("component_id"), op.get("file_name"), op.get("file_size")
+        checksum = op.get("checksum")
+        if not isinstance(component_id, str) or self.get("FileComponent", component_id) is None:
+            raise FtrackError(f"get_upload_metadata: no FileComponent with id {json.dumps(component_id)}.")
+        if not isinstance(name, str) or not name:
+            raise FtrackError("get_upload_metadata needs a 'file_name' string.")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise FtrackError("get_upload_metadata needs a 'file_size' in bytes.")
+        if checksum is not None and not isinstance(checksum, str):
+            raise FtrackError("get_upload_metadata: 'checksum' must be the base64 MD5 digest of the file.")
+        if op.get("parts") is not None:
+            raise FtrackError("Multi-part uploads are not supported by this fake server.")
+        headers = {"Content-Type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+                   "Content-Length": str(size)}
+        if checksum is not None:
+            headers["Content-MD5"] = checksum
+        signature = uuid.uuid4().hex
+        self.signed[signature] = {"component_id": component_id, "file_name": name, "size": size,
+                                  "headers": headers}
+        return {"url": f"{base_url}/storage/{component_id}?signature={signature}", "headers": headers,
+                "component_id": component_id}
 
     # -- seed
     def add(self, t, **attrs):
@@ -838,7 +898,7 @@ class Store:
             self.add("AssetType", id=seed_id("AssetType", name), name=name, short=short)
         self.add("ProjectSchema", id=seed_id("ProjectSchema", "VFX Scheme"), name="VFX Scheme")
         for name, label in (("ftrack.server", "ftrack server"), ("ftrack.unmanaged", "Unmanaged")):
-            self.add("Location", id=seed_id("Location", name), name=name, label=label,
+            self.add("Location", id=LOCATION_IDS[name], name=name, label=label,
                      description=f"The {label} location.")
 
 
@@ -855,18 +915,36 @@ class Fake:
         self.lock = threading.Lock()       # one transaction at a time
         self.control = threading.Lock()    # the log and the test controls
         self.log, self.fail_status, self.fail_count, self.delay_ms = [], 503, 0, 0
-        self.delay_every = False
+        self.fail_method, self.delay_every, self.race = None, False, None
+        self.uploads = []                  # the files PUT to the storage, in order
         self.store = Store(self.schema, user)
 
     def reset(self):
         with self.lock, self.control:
             self.store = Store(self.schema, self.user)
             self.log, self.fail_count, self.delay_ms, self.delay_every = [], 0, 0, False
+            self.fail_method, self.race, self.uploads = None, None, []
 
-    def run(self, ops):
+    def run(self, ops, base_url):
+        with self.control:
+            race = self.race
+            if race is not None and any(isinstance(op, dict) and op.get("action") == "create" and
+                                        op.get("entity_type") == race["before_create"] for op in ops):
+                self.race = None
+            else:
+                race = None
+        if race is not None:
+            try:
+                self.transaction(race["operations"], base_url)
+            except FtrackError as e:  # a mistake of the test: not the client's error
+                raise RuntimeError(f"the operations of /_fake/race failed: {e}") from None
+        return self.transaction(ops, base_url)
+
+    def transaction(self, ops, base_url):
         with self.lock:
             store = self.store
             saved = {k: dict(v) for k, v in store.rows.items()}
+            signed = dict(store.signed)
             try:
                 results = []
                 for i, op in enumerate(ops):
@@ -881,12 +959,35 @@ class Fake:
                         results.append(store.query(op.get("expression")))
                     elif action in ("create", "update", "delete"):
                         results.append(getattr(store, action)(op))
+                    elif action == "get_upload_metadata":
+                        results.append(store.get_upload_metadata(op, base_url))
                     else:
                         raise FtrackError(f"Unknown or unsupported action {json.dumps(action)} (operation {i}).")
                 return results
             except BaseException:
-                store.rows = saved
+                store.rows, store.signed = saved, signed
                 raise
+
+    def store_upload(self, component_id, signature, headers, data):
+        """Keeps the bytes of a signed PUT; the HTTP status and reason."""
+        with self.lock:
+            slot = self.store.signed.get(signature)
+            if slot is None or slot["component_id"] != component_id:
+                return 403, "The request signature does not match: no upload was signed for this URL."
+            for name, value in slot["headers"].items():
+                if name != "Content-Length" and headers.get(name) != value:
+                    return 403, f"The signed header {name} is {json.dumps(value)}, not {json.dumps(headers.get(name))}."
+            if len(data) != slot["size"]:
+                return 400, f"The body has {len(data)} bytes; {slot['size']} were announced."
+            digest = base64.b64encode(hashlib.md5(data).digest()).decode()
+            if "Content-MD5" in slot["headers"] and digest != slot["headers"]["Content-MD5"]:
+                return 400, "BadDigest: the Content-MD5 is not the MD5 digest of the body."
+            del self.store.signed[signature]
+        with self.control:
+            self.uploads.append({"component_id": component_id, "file_name": slot["file_name"],
+                                 "content_type": headers.get("Content-Type"), "size": len(data), "md5": digest,
+                                 "data": base64.b64encode(data).decode()})
+        return 200, "OK"
 
 
 def error_body(exception, content):
@@ -906,13 +1007,15 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout of a delayed request)
 
-    def answer(self, status, body):
+    def answer(self, status, body, content_type="application/json", headers=()):
         entry = getattr(self, "entry", None)
         if entry is not None:
             entry["finished"] = time.monotonic()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -920,11 +1023,53 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def base_url(self):
+        return f"http://{self.headers.get('Host') or '127.0.0.1:%d' % self.server.server_address[1]}"
+
+    def logged(self, method, headers, **fields):
+        """Logs the request; answers the status to fail it with, and waits out a delay."""
+        fake = self.fake
+        entry = {"method": method, "path": self.path, "headers": {h: self.headers.get(h) for h in headers},
+                 "operations": None, "status": None, "started": time.monotonic(), "finished": None, **fields}
+        self.entry = entry
+        with fake.control:
+            fake.log.append(entry)
+            delay = fake.delay_ms
+            if not fake.delay_every:
+                fake.delay_ms = 0
+            failing = fake.fail_count > 0 and fake.fail_method in (None, method)
+            if failing:
+                fake.fail_count -= 1
+            status = fake.fail_status
+        if delay:
+            time.sleep(delay / 1000)
+        return status if failing else None
+
     def do_GET(self):
         if self.path == "/_fake/requests":
             with self.fake.control:
                 return self.answer(200, json.dumps(self.fake.log).encode())
+        if self.path == "/_fake/uploads":
+            with self.fake.control:
+                return self.answer(200, json.dumps(self.fake.uploads).encode())
         self.answer(404, error_body("ServerError", f"No route GET {self.path}."))
+
+    def do_PUT(self):
+        fake, raw = self.fake, self.body()
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.split("/")
+        if len(parts) != 3 or parts[1] != "storage" or not parts[2]:
+            return self.answer(404, error_body("ServerError", f"No route PUT {url.path}."))
+        failing = self.logged("PUT", ("Content-Type", "Content-Length", "Content-MD5", "ftrack-user",
+                                      "ftrack-api-key"), size=len(raw))
+        if failing is not None:
+            self.entry["status"] = failing
+            return self.answer(failing, f"The storage responded with {failing}.".encode(), "text/plain")
+        signature = urllib.parse.parse_qs(url.query).get("signature", [""])[0]
+        status, reason = fake.store_upload(parts[2], signature, self.headers, raw)
+        self.entry["status"] = status
+        etag = ((("ETag", '"' + hashlib.md5(raw).hexdigest() + '"'),) if status == 200 else ())
+        self.answer(status, b"" if status == 200 else reason.encode(), "text/plain", etag)
 
     def do_POST(self):
         fake, raw = self.fake, self.body()
@@ -938,10 +1083,17 @@ class Handler(BaseHTTPRequestHandler):
             elif self.path == "/_fake/fail":
                 with fake.control:
                     fake.fail_status, fake.fail_count = int(args.get("status", 503)), int(args.get("count", 1))
+                    fake.fail_method = args.get("method")
             elif self.path == "/_fake/delay":
                 with fake.control:
                     fake.delay_ms = int(args.get("ms", 0))
                     fake.delay_every = bool(args.get("every", False))
+            elif self.path == "/_fake/race":
+                if not isinstance(args.get("before_create"), str) or not isinstance(args.get("operations"), list):
+                    return self.answer(400, error_body("ValueError", "A race needs \"before_create\" (an entity "
+                                                                     "type) and \"operations\" (a list)."))
+                with fake.control:
+                    fake.race = {"before_create": args["before_create"], "operations": args["operations"]}
             else:
                 return self.answer(404, error_body("ServerError", f"No route POST {self.path}."))
             return self.answer(200, b'{"ok": true}')
@@ -951,24 +1103,11 @@ class Handler(BaseHTTPRequestHandler):
             ops = json.loads(raw)
         except ValueError:
             ops = None
-        entry = {"method": "POST", "path": self.path,
-                 "headers": {h: self.headers.get(h) for h in ("ftrack-user", "ftrack-api-key", "Content-Type")},
-                 "operations": ops, "status": None, "started": time.monotonic(), "finished": None}
-        self.entry = entry
-        with fake.control:
-            fake.log.append(entry)
-            delay = fake.delay_ms
-            if not fake.delay_every:
-                fake.delay_ms = 0
-            failing = fake.fail_count > 0
-            if failing:
-                fake.fail_count -= 1
-            status = fake.fail_status
-        if delay:
-            time.sleep(delay / 1000)
-        if failing:
-            entry["status"] = status
-            return self.answer(status, error_body("ServerError", f"The server responded with {status}."))
+        failing = self.logged("POST", ("ftrack-user", "ftrack-api-key", "Content-Type"), operations=ops)
+        entry = self.entry
+        if failing is not None:
+            entry["status"] = failing
+            return self.answer(failing, error_body("ServerError", f"The server responded with {failing}."))
         if self.headers.get("ftrack-user") != fake.user or self.headers.get("ftrack-api-key") != fake.key:
             entry["status"] = 401
             return self.answer(401, error_body("ServerError", "The server responded with 401: Not authorized."))
@@ -976,7 +1115,7 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(ops, list):
             return self.answer(200, error_body("ValueError", "The request body must be a JSON list of operations."))
         try:
-            results = fake.run(ops)
+            results = fake.run(ops, self.base_url())
         except FtrackError as e:
             return self.answer(200, error_body("ValueError", str(e)))
         except Exception as e:  # a bug of the fake: say so, as a server error

@@ -3,6 +3,8 @@ server process on loopback, spoken to over real HTTP with urllib. Run with
 Debian's interpreter: ``/usr/bin/python3 -m pytest tests/ftrack`` (``meson
 test --suite ftrack`` does); the recorded answers come from
 $QI_FTRACK_FIXTURES."""
+import base64
+import hashlib
 import json
 import os
 import signal
@@ -12,6 +14,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -70,10 +73,10 @@ class Server:
         with open(port_file) as f:
             self.url = f"http://127.0.0.1:{int(f.read())}"
 
-    def raw(self, path, body=None, headers=None, timeout=T):
+    def raw(self, path, body=None, headers=None, timeout=T, method=None):
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-        req = urllib.request.Request(self.url + path, data=data, headers=headers or {},
-                                     method="GET" if data is None else "POST")
+        req = urllib.request.Request(self.url + path if path.startswith("/") else path, data=data,
+                                     headers=headers or {}, method=method or ("GET" if data is None else "POST"))
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.read()
@@ -227,7 +230,10 @@ def test_a_new_site_has_the_seed_data(ft):
     assert {(a["name"], a["short"]) for a in ft.query("select name, short from AssetType")} == {
         ("Geometry", "geo"), ("Rig", "rig"), ("Camera", "cam"), ("Animation", "anim"), ("Render", "render"),
         ("Comp", "comp"), ("Model", "model"), ("Upload", "upload")}
-    assert {l["name"] for l in ft.query("select name from Location")} == {"ftrack.server", "ftrack.unmanaged"}
+    # ftrack's own ids of its built-in locations (ftrack_api.symbol), which its clients name them by
+    assert {l["name"]: l["id"] for l in ft.query("select name from Location")} == {
+        "ftrack.server": "3a372bde-05bc-11e4-8908-20c9d081909b",
+        "ftrack.unmanaged": "cb268ecc-8809-11e3-a7e2-20c9d081909b"}
     me = ft.one("select username, is_active from User")
     assert me["username"] == USER and me["is_active"] is True
     assert ft.one("select id from Resource")["__entity_type__"] == "User"
@@ -414,6 +420,160 @@ def test_metadata(ft):
         "frame_in", "colour", "lens"}
     ft.call({"action": "delete", "entity_type": "Metadata", "entity_key": [sh["id"], "colour"]})
     assert len(ft.query(f'select key from Metadata where parent_id is "{sh["id"]}"')) == 2
+
+
+# ---------------------------------------------------------------- uploads
+
+SERVER_LOCATION = "3a372bde-05bc-11e4-8908-20c9d081909b"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
+
+
+def md5_base64(data):
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def upload_slot(ft, data=PNG, checksum=True, name="thumbnail", file_type=".png"):
+    """A FileComponent and its upload metadata in one request, as ftrack's uploaders ask for them."""
+    component_id = str(uuid.uuid4())
+    op = {"action": "get_upload_metadata", "component_id": component_id, "file_name": name + file_type,
+          "file_size": len(data)}
+    if checksum:
+        op["checksum"] = md5_base64(data)
+    created, metadata = ft.call({"action": "create", "entity_type": "FileComponent",
+                                 "entity_data": {"id": component_id, "name": name, "file_type": file_type,
+                                                 "size": len(data)}}, op)
+    assert created["data"]["id"] == component_id
+    return component_id, metadata
+
+
+def put(ft, url, data, headers):
+    return ft.raw(url, data, headers, method="PUT")
+
+
+def test_an_upload_as_ftrack_clients_make_it(ft):
+    component_id, metadata = upload_slot(ft)
+    recorded = json.loads(fixture_bytes("get_upload_metadata.json"))
+    assert metadata.keys() == recorded.keys() and metadata["component_id"] == component_id
+    assert metadata["headers"] == {"Content-Type": "image/png", "Content-Length": str(len(PNG)),
+                                   "Content-MD5": md5_base64(PNG)}
+    assert metadata["url"].startswith(ft.url + "/storage/" + component_id + "?signature=")
+    status, body = put(ft, metadata["url"], PNG, metadata["headers"])
+    assert status == 200 and body == b""
+    # Then the component is registered in the server location, its resource identifier its id.
+    ft.create("ComponentLocation", component_id=component_id, location_id=SERVER_LOCATION,
+              resource_identifier=component_id)
+    loc = ft.one(f'select component_locations.location.name from FileComponent where id is "{component_id}"')
+    assert [l["location"]["name"] for l in loc["component_locations"]] == ["ftrack.server"]
+
+    uploads = json.loads(ft.raw("/_fake/uploads")[1])
+    assert uploads == [{"component_id": component_id, "file_name": "thumbnail.png", "content_type": "image/png",
+                        "size": len(PNG), "md5": md5_base64(PNG), "data": base64.b64encode(PNG).decode()}]
+    log = json.loads(ft.raw("/_fake/requests")[1])
+    upload = [e for e in log if e["method"] == "PUT"]
+    assert len(upload) == 1 and upload[0]["status"] == 200 and upload[0]["size"] == len(PNG)
+    # the storage is not ftrack: no credentials go there
+    assert upload[0]["headers"]["ftrack-api-key"] is None and upload[0]["headers"]["Content-Type"] == "image/png"
+
+    # Without a checksum there is no Content-MD5 to send; a JPEG is image/jpeg.
+    _, metadata = upload_slot(ft, b"\xff\xd8\xff\xe0", checksum=False, file_type=".jpg")
+    assert metadata["headers"] == {"Content-Type": "image/jpeg", "Content-Length": "4"}
+    assert put(ft, metadata["url"], b"\xff\xd8\xff\xe0", metadata["headers"])[0] == 200
+
+
+def test_an_upload_is_refused_unless_it_is_the_signed_one(ft):
+    component_id, metadata = upload_slot(ft)
+    url, headers = metadata["url"], metadata["headers"]
+    assert put(ft, url.split("?")[0] + "?signature=forged", PNG, headers)[0] == 403
+    assert put(ft, url, PNG, {**headers, "Content-Type": "application/octet-stream"})[0] == 403
+    assert put(ft, url, PNG, {k: v for k, v in headers.items() if k != "Content-MD5"})[0] == 403
+    assert put(ft, url, PNG[:-1], {**headers, "Content-Length": str(len(PNG) - 1)})[0] == 400
+    status, body = put(ft, url, PNG[:-1] + b"x", headers)
+    assert status == 400 and b"BadDigest" in body
+    assert json.loads(ft.raw("/_fake/uploads")[1]) == []
+    assert put(ft, url, PNG, headers)[0] == 200
+    assert put(ft, url, PNG, headers)[0] == 403   # a signed URL is used once
+
+    assert "no FileComponent" in ft.error({"action": "get_upload_metadata", "component_id": str(uuid.uuid4()),
+                                           "file_name": "a.png", "file_size": 1})
+    assert "file_size" in ft.error({"action": "get_upload_metadata", "component_id": component_id,
+                                    "file_name": "a.png"})
+    # A batch that fails answers its error, not the upload metadata.
+    sentence = ft.error({"action": "get_upload_metadata", "component_id": component_id, "file_name": "a.png",
+                         "file_size": 1}, {"action": "frobnicate"})
+    assert "frobnicate" in sentence
+
+
+def test_a_failure_of_one_method(ft):
+    _, metadata = upload_slot(ft)
+    ft.raw("/_fake/fail", {"status": 503, "count": 1, "method": "PUT"})
+    assert ft.post([{"action": "query_server_information"}])[0] == 200
+    assert put(ft, metadata["url"], PNG, metadata["headers"])[0] == 503
+    assert put(ft, metadata["url"], PNG, metadata["headers"])[0] == 200
+
+
+def test_a_version_with_a_number_and_a_thumbnail(ft):
+    _, _, sh, asset, _ = make_tree_assets(ft)
+    # Numbers given explicitly are kept, even one that another version has.
+    twin = ft.create("AssetVersion", asset_id=asset["id"], version=2, is_published=False)
+    assert twin["version"] == 2
+    assert sorted(v["version"] for v in ft.query(
+        f'select version from AssetVersion where asset_id is "{asset["id"]}"')) == [1, 2, 2, 3]
+    component_id, _ = upload_slot(ft)
+    ft.call({"action": "update", "entity_type": "AssetVersion", "entity_key": [twin["id"]],
+             "entity_data": {"is_published": True, "thumbnail_id": component_id}})
+    v = ft.one(f'select thumbnail_id, thumbnail.name, is_published from AssetVersion where id is "{twin["id"]}"')
+    assert v["thumbnail_id"] == component_id and v["thumbnail"]["name"] == "thumbnail" and v["is_published"]
+    assert "No 'Component'" in ft.error({"action": "update", "entity_type": "AssetVersion",
+                                         "entity_key": [twin["id"]], "entity_data": {"thumbnail_id": "nope"}})
+    # Deleting the component takes the thumbnail away.
+    ft.call({"action": "delete", "entity_type": "FileComponent", "entity_key": [component_id]})
+    assert ft.one(f'select thumbnail_id from AssetVersion where id is "{twin["id"]}"')["thumbnail_id"] is None
+
+
+def test_deleting_a_version_takes_what_is_its_own(ft):
+    _, _, sh, asset, _ = make_tree_assets(ft)
+    v1, v2, v3 = ft.query(f'select id from AssetVersion where asset_id is "{asset["id"]}" order by version')
+    unmanaged = ft.one('select id from Location where name is "ftrack.unmanaged"')
+    file = ft.create("FileComponent", name="abc", size=3, version_id=v3["id"], metadata={"qi.location": "x"})
+    ft.create("ComponentLocation", component_id=file["id"], location_id=unmanaged["id"], resource_identifier="a.abc")
+    box = ft.create("ContainerComponent", name="exr", version_id=v3["id"])
+    for n in (1, 2):
+        member = ft.create("FileComponent", name=f"f.{n}.exr", size=n, container_id=box["id"])
+        ft.create("ComponentLocation", component_id=member["id"], location_id=unmanaged["id"],
+                  resource_identifier=f"f.{n}.exr")
+    ft.create("Metadata", parent_id=v3["id"], parent_type="AssetVersion", key="qi.metadata", value="{}")
+    ft.create("AssetVersionLink", from_id=v1["id"], to_id=v3["id"])
+    ft.create("AssetVersionLink", from_id=v3["id"], to_id=v2["id"])
+
+    assert ft.call({"action": "delete", "entity_type": "AssetVersion", "entity_key": [v3["id"]]}) == [
+        {"action": "delete", "data": True}]
+    assert ft.query("select id from Component") == []
+    assert ft.query("select id from ComponentLocation") == []
+    assert ft.query(f'select key from Metadata where parent_id is "{v3["id"]}"') == []
+    assert ft.query("select id from AssetVersionLink") == []
+    assert [v["id"] for v in ft.query("select id from AssetVersion order by version")] == [v1["id"], v2["id"]]
+    # The highest number is free again.
+    assert ft.create("AssetVersion", asset_id=asset["id"])["version"] == 3
+    assert "No 'AssetVersion'" in ft.error({"action": "delete", "entity_type": "AssetVersion",
+                                            "entity_key": [v3["id"]]})
+
+
+def test_a_race_runs_another_clients_operations_just_before_a_create(ft):
+    _, _, sh, asset, _ = make_tree_assets(ft)
+    other = {"action": "create", "entity_type": "AssetVersion",
+             "entity_data": {"asset_id": asset["id"], "comment": "the other publisher"}}
+    assert ft.raw("/_fake/race", {"before_create": "AssetVersion", "operations": [other]})[0] == 200
+    assert ft.query("select id from AssetVersion where comment is \"the other publisher\"") == []
+    mine = ft.create("AssetVersion", asset_id=asset["id"], comment="mine")
+    theirs = ft.one("select version from AssetVersion where comment is \"the other publisher\"")
+    assert (theirs["version"], mine["version"]) == (4, 5)
+    # once only; and a race that fails is the test's mistake, a 500
+    assert ft.create("AssetVersion", asset_id=asset["id"])["version"] == 6
+    ft.raw("/_fake/race", {"before_create": "AssetVersion", "operations": [{"action": "frobnicate"}]})
+    status, answer = ft.post([{"action": "create", "entity_type": "AssetVersion",
+                               "entity_data": {"asset_id": asset["id"]}}])
+    assert status == 500 and "race" in answer["content"]
+    assert ft.raw("/_fake/race", {"operations": []})[0] == 400
 
 
 # ---------------------------------------------------------------- update and delete
