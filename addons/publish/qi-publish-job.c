@@ -42,6 +42,7 @@ typedef struct
 {
   guint     representation;
   guint     index;
+  char     *name;         /* the representation's (the component's) */
   char     *source;
   JsonNode *frame;        /* nullable */
   JsonNode *udim;         /* nullable */
@@ -105,6 +106,7 @@ file_free (gpointer data)
 {
   File *file = data;
 
+  g_free (file->name);
   g_free (file->source);
   g_clear_pointer (&file->frame, json_node_unref);
   g_clear_pointer (&file->udim, json_node_unref);
@@ -802,9 +804,7 @@ build_report (QiPublishJob *self)
                            ? qi_file_transfer_get_sha256 (self->transfer, i) : NULL;
       gint64 size = self->transfer != NULL ? qi_file_transfer_get_size (self->transfer, i) : -1;
 
-      json_object_set_string_member (entry, "representation",
-                                     json_object_get_string_member (representation (self, file->representation),
-                                                                    "name"));
+      json_object_set_string_member (entry, "representation", file->name);
       json_object_set_string_member (entry, "source", file->source);
       json_object_set_string_member (entry, "path", file->destination);
       json_object_set_int_member (entry, "size", size);
@@ -1641,6 +1641,7 @@ read_files (QiPublishJob *self)
 
           file->representation = r;
           file->index = i;
+          file->name = g_strdup (json_object_get_string_member (representation (self, r), "name"));
           if (JSON_NODE_HOLDS_OBJECT (node))
             {
               JsonObject *entry = json_node_get_object (node);
@@ -1724,6 +1725,7 @@ read_pending_files (QiPublishJob  *self,
 
           file->representation = c;
           file->index = i;
+          file->name = g_strdup (json_object_get_string_member_with_default (component, "name", ""));
           file->relative = g_strdup (path);
           if (root != NULL && !g_path_is_absolute (path))
             {
