@@ -46,7 +46,6 @@ typedef struct
   char    *temp;
   gint64   size;
   char    *sha256;
-  gboolean written;   /* its temporary file is complete, to be placed */
   gboolean placed;    /* this run put the destination there */
 } Item;
 
@@ -570,16 +569,17 @@ transfer_one (QiFileTransfer  *self,
         }
     }
   /* a clone is hashed from the source it shares its blocks with */
-  /* flushed all at once and renamed into place once every file is
-   * written (qi_file_transfer_run()) */
-  ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error);
+  ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error) &&
+       (fsync (out) == 0 || fail_errno (error, errno, _("flushing"), item->destination));
   close (in);
   if (close (out) != 0 && ok)
     ok = fail_errno (error, errno, _("writing"), item->destination);
+  if (ok)
+    ok = place (item, error);
   if (!ok)
     g_unlink (item->temp);
   else
-    item->written = TRUE;
+    item->placed = TRUE;
   return ok;
 }
 
@@ -646,61 +646,6 @@ flush_folders (QiFileTransfer *self)
     }
 }
 
-/* The written files' bytes to the disk — one syncfs(2) per file system,
- * as `sync` does, rather than an fsync(2) per file — then each renamed
- * into place. */
-static gboolean
-place_written (QiFileTransfer  *self,
-               GError         **error)
-{
-  g_autoptr(GArray) devices = g_array_new (FALSE, FALSE, sizeof (dev_t));
-
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      Item *item = item_at (self, i);
-      g_autofree char *folder = NULL;
-      GStatBuf st;
-      int fd;
-
-      if (!item->written)
-        continue;
-      folder = g_path_get_dirname (item->destination);
-      if (g_stat (folder, &st) != 0)
-        return fail_errno (error, errno, _("reading"), folder);
-      {
-        gboolean seen = FALSE;
-
-        for (guint d = 0; d < devices->len && !seen; d++)
-          seen = g_array_index (devices, dev_t, d) == st.st_dev;
-        if (seen)
-          continue;
-      }
-      g_array_append_val (devices, st.st_dev);
-      fd = g_open (folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-      if (fd < 0 || syncfs (fd) != 0)
-        {
-          int saved_errno = errno;
-
-          if (fd >= 0)
-            close (fd);
-          return fail_errno (error, saved_errno, _("flushing"), folder);
-        }
-      close (fd);
-    }
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      Item *item = item_at (self, i);
-
-      if (!item->written)
-        continue;
-      if (!place (item, error))
-        return FALSE;
-      item->written = FALSE;
-      item->placed = TRUE;
-    }
-  return TRUE;
-}
-
 /**
  * qi_file_transfer_run:
  * @self: a #QiFileTransfer
@@ -760,11 +705,6 @@ qi_file_transfer_run (QiFileTransfer  *self,
   if (self->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&self->error));
-      qi_file_transfer_undo (self);
-      return FALSE;
-    }
-  if (!place_written (self, error))
-    {
       qi_file_transfer_undo (self);
       return FALSE;
     }
