@@ -215,13 +215,6 @@ qi_file_transfer_set_resume (QiFileTransfer *self,
   self->resume = resume;
 }
 
-void
-qi_file_transfer_set_n_threads (QiFileTransfer *self,
-                                guint           n_threads)
-{
-  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
-  self->n_threads = CLAMP (n_threads, 1, MAX_THREADS);
-}
 
 /**
  * qi_file_transfer_set_rate_limit:
@@ -780,21 +773,7 @@ qi_file_transfer_get_progress (QiFileTransfer  *self,
                ? g_strdup (item_at (self, index)->destination) : NULL;
 }
 
-const char *
-qi_file_transfer_get_source (QiFileTransfer *self,
-                             guint           index)
-{
-  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, NULL);
-  return item_at (self, index)->source;
-}
 
-const char *
-qi_file_transfer_get_destination (QiFileTransfer *self,
-                                  guint           index)
-{
-  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self) && index < self->items->len, NULL);
-  return item_at (self, index)->destination;
-}
 
 gint64
 qi_file_transfer_get_size (QiFileTransfer *self,

@@ -36,8 +36,6 @@ void            qi_file_transfer_add             (QiFileTransfer  *self,
                                                   const char      *destination);
 void            qi_file_transfer_set_resume      (QiFileTransfer  *self,
                                                   gboolean         resume);
-void            qi_file_transfer_set_n_threads   (QiFileTransfer  *self,
-                                                  guint            n_threads);
 void            qi_file_transfer_set_rate_limit  (QiFileTransfer  *self,
                                                   gint64           bytes_per_second);
 guint           qi_file_transfer_get_n_items     (QiFileTransfer  *self);
@@ -52,10 +50,6 @@ void            qi_file_transfer_get_progress    (QiFileTransfer  *self,
                                                   gint64          *bytes,
                                                   guint           *files,
                                                   char           **current);
-const char     *qi_file_transfer_get_source      (QiFileTransfer  *self,
-                                                  guint            index);
-const char     *qi_file_transfer_get_destination (QiFileTransfer  *self,
-                                                  guint            index);
 gint64          qi_file_transfer_get_size        (QiFileTransfer  *self,
                                                   guint            index);
 const char     *qi_file_transfer_get_sha256      (QiFileTransfer  *self,

@@ -11,10 +11,8 @@
  * The publish addon: the integrator on the hub (publish.integrate,
  * resume, abandon, cancel, running; QiIntegrator, one QiPublishJob per
  * publish, its files moved by QiFileTransfer), its settings (transfer
- * mode, the anatomy's template, the product types), and the commands
- * `publish resume ID` and `publish abandon ID`. `qi --headless publish`
- * itself is the publisher addon's: it runs the publish plugins, whose
- * last step asks publish.integrate.
+ * mode, the anatomy's template, the rate limit, the product types), and
+ * the commands `publish resume ID` and `publish abandon ID`.
  */
 
 #define QI_TYPE_PUBLISH_ADDON (qi_publish_addon_get_type ())

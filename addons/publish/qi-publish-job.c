@@ -94,6 +94,8 @@ struct _QiPublishJob
   gint64            bytes_total;    /* of the sources, once checked */
   gint64            rate_limit;     /* bytes a second, 0: none */
   GError           *failure;        /* kept while the version is abandoned */
+  char             *create_error;   /* why the last version.create failed, while the number is asked again */
+  gboolean          product_retried;
   GPtrArray        *removed;        /* abandon */
 };
 
@@ -147,6 +149,7 @@ qi_publish_job_finalize (GObject *object)
   g_clear_pointer (&self->pending, json_node_unref);
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
+  g_free (self->create_error);
   g_ptr_array_unref (self->removed);
   G_OBJECT_CLASS (qi_publish_job_parent_class)->finalize (object);
 }
@@ -1063,6 +1066,22 @@ start_transfer (QiPublishJob *self)
 
 /* Phase 1: the pending version. */
 
+/* A transfer of every file, its temporary names tagged with @tag. */
+static void
+take_transfer (QiPublishJob *self,
+               const char   *tag)
+{
+  g_clear_object (&self->transfer);
+  self->transfer = qi_file_transfer_new (self->mode, tag);
+  qi_file_transfer_set_rate_limit (self->transfer, self->rate_limit);
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = self->files->pdata[i];
+
+      qi_file_transfer_add (self->transfer, file->source, file->destination);
+    }
+}
+
 static void ask_number (QiPublishJob *self);
 
 static JsonObject *
@@ -1165,7 +1184,8 @@ on_created (QiPublishJob *self,
           fail (self, _("no version could be made after %u tries: %s"), self->attempts, error->message);
           return;
         }
-      g_object_set_data_full (G_OBJECT (self), "create-error", g_strdup (error->message), g_free);
+      g_free (self->create_error);
+      self->create_error = g_strdup (error->message);
       ask_number (self);
       return;
     }
@@ -1182,18 +1202,7 @@ on_created (QiPublishJob *self,
       return;
     }
   /* the transfer's temporary names carry the version's id */
-  {
-    g_autoptr(QiFileTransfer) sized = g_steal_pointer (&self->transfer);
-
-    self->transfer = qi_file_transfer_new (self->mode, self->version_id);
-    qi_file_transfer_set_rate_limit (self->transfer, self->rate_limit);
-    for (guint i = 0; i < self->files->len; i++)
-      {
-        File *file = self->files->pdata[i];
-
-        qi_file_transfer_add (self->transfer, file->source, file->destination);
-      }
-  }
+  take_transfer (self, self->version_id);
   start_transfer (self);
 }
 
@@ -1325,6 +1334,24 @@ solve_destinations (QiPublishJob  *self,
   return TRUE;
 }
 
+/* The destinations for @number, then, in a thread, the sources' sizes
+ * and the destinations' absence. */
+static void
+check_for_number (QiPublishJob *self,
+                  gint64        number)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->number = number;
+  if (!solve_destinations (self, &error))
+    {
+      fail (self, "%s", error->message);
+      return;
+    }
+  take_transfer (self, self->id);
+  in_thread (self, check_files, after_check);
+}
+
 static void
 on_number (QiPublishJob *self,
            JsonObject   *reply,
@@ -1332,34 +1359,17 @@ on_number (QiPublishJob *self,
 {
   JsonArray *versions = array_member (reply, "versions");
   gint64 next = 1;
-  g_autoptr(GError) local_error = NULL;
-  const char *create_error = g_object_get_data (G_OBJECT (self), "create-error");
 
   if (versions != NULL && json_array_get_length (versions) > 0)
     next = json_object_get_int_member_with_default (json_array_get_object_element (versions, 0), "number", 0) + 1;
-  if (create_error != NULL && next <= self->number)
+  if (self->create_error != NULL && next <= self->number)
     {
       /* nobody took the number: the tracker refused the version itself */
-      fail (self, "%s", create_error);
+      fail (self, "%s", self->create_error);
       return;
     }
-  g_object_set_data (G_OBJECT (self), "create-error", NULL);
-  self->number = next;
-  if (!solve_destinations (self, &local_error))
-    {
-      fail (self, "%s", local_error->message);
-      return;
-    }
-  /* the sources' sizes, and the (new) destinations' absence */
-  g_clear_object (&self->transfer);
-  self->transfer = qi_file_transfer_new (self->mode, self->id);
-  for (guint i = 0; i < self->files->len; i++)
-    {
-      File *file = self->files->pdata[i];
-
-      qi_file_transfer_add (self->transfer, file->source, file->destination);
-    }
-  in_thread (self, check_files, after_check);
+  g_clear_pointer (&self->create_error, g_free);
+  check_for_number (self, next);
 }
 
 static void
@@ -1384,9 +1394,9 @@ on_product_created (QiPublishJob *self,
   if (reply == NULL)
     {
       /* another publisher may have made it first */
-      if (g_object_get_data (G_OBJECT (self), "product-retried") == NULL)
+      if (!self->product_retried)
         {
-          g_object_set_data (G_OBJECT (self), "product-retried", GINT_TO_POINTER (1));
+          self->product_retried = TRUE;
           ask_products (self);
           return;
         }
@@ -1424,21 +1434,7 @@ on_products (QiPublishJob *self,
   if (self->dry_run)
     {
       /* nothing is made in a dry run: the product's first version */
-      self->number = 1;
-      {
-        g_autoptr(GError) local_error = NULL;
-
-        if (!solve_destinations (self, &local_error))
-          {
-            fail (self, "%s", local_error->message);
-            return;
-          }
-      }
-      self->transfer = qi_file_transfer_new (self->mode, self->id);
-      for (guint i = 0; i < self->files->len; i++)
-        qi_file_transfer_add (self->transfer, ((File *) self->files->pdata[i])->source,
-                              ((File *) self->files->pdata[i])->destination);
-      in_thread (self, check_files, after_check);
+      check_for_number (self, 1);
       return;
     }
   ask_full (self, "db_service.product.create",
@@ -1821,14 +1817,8 @@ on_resume_templates (QiPublishJob *self,
       in_thread (self, remove_files, after_remove);
       return;
     }
-  self->transfer = qi_file_transfer_new (self->mode, self->version_id);
+  take_transfer (self, self->version_id);
   qi_file_transfer_set_resume (self->transfer, TRUE);
-  for (guint i = 0; i < self->files->len; i++)
-    {
-      File *file = self->files->pdata[i];
-
-      qi_file_transfer_add (self->transfer, file->source, file->destination);
-    }
   start_transfer (self);
 }
 
