@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -193,7 +194,21 @@ qi_test_run_qi_input (GSubprocessLauncher  *launcher,
   g_assert_no_error (error);
   g_clear_pointer (out, g_free);
   g_clear_pointer (err, g_free);
-  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  /* A command that fails before it reads its input (a usage error) closes
+   * the pipe: the input (small: it must fit a pipe's buffer) is written
+   * first, a broken pipe is no failure of
+   * the test (and no SIGPIPE), and the command's output is read whole. */
+  signal (SIGPIPE, SIG_IGN);
+  if (input != NULL && g_subprocess_get_stdin_pipe (process) != NULL)
+    {
+      GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (process);
+      g_autoptr(GError) write_error = NULL;
+
+      if (!g_output_stream_write_all (stdin_pipe, input, strlen (input), NULL, NULL, &write_error))
+        g_assert_error (write_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+    }
+  /* "" writes nothing more, then closes the command's input */
+  g_subprocess_communicate_utf8 (process, input != NULL ? "" : NULL, NULL, out, err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
