@@ -24,7 +24,7 @@ check() {
   fi
 }
 
-echo "1..15"
+echo "1..16"
 check "meson install --destdir" meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
 
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
@@ -148,6 +148,18 @@ if [[ -f $loader && -f $typelib ]]; then
     mkdir -p '$dest/pyaddons' &&
     '$dest$bindir/qi' --headless addons new demo-py --lang python --dir '$dest/pyaddons' >/dev/null &&
     [[ \$('$dest$bindir/qi' --headless --addon-path '$dest/pyaddons' demo-py hello Ada) == 'hello, Ada' ]]"
+  # The installed publisher, its plugins and the qi package's modules:
+  # a dry run of a sequence on the demo tracker.
+  check "the installed qi publishes through the installed publisher and its plugins (a dry run)" bash -c "
+    export LD_LIBRARY_PATH='$dest$libdir' XDG_CONFIG_HOME='$dest/cfg-pub' XDG_DATA_HOME='$dest/data-pub' \
+      QI_LOADER_DIR='$dest$libdir/qi/loaders' QI_PYTHON_PATH='$dest$pfx/share/qi/python' \
+      GI_TYPELIB_PATH='$dest$libdir/girepository-1.0' &&
+    test -f '$QI_ADDON_DIR/publisher/plugins/publish/integrate_version.py' &&
+    ! test -e '$QI_ADDON_DIR/publisher/plugins/publish/meson.build' &&
+    mkdir -p '$dest/frames' && for f in 1001 1002; do echo \$f > '$dest/frames/sh010.'\$f'.exr'; done &&
+    '$dest$bindir/qi' --headless db seed-demo >/dev/null &&
+    '$dest$bindir/qi' --headless publish --project demo --context /sq010/sh010 --product-type render \
+      --dry-run '$dest/frames/sh010.####.exr' | grep -q '^would publish renderMain v002 in demo /sq010/sh010: 2 files'"
 else
   n=$((n + 1))
   echo "ok $n # SKIP the Python bridge is not built"

@@ -1,0 +1,35 @@
+"""Qi's integrator: each product's files go to the studio's folders and
+its version to the tracker, through the hub's ``publish.integrate``
+(the ``publish`` addon, docs/protocol.md). The report goes to
+``instance.data["qiReport"]``. A dry run (``context.data["dry_run"]``)
+stops at the validators' dry run."""
+import pyblish.api
+
+from qi.instances import integrate_payload
+
+
+class IntegrateQiVersion(pyblish.api.InstancePlugin):
+    """Publishes the product as its next version."""
+
+    label = "Qi version"
+    order = pyblish.api.IntegratorOrder
+    hosts = ["*"]
+    families = ["qi.product"]
+
+    def process(self, instance):
+        context = instance.context
+        if context.data.get("dry_run"):
+            self.log.info("dry run: %s is not published", instance.data.get("productName"))
+            return
+        hub = context.data.get("hub")
+        if hub is None:
+            raise RuntimeError("no hub to publish through: this session is not connected to Qi")
+        payload = integrate_payload(instance.data, context.data)
+        try:
+            # a publish of many large files takes its time: a day at most
+            report = hub.request("publish.integrate", payload, timeout=86400)
+        except Exception as error:
+            raise RuntimeError(getattr(error, "message", None) or str(error)) from None
+        instance.data["qiReport"] = report
+        self.log.info("%s v%03d published: %d files, %d bytes in %d ms", report["product"]["name"],
+                      report["number"], len(report["files"]), report["bytes"], report["duration_ms"])
