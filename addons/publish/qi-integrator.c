@@ -88,7 +88,11 @@ on_job_done (GObject      *source,
   if (g_hash_table_lookup (running->integrator->jobs, running->id) == (gpointer) source)
     g_hash_table_remove (running->integrator->jobs, running->id);
   if (report != NULL)
-    qi_hub_request_reply (running->request, report);
+    {
+      /* shared with the reply, not copied */
+      json_node_seal (report);
+      qi_hub_request_reply (running->request, report);
+    }
   else
     qi_hub_request_fail (running->request, QI_HUB_ERROR_HANDLER_FAILED, error->message);
   g_object_unref (running->integrator);

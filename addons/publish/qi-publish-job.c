@@ -622,6 +622,8 @@ ask_full (QiPublishJob *self,
   call->job = g_object_ref (self);
   call->next = next;
   call->handles_errors = handles_errors;
+  /* sealed, the hub shares the payload rather than copying it */
+  json_node_seal (node);
   /* a request in flight is not cancelled: its answer is needed to undo */
   qi_hub_endpoint_request_async (self->endpoint, topic, node, REQUEST_TIMEOUT_MS, NULL, on_reply, call);
 }
@@ -1283,22 +1285,22 @@ solve_destinations (QiPublishJob  *self,
                     GError       **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), self->fields);
+  /* one copy of the fields for all files, whose own fields replace the
+   * last file's */
+  g_autoptr(JsonNode) copy = json_node_copy (wrapper);
+  JsonObject *fields = json_node_get_object (copy);
 
+  json_object_set_int_member (fields, "version", self->number);
   for (guint i = 0; i < self->files->len; i++)
     {
       File *file = self->files->pdata[i];
       JsonObject *rep = representation (self, file->representation);
       const char *ext = optional_string (rep, "ext");
-      g_autoptr(JsonNode) copy = NULL;
-      g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), self->fields);
-      JsonObject *fields;
       g_autofree char *dot_ext = NULL;
       g_autoptr(GError) local_error = NULL;
       File *earlier;
 
-      copy = json_node_copy (wrapper);
-      fields = json_node_get_object (copy);
-      json_object_set_int_member (fields, "version", self->number);
       dot_ext = ext != NULL && *ext != '\0' ? g_strconcat (".", ext, NULL) : g_strdup ("");
       json_object_set_string_member (fields, "ext", dot_ext);
       json_object_set_string_member (fields, "representation", json_object_get_string_member (rep, "name"));

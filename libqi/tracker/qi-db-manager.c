@@ -94,7 +94,8 @@ on_adapter_changed (QiDbAdapter *adapter,
   body = json_object_new ();
   json_object_set_string_member (body, "adapter", entry->name);
   json_object_set_string_member (body, "action", action);
-  json_object_set_member (body, entity, json_node_copy (object));
+  json_object_set_member (body, entity, json_node_is_immutable (object) ? json_node_ref (object)
+                                                                       : json_node_copy (object));
   payload = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (payload, body);
 
@@ -121,7 +122,12 @@ on_called (GObject      *source,
   if (reply == NULL)
     qi_hub_request_fail_error (request, error);
   else
-    qi_hub_request_reply (request, reply);
+    {
+      /* sealed, the reply shares it rather than copying it (a version
+       * of 1,000 files is a large tree) */
+      json_node_seal (reply);
+      qi_hub_request_reply (request, reply);
+    }
 }
 
 static void
