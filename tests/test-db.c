@@ -999,6 +999,13 @@ test_hub (Fixture       *f,
   g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\",\"product\":\"1\",\"product_name\":\"animMain\","));
   ASK ("db_service.version.get", "{\"id\": 1}");
   g_assert_nonnull (strstr (text, "\"components\":[{\"id\":\"1\",\"name\":\"abc\",\"location\":\"local\","));
+  /* a scene's versions in one request: each, and its product's latest
+   * published; a version that is gone is null */
+  ASK ("db_service.version.inventory", "{\"versions\": [\"1\", 1, \"99\"]}");
+  g_assert_true (g_str_has_prefix (text, "{\"versions\":[{\"id\":\"1\",\"version\":{\"id\":\"1\",\"product\":\"1\","));
+  g_assert_null (strstr (text, "\"components\""));
+  g_assert_nonnull (strstr (text, "{\"id\":\"99\",\"version\":null,\"latest\":null}]}"));
+  g_assert_nonnull (strstr (text, "\"latest\":{\"id\":\"1\",\"product\":\"1\""));
   ASK ("db_service.location.create", "{\"name\": \"studio\", \"root\": \"/mnt/projects\"}");
   ASK ("db_service.context.link", "{\"project\": \"demo\", \"context\": \"/sq010/sh020\", \"uses\": \"/sq010\"}");
   g_assert_cmpstr (text, ==, "{\"context\":\"2\",\"uses\":\"1\"}");
@@ -1046,6 +1053,10 @@ test_hub (Fixture       *f,
   reply = qi_test_ask (client, "db_service.version.latest", "{\"context\": \"/sq010/sh020\"}", &error);
   g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "db_service.version.latest: the payload needs “project”, a string");
+  g_clear_error (&error);
+  reply = qi_test_ask (client, "db_service.version.inventory", "{\"versions\": [true]}", &error);
+  g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+  g_assert_cmpstr (error->message, ==, "db_service.version.inventory: versions[0] is not a version id");
   g_clear_error (&error);
 
   /* The events, after each write, in order. */

@@ -274,6 +274,86 @@ version_latest (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, 
                                                           error));
 }
 
+/* The most versions one `version.inventory` takes. */
+#define MAX_INVENTORY 10000
+
+/* For a scene's inventory in one request: each version asked (the
+ * versions its containers hold), and the latest published version of
+ * its product; null for a version that is gone. */
+static JsonNode *
+version_inventory (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, GError **error)
+{
+  JsonNode *versions = json_object_get_member (arguments, "versions");
+  g_autoptr(GHashTable) latest = NULL;
+  g_autoptr(JsonArray) answers = NULL;
+  JsonArray *ids;
+
+  if (versions == NULL || !JSON_NODE_HOLDS_ARRAY (versions) ||
+      json_array_get_length (json_node_get_array (versions)) > MAX_INVENTORY)
+    {
+      g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                   _("%s: the payload needs “versions”, a list of at most %d version ids"), topic, MAX_INVENTORY);
+      return NULL;
+    }
+  ids = json_node_get_array (versions);
+  latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+  answers = json_array_sized_new (json_array_get_length (ids));
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    {
+      JsonNode *item = json_array_get_element (ids, i);
+      g_autofree char *id = NULL;
+      g_autoptr(JsonNode) version = NULL;
+      g_autoptr(GError) local_error = NULL;
+      JsonObject *answer;
+      JsonNode *newest = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING &&
+          *json_node_get_string (item) != '\0')
+        id = g_strdup (json_node_get_string (item));
+      else if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_INT64)
+        id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (item));
+      else
+        {
+          g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                       _("%s: versions[%u] is not a version id"), topic, i);
+          return NULL;
+        }
+      version = qi_db_adapter_get_version (adapter, id, &local_error);
+      if (version == NULL && !g_error_matches (local_error, QI_DB_ERROR, QI_DB_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (version != NULL)
+        {
+          const char *product = json_object_get_string_member (json_node_get_object (version), "product");
+
+          json_object_remove_member (json_node_get_object (version), "components");
+          newest = g_hash_table_lookup (latest, product);
+          if (newest == NULL)
+            {
+              g_autoptr(JsonNode) list = qi_db_adapter_list_versions (adapter, product, NULL, FALSE, 0, 1, error);
+              JsonArray *array;
+
+              if (list == NULL)
+                return NULL;
+              array = json_node_get_array (list);
+              newest = json_array_get_length (array) > 0 ? json_node_copy (json_array_get_element (array, 0))
+                                                         : json_node_new (JSON_NODE_NULL);
+              g_hash_table_insert (latest, g_strdup (product), newest);
+            }
+        }
+      answer = json_object_new ();
+      json_object_set_string_member (answer, "id", id);
+      json_object_set_member (answer, "version", version != NULL ? g_steal_pointer (&version)
+                                                                 : json_node_new (JSON_NODE_NULL));
+      json_object_set_member (answer, "latest", newest != NULL ? json_node_copy (newest)
+                                                               : json_node_new (JSON_NODE_NULL));
+      json_array_add_object_element (answers, answer);
+    }
+  return wrap ("versions", json_node_init_array (json_node_alloc (), answers));
+}
+
 /* The spec is checked by the adapter (qi-db-checks.c); ids given as
  * integers are taken as their decimal text. */
 static JsonNode *
@@ -414,6 +494,7 @@ static const QiDbOperation operations[] = {
   OP ("version.get", version_get_fields, version_get),
   OP ("version.list", version_list_fields, version_list),
   OP ("version.latest", version_latest_fields, version_latest),
+  OP ("version.inventory", no_fields, version_inventory),
   OP ("version.create", no_fields, version_create),
   OP ("version.publish", version_publish_fields, version_publish),
   OP ("version.abandon", version_abandon_fields, version_abandon),

@@ -13,7 +13,8 @@ import re
 
 from qi import sequences
 
-__all__ = ["PRODUCT_NAME", "RepresentationError", "files_of", "check_representation", "integrate_payload"]
+__all__ = ["PRODUCT_NAME", "RepresentationError", "files_of", "check_representation", "check_representations",
+           "integrate_payload"]
 
 #: What a product name may be: a letter, then letters, digits, ``_``, ``-``.
 PRODUCT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
@@ -97,6 +98,23 @@ def check_representation(representation, index=0, exists=os.path.isfile):
         example = os.path.join(os.path.dirname(entries[0][0]), sequence.name(gaps[0]))
         raise RepresentationError("%s: the sequence misses frame%s %s of %d-%d (“%s” does not exist)" % (
             label, "s" if len(gaps) > 1 else "", sequences.format_frames(gaps), start, end, example))
+
+
+def check_representations(data, name=None):
+    """Raises :class:`RepresentationError` unless the instance ``data`` has
+    representations, each of one name and each publishable
+    (:func:`check_representation`); returns them."""
+    name = name or data.get("productName")
+    representations = data.get("representations")
+    if not isinstance(representations, list) or not representations:
+        raise RepresentationError("%s: nothing to publish (no representation)" % name)
+    seen = set()
+    for index, representation in enumerate(representations):
+        check_representation(representation, index)
+        if representation["name"] in seen:
+            raise RepresentationError("%s: two representations are named “%s”" % (name, representation["name"]))
+        seen.add(representation["name"])
+    return representations
 
 
 def integrate_payload(data, context_data, dry_run=False):

@@ -5,7 +5,7 @@ its version to the tracker, through the hub's ``publish.integrate``
 stops at the validators' dry run."""
 import pyblish.api
 
-from qi.instances import integrate_payload
+from qi.instances import check_representations, integrate_payload
 
 
 class IntegrateQiVersion(pyblish.api.InstancePlugin):
@@ -21,6 +21,13 @@ class IntegrateQiVersion(pyblish.api.InstancePlugin):
         if context.data.get("dry_run"):
             self.log.info("dry run: %s is not published", instance.data.get("productName"))
             return
+        failed = [result for result in context.data.get("results", [])
+                  if result["instance"] is instance and not result["success"]]
+        if failed:
+            raise RuntimeError("%s is not published: %s failed" % (instance.data.get("productName"),
+                                                                   failed[0]["plugin"].__name__))
+        # the representations of a DCC's extractors are checked here
+        check_representations(instance.data)
         hub = context.data.get("hub")
         if hub is None:
             raise RuntimeError("no hub to publish through: this session is not connected to Qi")

@@ -1,0 +1,174 @@
+"""The pipeline in a DCC's hub session (standard library only).
+
+:class:`PipelineSession` is a :class:`qi.host.Session` that also answers
+the pipeline's topics, each on the DCC's main thread, as plain topics
+(the first DCC's) and as ``dcc.HOST.PID.TOPIC`` (docs/protocol.md,
+“The pipeline inside a DCC”):
+
+- ``pipeline.creators``, ``pipeline.instances``, ``pipeline.create``,
+  ``pipeline.update``, ``pipeline.remove``: the create context;
+- ``pipeline.publish``: the publish plugins on the scene's instances, the
+  report of each product;
+- ``pipeline.loaders``, ``pipeline.load``: what loads a representation,
+  and loading it as a container;
+- ``inventory.list``, ``inventory.update``, ``inventory.switch``,
+  ``inventory.remove``, ``inventory.lock``, ``inventory.select``.
+
+It listens to ``db_service.version.changed``: a version published while
+the DCC runs changes the state of the containers of its product, and the
+session sends ``inventory.changed`` with the rows that changed.
+"""
+import threading
+
+import qi.host
+from qi.hub import HubError
+
+from . import install
+from .create import CreateError
+from .inventory import InventoryError
+from .load import LoadError
+from .records import RecordError
+
+__all__ = ["PipelineSession"]
+
+PUBLISH_TIMEOUT = 86400.0
+
+
+def _fails(error):
+    return HubError("handler_failed", str(error))
+
+
+class PipelineSession(qi.host.Session):
+    def __init__(self, host, **kwargs):
+        super().__init__(host, **kwargs)
+        self.pipeline = None
+        self._subscription = None
+        self._lock = threading.Lock()
+
+    def connect(self, timeout=qi.host.CONNECT_TIMEOUT):
+        if not super().connect(timeout):
+            return False
+        try:
+            self.pipeline = self.main.call(install.install_host, self.host, self.client, self.project,
+                                           self.context, self.task, timeout=timeout * 3)
+        except Exception as error:  # the session runs on without its pipeline
+            self.host.warn("Qi: the pipeline could not start in {}: {}".format(self.host.label, error))
+            return True
+        self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
+        return True
+
+    # -- the hub's requests --------------------------------------------------
+
+    def _handlers(self):
+        handlers = list(super()._handlers())
+        for topic, method in (("pipeline.creators", self.creators), ("pipeline.instances", self.instances),
+                              ("pipeline.create", self.create), ("pipeline.update", self.update),
+                              ("pipeline.remove", self.remove), ("pipeline.publish", self.publish),
+                              ("pipeline.loaders", self.loaders), ("pipeline.load", self.load),
+                              ("inventory.list", self.inventory_list), ("inventory.update", self.inventory_update),
+                              ("inventory.switch", self.inventory_switch),
+                              ("inventory.remove", self.inventory_remove), ("inventory.lock", self.inventory_lock),
+                              ("inventory.select", self.inventory_select)):
+            handlers.append((topic, self._on_main(topic, method)))
+        return handlers
+
+    def _on_main(self, topic, method):
+        def handler(payload, message):
+            if self.pipeline is None:
+                raise HubError("handler_failed", "{}: the pipeline did not start in {}".format(topic, self.host.label))
+            timeout = PUBLISH_TIMEOUT if topic == "pipeline.publish" else self._deadline(message)
+            try:
+                return self.main.call(method, payload, timeout=timeout)
+            except (CreateError, LoadError, InventoryError, RecordError, ValueError) as error:
+                raise HubError("handler_failed", "{}: {}".format(topic, error)) from None
+        return handler
+
+    # -- creating ------------------------------------------------------------
+
+    def creators(self, payload):
+        context = self.pipeline.create_context
+        return {"creators": [c.describe() for c in context.creators.values() if c.kind != "hidden"],
+                "errors": context.errors}
+
+    def instances(self, payload):
+        context = self.pipeline.create_context
+        context.reset()
+        return {"instances": [i.to_dict() for i in context.instances.values()]}
+
+    def create(self, payload):
+        context = self.pipeline.create_context
+        members = payload.get("members")
+        if members is not None and (not isinstance(members, list) or not all(isinstance(m, str) for m in members)):
+            raise HubError("bad_message", "pipeline.create: “members” must be a list of names")
+        instance = context.create(payload.get("creator"), payload.get("variant"), members,
+                                  payload.get("attributes"))
+        return instance.to_dict()
+
+    def update(self, payload):
+        context = self.pipeline.create_context
+        context.reset()
+        instance = context.update(payload.get("id"), payload.get("changes") or {})
+        context.save_changes()
+        return instance.to_dict()
+
+    def remove(self, payload):
+        context = self.pipeline.create_context
+        context.reset()
+        ids = payload.get("ids") or []
+        context.remove(ids)
+        return {"removed": ids}
+
+    def publish(self, payload):
+        return self.pipeline.publish(payload.get("instances"), comment=payload.get("comment"),
+                                     dry_run=bool(payload.get("dry_run")))
+
+    # -- loading and the inventory ------------------------------------------
+
+    def loaders(self, payload):
+        inventory = self.pipeline.inventory
+        context = inventory.load_context(payload.get("version"), payload.get("representation"))
+        return {"loaders": [{"name": l.name(), "label": l.label or l.name(), "order": l.order, "icon": l.icon}
+                            for l in inventory.loaders_for(context)]}
+
+    def load(self, payload):
+        record = self.pipeline.inventory.load(payload.get("version"), payload.get("representation"),
+                                              payload.get("loader"), payload.get("namespace"),
+                                              payload.get("options"))
+        return {"container": record}
+
+    def inventory_list(self, payload):
+        return {"containers": self.pipeline.inventory.list()}
+
+    def inventory_update(self, payload):
+        return {"container": self.pipeline.inventory.update(payload.get("container"),
+                                                            payload.get("version", "latest"),
+                                                            payload.get("representation"))}
+
+    def inventory_switch(self, payload):
+        return {"container": self.pipeline.inventory.switch(payload.get("container"), payload.get("representation"),
+                                                            payload.get("product"), payload.get("version", "latest"))}
+
+    def inventory_remove(self, payload):
+        self.pipeline.inventory.remove(payload.get("container"))
+        return {"removed": payload.get("container")}
+
+    def inventory_lock(self, payload):
+        return {"container": self.pipeline.inventory.lock(payload.get("container"), payload.get("locked", True))}
+
+    def inventory_select(self, payload):
+        members = self.host.container_members(payload.get("container"))
+        self.host.select(members)
+        return {"selected": members}
+
+    # -- events --------------------------------------------------------------
+
+    def _on_version_changed(self, topic, payload, message):
+        # the client's thread: the rows belong to the main thread
+        self.main.post(self._version_changed, payload)
+
+    def _version_changed(self, payload):
+        if self.pipeline is None:
+            return
+        changed = self.pipeline.inventory.on_version_changed(payload)
+        if changed and self.client is not None:
+            self.client.emit("inventory.changed", {"session": self.session, "host": self.name, "containers": changed})
