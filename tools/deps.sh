@@ -19,10 +19,11 @@ QI_BUILD_PACKAGES=(
 # Chromium for the web UIs' tests (driven by playwright-core, which never
 # downloads a browser of its own), and a Secret Service (gnome-keyring on a
 # private D-Bus session bus) for the ftrack keyring tests, and Debian's
-# Blender, which the Blender host's tests launch for real.
+# Blender, which the Blender host's tests launch for real (with NumPy, which
+# its glTF exporter imports and Debian's blender package does not pull in).
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
-  desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender
+  desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender python3-numpy
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual

@@ -62,7 +62,8 @@ class CreatedInstance(object):
 
     def __init__(self, record, members=(), creator=None):
         self.record = records.check(dict(record), records.INSTANCE_SCHEMA, "instance")
-        self.members = list(members)
+        # names: a host may hand its own objects, which have one
+        self.members = [getattr(member, "name", member) for member in members]
         self.creator = creator
         self.changed = False
         self.removed = False

@@ -38,7 +38,7 @@ def discover(base, folders, host=None):
                 continue
             for value in vars(module).values():
                 if (inspect.isclass(value) and issubclass(value, base) and value.__module__ == module.__name__
-                        and not getattr(value, "abstract", False) and not inspect.isabstract(value)):
+                        and not vars(value).get("abstract", False) and not inspect.isabstract(value)):
                     hosts = getattr(value, "hosts", ["*"])
                     if host is None or "*" in hosts or host in hosts:
                         found.append(value)

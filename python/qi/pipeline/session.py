@@ -43,10 +43,13 @@ class PipelineSession(qi.host.Session):
         super().__init__(host, **kwargs)
         self.pipeline = None
         self._subscription = None
-        self._lock = threading.Lock()
+        #: set once the pipeline is installed, or failed to be: requests
+        #: that come as soon as the session opens wait for it
+        self.ready = threading.Event()
 
     def connect(self, timeout=qi.host.CONNECT_TIMEOUT):
         if not super().connect(timeout):
+            self.ready.set()
             return False
         try:
             self.pipeline = self.main.call(install.install_host, self.host, self.client, self.project,
@@ -54,6 +57,8 @@ class PipelineSession(qi.host.Session):
         except Exception as error:  # the session runs on without its pipeline
             self.host.warn("Qi: the pipeline could not start in {}: {}".format(self.host.label, error))
             return True
+        finally:
+            self.ready.set()
         self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
         return True
 
@@ -74,6 +79,7 @@ class PipelineSession(qi.host.Session):
 
     def _on_main(self, topic, method):
         def handler(payload, message):
+            self.ready.wait(self._deadline(message))
             if self.pipeline is None:
                 raise HubError("handler_failed", "{}: the pipeline did not start in {}".format(topic, self.host.label))
             timeout = PUBLISH_TIMEOUT if topic == "pipeline.publish" else self._deadline(message)

@@ -54,7 +54,28 @@ _session = None
 _items = []
 
 
-class BlenderHost(qi_host.Host if qi_host is not None else object):
+def _base():
+    """The pipeline's host where Blender and Qi's package are there."""
+    if qi_host is None:
+        return object
+    if bpy is not None:
+        try:
+            from qi_blender_pipeline import BlenderPipelineHost
+            return BlenderPipelineHost
+        except ImportError as e:
+            _warn("Qi: the pipeline cannot load in Blender ({}); the session runs without it".format(e))
+    return qi_host.Host
+
+
+def _session_class():
+    try:
+        from qi.pipeline.session import PipelineSession
+        return PipelineSession
+    except ImportError:
+        return qi_host.Session
+
+
+class BlenderHost(_base()):
     name = "blender"
     label = "Blender"
 
@@ -202,7 +223,7 @@ def register():
     load_studio_scripts()
     if bpy.app.background or qi_host is None:
         return  # serve_background() connects, when the host addon added it
-    _session = qi_host.Session(BlenderHost())
+    _session = _session_class()(BlenderHost())
     if _session.connect():
         bpy.app.timers.register(_pump, first_interval=0.1, persistent=True)
         register_menu(_session.menu_items)
@@ -225,7 +246,7 @@ def serve_background():
     or the end of the session, then returns, so that Blender exits."""
     if qi_host is None:
         return
-    session = qi_host.Session(BlenderHost())
+    session = _session_class()(BlenderHost())
     if not session.connect():
         return
     print("Qi: {} serves the hub in the background".format(session.session), flush=True)

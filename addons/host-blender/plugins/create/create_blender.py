@@ -1,0 +1,83 @@
+"""Blender's creators: a model, a camera or a look from the selection (or
+the objects named), and the workfile, always there."""
+import bpy
+
+from qi.pipeline import AutoCreator, BoolDef, CreateError, Creator, EnumDef, NumberDef
+
+
+def _objects(names):
+    found = []
+    for name in names:
+        obj = bpy.data.objects.get(name)
+        if obj is None:
+            raise CreateError("there is no object “%s” in the scene" % name)
+        found.append(obj)
+    return found
+
+
+class BlenderCreator(Creator):
+    abstract = True
+    hosts = ["blender"]
+    #: the object types an instance of this creator may hold
+    object_types = None
+
+    def prepare_members(self, members, record):
+        objects = _objects(members)
+        if not objects:
+            raise CreateError("select the objects of the %s first (or name them)" % self.product_type)
+        if self.object_types:
+            wrong = [o.name for o in objects if o.type not in self.object_types]
+            if wrong:
+                raise CreateError("a %s holds %s objects; “%s” is a %s" % (
+                    self.product_type, " or ".join(t.lower() for t in self.object_types), wrong[0],
+                    bpy.data.objects[wrong[0]].type.lower()))
+        return objects
+
+
+class CreateModel(BlenderCreator):
+    identifier = "blender.model"
+    label = "Model"
+    product_type = "model"
+    icon = "cube"
+    description = "Meshes to publish as a model: .blend, glTF and FBX, with a thumbnail"
+    default_variants = ["Main", "Proxy"]
+    object_types = ("MESH", "EMPTY", "CURVE")
+    order = 10
+
+    def attributes(self):
+        return [BoolDef("thumbnail", "Render a thumbnail", True),
+                EnumDef("formats", [("blend", ".blend"), ("gltf", "glTF"), ("fbx", "FBX")], "Formats",
+                        default=["blend", "gltf", "fbx"], multiselection=True)]
+
+
+class CreateCamera(BlenderCreator):
+    identifier = "blender.camera"
+    label = "Camera"
+    product_type = "camera"
+    icon = "video"
+    description = "A shot camera: .blend and FBX"
+    object_types = ("CAMERA",)
+    order = 20
+
+    def attributes(self):
+        return [NumberDef("frame_start", "First frame", 1001, minimum=0),
+                NumberDef("frame_end", "Last frame", 1100, minimum=0)]
+
+
+class CreateLook(BlenderCreator):
+    identifier = "blender.look"
+    label = "Look"
+    product_type = "look"
+    icon = "palette"
+    description = "The materials of the selected objects, as a .blend"
+    object_types = ("MESH",)
+    order = 30
+
+
+class CreateWorkfile(AutoCreator):
+    identifier = "blender.workfile"
+    label = "Workfile"
+    product_type = "workfile"
+    hosts = ["blender"]
+    default_variants = ["Main"]
+    order = 90
