@@ -118,6 +118,13 @@ def test_model_to_layout_in_blender(studio):
     instances = {i["creator"]: i for i in ask(studio, model, "pipeline.instances")["instances"]}
     assert instances["blender.model"]["id"] == made["id"] and instances["blender.model"]["members"] == ["Cube"]
     assert "blender.workfile" in instances  # the auto creator's
+    # the publish plugins' attributes for the instance: an optional check, the thumbnail's size
+    schemas = instances["blender.model"]["publish_attributes_schema"]
+    assert schemas["ValidateBlenderScale"]["properties"]["active"]["default"] is True
+    assert schemas["ExtractThumbnail"]["properties"]["size"]["maximum"] == 512
+    changed = ask(studio, model, "pipeline.update", {"id": made["id"], "changes": {
+        "publish_attributes": {"ExtractThumbnail": {"size": 48}}}})
+    assert changed["publish_attributes"] == {"ExtractThumbnail": {"size": 48, "samples": 8}}
     ask(studio, model, "workfile.save")
 
     first = ask(studio, model, "pipeline.publish", {"comment": "first sword"})
@@ -140,7 +147,9 @@ def test_model_to_layout_in_blender(studio):
         assert version["metadata"]["checksums"][relative] == sha256(entry["path"]) == entry["sha256"]
     thumb = [f["path"] for f in report["files"] if f["path"].endswith("_thumbnail.png")][0]
     with open(thumb, "rb") as f:
-        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        head = f.read(24)
+    # a PNG of the size the artist chose
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(head[16:20], "big") == 48
     ran = {r["plugin"] for r in first["results"]}
     assert {"ExtractBlend", "ExtractGLTF", "ExtractFBX", "ExtractThumbnail", "IntegrateQiVersion"} <= ran
     # Alembic and USD are offered only where this Blender has them
@@ -215,6 +224,7 @@ def test_bad_requests_are_refused_naming_what(studio):
                              "attributes": {"thumbnail": 3}}, "“thumbnail” is true or false"),
         ("pipeline.create", {"creator": "blender.workfile", "variant": "Main"}, "makes its instances itself"),
         ("inventory.update", {"container": "nope"}, "no container “nope” in the scene"),
+        ("pipeline.update", {"id": "nope", "changes": {}}, "no instance “nope” in the scene"),
         ("pipeline.load", {"version": "1", "representation": "usd"}, "has no representation “usd”"),
     ]
     for topic, payload, message in cases:

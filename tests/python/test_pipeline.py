@@ -300,3 +300,63 @@ def test_the_inventory_states_in_one_request(tracker, folders):
         inventory.load(v1["id"], "abc")
     with pytest.raises(pipeline.LoadError, match="does not load the representation"):
         inventory.load(v1["id"], "ma", loader="ImportExr")
+
+
+PUBLISH_PLUGIN = '''
+import pyblish.api
+
+from qi.pipeline import NumberDef, publish_values
+
+
+class ValidateLod(pyblish.api.InstancePlugin):
+    order = pyblish.api.ValidatorOrder
+    families = ["model"]
+    optional = True
+    label = "LOD"
+
+    @classmethod
+    def get_attribute_defs(cls):
+        return [NumberDef("lods", "LODs", 3, minimum=1, maximum=5)]
+
+    def process(self, instance):
+        instance.data["seen"] = publish_values(type(self), instance)
+
+
+class ExtractRender(pyblish.api.InstancePlugin):
+    order = pyblish.api.ExtractorOrder
+    families = ["render"]
+
+    @classmethod
+    def get_attribute_defs(cls):
+        return [NumberDef("frames", "Frames", 1)]
+'''
+
+
+def test_publish_plugins_add_their_attributes_per_instance(folders, tmp_path, clean_publish):
+    clean_publish.install_fallback()
+    plugins = tmp_path / "publish"
+    plugins.mkdir()
+    (plugins / "plugins.py").write_text(PUBLISH_PLUGIN)
+    clean_publish.register_plugin_path(str(plugins))
+    host = SceneHost()
+    context = pipeline.CreateContext(host, folders["create"], "demo", "/a", "model")
+    context.reset()
+    host.selected = ["geo"]
+    made = context.create("scene.model", "Main")
+    schemas = context.publish_schemas(made)
+    # a model's: the optional LOD check; not the render extractor's
+    assert list(schemas) == ["ValidateLod"]
+    assert schemas["ValidateLod"]["properties"]["active"]["default"] is True
+    assert schemas["ValidateLod"]["properties"]["lods"]["maximum"] == 5
+    context.update(made.id, {"publish_attributes": {"ValidateLod": {"lods": 2}}})
+    assert made["publish_attributes"] == {"ValidateLod": {"active": True, "lods": 2}}
+    with pytest.raises(pipeline.CreateError, match="no publish plugin “ExtractRender” has attributes for a model"):
+        context.update(made.id, {"publish_attributes": {"ExtractRender": {"frames": 2}}})
+    with pytest.raises(attrs.AttributeError_, match="“lods” is from 1 to 5"):
+        context.update(made.id, {"publish_attributes": {"ValidateLod": {"lods": 9}}})
+    # the plugin reads them from the instance the create context gave
+    [product] = [p for p in context.products() if p["productType"] == "model"]
+    import pyblish.api
+    instance = pyblish.api.Context().create_instance("x", **product)
+    [cls] = [p for p in pyblish.api.discover() if p.__name__ == "ValidateLod"]
+    assert pipeline.publish_values(cls, instance) == {"active": True, "lods": 2}

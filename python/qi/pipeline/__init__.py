@@ -10,7 +10,8 @@ and ``plugins/publish``. docs/pipeline.md tells the whole story.
 """
 from .attributes import (AttributeDef, BoolDef, EnumDef, FileDef, HiddenDef, LabelDef, NumberDef, SeparatorDef,
                          TextDef, to_schema)
-from .create import AutoCreator, CreateContext, CreatedInstance, CreateError, Creator, HiddenCreator, product_name
+from .create import (AutoCreator, CreateContext, CreatedInstance, CreateError, Creator, HiddenCreator, product_name,
+                     publish_attribute_definitions, publish_values)
 from .host import PipelineHost
 from .install import Pipeline, install_host, registered_host
 from .inventory import LATEST, LOCKED, NOT_FOUND, OUTDATED, Inventory, InventoryError, states
@@ -19,7 +20,7 @@ from .records import CONTAINER_SCHEMA, INSTANCE_SCHEMA, RecordError
 
 __all__ = ["AttributeDef", "BoolDef", "EnumDef", "FileDef", "HiddenDef", "LabelDef", "NumberDef", "SeparatorDef",
            "TextDef", "to_schema", "AutoCreator", "CreateContext", "CreatedInstance", "CreateError", "Creator",
-           "HiddenCreator", "product_name", "PipelineHost", "Pipeline", "install_host", "registered_host",
+           "HiddenCreator", "product_name", "publish_attribute_definitions", "publish_values", "PipelineHost", "Pipeline", "install_host", "registered_host",
            "LATEST", "LOCKED", "NOT_FOUND", "OUTDATED", "Inventory", "InventoryError", "states", "LoaderPlugin",
            "LoadError", "compatible_loaders", "is_compatible", "resolve", "CONTAINER_SCHEMA", "INSTANCE_SCHEMA",
            "RecordError"]

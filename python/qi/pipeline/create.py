@@ -30,7 +30,30 @@ from . import records
 from .discovery import discover
 
 __all__ = ["BaseCreator", "Creator", "AutoCreator", "HiddenCreator", "CreatedInstance", "CreateContext",
-           "CreateError", "product_name"]
+           "CreateError", "product_name", "publish_attribute_definitions", "publish_values"]
+
+
+def publish_attribute_definitions(plugin):
+    """The attribute definitions a publish plugin adds to each instance it
+    processes: its ``get_attribute_defs()`` (a classmethod), and, for an
+    ``optional`` plugin, ``active`` (the artist may turn it off for one
+    instance)."""
+    definitions = []
+    if getattr(plugin, "optional", False):
+        definitions.append(attrs.BoolDef("active", getattr(plugin, "label", None) or plugin.__name__,
+                                         bool(getattr(plugin, "active", True))))
+    get = getattr(plugin, "get_attribute_defs", None)
+    if callable(get):
+        definitions.extend(get())
+    return definitions
+
+
+def publish_values(plugin, instance):
+    """The values of ``plugin``'s attributes for a pyblish ``instance``:
+    the artist's (``publishAttributes``) over the defaults."""
+    values = attrs.defaults(publish_attribute_definitions(plugin))
+    values.update((instance.data.get("publishAttributes") or {}).get(plugin.__name__) or {})
+    return values
 
 
 class CreateError(ValueError):
@@ -255,13 +278,42 @@ class CreateContext(object):
             elif key == "publish_attributes":
                 if not isinstance(value, dict):
                     raise CreateError("“publish_attributes” is an object of each plugin's values")
+                known = self.publish_plugins(instance["product_type"])
                 merged = dict(instance[key])
-                merged.update(value)
+                for plugin, values in value.items():
+                    if plugin not in known:
+                        raise CreateError("no publish plugin “%s” has attributes for a %s (these do: %s)" % (
+                            plugin, instance["product_type"], ", ".join(sorted(known)) or "none"))
+                    merged[plugin] = attrs.apply(known[plugin], values, merged.get(plugin))
                 instance.set(key, merged)
             else:
                 raise CreateError("an instance's “%s” cannot change (variant, active, creator_attributes, "
                                   "publish_attributes can)" % key)
         return instance
+
+    def publish_plugins(self, product_type):
+        """``{plugin name: definitions}`` of the publish plugins (those of
+        the host, discovered as a publish discovers them) that add
+        attributes to an instance of ``product_type``."""
+        try:
+            import pyblish.api
+        except ImportError:
+            return {}
+        found = {}
+        for plugin in pyblish.api.discover():
+            families = getattr(plugin, "families", ["*"])
+            if "*" not in families and product_type not in families and "qi.product" not in families:
+                continue
+            definitions = publish_attribute_definitions(plugin)
+            if definitions:
+                found[plugin.__name__] = definitions
+        return found
+
+    def publish_schemas(self, instance):
+        """The JSON Schema of each publish plugin's attributes for an
+        instance."""
+        return {name: attrs.to_schema(definitions, name)
+                for name, definitions in self.publish_plugins(instance["product_type"]).items()}
 
     def save_changes(self):
         """Writes the changed instances into the scene; how many."""

@@ -99,7 +99,12 @@ class PipelineSession(qi.host.Session):
     def instances(self, payload):
         context = self.pipeline.create_context
         context.reset()
-        return {"instances": [i.to_dict() for i in context.instances.values()]}
+        listed = []
+        for instance in context.instances.values():
+            data = instance.to_dict()
+            data["publish_attributes_schema"] = context.publish_schemas(instance)
+            listed.append(data)
+        return {"instances": listed}
 
     def create(self, payload):
         context = self.pipeline.create_context

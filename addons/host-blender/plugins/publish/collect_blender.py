@@ -4,6 +4,8 @@ import tempfile
 import bpy
 import pyblish.api
 
+from qi.pipeline import publish_values
+
 
 class CollectBlenderMembers(pyblish.api.InstancePlugin):
     """The instance's objects (the members of its collection) and a staging
@@ -36,3 +38,24 @@ class ValidateBlenderMembers(pyblish.api.InstancePlugin):
         if not len(instance):
             raise ValueError("%s holds no object: add objects to its collection or create it again from a "
                              "selection" % instance.data["productName"])
+
+
+class ValidateBlenderScale(pyblish.api.InstancePlugin):
+    """The objects' scale is applied (1, 1, 1), so that other DCCs read
+    them at their size. Optional: an artist may turn it off for one
+    instance (its publish attribute ``active``)."""
+
+    label = "Applied scale"
+    order = pyblish.api.ValidatorOrder + 0.1
+    hosts = ["blender"]
+    families = ["model"]
+    optional = True
+
+    def process(self, instance):
+        if not publish_values(type(self), instance)["active"]:
+            self.log.info("turned off for %s", instance.data["productName"])
+            return
+        wrong = [o.name for o in instance if o.type == "MESH" and any(abs(v - 1.0) > 1e-6 for v in o.scale)]
+        if wrong:
+            raise ValueError("%s: the scale of “%s” is not applied (Object → Apply → Scale), or turn this check "
+                             "off for the instance" % (instance.data["productName"], wrong[0]))

@@ -8,6 +8,8 @@ import bpy
 import pyblish.api
 from mathutils import Vector
 
+from qi.pipeline import NumberDef, publish_values
+
 
 def _add(instance, name, ext, filename, tags=()):
     instance.data.setdefault("representations", []).append(
@@ -162,17 +164,23 @@ class ExtractWorkfile(pyblish.api.InstancePlugin):
 
 class ExtractThumbnail(pyblish.api.InstancePlugin):
     """A small picture of the product: its objects framed by a camera of
-    its own, rendered with Cycles on the CPU (96 × 96, 8 samples)."""
+    its own, rendered with Cycles on the CPU (96 × 96, 8 samples: the
+    publish attributes ``size`` and ``samples``)."""
 
     label = "Extract thumbnail"
     order = pyblish.api.ExtractorOrder + 0.1
     hosts = ["blender"]
     families = ["model"]
-    size = 96
+
+    @classmethod
+    def get_attribute_defs(cls):
+        return [NumberDef("size", "Size (pixels)", 96, minimum=16, maximum=512),
+                NumberDef("samples", "Samples", 8, minimum=1, maximum=256)]
 
     def process(self, instance):
         if (instance.data.get("creatorAttributes") or {}).get("thumbnail") is False:
             return
+        values = publish_values(type(self), instance)
         scene = bpy.context.scene
         corners = [obj.matrix_world @ Vector(corner) for obj in instance for corner in obj.bound_box]
         if not corners:
@@ -203,10 +211,10 @@ class ExtractThumbnail(pyblish.api.InstancePlugin):
             scene.camera = camera
             render.engine = "CYCLES"
             scene.cycles.device = "CPU"
-            scene.cycles.samples = 8
+            scene.cycles.samples = values["samples"]
             # Debian's Blender has no OpenImageDenoise; eight samples need none
             scene.cycles.use_denoising = False
-            render.resolution_x = render.resolution_y = self.size
+            render.resolution_x = render.resolution_y = values["size"]
             render.resolution_percentage = 100
             render.film_transparent = True
             render.image_settings.file_format = "PNG"
