@@ -233,3 +233,30 @@ def test_bad_requests_are_refused_naming_what(studio):
         assert message in caught.value.message, (topic, caught.value.message)
     # nothing was made
     assert [i["creator"] for i in ask(studio, blender, "pipeline.instances")["instances"]] == ["blender.workfile"]
+
+
+def test_a_camera_and_a_look_are_published(studio):
+    blender = start(studio, "/assets/prp_sword", "lookdev", "lookdev")
+    camera = ask(studio, blender, "pipeline.create", {"creator": "blender.camera", "variant": "Main",
+                                                      "members": ["Camera"]})
+    look = ask(studio, blender, "pipeline.create", {"creator": "blender.look", "variant": "Main",
+                                                    "members": ["Cube"]})
+    assert (camera["product_name"], look["product_name"]) == ("cameraMain", "lookMain")
+    ask(studio, blender, "workfile.save")
+    done = ask(studio, blender, "pipeline.publish", {"instances": [camera["id"], look["id"]]})
+    assert done["success"], json.dumps(done["errors"], indent=1)
+    by_name = {r["product"]["name"]: r for r in done["products"]}
+    assert sorted(by_name) == ["cameraMain", "lookMain"]  # not the workfile: it was not asked for
+    components = {name: sorted(c["name"] for c in r["version"]["components"]) for name, r in by_name.items()}
+    assert components == {"cameraMain": ["blend", "fbx"], "lookMain": ["blend"]}
+    # the look's .blend holds the cube's material
+    look_blend = by_name["lookMain"]["files"][0]["path"]
+    script = studio[4] / "materials.py"
+    script.write_text("import bpy\n"
+                      "with bpy.data.libraries.load(%r) as (src, dst):\n"
+                      "    print('QI-MATERIALS', sorted(src.materials), sorted(src.collections))\n" % look_blend)
+    out = subprocess.run([BLENDER, "--background", "--factory-startup", "--python-exit-code", "1", "--python",
+                          str(script)], capture_output=True, text=True, timeout=120).stdout
+    assert "QI-MATERIALS ['Material'] ['lookMain']" in out, out
+    # the scene's instances are unchanged by the publish
+    assert len(ask(studio, blender, "pipeline.instances")["instances"]) == 3

@@ -2,7 +2,7 @@
 the objects named), and the workfile, always there."""
 import bpy
 
-from qi.pipeline import AutoCreator, BoolDef, CreateError, Creator, EnumDef, NumberDef
+from qi.pipeline import AutoCreator, BoolDef, CreateError, Creator, EnumDef
 
 
 def _objects(names):
@@ -58,10 +58,6 @@ class CreateCamera(BlenderCreator):
     description = "A shot camera: .blend and FBX"
     object_types = ("CAMERA",)
     order = 20
-
-    def attributes(self):
-        return [NumberDef("frame_start", "First frame", 1001, minimum=0),
-                NumberDef("frame_end", "Last frame", 1100, minimum=0)]
 
 
 class CreateLook(BlenderCreator):

@@ -75,74 +75,74 @@ class ExtractBlend(pyblish.api.InstancePlugin):
         self.log.info("%s: %s", name, path)
 
 
-class ExtractGLTF(pyblish.api.InstancePlugin):
+class _ExtractSelection(object):
+    """An export of the product's objects, selected, to one file: the
+    representation ``representation`` with extension ``ext``. A mixin,
+    not a plugin, so that discovery does not take it for one."""
+
+    hosts = ["blender"]
+    representation = None
+    ext = None
+
+    def export(self, path):
+        raise NotImplementedError
+
+    def process(self, instance):
+        if not _wanted(instance, self.representation):
+            return
+        filename = "%s.%s" % (instance.data["productName"], self.ext)
+        path = os.path.join(instance.data["stagingDir"], filename)
+        with _Selection(instance):
+            result = self.export(path)
+        if "FINISHED" not in result or not os.path.isfile(path):
+            raise RuntimeError("Blender did not export “%s”" % path)
+        _add(instance, self.representation, self.ext, filename)
+
+
+class ExtractGLTF(_ExtractSelection, pyblish.api.InstancePlugin):
     """The product as binary glTF (.glb)."""
 
     label = "Extract glTF"
     order = pyblish.api.ExtractorOrder + 0.01
-    hosts = ["blender"]
     families = ["model"]
+    representation, ext = "gltf", "glb"
 
-    def process(self, instance):
-        if not _wanted(instance, "gltf"):
-            return
-        filename = "%s.glb" % instance.data["productName"]
-        path = os.path.join(instance.data["stagingDir"], filename)
-        with _Selection(instance):
-            result = bpy.ops.export_scene.gltf(filepath=path, export_format="GLB", use_selection=True)
-        if "FINISHED" not in result or not os.path.isfile(path):
-            raise RuntimeError("Blender did not export “%s”" % path)
-        _add(instance, "gltf", "glb", filename)
+    def export(self, path):
+        return bpy.ops.export_scene.gltf(filepath=path, export_format="GLB", use_selection=True)
 
 
-class ExtractFBX(pyblish.api.InstancePlugin):
+class ExtractFBX(_ExtractSelection, pyblish.api.InstancePlugin):
     """The product as FBX."""
 
     label = "Extract FBX"
     order = pyblish.api.ExtractorOrder + 0.02
-    hosts = ["blender"]
     families = ["model", "camera"]
+    representation, ext = "fbx", "fbx"
 
-    def process(self, instance):
-        if not _wanted(instance, "fbx"):
-            return
-        filename = "%s.fbx" % instance.data["productName"]
-        path = os.path.join(instance.data["stagingDir"], filename)
-        with _Selection(instance):
-            result = bpy.ops.export_scene.fbx(filepath=path, use_selection=True)
-        if "FINISHED" not in result or not os.path.isfile(path):
-            raise RuntimeError("Blender did not export “%s”" % path)
-        _add(instance, "fbx", "fbx", filename)
+    def export(self, path):
+        return bpy.ops.export_scene.fbx(filepath=path, use_selection=True)
 
 
 if bpy.app.build_options.alembic:
-    class ExtractAlembic(pyblish.api.InstancePlugin):
+    class ExtractAlembic(_ExtractSelection, pyblish.api.InstancePlugin):
         label = "Extract Alembic"
         order = pyblish.api.ExtractorOrder + 0.03
-        hosts = ["blender"]
         families = ["model", "pointcache", "animation"]
+        representation, ext = "abc", "abc"
 
-        def process(self, instance):
-            filename = "%s.abc" % instance.data["productName"]
-            path = os.path.join(instance.data["stagingDir"], filename)
-            with _Selection(instance):
-                bpy.ops.wm.alembic_export(filepath=path, selected=True, as_background_job=False)
-            _add(instance, "abc", "abc", filename)
+        def export(self, path):
+            return bpy.ops.wm.alembic_export(filepath=path, selected=True, as_background_job=False)
 
 
 if bpy.app.build_options.usd:
-    class ExtractUSD(pyblish.api.InstancePlugin):
+    class ExtractUSD(_ExtractSelection, pyblish.api.InstancePlugin):
         label = "Extract USD"
         order = pyblish.api.ExtractorOrder + 0.04
-        hosts = ["blender"]
         families = ["model", "layout"]
+        representation, ext = "usd", "usd"
 
-        def process(self, instance):
-            filename = "%s.usd" % instance.data["productName"]
-            path = os.path.join(instance.data["stagingDir"], filename)
-            with _Selection(instance):
-                bpy.ops.wm.usd_export(filepath=path, selected_objects_only=True)
-            _add(instance, "usd", "usd", filename)
+        def export(self, path):
+            return bpy.ops.wm.usd_export(filepath=path, selected_objects_only=True)
 
 
 class ExtractWorkfile(pyblish.api.InstancePlugin):
