@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The pipeline's windows in Debian's Chromium, bound to real Blenders in
+// the background, launched by a real `qi --headless serve` on the demo
+// tracker (launcher.launch): the publisher creates a model and publishes
+// it; the loader of a layout session loads that version; a new version
+// published meanwhile marks the container outdated in the inventory
+// without a reload, and the inventory updates it. Screenshots of each
+// window, populated and empty, go to the artifacts folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { HubClient } from '../../ui-kit/src/hub-client.js';
+import { ScratchQi, launchBrowser, ARTIFACTS } from './harness.mjs';
+
+let qi, server, hub, browser;
+const blenders = [];
+
+async function until (what, check, timeoutMs = 60000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${last.message})` : ''}`);
+}
+
+/** Blender in the background on a task, as the launcher starts it; its session. */
+async function launchBlender (context, task) {
+  const launch = await hub.request('launcher.launch', {
+    app: 'blender', project: 'demo', context, task, args: ['--background'],
+  }, { timeoutMs: 120000 });
+  blenders.push(launch.pid);
+  const session = `dcc/blender/${launch.pid}`;
+  const prefix = `dcc.blender.${launch.pid}.`;
+  await until(`${session} answers`, () => hub.request(prefix + 'pipeline.creators', {}, { timeoutMs: 5000 }), 90000);
+  return { session, prefix, pid: launch.pid, ask: (topic, payload = {}) => hub.request(prefix + topic, payload, { timeoutMs: 300000 }) };
+}
+
+function windowUrl (dcc, name) {
+  return `${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&dcc=${encodeURIComponent(dcc.session)}#/${name}`;
+}
+
+async function shot (page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `pipeline-${name}.png`) });
+}
+
+before(async () => {
+  qi = new ScratchQi();
+  qi.run(['db', 'seed-demo']);
+  server = await qi.serve();
+  hub = new HubClient({ url: server.url, token: server.token, name: 'test/pipeline-ui' });
+  hub.connect();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const pid of blenders) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+  }
+  hub?.close();
+  await browser?.close();
+  await qi?.cleanup();
+});
+
+test('model to layout through the publisher, the loader and the inventory', async () => {
+  const model = await launchBlender('/assets/prp_sword', 'model');
+  const layout = await launchBlender('/sq010/sh010', 'layout');
+  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  page.on('pageerror', (e) => { throw e; });
+
+  // the publisher of the model's Blender: create from the cube, publish
+  await page.goto(windowUrl(model, 'publisher'));
+  await page.getByTestId('dcc-label').waitFor();
+  assert.match(await page.getByTestId('dcc-label').textContent(), /blender 3\.4.* demo \/assets\/prp_sword · model/);
+  await page.getByTestId('create-variant').fill('Main');
+  await page.getByTestId('create-members').fill('Cube');
+  await page.getByTestId('create').click();
+  await page.locator('[data-testid=instance][data-product=modelMain]').waitFor();
+  // the thumbnail extractor's attributes, set from the form
+  await page.locator('[data-testid=instance][data-product=modelMain] [data-testid=attr-ExtractThumbnail-size]').fill('64');
+  await page.locator('[data-testid=instance][data-product=modelMain] [data-testid=attr-ExtractThumbnail-size]').dispatchEvent('change');
+  await until('the size is saved', async () => {
+    const { instances } = await model.ask('pipeline.instances');
+    return instances.find((i) => i.product_name === 'modelMain')?.publish_attributes?.ExtractThumbnail?.size === 64;
+  });
+  await shot(page, 'publisher-instances');
+  await model.ask('workfile.save');
+  await page.getByTestId('publish-comment').fill('first sword');
+  await page.getByTestId('publish').click();
+  await page.locator('[data-testid=report][data-success=true]').waitFor({ timeout: 300000 });
+  const products = await page.getByTestId('report-product').allTextContents();
+  assert.ok(products.some((t) => t.startsWith('modelMain v001')), products.join(' | '));
+  await shot(page, 'publisher-report');
+
+  // the loader of the layout's Blender: /assets/prp_sword → modelMain → v001 → link the .blend
+  await page.goto(windowUrl(layout, 'loader'));
+  await page.getByTestId('contexts-filter').fill('prp_sword');
+  await page.locator('[data-testid=context][data-path="/assets/prp_sword"]').click();
+  await page.locator('[data-testid=product][data-name=modelMain]').click();
+  await page.locator('[data-testid=version][data-number="1"]').waitFor();
+  await page.getByTestId('load-blend-LinkBlend').waitFor();
+  assert.equal(await page.getByTestId('load-gltf-ImportGLTF').count(), 1);
+  await shot(page, 'loader');
+  await page.getByTestId('load-blend-LinkBlend').click();
+  await until('the container is in the scene', async () => (await layout.ask('inventory.list')).containers.length === 1);
+
+  // the inventory: latest, then outdated by a publish elsewhere, without a reload; then updated
+  await page.goto(windowUrl(layout, 'inventory'));
+  const row = page.getByTestId('container').first();
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-state'), 'latest');
+  assert.equal(await row.getByTestId('container-version').textContent(), 'v001');
+  await shot(page, 'inventory-latest');
+  const second = await model.ask('pipeline.publish', { comment: 'sharper' });
+  assert.ok(second.success, JSON.stringify(second.errors));
+  await page.locator('[data-testid=container][data-state=outdated]').waitFor({ timeout: 30000 });
+  await shot(page, 'inventory-outdated');
+  await row.click();
+  await page.getByTestId('update-latest').click();
+  await page.locator('[data-testid=container][data-state=latest]').waitFor({ timeout: 120000 });
+  assert.equal(await row.getByTestId('container-version').textContent(), 'v002');
+  await shot(page, 'inventory-updated');
+
+  // the empty states
+  await page.goto(windowUrl(model, 'inventory'));
+  await page.getByTestId('inventory-empty').waitFor();
+  await shot(page, 'inventory-empty');
+  await page.goto(windowUrl(layout, 'loader'));
+  await page.locator('[data-testid=context][data-path="/sq010/sh030"]').click();
+  await page.getByTestId('products-empty').waitFor();
+  await shot(page, 'loader-empty');
+  await page.close();
+});
+
+test('a window without its DCC says what to do', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}#/inventory`);
+  await page.getByTestId('no-dcc').waitFor();
+  await page.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&dcc=dcc/blender/1#/inventory`);
+  const error = await page.getByTestId('dcc-error').textContent({ timeout: 30000 });
+  assert.match(error, /The DCC dcc\/blender\/1 does not answer/);
+  await shot(page, 'no-dcc');
+  await page.close();
+});
