@@ -17,14 +17,13 @@ import logging
 import os
 import signal
 import sys
-import time
+import threading
 import uuid
 
 from gi.repository import GLib, Qi
 
-import qi.publish
 from qi import standalone
-from qi.addon import from_node, to_node
+from qi.addon import call_in_main, from_node, to_node
 from qi.hub import HubError
 
 MODES = ("copy", "hardlink", "reflink")
@@ -101,19 +100,6 @@ class Progress(object):
         if self.drawn:
             self.invocation.write_error("\n")
             self.drawn = False
-
-
-def _result_entry(result):
-    error = result["error"]
-    entry = {"plugin": result["plugin"].__name__,
-             "label": getattr(result["plugin"], "label", None) or result["plugin"].__name__,
-             "instance": result["instance"].data.get("productName") if result["instance"] is not None else None,
-             "success": result["success"], "duration_ms": round(result["duration"], 3),
-             "error": str(error) if error is not None else None,
-             "traceback": getattr(error, "formatted_traceback", None) if error is not None else None,
-             "records": [{"level": record.levelname.lower(), "message": record.getMessage()}
-                         for record in result["records"]]}
-    return entry
 
 
 class _ToInvocation(logging.Handler):
@@ -207,25 +193,9 @@ class CommandLinePublish(object):
             invocation.write_error("qi publish: %s\n" % error)
             return 1
 
-        which = qi.publish.install_fallback()
-        import pyblish.api
-        import pyblish.util
-
-        pyblish.api.register_host("standalone")
-        dirs = self.endpoint.request("addons.plugin_dirs", {"kind": "publish"}, 10000)["dirs"]
-        for entry in dirs:
-            pyblish.api.register_plugin_path(entry["path"])
-
-        context = pyblish.api.Context()
-        context.data.update({
-            "host": "standalone", "create_context": products, "hub": HubOfEndpoint(self.endpoint),
-            "dry_run": invocation.get_flag("dry-run"), "publish": self.publish_id, "pyblish": which,
-            "project": self.option("project"), "context": self.option("context"), "task": self.option("task"),
-            "comment": self.option("comment"),
-        })
-        if mode:
-            context.data["transfer_mode"] = mode
-
+        data = {"dry_run": invocation.get_flag("dry-run"), "publish": self.publish_id,
+                "project": self.option("project"), "context": self.option("context"), "task": self.option("task"),
+                "comment": self.option("comment"), "transfer_mode": mode}
         subscription = self.endpoint.subscribe("publish.*", self.on_event)
         sources = [GLib.unix_signal_add(GLib.PRIORITY_HIGH, number, self.on_signal)
                    for number in (signal.SIGINT, signal.SIGTERM)]
@@ -233,17 +203,16 @@ class CommandLinePublish(object):
         handler = _ToInvocation(invocation)
         engine_log.addHandler(handler)
         propagate, engine_log.propagate = engine_log.propagate, False
-        results = []
-        start = time.monotonic()
+
+        def said(result):
+            if not result["success"]:
+                self.progress.finish()
+                where = result["instance"].data.get("productName") if result["instance"] is not None else None
+                invocation.write_error("qi publish: %s%s: %s\n" % (standalone.label_of(result),
+                                                                    " (%s)" % where if where else "", result["error"]))
+
         try:
-            for result in pyblish.util.publish_iter(context):
-                results.append(result)
-                if not result["success"]:
-                    self.progress.finish()
-                    where = result["instance"].data.get("productName") if result["instance"] is not None else None
-                    invocation.write_error("qi publish: %s%s: %s\n" % (
-                        getattr(result["plugin"], "label", None) or result["plugin"].__name__,
-                        " (%s)" % where if where else "", result["error"]))
+            context, results, seconds = standalone.publish(HubOfEndpoint(self.endpoint), products, data, said)
         finally:
             for source in sources:
                 GLib.source_remove(source)
@@ -251,30 +220,19 @@ class CommandLinePublish(object):
             engine_log.removeHandler(handler)
             engine_log.propagate = propagate
             self.progress.finish()
-            for entry in dirs:
-                pyblish.api.deregister_plugin_path(entry["path"])
-            pyblish.api.deregister_host("standalone")
-        return self.finish(context, results, time.monotonic() - start)
+        return self.finish(context, results, seconds)
 
     def finish(self, context, results, seconds):
         invocation = self.invocation
-        dry_run = context.data["dry_run"]
-        products = [instance for instance in context if "qi.product" in (instance.data.get("families") or [])]
-        success = bool(products) and all(result["success"] for result in results)
-        reports = [instance.data.get("qiDryRun" if dry_run else "qiReport") for instance in products]
-        if not products:
+        outcome = standalone.document(context, results, seconds)
+        dry_run = outcome["dry_run"]
+        if not standalone.products_of(context):
             invocation.write_error("qi publish: no product was collected: are Qi's publish plugins there "
                                    "(addons.plugin_dirs)?\n")
         if invocation.get_flag("json"):
-            document = {"success": success, "dry_run": dry_run, "duration_ms": round(seconds * 1000.0, 3),
-                        "pyblish": context.data["pyblish"], "products": [r for r in reports if r is not None],
-                        "errors": [str(result["error"]) for result in results if not result["success"]],
-                        "results": [_result_entry(result) for result in results]}
-            invocation.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            invocation.write(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
         else:
-            for report in reports:
-                if report is None:
-                    continue
+            for report in outcome["products"]:
                 invocation.write("%s %s v%03d in %s %s%s: %d files, %s%s\n" % (
                     "would publish" if dry_run else "published", report["product"]["name"], report["number"],
                     report["project"], report["context"], " (%s)" % report["task"] if report.get("task") else "",
@@ -287,7 +245,7 @@ class CommandLinePublish(object):
                     invocation.write_error("qi publish: warning: %s\n" % warning)
         if self.interrupted:
             return 130
-        return 0 if success else 1
+        return 0 if outcome["success"] else 1
 
 
 class UsageError(ValueError):
@@ -295,7 +253,14 @@ class UsageError(ValueError):
 
 
 class Publisher(Qi.Addon):
+    """The verb, and the standalone publisher's topics on the hub:
+    ``publisher.inspect`` (what paths hold) and ``publisher.publish`` (the
+    same publish as the verb's, in a thread, so the hub answers others)."""
+
     def do_register_addon(self):
+        endpoint = self.get_endpoint()
+        endpoint.add_handler("publisher.inspect", self.on_inspect)
+        endpoint.add_handler("publisher.publish", self.on_publish)
         verb = Qi.CliVerb.new("publish", "Publish files as a new version of a product", self.publish_verb)
         verb.set_description(DESCRIPTION)
         verb.set_arguments("FILE|SEQUENCE|FOLDER…", 0, GLib.MAXUINT)
@@ -318,3 +283,45 @@ class Publisher(Qi.Addon):
 
     def publish_verb(self, invocation):
         return CommandLinePublish(self, invocation).run()
+
+    def on_inspect(self, request, payload):
+        paths = payload.get("paths")
+        if not isinstance(paths, list):
+            request.fail(Qi.HubError.BAD_MESSAGE, "publisher.inspect: the payload needs “paths”, a list of paths")
+            return None
+        return {"paths": standalone.inspect(paths)}
+
+    def on_publish(self, request, payload):
+        """``{"project", "context", "task"?, "product_type", "variant"?,
+        "product_name"?, "comment"?, "files": [PATH…], "thumbnail"?,
+        "dry_run"?, "mode"?, "publish"? (an id for the events)}`` → the
+        publish's outcome (``qi --headless publish --json``'s)."""
+        try:
+            files = payload.get("files")
+            if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+                raise standalone.InputError("“files” must be a list of paths")
+            products = [standalone.product(payload.get("product_type"), files, payload.get("project"),
+                                           payload.get("context"), payload.get("task"), payload.get("variant"),
+                                           payload.get("product_name"), payload.get("comment"),
+                                           payload.get("thumbnail"))]
+        except standalone.InputError as error:
+            request.fail(Qi.HubError.HANDLER_FAILED, "publisher.publish: %s" % error)
+            return None
+        mode = payload.get("mode")
+        if mode is not None and mode not in MODES:
+            request.fail(Qi.HubError.BAD_MESSAGE, "publisher.publish: “mode” is %s" % ", ".join(MODES))
+            return None
+        data = {key: payload.get(key) for key in ("project", "context", "task", "comment")}
+        data.update(dry_run=bool(payload.get("dry_run")), transfer_mode=mode,
+                    publish=str(payload.get("publish") or "ui-" + uuid.uuid4().hex[:12]))
+        hub = HubOfEndpoint(self.get_endpoint())
+
+        def work():
+            try:
+                outcome = standalone.document(*standalone.publish(hub, products, data))
+                call_in_main(request.reply, outcome)
+            except Exception as error:  # the plugins' failures are in the outcome; this is Qi's own
+                call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "publisher.publish: %s" % error)
+
+        threading.Thread(target=work, name="qi-standalone-publish", daemon=True).start()
+        return None

@@ -28,13 +28,22 @@ given), ``project``, ``context``, ``task``, ``comment`` and
 What cannot be read raises :class:`InputError`, one sentence naming the
 argument, file or field. Whether the files are there and a sequence has
 all its frames is left to the validators, which say so for every host.
+
+:func:`inspect` says what paths hold, for a window to show before the
+publish (a sequence as one item, its frame range and missing frames);
+:func:`publish` runs the publish plugins on products with host
+``standalone`` (``qi --headless publish`` and the standalone publisher
+window), and :func:`document` is its outcome as JSON.
 """
 import json
 import os
+import threading
+import time
 
 from qi import sequences
 
-__all__ = ["InputError", "representations", "product", "read_batch", "PRODUCT_KEYS"]
+__all__ = ["InputError", "representations", "product", "read_batch", "PRODUCT_KEYS", "inspect", "publish",
+           "document"]
 
 #: The keys of a product in a batch file.
 PRODUCT_KEYS = ("project", "context", "task", "product_type", "product_name", "variant", "comment", "files",
@@ -210,3 +219,115 @@ def read_batch(path, defaults=None):
         except InputError as error:
             raise InputError("%s: %s" % (where, error))
     return products
+
+
+def _described(item, pattern=None):
+    if isinstance(item, sequences.Sequence):
+        missing = item.missing()
+        return {"kind": "udim" if item.udim else "sequence", "path": pattern or os.path.join(item.directory,
+                                                                                            item.pattern()),
+                "folder": os.path.abspath(item.directory or os.curdir), "name": item.pattern(), "ext": item.ext,
+                "start": item.start, "end": item.end, "count": len(item.frames),
+                "frames": sequences.format_frames(item.frames), "missing": missing,
+                "missing_text": sequences.format_frames(missing)}
+    folder, name = os.path.split(os.path.abspath(item))
+    return {"kind": "file", "path": os.path.abspath(item), "folder": folder, "name": name,
+            "ext": os.path.splitext(name)[1][1:], "exists": os.path.isfile(item)}
+
+
+def inspect(paths):
+    """What each of ``paths`` (files, patterns, folders) holds: ``[{"path",
+    "items": [ITEM…], "error"}]``; an ITEM is a ``file`` (``exists``) or a
+    ``sequence`` (``start``, ``end``, ``count``, ``frames``, ``missing``
+    and ``missing_text``, the frames the range lacks)."""
+    found = []
+    for path in paths:
+        entry = {"path": path, "items": [], "error": None}
+        try:
+            if not isinstance(path, str) or not path:
+                raise InputError("a path is a non-empty string, not %s" % json.dumps(path))
+            if os.path.isdir(path):
+                entry["items"] = [_described(item) for item in sequences.scan(path)]
+                if not entry["items"]:
+                    raise InputError("“%s”: the folder holds no file to publish" % path)
+            else:
+                pattern = sequences.parse(path)
+                entry["items"] = [_described(sequences.expand(pattern), path) if pattern else _described(path)]
+        except (InputError, sequences.SequenceError, OSError) as error:
+            entry["error"] = str(error)
+        found.append(entry)
+    return found
+
+
+# pyblish's registry is the process's: one standalone publish at a time
+_publishing = threading.Lock()
+
+
+def publish(hub, products, data=None, on_result=None):
+    """Runs the publish plugins of every loaded addon (``addons.plugin_dirs``
+    through ``hub``) and of ``PYBLISHPLUGINPATH`` with host ``standalone``
+    on ``products``; ``data`` goes into ``context.data`` (``project``,
+    ``context``, ``task``, ``comment``, ``dry_run``, ``publish``,
+    ``transfer_mode``). ``on_result(result)`` is called after each step.
+    Returns ``(context, results, seconds)``."""
+    import qi.publish
+
+    with _publishing:
+        which = qi.publish.install_fallback()
+        import pyblish.api
+        import pyblish.util
+
+        dirs = [entry["path"] for entry in hub.request("addons.plugin_dirs", {"kind": "publish"}, timeout=10)["dirs"]]
+        pyblish.api.register_host("standalone")
+        for folder in dirs:
+            pyblish.api.register_plugin_path(folder)
+        context = pyblish.api.Context()
+        context.data.update({"host": "standalone", "create_context": products, "hub": hub, "pyblish": which})
+        context.data.update({key: value for key, value in (data or {}).items() if value is not None})
+        context.data.setdefault("dry_run", False)
+        results = []
+        start = time.monotonic()
+        try:
+            for result in pyblish.util.publish_iter(context):
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+        finally:
+            for folder in dirs:
+                pyblish.api.deregister_plugin_path(folder)
+            pyblish.api.deregister_host("standalone")
+        return context, results, time.monotonic() - start
+
+
+def label_of(result):
+    return getattr(result["plugin"], "label", None) or result["plugin"].__name__
+
+
+def products_of(context):
+    """The instances of Qi's products in a publish's context."""
+    return [instance for instance in context if "qi.product" in (instance.data.get("families") or [])]
+
+
+def document(context, results, seconds):
+    """A publish's outcome: ``{"success", "dry_run", "duration_ms",
+    "pyblish", "products": [REPORT…], "errors", "results"}``
+    (docs/publishing.md)."""
+    dry_run = bool(context.data.get("dry_run"))
+    products = products_of(context)
+    reports = [instance.data.get("qiDryRun" if dry_run else "qiReport") for instance in products]
+    return {"success": bool(products) and all(result["success"] for result in results), "dry_run": dry_run,
+            "duration_ms": round(seconds * 1000.0, 3), "pyblish": context.data.get("pyblish"),
+            "products": [r for r in reports if r is not None],
+            "errors": [str(result["error"]) for result in results if not result["success"]],
+            "results": [_result_entry(result) for result in results]}
+
+
+def _result_entry(result):
+    error = result["error"]
+    return {"plugin": result["plugin"].__name__, "label": label_of(result),
+            "instance": result["instance"].data.get("productName") if result["instance"] is not None else None,
+            "success": result["success"], "duration_ms": round(result["duration"], 3),
+            "error": str(error) if error is not None else None,
+            "traceback": getattr(error, "formatted_traceback", None) if error is not None else None,
+            "records": [{"level": record.levelname.lower(), "message": record.getMessage()}
+                        for record in result["records"]]}

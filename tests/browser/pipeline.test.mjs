@@ -9,6 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { HubClient } from '../../ui-kit/src/hub-client.js';
 import { ScratchQi, launchBrowser, ARTIFACTS } from './harness.mjs';
 
@@ -146,5 +148,51 @@ test('a window without its DCC says what to do', async () => {
   const error = await page.getByTestId('dcc-error').textContent({ timeout: 30000 });
   assert.match(error, /The DCC dcc\/blender\/1 does not answer/);
   await shot(page, 'no-dcc');
+  await page.close();
+});
+
+test('the standalone publisher refuses a sequence with a gap, then publishes it whole', async () => {
+  const frames = join(qi.root, 'renders');
+  mkdirSync(frames, { recursive: true });
+  for (let f = 1001; f <= 1100; f++) {
+    if (f !== 1050) writeFileSync(join(frames, `sh010.${f}.exr`), randomBytes(2048));
+  }
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  page.on('pageerror', (e) => { throw e; });
+  await page.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&project=demo#/standalone`);
+  await page.getByTestId('sa-contexts-filter').fill('sh010');
+  await page.locator('[data-testid=sa-context][data-path="/sq010/sh010"]').click();
+  await page.locator('[data-testid=sa-task] option[value=comp]').waitFor({ state: 'attached' });
+  await page.getByTestId('sa-task').selectOption('comp');
+  await page.locator('[data-testid=sa-product-type] option[value=render]').waitFor({ state: 'attached' });
+  await page.getByTestId('sa-product-type').selectOption('render');
+  await page.getByTestId('sa-comment').fill('from the window');
+  await page.getByTestId('sa-paths').fill(join(frames, 'sh010.1001-1100#.exr'));
+  await page.getByTestId('sa-inspect').click();
+  // one row for the sequence, its gap flagged
+  const item = page.locator('[data-testid=sa-item][data-kind=sequence]');
+  await item.waitFor();
+  assert.equal(await page.getByTestId('sa-item').count(), 1);
+  assert.match(await item.textContent(), /1001-1100 · 99 frames/);
+  assert.equal(await page.getByTestId('sa-missing').textContent(), 'missing 1050');
+  await shot(page, 'standalone-gap');
+  await page.getByTestId('sa-publish').click();
+  await page.locator('[data-testid=sa-report][data-success=false]').waitFor({ timeout: 120000 });
+  assert.match(await page.getByTestId('sa-report-error').first().textContent(), /misses frame 1050 of 1001-1100/);
+  assert.ok(!existsSync(join(qi.env.XDG_DATA_HOME, 'qi', 'projects', 'demo', 'sq010', 'sh010', 'publish', 'render', 'renderMain', 'v002')));
+  await shot(page, 'standalone-refused');
+
+  writeFileSync(join(frames, 'sh010.1050.exr'), randomBytes(2048));
+  await page.getByTestId('sa-inspect').click();
+  await page.locator('[data-testid=sa-missing]').waitFor({ state: 'detached' });
+  await page.getByTestId('sa-publish').click();
+  await page.locator('[data-testid=sa-report][data-success=true]').waitFor({ timeout: 120000 });
+  // the demo has renderMain v001: this is v002, its 100 frames
+  assert.equal(await page.getByTestId('sa-report-product').textContent(), 'renderMain v002 — 100 files');
+  const version = (await hub.request('db_service.version.list', { product: (await hub.request('db_service.product.list',
+    { project: 'demo', context: '/sq010/sh010' })).products.find((p) => p.name === 'renderMain').id, limit: 1 })).versions[0];
+  assert.equal(version.number, 2);
+  assert.equal(version.comment, 'from the window');
+  await shot(page, 'standalone-published');
   await page.close();
 });
