@@ -238,6 +238,8 @@ open_window (QiGuiManager  *self,
              const char    *id,
              const char    *addon,
              const char    *path,
+             JsonObject    *params,
+             const char    *route,
              const char    *title,
              int            width,
              int            height,
@@ -251,7 +253,8 @@ open_window (QiGuiManager  *self,
     }
   if (!check_addon_ui (self, addon, error))
     return FALSE;
-  return qi_window_manager_open (self->windows, id, addon, path, title, width, height, focused, error);
+  return qi_window_manager_open (self->windows, id, addon, path, params, route, title, width, height, focused,
+                                 error);
 }
 
 static void
@@ -264,7 +267,7 @@ open_launcher (QiGuiManager *self)
       self->activate_pending = TRUE;
       return;
     }
-  if (!open_window (self, "launcher", self->launcher, NULL, _("Qi"), 0, 0, NULL, &error))
+  if (!open_window (self, "launcher", self->launcher, NULL, NULL, NULL, _("Qi"), 0, 0, NULL, &error))
     g_warning ("The launcher cannot open: %s; the tray runs on", error->message);
 }
 
@@ -454,13 +457,86 @@ fail_with (QiHubRequest *request,
   qi_hub_request_fail (request, QI_HUB_ERROR_HANDLER_FAILED, message);
 }
 
+/* The page's own query parameters: an object of at most 16 strings, each
+ * named with letters, digits, “-” and “_”, none of the shell's own. */
+static gboolean
+get_params (QiHubRequest  *request,
+            JsonObject    *object,
+            JsonObject   **params)
+{
+  static const char * const reserved[] = { "token", "session", "project", NULL };
+  JsonNode *node = object != NULL ? json_object_get_member (object, "params") : NULL;
+  const char *topic = qi_hub_request_get_topic (request);
+  g_autofree char *message = NULL;
+  g_autoptr(GList) names = NULL;
+
+  *params = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) > 16)
+    {
+      message = g_strdup_printf (_("%s: “params” must be an object of at most 16 strings"), topic);
+      goto bad;
+    }
+  names = json_object_get_members (json_node_get_object (node));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *value = json_object_get_member (json_node_get_object (node), name);
+      gboolean named = *name != '\0' && strlen (name) <= 64;
+
+      for (const char *p = name; named && *p != '\0'; p++)
+        named = g_ascii_isalnum (*p) || *p == '-' || *p == '_';
+      if (!named || g_strv_contains (reserved, name))
+        {
+          message = g_strdup_printf (_("%s: “params” has “%s”: a name of letters, digits, “-” and “_”, "
+                                       "not token, session or project"), topic, name);
+          goto bad;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
+          strlen (json_node_get_string (value)) > 1024)
+        {
+          message = g_strdup_printf (_("%s: “params.%s” must be a string of at most 1024 bytes"), topic, name);
+          goto bad;
+        }
+    }
+  *params = json_node_get_object (node);
+  return TRUE;
+
+bad:
+  qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+  return FALSE;
+}
+
+/* The address's fragment: “/”, then letters, digits, “/”, “-”, “_”, “.”. */
+static gboolean
+check_route (QiHubRequest *request,
+             const char   *route)
+{
+  g_autofree char *message = NULL;
+  gboolean good;
+
+  if (route == NULL)
+    return TRUE;
+  good = route[0] == '/' && strlen (route) <= 256;
+  for (const char *p = route; good && *p != '\0'; p++)
+    good = g_ascii_isalnum (*p) || strchr ("/-_.", *p) != NULL;
+  if (good)
+    return TRUE;
+  message = g_strdup_printf (_("%s: “route” is “%s”: “/” then letters, digits, “/”, “-”, “_” and “.”"),
+                             qi_hub_request_get_topic (request), route);
+  qi_hub_request_fail (request, QI_HUB_ERROR_BAD_MESSAGE, message);
+  return FALSE;
+}
+
 static void
 on_window_open (QiHubRequest *request,
                 gpointer      user_data)
 {
   QiGuiManager *self = user_data;
   JsonObject *object = payload_object (request);
-  const char *id, *addon, *path, *title;
+  const char *id, *addon, *path, *title, *route;
+  JsonObject *params;
   int width, height;
   gboolean focused = FALSE;
   g_autoptr(GError) error = NULL;
@@ -469,12 +545,13 @@ on_window_open (QiHubRequest *request,
       !get_string (request, object, "addon", TRUE, &addon) ||
       !get_string (request, object, "path", FALSE, &path) ||
       !get_string (request, object, "title", FALSE, &title) ||
+      !get_string (request, object, "route", FALSE, &route) ||
       !check_name (request, "id", id) || !check_name (request, "addon", addon) ||
-      !check_path (request, path) ||
+      !check_path (request, path) || !check_route (request, route) || !get_params (request, object, &params) ||
       !get_size (request, object, "width", &width) || !get_size (request, object, "height", &height))
     return;
 
-  if (!open_window (self, id, addon, path, title, width, height, &focused, &error))
+  if (!open_window (self, id, addon, path, params, route, title, width, height, &focused, &error))
     {
       fail_with (request, error);
       return;

@@ -59,6 +59,8 @@ typedef struct
   char            *id;
   char            *addon;
   char            *path;
+  JsonObject      *params;    /* the page's own query parameters, or NULL */
+  char            *route;     /* the address's fragment, or NULL */
   GtkWindow       *window;    /* owned by GTK's toplevel list */
   WebKitWebView   *view;
   gboolean         loaded;
@@ -105,6 +107,8 @@ window_free (Window *win)
   g_free (win->id);
   g_free (win->addon);
   g_free (win->path);
+  g_clear_pointer (&win->params, json_object_unref);
+  g_free (win->route);
   g_free (win);
 }
 
@@ -568,6 +572,8 @@ qi_window_manager_open (QiWindowManager  *self,
                         const char       *id,
                         const char       *addon,
                         const char       *path,
+                        JsonObject       *params,
+                        const char       *route,
                         const char       *title,
                         int               width,
                         int               height,
@@ -620,12 +626,37 @@ qi_window_manager_open (QiWindowManager  *self,
       g_free (uri);
       uri = g_steal_pointer (&with_project);
     }
+  if (params != NULL)
+    {
+      g_autoptr(GString) query = g_string_new (uri);
+      g_autoptr(GList) names = json_object_get_members (params);
+
+      /* checked by the caller: names of letters, digits, “-” and “_”,
+       * string values */
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          g_autofree char *value = g_uri_escape_string (json_object_get_string_member (params, l->data), NULL, FALSE);
+
+          g_string_append_printf (query, "&%s=%s", (const char *) l->data, value);
+        }
+      g_free (uri);
+      uri = g_string_free (g_steal_pointer (&query), FALSE);
+    }
+  if (route != NULL)
+    {
+      g_autofree char *with_route = g_strdup_printf ("%s#%s", uri, route);
+
+      g_free (uri);
+      uri = g_steal_pointer (&with_route);
+    }
 
   win = g_new0 (Window, 1);
   win->manager = self;
   win->id = g_strdup (id);
   win->addon = g_strdup (addon);
   win->path = g_strdup (path != NULL ? path : "");
+  win->params = params != NULL ? json_object_ref (params) : NULL;
+  win->route = g_strdup (route);
 
   ucm = webkit_user_content_manager_new ();
   script = webkit_user_script_new (bridge_script, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
@@ -748,6 +779,20 @@ qi_window_manager_list (QiWindowManager *self)
       json_builder_add_string_value (builder, win->addon);
       json_builder_set_member_name (builder, "path");
       json_builder_add_string_value (builder, win->path);
+      json_builder_set_member_name (builder, "params");
+      if (win->params != NULL)
+        {
+          g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), win->params);
+
+          json_builder_add_value (builder, json_node_copy (wrapper));
+        }
+      else
+        json_builder_begin_object (builder), json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "route");
+      if (win->route != NULL)
+        json_builder_add_string_value (builder, win->route);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "title");
       json_builder_add_string_value (builder, page_title != NULL ? page_title : "");
       json_builder_set_member_name (builder, "loaded");

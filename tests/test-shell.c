@@ -1177,6 +1177,52 @@ test_external_blocked (Fixture       *f,
   stop_qi (f);
 }
 
+/* --- gui.window.open with the page's own parameters and route: a DCC's
+ * window bound to its session. */
+
+static void
+test_params_and_route (Fixture       *f,
+                       gconstpointer  data)
+{
+  TitleWait bound = { f, "inventory", "dcc=dcc/blender/42 note=a b&c route=#/inventory session=gui" };
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *window;
+
+  start_qi (f, (const char * const []) { "--no-window", NULL });
+  reply = request (f, "gui.window.open", "{\"id\":\"inventory\",\"addon\":\"shellpage\",\"path\":\"location.html\","
+                   "\"params\":{\"dcc\":\"dcc/blender/42\",\"note\":\"a b&c\"},\"route\":\"/inventory\"}", &error);
+  g_assert_no_error (error);
+  /* the page read them, escaped as they must be, after the shell's own */
+  g_assert_true (wait_for (title_is, &bound, WAIT_MS));
+  list = request (f, "gui.window.list", "{}", &error);
+  g_assert_no_error (error);
+  window = find_window (list, "inventory");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (window, "params"), "dcc"), ==,
+                   "dcc/blender/42");
+  g_assert_cmpstr (json_object_get_string_member (window, "route"), ==, "/inventory");
+
+  /* what they may not be */
+  for (const char * const *bad = (const char * const []) {
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"params\":{\"token\":\"t\"}}",
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"params\":{\"a=b\":\"t\"}}",
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"params\":{\"dcc\":3}}",
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"params\":[]}",
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"route\":\"inventory\"}",
+         "{\"id\":\"x\",\"addon\":\"shellpage\",\"route\":\"/a?b\"}",
+         NULL }; *bad != NULL; bad++)
+    {
+      g_autoptr(JsonNode) refused = request (f, "gui.window.open", *bad, &error);
+
+      g_assert_null (refused);
+      g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+      g_assert_nonnull (strstr (error->message, "gui.window.open: “"));
+      g_clear_error (&error);
+    }
+  stop_qi (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1197,6 +1243,7 @@ main (int    argc,
   g_test_add ("/shell/open-errors", Fixture, NULL, fixture_setup, test_open_errors, fixture_teardown);
   g_test_add ("/shell/no-launcher", Fixture, "default", fixture_setup, test_no_launcher, fixture_teardown);
   g_test_add ("/shell/external-blocked", Fixture, NULL, fixture_setup, test_external_blocked, fixture_teardown);
+  g_test_add ("/shell/params-and-route", Fixture, NULL, fixture_setup, test_params_and_route, fixture_teardown);
   g_test_add ("/shell/bridge-close", Fixture, NULL, fixture_setup, test_bridge_close, fixture_teardown);
   g_test_add ("/shell/real-launcher", Fixture, "default", fixture_setup, test_real_launcher, fixture_teardown);
 

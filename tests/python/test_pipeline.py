@@ -360,3 +360,32 @@ def test_publish_plugins_add_their_attributes_per_instance(folders, tmp_path, cl
     instance = pyblish.api.Context().create_instance("x", **product)
     [cls] = [p for p in pyblish.api.discover() if p.__name__ == "ValidateLod"]
     assert pipeline.publish_values(cls, instance) == {"active": True, "lods": 2}
+
+
+def test_the_qi_menu_opens_the_windows_bound_to_the_session(tracker, clean_publish):
+    from qi.pipeline.session import PipelineSession
+
+    server, client, tmp_path = tracker
+    host = SceneHost()
+    warnings = []
+    host.warn = warnings.append
+    session = PipelineSession(host, environ={"QI_SERVER_URL": server.url, "QI_SESSION_TOKEN": server.token,
+                                             "QI_PROJECT": "demo", "QI_CONTEXT": "/sq010/sh010", "QI_TASK": "comp"})
+    assert session.connect()
+    try:
+        assert session.pipeline is not None and session.ready.is_set()
+        labels = [item.label for item in session.menu()]
+        assert labels[:3] == ["Publish…", "Load…", "Manage…"] and labels[-2:] == ["Save", "Version up"]
+        # no desktop shell: one warning line saying so
+        session.menu()[2].action().exception(timeout=10)
+        assert warnings == ["Qi: cannot open the inventory window: the desktop shell is not running "
+                            "(start qi without --headless)"]
+        # a shell: the window is the pipeline-ui page bound to this session
+        opened = []
+        client.register("gui.window.open", lambda payload, message: opened.append(payload) or {"id": payload["id"]})
+        assert session.menu()[1].action().result(timeout=10)["id"] == "loader-" + session.session.replace("/", "-")
+        assert opened == [{"id": "loader-" + session.session.replace("/", "-"), "addon": "pipeline-ui",
+                           "params": {"dcc": session.session}, "route": "/loader", "width": 1100, "height": 680,
+                           "title": "Load — Scene"}]
+    finally:
+        session.close()

@@ -33,6 +33,9 @@ __all__ = ["PipelineSession"]
 
 PUBLISH_TIMEOUT = 86400.0
 
+#: The pipeline's windows in the Qi menu: (label, route of pipeline-ui).
+WINDOWS = (("Publish…", "/publisher"), ("Load…", "/loader"), ("Manage…", "/inventory"))
+
 
 def _fails(error):
     return HubError("handler_failed", str(error))
@@ -61,6 +64,34 @@ class PipelineSession(qi.host.Session):
             self.ready.set()
         self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
         return True
+
+    # -- the Qi menu -------------------------------------------------------
+
+    def menu(self):
+        """The pipeline's windows, then the host's items, Save and Version up."""
+        items = [qi.host.MenuItem(label, lambda route=route: self.open_window(route)) for label, route in WINDOWS]
+        return items + list(super().menu())
+
+    def open_window(self, route):
+        """Asks the desktop shell for the pipeline window ``route`` bound to
+        this session (``gui.window.open``); one warning line when it cannot."""
+        if self.client is None:
+            self.host.warn("Qi: not connected to the hub: no window")
+            return None
+        name = route.strip("/")
+        payload = {"id": "{}-{}".format(name, self.session.replace("/", "-")), "addon": "pipeline-ui",
+                   "params": {"dcc": self.session}, "route": route, "width": 1100, "height": 680,
+                   "title": "{} — {}".format(dict((r, l) for l, r in WINDOWS)[route].rstrip("…"), self.host.label)}
+        future = self.client.request_async("gui.window.open", payload, timeout=qi.host.HUB_TIMEOUT)
+
+        def done(f):
+            error = f.exception() if not f.cancelled() else None
+            if error is not None:
+                why = ("the desktop shell is not running (start qi without --headless)"
+                       if getattr(error, "code", None) == "no_handler" else str(error))
+                self.host.warn("Qi: cannot open the {} window: {}".format(name, why))
+        future.add_done_callback(done)
+        return future
 
     # -- the hub's requests --------------------------------------------------
 
