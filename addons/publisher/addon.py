@@ -261,6 +261,8 @@ class Publisher(Qi.Addon):
         endpoint = self.get_endpoint()
         endpoint.add_handler("publisher.inspect", self.on_inspect)
         endpoint.add_handler("publisher.publish", self.on_publish)
+        endpoint.add_handler("publisher.open", self.on_open)
+        self.add_tray_item("standalone", "Publish files…", "publisher.open")
         verb = Qi.CliVerb.new("publish", "Publish files as a new version of a product", self.publish_verb)
         verb.set_description(DESCRIPTION)
         verb.set_arguments("FILE|SEQUENCE|FOLDER…", 0, GLib.MAXUINT)
@@ -283,6 +285,23 @@ class Publisher(Qi.Addon):
 
     def publish_verb(self, invocation):
         return CommandLinePublish(self, invocation).run()
+
+    def on_open(self, request, payload):
+        """The tray's “Publish files…”: the standalone publisher window."""
+        endpoint = self.get_endpoint()
+
+        def work():
+            try:
+                reply = endpoint.request("gui.window.open", {
+                    "id": "standalone-publisher", "addon": "pipeline-ui", "route": "/standalone",
+                    "title": "Publish files", "width": 1100, "height": 700}, 10000)
+                call_in_main(request.reply, {"window": reply["id"]})
+            except Exception as error:
+                call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "publisher.open: %s" % getattr(
+                    error, "message", error))
+
+        threading.Thread(target=work, name="qi-open-window", daemon=True).start()
+        return None
 
     def on_inspect(self, request, payload):
         paths = payload.get("paths")

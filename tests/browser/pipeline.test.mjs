@@ -111,6 +111,14 @@ test('model to layout through the publisher, the loader and the inventory', asyn
   await shot(page, 'loader');
   await page.getByTestId('load-blend-LinkBlend').click();
   await until('the container is in the scene', async () => (await layout.ask('inventory.list')).containers.length === 1);
+  // actions on a representation: its path, and a delivered copy
+  await page.locator('[data-testid=actions-blend] option[value=CopyRepresentationPath]').waitFor({ state: 'attached' });
+  await page.getByTestId('actions-blend').selectOption('CopyRepresentationPath');
+  await page.getByText(/\/publish\/model\/modelMain\/v001\/demo_prp_sword_modelMain_v001_blend\.blend$/).waitFor();
+  await page.getByTestId('actions-gltf').selectOption('DeliverCopy');
+  await page.getByText(/^delivered 1 file to .*modelMain_v001$/).waitFor();
+  assert.ok(existsSync(join(qi.env.XDG_DATA_HOME, 'qi', 'deliveries', 'modelMain_v001', 'demo_prp_sword_modelMain_v001_gltf.glb')));
+  await shot(page, 'loader-actions');
 
   // the inventory: latest, then outdated by a publish elsewhere, without a reload; then updated
   await page.goto(windowUrl(layout, 'inventory'));

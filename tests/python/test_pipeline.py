@@ -389,3 +389,16 @@ def test_the_qi_menu_opens_the_windows_bound_to_the_session(tracker, clean_publi
                            "title": "Load — Scene"}]
     finally:
         session.close()
+
+
+def test_the_tray_opens_the_standalone_publisher(tracker):
+    server, client, tmp_path = tracker
+    items = {i["id"]: i for i in client.request("addons.tray_items", {}, timeout=T)["items"]}
+    assert items["publisher/standalone"]["label"] == "Publish files…"
+    with pytest.raises(qi.hub.HubError, match="publisher.open: .*gui.window.open"):
+        client.request("addons.tray.activate", {"id": "publisher/standalone"}, timeout=T)
+    opened = []
+    client.register("gui.window.open", lambda payload, message: opened.append(payload) or {"id": payload["id"]})
+    assert client.request("addons.tray.activate", {"id": "publisher/standalone"}, timeout=T) == {
+        "window": "standalone-publisher"}
+    assert opened[0]["addon"] == "pipeline-ui" and opened[0]["route"] == "/standalone"

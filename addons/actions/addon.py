@@ -1,0 +1,99 @@
+"""The actions of every loaded addon's ``plugins/actions`` on the hub
+(docs/pipeline.md, “Actions”): ``actions.list`` says which apply to a
+window's selection, ``actions.run`` runs one in a thread of the serving
+Qi's Python, so the hub answers others meanwhile. Qi's own actions are in
+this addon's ``plugins/actions``, written as a studio's are.
+"""
+import threading
+
+from gi.repository import Qi
+
+from qi import actions
+from qi.addon import call_in_main
+from qi.hub import HubError
+
+
+class HubOfEndpoint(object):
+    """The hub as an action sees it (``self.hub``)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def request(self, topic, payload=None, timeout=30.0):
+        from gi.repository import GLib
+
+        try:
+            return self.endpoint.request(topic, payload or {}, int(timeout * 1000) if timeout else 0)
+        except GLib.Error as error:
+            code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
+            raise HubError(code, error.message) from None
+
+
+def _checked(payload, topic):
+    target, selection = payload.get("target"), payload.get("selection")
+    if target not in actions.TARGETS:
+        raise ValueError("%s: “target” is %s, not %r" % (topic, ", ".join(actions.TARGETS), target))
+    if not isinstance(selection, list) or not all(isinstance(item, dict) for item in selection):
+        raise ValueError("%s: “selection” must be a list of objects" % topic)
+    return target, selection
+
+
+class Actions(Qi.Addon):
+    def do_register_addon(self):
+        endpoint = self.get_endpoint()
+        endpoint.add_handler("actions.list", self.on_list)
+        endpoint.add_handler("actions.run", self.on_run)
+        return True
+
+    def classes(self):
+        dirs = self.get_endpoint().request("addons.plugin_dirs", {"kind": "actions"}, 10000)["dirs"]
+        classes, errors = actions.find_actions([entry["path"] for entry in dirs])
+        return classes, errors
+
+    def on_list(self, request, payload):
+        try:
+            target, selection = _checked(payload, "actions.list")
+        except ValueError as error:
+            request.fail(Qi.HubError.BAD_MESSAGE, str(error))
+            return None
+        classes, errors = self.classes()
+        hub = HubOfEndpoint(self.get_endpoint())
+        fitting = []
+        for cls in classes:
+            if target not in cls.targets:
+                continue
+            try:
+                if cls(hub).is_compatible(selection):
+                    fitting.append(actions.describe(cls))
+            except Exception as error:  # a studio's test that fails: the action is left out
+                errors["%s.is_compatible" % cls.name()] = str(error)
+        fitting.sort(key=lambda a: (a["order"], a["label"]))
+        return {"actions": fitting, "errors": errors}
+
+    def on_run(self, request, payload):
+        try:
+            target, selection = _checked(payload, "actions.run")
+        except ValueError as error:
+            request.fail(Qi.HubError.BAD_MESSAGE, str(error))
+            return None
+        name = payload.get("action")
+        classes, _errors = self.classes()
+        chosen = [cls for cls in classes if cls.name() == name and target in cls.targets]
+        if not chosen:
+            request.fail(Qi.HubError.HANDLER_FAILED, "actions.run: no action “%s” for a %s (the actions: %s)" % (
+                name, target, ", ".join(sorted(c.name() for c in classes if target in c.targets)) or "none"))
+            return None
+        hub = HubOfEndpoint(self.get_endpoint())
+
+        def work():
+            try:
+                action = chosen[0](hub)
+                if not action.is_compatible(selection):
+                    raise actions.ActionError("“%s” does not apply to this selection" % (action.label or name))
+                result = actions.result_of(action.process(selection))
+                call_in_main(request.reply, result)
+            except Exception as error:
+                call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "actions.run: %s: %s" % (name, error))
+
+        threading.Thread(target=work, name="qi-action", daemon=True).start()
+        return None
