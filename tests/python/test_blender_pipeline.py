@@ -51,7 +51,16 @@ def start(studio, context, task, name):
     blender.wait_for_session(hub)
     blender.prefix = "dcc.blender.%d." % blender.proc.pid
     blender.workfile = workfile
-    return blender
+    # the session is open before its topics are registered: until they answer
+    end = time.monotonic() + 60
+    while True:
+        try:
+            hub.request(blender.prefix + "pipeline.creators", {}, timeout=T)
+            return blender
+        except qi.hub.HubError as error:
+            if error.code != "no_handler" or time.monotonic() > end:
+                pytest.fail("%s: %s\n%s" % (blender.prefix, error, blender.log()))
+            time.sleep(0.1)
 
 
 def ask(studio, blender, topic, payload=None, timeout=LONG):
@@ -260,3 +269,31 @@ def test_a_camera_and_a_look_are_published(studio):
     assert "QI-MATERIALS ['Material'] ['lookMain']" in out, out
     # the scene's instances are unchanged by the publish
     assert len(ask(studio, blender, "pipeline.instances")["instances"]) == 3
+
+
+def test_a_failed_validation_is_repaired_and_published_again(studio):
+    tmp_path = studio[4]
+    scaled = tmp_path / "scaled.blend"
+    done = subprocess.run([BLENDER, "--background", "--factory-startup", "--python-exit-code", "1", "--python-expr",
+                           "import bpy; bpy.data.objects['Cube'].scale = (2.0, 2.0, 2.0); "
+                           "bpy.ops.wm.save_as_mainfile(filepath=%r)" % str(scaled)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    blender = start(studio, "/assets/prp_sword", "model", "model")
+    ask(studio, blender, "workfile.open", {"path": str(scaled)})
+    made = ask(studio, blender, "pipeline.create", {"creator": "blender.model", "variant": "Main",
+                                                    "members": ["Cube"]})
+    refused = ask(studio, blender, "pipeline.publish", {"instances": [made["id"]]})
+    assert not refused["success"] and refused["products"] == []
+    [error] = refused["errors"]
+    assert error["plugin"] == "ValidateBlenderScale" and "the scale of “Cube” is not applied" in error["error"]
+    assert error["actions"] == [{"name": "RepairScale", "label": "Apply the scale", "icon": "wrench"}]
+    assert "IntegrateQiVersion" not in [r["plugin"] for r in refused["results"]]
+    repaired = ask(studio, blender, "pipeline.repair", {"plugin": "ValidateBlenderScale", "action": "RepairScale"})
+    assert repaired == {"success": True, "error": None, "records": ["applied the scale of Cube"]}
+    again = ask(studio, blender, "pipeline.publish", {"instances": [made["id"]]})
+    assert again["success"], json.dumps(again["errors"], indent=1)
+    assert [r["number"] for r in again["products"]] == [1]
+    with pytest.raises(qi.hub.HubError, match="has no action “Nope”"):
+        studio[2].request(blender.prefix + "pipeline.repair", {"plugin": "ValidateBlenderScale", "action": "Nope"},
+                          timeout=60)

@@ -26,6 +26,8 @@ class Pipeline(object):
         self.create_context = CreateContext(host, folders.get("create", []), project, context, task)
         loaders, self.loader_errors = find_loaders(folders.get("load", []), host.name)
         self.inventory = Inventory(host, hub, loaders, project)
+        #: the last publish's context, for its plugins' actions (repair)
+        self.last_context = None
         self._register_publish()
 
     def _register_publish(self):
@@ -37,6 +39,34 @@ class Pipeline(object):
         pyblish.api.register_host(self.host.name)
         for folder in self.folders.get("publish", []):
             pyblish.api.register_plugin_path(folder)
+
+    @staticmethod
+    def _actions_of(plugin, context):
+        from qi.publish import available_actions
+
+        try:
+            return [_action_entry(a) for a in available_actions(plugin, context)]
+        except (ValueError, AttributeError):
+            return []
+
+    def run_action(self, plugin_name, action_name):
+        """Runs an action of a plugin of the last publish (a validator's
+        repair): ``{"success", "error", "records"}``."""
+        from qi.publish import run_action
+
+        if self.last_context is None:
+            raise ValueError("nothing was published in this session yet")
+        plugins = {r["plugin"].__name__: r["plugin"] for r in self.last_context.data.get("results", [])}
+        plugin = plugins.get(plugin_name)
+        if plugin is None:
+            raise ValueError("the last publish ran no plugin “%s”" % plugin_name)
+        actions = {a.__name__: a for a in getattr(plugin, "actions", [])}
+        if action_name not in actions:
+            raise ValueError("%s has no action “%s” (it has %s)" % (plugin_name, action_name,
+                                                                    ", ".join(actions) or "none"))
+        result = run_action(actions[action_name], plugin, self.last_context)
+        return {"success": result["success"], "error": str(result["error"]) if result["error"] else None,
+                "records": [record.getMessage() for record in result["records"]]}
 
     def publish(self, instance_ids=None, comment=None, dry_run=False):
         """Runs the publish plugins on the scene's active instances (or those
@@ -56,11 +86,13 @@ class Pipeline(object):
                              "comment": comment or "", "dry_run": dry_run,
                              "currentFile": self.host.current_file()})
         results = list(pyblish.util.publish_iter(context))
+        self.last_context = context
         products = [i for i in context if "qi.product" in (i.data.get("families") or [])]
         reports = [i.data.get("qiDryRun" if dry_run else "qiReport") for i in products]
         errors = [{"plugin": r["plugin"].__name__, "instance": r["instance"].data.get("productName")
                    if r["instance"] is not None else None, "error": str(r["error"]),
-                   "traceback": getattr(r["error"], "formatted_traceback", None)} for r in results if not r["success"]]
+                   "traceback": getattr(r["error"], "formatted_traceback", None),
+                   "actions": self._actions_of(r["plugin"], context)} for r in results if not r["success"]]
         self.create_context.reset()
         return {"success": bool(products) and not errors, "products": [r for r in reports if r is not None],
                 "errors": errors,
@@ -68,6 +100,11 @@ class Pipeline(object):
                              "instance": r["instance"].data.get("productName") if r["instance"] is not None else None,
                              "success": r["success"], "duration_ms": round(r["duration"], 3),
                              "records": [rec.getMessage() for rec in r["records"]]} for r in results]}
+
+
+def _action_entry(action):
+    return {"name": action.__name__, "label": getattr(action, "label", None) or action.__name__,
+            "icon": getattr(action, "icon", None)}
 
 
 def install_host(host, client, project=None, context=None, task=None, folders=None):

@@ -8,7 +8,8 @@ the pipeline's topics, each on the DCC's main thread, as plain topics
 - ``pipeline.creators``, ``pipeline.instances``, ``pipeline.create``,
   ``pipeline.update``, ``pipeline.remove``: the create context;
 - ``pipeline.publish``: the publish plugins on the scene's instances, the
-  report of each product;
+  report of each product; ``pipeline.repair``: an action of a plugin of
+  the last publish (a validator's repair);
 - ``pipeline.loaders``, ``pipeline.load``: what loads a representation,
   and loading it as a container;
 - ``inventory.list``, ``inventory.update``, ``inventory.switch``,
@@ -100,6 +101,7 @@ class PipelineSession(qi.host.Session):
         for topic, method in (("pipeline.creators", self.creators), ("pipeline.instances", self.instances),
                               ("pipeline.create", self.create), ("pipeline.update", self.update),
                               ("pipeline.remove", self.remove), ("pipeline.publish", self.publish),
+                              ("pipeline.repair", self.repair),
                               ("pipeline.loaders", self.loaders), ("pipeline.load", self.load),
                               ("inventory.list", self.inventory_list), ("inventory.update", self.inventory_update),
                               ("inventory.switch", self.inventory_switch),
@@ -163,6 +165,9 @@ class PipelineSession(qi.host.Session):
     def publish(self, payload):
         return self.pipeline.publish(payload.get("instances"), comment=payload.get("comment"),
                                      dry_run=bool(payload.get("dry_run")))
+
+    def repair(self, payload):
+        return self.pipeline.run_action(payload.get("plugin"), payload.get("action"))
 
     # -- loading and the inventory ------------------------------------------
 

@@ -3,6 +3,7 @@ import tempfile
 
 import bpy
 import pyblish.api
+from mathutils import Matrix
 
 from qi.pipeline import publish_values
 
@@ -40,6 +41,26 @@ class ValidateBlenderMembers(pyblish.api.InstancePlugin):
                              "selection" % instance.data["productName"])
 
 
+class RepairScale(pyblish.api.Action):
+    """Applies the scale of the failed instances' meshes."""
+
+    label = "Apply the scale"
+    icon = "wrench"
+    on = "failed"
+
+    def process(self, context, plugin):
+        failed = {id(result["instance"]) for result in context.data.get("results", [])
+                  if result["plugin"].__name__ == plugin.__name__ and result["error"] is not None}
+        objects = [obj for instance in context if id(instance) in failed for obj in instance if obj.type == "MESH"]
+        for obj in objects:
+            # the data of a mesh another object shares: a copy of its own first
+            if obj.data.users > 1:
+                obj.data = obj.data.copy()
+            obj.data.transform(Matrix.Diagonal(tuple(obj.scale) + (1.0,)))
+            obj.scale = (1.0, 1.0, 1.0)
+        self.log.info("applied the scale of %s", ", ".join(o.name for o in objects) or "nothing")
+
+
 class ValidateBlenderScale(pyblish.api.InstancePlugin):
     """The objects' scale is applied (1, 1, 1), so that other DCCs read
     them at their size. Optional: an artist may turn it off for one
@@ -50,6 +71,7 @@ class ValidateBlenderScale(pyblish.api.InstancePlugin):
     hosts = ["blender"]
     families = ["model"]
     optional = True
+    actions = [RepairScale]
 
     def process(self, instance):
         if not publish_values(type(self), instance)["active"]:
