@@ -9,24 +9,7 @@ import threading
 from gi.repository import Qi
 
 from qi import actions
-from qi.addon import call_in_main
-from qi.hub import HubError
-
-
-class HubOfEndpoint(object):
-    """The hub as an action sees it (``self.hub``)."""
-
-    def __init__(self, endpoint):
-        self.endpoint = endpoint
-
-    def request(self, topic, payload=None, timeout=30.0):
-        from gi.repository import GLib
-
-        try:
-            return self.endpoint.request(topic, payload or {}, int(timeout * 1000) if timeout else 0)
-        except GLib.Error as error:
-            code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
-            raise HubError(code, error.message) from None
+from qi.addon import EndpointHub, call_in_main
 
 
 def _checked(payload, topic):
@@ -57,7 +40,7 @@ class Actions(Qi.Addon):
             request.fail(Qi.HubError.BAD_MESSAGE, str(error))
             return None
         classes, errors = self.classes()
-        hub = HubOfEndpoint(self.get_endpoint())
+        hub = EndpointHub(self.get_endpoint())
         fitting = []
         for cls in classes:
             if target not in cls.targets:
@@ -83,7 +66,7 @@ class Actions(Qi.Addon):
             request.fail(Qi.HubError.HANDLER_FAILED, "actions.run: no action “%s” for a %s (the actions: %s)" % (
                 name, target, ", ".join(sorted(c.name() for c in classes if target in c.targets)) or "none"))
             return None
-        hub = HubOfEndpoint(self.get_endpoint())
+        hub = EndpointHub(self.get_endpoint())
 
         def work():
             try:

@@ -16,15 +16,13 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 import uuid
 
 from gi.repository import GLib, Qi
 
 from qi import standalone
-from qi.addon import call_in_main, from_node, to_node
-from qi.hub import HubError
+from qi.addon import EndpointHub, call_in_main, from_node, to_node
 
 MODES = ("copy", "hardlink", "reflink")
 
@@ -39,22 +37,6 @@ the version to the tracker, through the same publish plugins as a DCC's
 publish (host “standalone”). --batch FILE.json publishes many products
 (docs/publishing.md). Exit status: 0 published, 1 not published (why on
 stderr), 2 a wrong command line."""
-
-
-class HubOfEndpoint(object):
-    """The hub as a publish plugin sees it (``context.data["hub"]``), over
-    the addon's endpoint: ``request(topic, payload, timeout)`` in seconds,
-    failing with :class:`qi.hub.HubError` as a DCC's hub client does."""
-
-    def __init__(self, endpoint):
-        self.endpoint = endpoint
-
-    def request(self, topic, payload=None, timeout=30.0):
-        try:
-            return self.endpoint.request(topic, payload or {}, int(timeout * 1000) if timeout else 0)
-        except GLib.Error as error:
-            code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
-            raise HubError(code, error.message) from None
 
 
 def _size(count):
@@ -212,7 +194,7 @@ class CommandLinePublish(object):
                                                                     " (%s)" % where if where else "", result["error"]))
 
         try:
-            context, results, seconds = standalone.publish(HubOfEndpoint(self.endpoint), products, data, said)
+            context, results, seconds = standalone.publish(EndpointHub(self.endpoint), products, data, said)
         finally:
             for source in sources:
                 GLib.source_remove(source)
@@ -333,7 +315,7 @@ class Publisher(Qi.Addon):
         data = {key: payload.get(key) for key in ("project", "context", "task", "comment")}
         data.update(dry_run=bool(payload.get("dry_run")), transfer_mode=mode,
                     publish=str(payload.get("publish") or "ui-" + uuid.uuid4().hex[:12]))
-        hub = HubOfEndpoint(self.get_endpoint())
+        hub = EndpointHub(self.get_endpoint())
 
         def work():
             try:

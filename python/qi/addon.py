@@ -19,7 +19,8 @@ gi.require_version("Json", "1.0")
 gi.require_version("GLib", "2.0")
 from gi.repository import GLib, Json  # noqa: E402
 
-__all__ = ["to_node", "from_node", "format_exception", "log_exception", "in_main_thread", "call_in_main"]
+__all__ = ["to_node", "from_node", "format_exception", "log_exception", "in_main_thread", "call_in_main",
+           "EndpointHub"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _OVERRIDES = os.path.join(os.path.dirname(_HERE), "gi", "overrides")
@@ -154,3 +155,25 @@ def call_in_main(func, *args, timeout=30.0):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+class EndpointHub(object):
+    """The hub as Python code outside an addon sees it — a publish plugin's
+    ``context.data["hub"]``, an action's ``self.hub`` — over an addon's
+    endpoint: ``request(topic, payload, timeout)`` with the timeout in
+    seconds, failing with :class:`qi.hub.HubError` as a DCC's hub client
+    does. From any thread (the endpoint marshals to the main loop)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def request(self, topic, payload=None, timeout=30.0):
+        from gi.repository import Qi
+
+        from qi.hub import HubError
+
+        try:
+            return self.endpoint.request(topic, payload or {}, int(timeout * 1000) if timeout else 0)
+        except GLib.Error as error:
+            code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
+            raise HubError(code, error.message) from None

@@ -3,7 +3,6 @@ JSON Schema, creators and the create context, loaders' compatibility, and
 the inventory's states — the last over a real ``qi --headless serve`` on
 the demo tracker, with a host whose scene is a dict (the DCC's part is
 Blender's test, test_blender_pipeline.py)."""
-import os
 import textwrap
 
 import jsonschema

@@ -5,7 +5,6 @@ on the demo tracker of a real ``qi`` process. The dry run, every refusal
 (naming the file or field, writing nothing), a studio's pyblish plugin
 taking part unchanged, the progress on a terminal and not, and an
 interrupted publish undone."""
-import hashlib
 import json
 import os
 import pty
