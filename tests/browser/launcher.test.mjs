@@ -238,6 +238,16 @@ test('opening a task shows its context, type, status, assignee and the latest ve
   assert.equal(await page.getByTestId('applications').count(), 1, 'the place for application buttons is there');
   await page.getByTestId('context-search').fill('');
   await page.screenshot({ path: join(ARTIFACTS, 'launcher-home.png') });
+
+  // the task's actions (the actions addon's), their result as a toast
+  await page.locator('[data-testid=task-actions] option[value=MakeWorkFolder]').waitFor({ state: 'attached' });
+  await page.getByTestId('task-actions').selectOption('MakeWorkFolder');
+  await page.getByText(/^made .*\/demo\/sq010\/sh010\/work\/anim$/).waitFor();
+  // the standalone publisher, in a tab of its own outside the shell
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('open-standalone').click()]);
+  await tab.getByTestId('standalone').waitFor();
+  assert.match(tab.url(), /\/ui\/pipeline-ui\/\?token=.*&project=demo#\/standalone$/);
+  await tab.close();
 });
 
 test('My tasks lists the tasks assigned to the user who logged in', async (t) => {

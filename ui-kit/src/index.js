@@ -11,3 +11,4 @@ export { default as StatusBadge } from './components/StatusBadge.svelte';
 export { default as Progress } from './components/Progress.svelte';
 export { default as Toasts } from './components/Toasts.svelte';
 export { default as TitleBar } from './components/TitleBar.svelte';
+export { default as ActionMenu } from './components/ActionMenu.svelte';
