@@ -202,5 +202,17 @@ test('the standalone publisher refuses a sequence with a gap, then publishes it 
   assert.equal(version.number, 2);
   assert.equal(version.comment, 'from the window');
   await shot(page, 'standalone-published');
+
+  // the loader without a DCC (host standalone): what is published, its files and actions
+  await page.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&project=demo#/loader`);
+  await page.getByTestId('contexts-filter').fill('sq010/sh010');
+  await page.locator('[data-testid=context][data-path="/sq010/sh010"]').click();
+  await page.locator('[data-testid=product][data-name=renderMain]').click();
+  await page.locator('[data-testid=version][data-number="2"]').click();
+  await page.getByTestId('version-files').waitFor();
+  assert.match(await page.getByTestId('version-files').textContent(), /demo_sh010_renderMain_v002_exr\.1001\.exr/);
+  assert.match(await page.locator('[data-testid=representation][data-name=exr]').textContent(), /open the loader from a DCC to load it/);
+  await page.locator('[data-testid=actions-exr] option[value=CopyRepresentationPath]').waitFor({ state: 'attached' });
+  await shot(page, 'loader-standalone');
   await page.close();
 });
