@@ -137,6 +137,17 @@ test('model to layout through the publisher, the loader and the inventory', asyn
   assert.equal(await row.getByTestId('container-version').textContent(), 'v002');
   await shot(page, 'inventory-updated');
 
+  // switched to another model of the asset
+  const proxy = await model.ask('pipeline.create', { creator: 'blender.model', variant: 'Proxy', members: ['Cube'] });
+  const proxied = await model.ask('pipeline.publish', { instances: [proxy.id] });
+  assert.ok(proxied.success, JSON.stringify(proxied.errors));
+  await page.reload();
+  await row.click();
+  await page.locator('[data-testid=switch-product] option', { hasText: 'modelProxy' }).waitFor({ state: 'attached' });
+  await page.getByTestId('switch-product').selectOption({ label: 'modelProxy' });
+  await page.locator('[data-testid=container]', { hasText: 'modelProxy' }).waitFor({ timeout: 120000 });
+  await shot(page, 'inventory-switched-product');
+
   // the empty states
   await page.goto(windowUrl(model, 'inventory'));
   await page.getByTestId('inventory-empty').waitFor();

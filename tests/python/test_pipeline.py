@@ -293,6 +293,17 @@ def test_the_inventory_states_in_one_request(tracker, folders):
     assert inventory.rows[first["id"]]["state"] == pipeline.OUTDATED
     assert inventory.on_version_changed({"action": "published", "version": dict(v3, product="0")}) == []
 
+    # switched to another product: its latest version, through the same loader
+    other = tmp_path / "proxy.ma"
+    other.write_text("// the proxy\n")
+    proxy = client.request("publish.integrate", {
+        "project": "demo", "context": "/assets/prp_sword", "product_type": "model", "product_name": "modelProxy",
+        "representations": [{"name": "ma", "ext": "ma", "files": [str(other)]}]}, timeout=60)["version"]
+    switched = inventory.switch(second["id"], product=proxy["product"])
+    assert (switched["product_name"], switched["version"], switched["loader"]) == ("modelProxy", str(proxy["id"]),
+                                                                                    "ImportAny")
+    assert switched["namespace"] == second["namespace"] and switched["id"] == second["id"]
+
     inventory.remove(first["id"])
     assert host.objects == {"modelMain_03:root"} and first["id"] not in host.container_records
     with pytest.raises(pipeline.LoadError, match="has no representation “abc”"):
