@@ -40,18 +40,8 @@ class Actions(Qi.Addon):
             request.fail(Qi.HubError.BAD_MESSAGE, str(error))
             return None
         classes, errors = self.classes()
-        hub = EndpointHub(self.get_endpoint())
-        fitting = []
-        for cls in classes:
-            if target not in cls.targets:
-                continue
-            try:
-                if cls(hub).is_compatible(selection):
-                    fitting.append(actions.describe(cls))
-            except Exception as error:  # a studio's test that fails: the action is left out
-                errors["%s.is_compatible" % cls.name()] = str(error)
-        fitting.sort(key=lambda a: (a["order"], a["label"]))
-        return {"actions": fitting, "errors": errors}
+        return {"actions": actions.compatible(classes, EndpointHub(self.get_endpoint()), target, selection, errors),
+                "errors": errors}
 
     def on_run(self, request, payload):
         try:
@@ -61,8 +51,7 @@ class Actions(Qi.Addon):
             return None
         name = payload.get("action")
         classes, _errors = self.classes()
-        chosen = [cls for cls in classes if cls.name() == name and target in cls.targets]
-        if not chosen:
+        if not any(cls.name() == name and target in cls.targets for cls in classes):
             request.fail(Qi.HubError.HANDLER_FAILED, "actions.run: no action “%s” for a %s (the actions: %s)" % (
                 name, target, ", ".join(sorted(c.name() for c in classes if target in c.targets)) or "none"))
             return None
@@ -70,11 +59,7 @@ class Actions(Qi.Addon):
 
         def work():
             try:
-                action = chosen[0](hub)
-                if not action.is_compatible(selection):
-                    raise actions.ActionError("“%s” does not apply to this selection" % (action.label or name))
-                result = actions.result_of(action.process(selection))
-                call_in_main(request.reply, result)
+                call_in_main(request.reply, actions.run(classes, hub, name, target, selection))
             except Exception as error:
                 call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "actions.run: %s: %s" % (name, error))
 

@@ -127,6 +127,13 @@ test('model to layout through the publisher, the loader and the inventory', asyn
   assert.equal(await row.getAttribute('data-state'), 'latest');
   assert.equal(await row.getByTestId('container-version').textContent(), 'v001');
   await shot(page, 'inventory-latest');
+  // the containers' actions: Qi's, and Blender's own, which runs in Blender
+  await row.click();
+  await page.locator('[data-testid=actions-containers] option[value=ReloadLibrary]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('[data-testid=actions-containers] option[value=OpenContainerFolder]').count(), 1);
+  await page.getByTestId('actions-containers').selectOption('ReloadLibrary');
+  await page.getByText(/^reloaded .*_v001_blend\.blend$/).waitFor();
+  await row.click({ modifiers: ['Control'] });  // unselected again
   const second = await model.ask('pipeline.publish', { comment: 'sharper' });
   assert.ok(second.success, JSON.stringify(second.errors));
   await page.locator('[data-testid=container][data-state=outdated]').waitFor({ timeout: 30000 });

@@ -178,6 +178,15 @@ def test_model_to_layout_in_blender(studio):
     assert container["product_name"] == "modelMain" and container["namespace"] == "modelMain_01"
     [row] = ask(studio, layout, "inventory.list")["containers"]
     assert row["state"] == "latest" and row["version"] == 1 and row["latest"] == 1
+    # an action that runs in Blender, on the container; Qi's side does not offer it
+    offered = ask(studio, layout, "pipeline.actions", {"target": "container", "selection": [container]})
+    assert [a["name"] for a in offered["actions"]] == ["ReloadLibrary"]
+    reloaded = ask(studio, layout, "pipeline.action", {"action": "ReloadLibrary", "target": "container",
+                                                       "selection": [container]})
+    assert reloaded["message"].startswith("reloaded ") and reloaded["message"].endswith("_v001_blend.blend")
+    on_qi = hub.request("actions.list", {"target": "container", "selection": [container]}, timeout=T)
+    assert [a["name"] for a in on_qi["actions"]] == ["OpenContainerFolder"]
+    assert not [k for k in on_qi["errors"] if "blender_actions" in k]
 
     # 3. the model again: version 2; the open layout hears of it
     second = ask(studio, model, "pipeline.publish", {"comment": "sharper", "instances": [made["id"]]})

@@ -26,6 +26,11 @@ class Pipeline(object):
         self.create_context = CreateContext(host, folders.get("create", []), project, context, task)
         loaders, self.loader_errors = find_loaders(folders.get("load", []), host.name)
         self.inventory = Inventory(host, hub, loaders, project)
+        from qi import actions
+
+        #: the actions that run in this DCC (``hosts`` naming it)
+        self.actions, self.action_errors = actions.find_actions(folders.get("actions", []), host.name)
+        self.actions = [cls for cls in self.actions if host.name in cls.hosts]
         #: the last publish's context, for its plugins' actions (repair)
         self.last_context = None
         self._register_publish()

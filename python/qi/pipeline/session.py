@@ -101,7 +101,8 @@ class PipelineSession(qi.host.Session):
         for topic, method in (("pipeline.creators", self.creators), ("pipeline.instances", self.instances),
                               ("pipeline.create", self.create), ("pipeline.update", self.update),
                               ("pipeline.remove", self.remove), ("pipeline.publish", self.publish),
-                              ("pipeline.repair", self.repair),
+                              ("pipeline.repair", self.repair), ("pipeline.actions", self.dcc_actions),
+                              ("pipeline.action", self.dcc_action),
                               ("pipeline.loaders", self.loaders), ("pipeline.load", self.load),
                               ("inventory.list", self.inventory_list), ("inventory.update", self.inventory_update),
                               ("inventory.switch", self.inventory_switch),
@@ -119,6 +120,7 @@ class PipelineSession(qi.host.Session):
             try:
                 return self.main.call(method, payload, timeout=timeout)
             except (CreateError, LoadError, InventoryError, RecordError, ValueError) as error:
+                # ActionError is a ValueError too
                 raise HubError("handler_failed", "{}: {}".format(topic, error)) from None
         return handler
 
@@ -165,6 +167,19 @@ class PipelineSession(qi.host.Session):
     def publish(self, payload):
         return self.pipeline.publish(payload.get("instances"), comment=payload.get("comment"),
                                      dry_run=bool(payload.get("dry_run")))
+
+    def dcc_actions(self, payload):
+        from qi import actions
+
+        errors = dict(self.pipeline.action_errors)
+        return {"actions": actions.compatible(self.pipeline.actions, self.client, payload.get("target"),
+                                              payload.get("selection") or [], errors), "errors": errors}
+
+    def dcc_action(self, payload):
+        from qi import actions
+
+        return actions.run(self.pipeline.actions, self.client, payload.get("action"), payload.get("target"),
+                           payload.get("selection") or [])
 
     def repair(self, payload):
         return self.pipeline.run_action(payload.get("plugin"), payload.get("action"))
