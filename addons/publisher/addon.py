@@ -23,6 +23,7 @@ from gi.repository import GLib, Qi
 
 from qi import standalone
 from qi.addon import EndpointHub, call_in_main, from_node, to_node
+from qi.hub import HubError
 
 MODES = ("copy", "hardlink", "reflink")
 
@@ -245,6 +246,7 @@ class Publisher(Qi.Addon):
         endpoint.add_handler("publisher.publish", self.on_publish)
         endpoint.add_handler("publisher.open", self.on_open)
         self.add_tray_item("standalone", "Publish files…", "publisher.open")
+        self.add_route("GET", "/api/publish/thumbnails/{version}", self.thumbnail_route)
         verb = Qi.CliVerb.new("publish", "Publish files as a new version of a product", self.publish_verb)
         verb.set_description(DESCRIPTION)
         verb.set_arguments("FILE|SEQUENCE|FOLDER…", 0, GLib.MAXUINT)
@@ -267,6 +269,41 @@ class Publisher(Qi.Addon):
 
     def publish_verb(self, invocation):
         return CommandLinePublish(self, invocation).run()
+
+    def thumbnail_route(self, request):
+        """A version's thumbnail (its representation ``thumbnail``) as the
+        image it is, for the windows' <img>; 404 when it has none."""
+        version_id = request.get_param("version")
+        hub = EndpointHub(self.get_endpoint())
+
+        def work():
+            try:
+                version = hub.request("db_service.version.get", {"id": version_id}, timeout=30)
+                found = [c for c in version.get("components") or [] if c["name"] == "thumbnail" or
+                         "thumbnail" in ((c.get("metadata") or {}).get("tags") or [])]
+                if not found or not found[0].get("files"):
+                    call_in_main(request.reply_error, 404, "not_found",
+                                 "version %s has no thumbnail" % version_id)
+                    return
+                component = found[0]
+                project = (version.get("metadata") or {}).get("publish", {}).get("project")
+                roots = hub.request("templates.list", {"project": project} if project else {}, timeout=30)["roots"]
+                root = roots.get((component.get("metadata") or {}).get("root")) or component.get("location_root")
+                path = os.path.join(root or "", component["files"][0]["path"])
+                with open(path, "rb") as f:
+                    data = f.read(16 << 20)
+                kind = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}.get(
+                    os.path.splitext(path)[1][1:].lower(), "application/octet-stream")
+                call_in_main(request.reply_bytes, 200, kind, GLib.Bytes.new(data))
+            except HubError as error:
+                call_in_main(request.reply_error, 404 if "no version" in error.message else 502, "not_found"
+                             if "no version" in error.message else "tracker_failed", error.message)
+            except OSError as error:
+                call_in_main(request.reply_error, 404, "not_found", "the thumbnail of version %s: %s" % (
+                    version_id, error.strerror))
+
+        threading.Thread(target=work, name="qi-thumbnail", daemon=True).start()
+        return None
 
     def on_open(self, request, payload):
         """The tray's “Publish files…”: the standalone publisher window."""

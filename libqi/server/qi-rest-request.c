@@ -361,6 +361,39 @@ qi_rest_request_reply_json (QiRestRequest *self,
 }
 
 /**
+ * qi_rest_request_reply_bytes:
+ * @self: a #QiRestRequest not yet answered
+ * @status: the HTTP status, from 200 to 599
+ * @content_type: the body's media type, such as `image/png`
+ * @body: the body
+ *
+ * Answers the request with a body that is not JSON (an image, a file).
+ * If the client has gone away, the answer is dropped.
+ */
+void
+qi_rest_request_reply_bytes (QiRestRequest *self,
+                             guint          status,
+                             const char    *content_type,
+                             GBytes        *body)
+{
+  gsize size;
+  gconstpointer data;
+
+  g_return_if_fail (QI_IS_REST_REQUEST (self));
+  g_return_if_fail (!self->answered);
+  g_return_if_fail (status >= 200 && status <= 599);
+  g_return_if_fail (content_type != NULL && content_type[0] != '\0');
+  g_return_if_fail (body != NULL);
+
+  if (!answer_begin (self, status))
+    return;
+  data = g_bytes_get_data (body, &size);
+  soup_server_message_set_status (self->msg, status, NULL);
+  soup_server_message_set_response (self->msg, content_type, SOUP_MEMORY_COPY, data, size);
+  answer_end (self);
+}
+
+/**
  * qi_rest_request_reply_error:
  * @self: a #QiRestRequest not yet answered
  * @status: the HTTP status, from 400 to 599

@@ -42,6 +42,11 @@ void               qi_rest_request_reply_json   (QiRestRequest *self,
                                                  guint          status,
                                                  JsonNode      *body);
 QI_AVAILABLE_IN_ALL
+void               qi_rest_request_reply_bytes  (QiRestRequest *self,
+                                                 guint          status,
+                                                 const char    *content_type,
+                                                 GBytes        *body);
+QI_AVAILABLE_IN_ALL
 void               qi_rest_request_reply_error  (QiRestRequest *self,
                                                  guint          status,
                                                  const char    *code,

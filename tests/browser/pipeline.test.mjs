@@ -108,6 +108,12 @@ test('model to layout through the publisher, the loader and the inventory', asyn
   await page.locator('[data-testid=version][data-number="1"]').waitFor();
   await page.getByTestId('load-blend-LinkBlend').waitFor();
   assert.equal(await page.getByTestId('load-gltf-ImportGLTF').count(), 1);
+  // the thumbnail Blender rendered, from the publisher's route
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-testid=version-thumbnail]');
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  assert.equal(await page.getByTestId('version-thumbnail').evaluate((img) => img.naturalWidth), 64);
   await shot(page, 'loader');
   await page.getByTestId('load-blend-LinkBlend').click();
   await until('the container is in the scene', async () => (await layout.ask('inventory.list')).containers.length === 1);

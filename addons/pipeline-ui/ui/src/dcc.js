@@ -25,6 +25,11 @@ export const hub = new HubClient({
 
 if (hasToken) hub.connect();
 
+/** The address of a version's thumbnail (the publisher addon's route). */
+export function thumbnailUrl (versionId) {
+  return `/api/publish/thumbnails/${encodeURIComponent(versionId)}?token=${encodeURIComponent(hub.token ?? page.token ?? '')}`;
+}
+
 /** Asks the DCC the window is bound to. */
 export function ask (topic, payload = {}, options = {}) {
   return hub.request(prefix + topic, payload, options);
