@@ -961,6 +961,21 @@ test_parse_ambiguous (void)
   /* “0012” is not how {a:d} writes 12 */
   parsed = qi_path_template_parse (typed, "0012_12", NULL, &error);
   g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_NO_MATCH);
+  g_clear_error (&error);
+
+  /* a fill of “-” with “=”: “--1001” is 1001 padded, or -1001; the other
+   * field of the key says which (what the path template fuzzer found) */
+  {
+    g_autoptr(QiPathTemplate) dashes = compile ("{frame:-=6}{frame:m=6}");
+
+    parsed = qi_path_template_parse (dashes, "--1001mm1001", NULL, &error);
+    g_assert_no_error (error);
+    assert_json (parsed, "{\"frame\": 1001}");
+    g_clear_pointer (&parsed, json_object_unref);
+    parsed = qi_path_template_parse (dashes, "--1001-m1001", NULL, &error);
+    g_assert_no_error (error);
+    assert_json (parsed, "{\"frame\": -1001}");
+  }
 }
 
 static void

@@ -2059,26 +2059,32 @@ unpadded (const char *text,
     chars[i] = i == 0 ? text : g_utf8_next_char (chars[i - 1]);
   chars[n] = text + length;
 
-  sign = align == '=' && *text == '-' ? 1 : 0;
-
-  for (glong core = 1; core <= n - sign; core++)
+  /* With “=”, a leading “-” is the sign; where the fill is “-” too it may
+   * also be padding (“--1001” is -1001 or 1001 with the fill “-”), so both
+   * readings are offered. */
+  for (sign = align == '=' && *text == '-' ? 1 : 0; sign >= 0; sign--)
     {
-      glong padding = n - core - sign;
-      glong left = align == '<' ? 0 : align == '^' ? padding / 2 : padding;
-      glong first = sign;              /* the first character of the left padding */
-      glong right = core + sign + left; /* the first of the right padding */
-      gboolean ok = TRUE;
+      for (glong core = 1; core <= n - sign; core++)
+        {
+          glong padding = n - core - sign;
+          glong left = align == '<' ? 0 : align == '^' ? padding / 2 : padding;
+          glong first = sign;              /* the first character of the left padding */
+          glong right = core + sign + left; /* the first of the right padding */
+          gboolean ok = TRUE;
 
-      for (glong i = first + left - 1; ok && i >= first; i--)
-        ok = g_utf8_get_char (chars[i]) == fill;
-      for (glong i = right; ok && i < n; i++)
-        ok = g_utf8_get_char (chars[i]) == fill;
-      if (!ok)
-        continue;
+          for (glong i = first + left - 1; ok && i >= first; i--)
+            ok = g_utf8_get_char (chars[i]) == fill;
+          for (glong i = right; ok && i < n; i++)
+            ok = g_utf8_get_char (chars[i]) == fill;
+          if (!ok)
+            continue;
 
-      g_ptr_array_add (cores, g_strdup_printf ("%s%.*s", sign ? "-" : "",
-                                               (int) (chars[right] - chars[first + left]),
-                                               chars[first + left]));
+          g_ptr_array_add (cores, g_strdup_printf ("%s%.*s", sign ? "-" : "",
+                                                   (int) (chars[right] - chars[first + left]),
+                                                   chars[first + left]));
+        }
+      if (fill != '-')
+        break;
     }
 
   return cores;
