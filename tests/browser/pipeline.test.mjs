@@ -133,8 +133,10 @@ test('model to layout through the publisher, the loader and the inventory', asyn
   assert.equal(await row.getAttribute('data-state'), 'latest');
   assert.equal(await row.getByTestId('container-version').textContent(), 'v001');
   await shot(page, 'inventory-latest');
-  // the containers' actions: Qi's, and Blender's own, which runs in Blender
-  await row.click();
+  // the containers' actions: Qi's, and Blender's own, which runs in Blender; chosen by the keyboard
+  await page.getByTestId('inventory-list').focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await row.getAttribute('aria-selected'), 'true');
   await page.locator('[data-testid=actions-containers] option[value=ReloadLibrary]').waitFor({ state: 'attached' });
   assert.equal(await page.locator('[data-testid=actions-containers] option[value=OpenContainerFolder]').count(), 1);
   await page.getByTestId('actions-containers').selectOption('ReloadLibrary');
@@ -233,6 +235,13 @@ test('the standalone publisher refuses a sequence with a gap, then publishes it 
   await page.locator('[data-testid=context][data-path="/sq010/sh010"]').click();
   await page.locator('[data-testid=product][data-name=renderMain]').click();
   await page.locator('[data-testid=version][data-number="2"]').click();
+  await page.getByTestId('version-files').waitFor();
+  // ↓ is the next version down the list, as a click would choose it
+  await page.getByTestId('versions').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.locator('[data-testid=version][data-number="1"][aria-selected=true]').waitFor();
+  await page.keyboard.press('ArrowUp');
+  await page.locator('[data-testid=version][data-number="2"][aria-selected=true]').waitFor();
   await page.getByTestId('version-files').waitFor();
   assert.match(await page.getByTestId('version-files').textContent(), /demo_sh010_renderMain_v002_exr\.1001\.exr/);
   assert.match(await page.locator('[data-testid=representation][data-name=exr]').textContent(), /open the loader from a DCC to load it/);
