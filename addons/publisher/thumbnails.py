@@ -8,6 +8,7 @@ from gi.repository import GLib
 
 from qi.addon import EndpointHub, call_in_main
 from qi.hub import HubError
+from qi.pipeline.load import LoadError, version_files
 
 
 class ThumbnailRoute(object):
@@ -35,11 +36,8 @@ class ThumbnailRoute(object):
                     call_in_main(request.reply_error, 404, "not_found",
                                  "version %s has no thumbnail" % version_id)
                     return
-                component = found[0]
-                project = (version.get("metadata") or {}).get("publish", {}).get("project")
-                roots = hub.request("templates.list", {"project": project} if project else {}, timeout=30)["roots"]
-                root = roots.get((component.get("metadata") or {}).get("root")) or component.get("location_root")
-                path = os.path.join(root or "", component["files"][0]["path"])
+                [(_component, paths)] = version_files(hub, version, [found[0]["name"]])
+                path = paths[0]
                 with open(path, "rb") as f:
                     data = f.read(16 << 20)
                 kind = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}.get(
@@ -48,6 +46,9 @@ class ThumbnailRoute(object):
             except HubError as error:
                 call_in_main(request.reply_error, 404 if "no version" in error.message else 502, "not_found"
                              if "no version" in error.message else "tracker_failed", error.message)
+            except LoadError as error:
+                call_in_main(request.reply_error, 404, "not_found", "the thumbnail of version %s: %s" % (
+                    version_id, error))
             except OSError as error:
                 call_in_main(request.reply_error, 404, "not_found", "the thumbnail of version %s: %s" % (
                     version_id, error.strerror))

@@ -14,7 +14,7 @@ import re
 from qi import sequences
 
 __all__ = ["PRODUCT_NAME", "RepresentationError", "files_of", "check_representation", "check_representations",
-           "integrate_payload"]
+           "failed_steps", "integrate_payload"]
 
 #: What a product name may be: a letter, then letters, digits, ``_``, ``-``.
 PRODUCT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
@@ -115,6 +115,12 @@ def check_representations(data, name=None):
             raise RepresentationError("%s: two representations are named “%s”" % (name, representation["name"]))
         seen.add(representation["name"])
     return representations
+
+
+def failed_steps(instance):
+    """The results of a publish's steps that failed on ``instance``."""
+    return [result for result in instance.context.data.get("results", [])
+            if result["instance"] is instance and not result["success"]]
 
 
 def integrate_payload(data, context_data, dry_run=False):

@@ -16,7 +16,7 @@ a hub event, :meth:`Inventory.on_version_changed`) and updates, sets,
 switches and removes containers through their loaders.
 """
 from . import records
-from .load import LoadError, compatible_loaders, resolve
+from .load import LoadError, compatible_loaders, project_of, resolve
 
 __all__ = ["LATEST", "OUTDATED", "NOT_FOUND", "LOCKED", "states", "Inventory", "InventoryError"]
 
@@ -130,7 +130,7 @@ class Inventory(object):
             raise LoadError("version %d of %s has no representation “%s” (it has %s)" % (
                 version["number"], version["product_name"], representation,
                 ", ".join(c["name"] for c in components) or "none"))
-        project = (version.get("metadata") or {}).get("publish", {}).get("project") or self.project
+        project = project_of(version, self.project)
         product = {"id": version["product"], "name": version["product_name"], "type": version["product_type"]}
         files = resolve(chosen[0], self.roots(project))
         return {"project": project, "product": product, "version": version, "representation": chosen[0],

@@ -18,7 +18,8 @@ import os
 
 from .discovery import discover
 
-__all__ = ["LoaderPlugin", "LoadError", "compatible_loaders", "is_compatible", "resolve", "representation_ext"]
+__all__ = ["LoaderPlugin", "LoadError", "compatible_loaders", "is_compatible", "resolve", "representation_ext",
+           "project_of", "version_files"]
 
 
 class LoadError(ValueError):
@@ -109,3 +110,20 @@ def resolve(representation, roots):
         raise LoadError("the representation “%s” (%s) has no root on this platform (%s)" % (
             representation.get("name"), representation.get("id"), root_name or "no root named"))
     return [os.path.join(root, f["path"]) for f in representation.get("files") or []]
+
+
+def project_of(version, fallback=None):
+    """The project a version was published in (its ``publish`` metadata)."""
+    return ((version.get("metadata") or {}).get("publish") or {}).get("project") or fallback
+
+
+def version_files(hub, version, names=None, roots=None):
+    """``[(component, [PATH…])]`` of a version's components (those named in
+    ``names``, or all), their files resolved for this platform's roots
+    (``templates.list`` of the version's project through ``hub`` unless
+    ``roots`` gives them)."""
+    if roots is None:
+        project = project_of(version)
+        roots = hub.request("templates.list", {"project": project} if project else {}, timeout=30).get("roots") or {}
+    return [(component, resolve(component, roots)) for component in version.get("components") or []
+            if names is None or component["name"] in names]

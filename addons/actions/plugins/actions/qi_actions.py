@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 from qi.actions import Action, ActionError
+from qi.pipeline.load import LoadError, version_files
 
 
 def _show(folder):
@@ -74,18 +75,14 @@ class CopyWorkfilePath(_TaskAction):
 
 
 def _files(hub, version_id, representation=None):
-    """The absolute paths of a version's files (of one representation)."""
+    """The version and the absolute paths of its files (of one
+    representation)."""
     version = hub.request("db_service.version.get", {"id": version_id}, timeout=30)
-    project = (version.get("metadata") or {}).get("publish", {}).get("project")
-    roots = hub.request("templates.list", {"project": project} if project else {}, timeout=30).get("roots") or {}
-    found = []
-    for component in version.get("components") or []:
-        if representation is not None and component["name"] != representation:
-            continue
-        root = roots.get((component.get("metadata") or {}).get("root")) or component.get("location_root")
-        if not root:
-            raise ActionError("the representation “%s” has no root on this platform" % component["name"])
-        found.extend(os.path.join(root, f["path"]) for f in component.get("files") or [])
+    try:
+        found = [path for _component, paths in version_files(hub, version, None if representation is None
+                                                             else [representation]) for path in paths]
+    except LoadError as error:
+        raise ActionError(str(error)) from None
     if not found:
         raise ActionError("version %s has no %s" % (version.get("number"), "representation “%s”" % representation
                                                     if representation else "file"))
@@ -147,9 +144,20 @@ class DeliverCopy(Action):
                 target = os.path.join(folder, os.path.basename(path))
                 if os.path.exists(target):
                     raise ActionError("“%s” is there already: a delivery is never overwritten" % target)
-                partial = target + ".qi-part"
-                shutil.copyfile(path, partial)
-                os.rename(partial, target)
+                # beside it under another name, then linked into place: a
+                # failed copy leaves nothing, and a file that appeared
+                # meanwhile is not replaced
+                partial = os.path.join(folder, ".%s.qi-part" % os.path.basename(path))
+                try:
+                    shutil.copyfile(path, partial)
+                    os.link(partial, target)
+                except FileExistsError:
+                    raise ActionError("“%s” is there already: a delivery is never overwritten" % target) from None
+                except OSError as error:
+                    raise ActionError("delivering “%s” to “%s”: %s" % (path, target, error.strerror)) from None
+                finally:
+                    if os.path.lexists(partial):
+                        os.unlink(partial)
                 copied += 1
             folders.append(folder)
         return {"message": "delivered %d file%s to %s" % (copied, "" if copied == 1 else "s", ", ".join(folders)),

@@ -5,7 +5,7 @@ its version to the tracker, through the hub's ``publish.integrate``
 stops at the validators' dry run."""
 import pyblish.api
 
-from qi.instances import check_representations, integrate_payload
+from qi.instances import failed_steps, check_representations, integrate_payload
 
 
 class IntegrateQiVersion(pyblish.api.InstancePlugin):
@@ -21,8 +21,7 @@ class IntegrateQiVersion(pyblish.api.InstancePlugin):
         if context.data.get("dry_run"):
             self.log.info("dry run: %s is not published", instance.data.get("productName"))
             return
-        failed = [result for result in context.data.get("results", [])
-                  if result["instance"] is instance and not result["success"]]
+        failed = failed_steps(instance)
         if failed:
             raise RuntimeError("%s is not published: %s failed" % (instance.data.get("productName"),
                                                                    failed[0]["plugin"].__name__))

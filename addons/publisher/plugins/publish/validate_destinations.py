@@ -6,7 +6,7 @@ its report (the version that would be made, each file's destination) is
 kept in ``instance.data["qiDryRun"]``."""
 import pyblish.api
 
-from qi.instances import integrate_payload
+from qi.instances import failed_steps, integrate_payload
 
 
 def hub_of(context):
@@ -30,8 +30,7 @@ class ValidateQiDestinations(pyblish.api.InstancePlugin):
     families = ["qi.product"]
 
     def process(self, instance):
-        failed = [result for result in instance.context.data.get("results", [])
-                  if result["instance"] is instance and not result["success"]]
+        failed = failed_steps(instance)
         if failed:
             self.log.info("not asked: %s failed already", failed[0]["plugin"].__name__)
             return
