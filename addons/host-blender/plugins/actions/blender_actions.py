@@ -4,13 +4,13 @@ from qi.actions import Action, ActionError
 
 
 def _holder(container):
-    import bpy
+    """The container's collection, as the Blender host finds it."""
+    from qi_blender_pipeline import BlenderPipelineHost
 
-    for collection in bpy.data.collections:
-        if collection.library is None and "qi_container" in collection.keys() and \
-                container["id"] in collection["qi_container"]:
-            return collection
-    raise ActionError("the container %s is not in the scene" % container.get("namespace"))
+    collection = BlenderPipelineHost().container_collection(container.get("id"))
+    if collection is None:
+        raise ActionError("the container %s is not in the scene" % container.get("namespace"))
+    return collection
 
 
 class ReloadLibrary(Action):
