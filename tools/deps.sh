@@ -20,10 +20,13 @@ QI_BUILD_PACKAGES=(
 # downloads a browser of its own), and a Secret Service (gnome-keyring on a
 # private D-Bus session bus) for the ftrack keyring tests, and Debian's
 # Blender, which the Blender host's tests launch for real (with NumPy, which
-# its glTF exporter imports and Debian's blender package does not pull in).
+# its glTF exporter imports and Debian's blender package does not pull in),
+# and Slurm with munge, whose one-node cluster on loopback the farm's tests
+# start for real (tests/python/slurm_cluster.py).
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
   desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender python3-numpy
+  slurm-wlm munge
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual

@@ -1,0 +1,308 @@
+"""Slurm as a farm: a job is one ``sbatch`` job array, a task an array
+task; dependencies are ``--dependency=afterok:ID`` (and
+``--kill-on-invalid-dep=yes``, so that the dependents of a job that
+failed are cancelled, not left pending); states come from ``scontrol
+show job`` (accounting, hence ``sacct``, may well be off), and once Slurm
+has forgotten a job, from the exit status each task writes beside its
+log. Retries happen in the task's script, up to the job's
+``max_retries``; ``retry`` submits the failed tasks again as a new array
+of the same script. Qi keeps what it submitted in
+``DATA_DIR/farm/slurm/ID/`` (the script, ``job.json``, each task's log
+and exit status), so ``list`` shows the jobs Qi sent.
+
+The settings (``farm`` addon): ``slurm_partition`` (a job's ``pool``
+wins), ``slurm_conf`` (else ``$SLURM_CONF``), ``slurm_bin`` (the folder
+of ``sbatch``; else ``PATH``)."""
+import json
+import os
+import re
+import shlex
+import subprocess
+import time
+
+from .adapter import FarmAdapter, FarmError, read_log
+from .jobs import FINAL, job_state, tasks_of
+
+_STATES = {
+    "PENDING": "queued", "CONFIGURING": "queued", "REQUEUED": "queued", "REQUEUE_HOLD": "queued",
+    "REQUEUE_FED": "queued", "RESV_DEL_HOLD": "queued", "SPECIAL_EXIT": "failed",
+    "RUNNING": "running", "COMPLETING": "running", "SUSPENDED": "running", "STOPPED": "running",
+    "SIGNALING": "running", "STAGE_OUT": "running", "RESIZING": "running",
+    "COMPLETED": "done",
+    "CANCELLED": "cancelled", "REVOKED": "cancelled",
+    "FAILED": "failed", "TIMEOUT": "failed", "NODE_FAIL": "failed", "OUT_OF_MEMORY": "failed",
+    "BOOT_FAIL": "failed", "DEADLINE": "failed", "PREEMPTED": "failed",
+}
+
+
+def _ranges(text):
+    """``"0-3,5"`` (and ``"0-3%2"``) → [0, 1, 2, 3, 5]."""
+    found = []
+    for part in text.split("%")[0].split(","):
+        if "-" in part:
+            first, last = part.split("-", 1)
+            found.extend(range(int(first), int(last) + 1))
+        elif part.strip().isdigit():
+            found.append(int(part))
+    return found
+
+
+def parse_scontrol(text):
+    """``scontrol show job --oneliner``'s records → ``[{Key: value}]``."""
+    records = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        record = {}
+        for match in re.finditer(r"(\w+)=(\S*)", line):
+            record.setdefault(match.group(1), match.group(2))
+        records.append(record)
+    return records
+
+
+class SlurmFarm(FarmAdapter):
+    name = "slurm"
+    label = "Slurm: sbatch job arrays, states from scontrol"
+
+    def __init__(self, data_dir, settings):
+        super().__init__(data_dir, settings)
+        self.folder = os.path.join(data_dir, "farm", "slurm")
+        os.makedirs(self.folder, exist_ok=True)
+
+    # running Slurm's commands
+
+    def _command(self, name):
+        folder = self.settings.get("slurm_bin") or ""
+        return os.path.join(folder, name) if folder else name
+
+    def _env(self):
+        env = dict(os.environ)
+        conf = self.settings.get("slurm_conf")
+        if conf:
+            env["SLURM_CONF"] = conf
+        return env
+
+    def run(self, name, *arguments, check=True):
+        argv = [self._command(name)] + list(arguments)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, env=self._env(), timeout=60)
+        except FileNotFoundError:
+            raise FarmError("Slurm's %s is not on this machine (install slurm-client, or set farm.slurm_bin)"
+                            % name)
+        except subprocess.TimeoutExpired:
+            raise FarmError("Slurm's %s did not answer within 60 s: is slurmctld running?" % name)
+        if check and done.returncode != 0:
+            raise FarmError("%s failed (exit %d): %s" % (" ".join(argv[:2]), done.returncode,
+                                                       (done.stderr or done.stdout).strip()))
+        return done
+
+    # what Qi keeps of its jobs
+
+    def _dir(self, job_id):
+        if not re.match(r"^\d+$", str(job_id)):
+            raise FarmError("there is no Slurm job “%s” (its ids are numbers)" % job_id)
+        return os.path.join(self.folder, str(job_id))
+
+    def _read(self, job_id):
+        path = os.path.join(self._dir(job_id), "job.json")
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            raise FarmError("Qi did not submit a Slurm job %s (none in %s)" % (job_id, self.folder))
+        except (OSError, ValueError) as error:
+            raise FarmError("%s: %s" % (path, error))
+
+    def _write(self, record):
+        folder = self._dir(record["id"])
+        path = os.path.join(folder, "job.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(record, f, indent=1)
+        os.replace(path + ".tmp", path)
+
+    def _script(self, job, folder):
+        """The job's script: each array task runs its command, again up to
+        ``max_retries`` times, and writes its exit status beside its log in
+        ``folder`` (a shell word: the first submission's is the folder named
+        after the array's id, known only once sbatch answers)."""
+        lines = ["#!/bin/sh", "# Written by Qi for the job “%s”." % job["name"].replace("\n", " "),
+                 "task=${SLURM_ARRAY_TASK_ID:-0}", "folder=%s" % folder, 'case "$task" in']
+        for task in tasks_of(job):
+            lines.append("%d) set -- %s ;;" % (task["index"], " ".join(shlex.quote(a) for a in task["argv"])))
+        lines += ['*) echo "qi: the job has no task $task" >&2; exit 2 ;;', "esac"]
+        for name, value in sorted(job["environment"].items()):
+            lines.append("export %s=%s" % (name, shlex.quote(value)))
+        lines += [
+            "export QI_FARM=slurm QI_FARM_JOB=${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID} QI_FARM_TASK_INDEX=$task",
+            "attempt=0",
+            "while :; do",
+            "  attempt=$((attempt + 1))",
+            '  echo "== $(date "+%Y-%m-%d %H:%M:%S") task $task attempt $attempt on $(hostname): $* =="',
+            '  "$@"',
+            "  code=$?",
+            '  echo "== exit $code =="',
+            "  if [ $code -eq 0 ] || [ $attempt -gt %d ]; then break; fi" % job["max_retries"],
+            "done",
+            'echo $code > "$folder/task-$task.exit.tmp" && mv "$folder/task-$task.exit.tmp" "$folder/task-$task.exit"',
+            "exit $code", ""]
+        return "\n".join(lines)
+
+    def _sbatch(self, job, output, script, indices, dependencies, hold=False):
+        arguments = ["--parsable", "--job-name", job["name"][:200], "--array", ",".join(map(str, indices)),
+                     "--output", output, "--open-mode", "append",
+                     "--kill-on-invalid-dep", "yes", "--export", "ALL"]
+        partition = job.get("pool") or self.settings.get("slurm_partition")
+        if partition:
+            arguments += ["--partition", partition]
+        if job.get("cwd"):
+            arguments += ["--chdir", job["cwd"]]
+        if job["priority"] < 50:
+            arguments += ["--nice", str((50 - job["priority"]) * 100)]
+        if dependencies:
+            arguments += ["--dependency", "afterok:" + ":".join(dependencies)]
+        if hold:
+            arguments.append("--hold")
+        done = self.run("sbatch", *(arguments + [script]))
+        return done.stdout.strip().split(";")[0]
+
+    def submit(self, job):
+        for dependency in job["dependencies"]:
+            self._read(dependency)
+        tasks = tasks_of(job)
+        script = os.path.join(self.folder, ".job-%d-%d.sh" % (os.getpid(), time.monotonic_ns()))
+        with open(script, "w") as f:
+            f.write(self._script(job, shlex.quote(self.folder) + '/"${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}"'))
+        try:
+            # held until its folder (named after its id) is there for its logs
+            slurm_id = self._sbatch(job, os.path.join(self.folder, "%A", "task-%a.log"), script,
+                                    [t["index"] for t in tasks], job["dependencies"], hold=True)
+            folder = self._dir(slurm_id)
+            os.makedirs(folder, exist_ok=True)
+            os.replace(script, os.path.join(folder, "job.sh"))
+        except BaseException:
+            if os.path.exists(script):
+                os.unlink(script)
+            raise
+        job = dict(job, id=slurm_id)
+        record = {"id": slurm_id, "farm": "slurm", "name": job["name"], "kind": job["kind"], "user": job["user"],
+                  "project": job["project"], "priority": job["priority"],
+                  "pool": job.get("pool") or self.settings.get("slurm_partition"), "group": job.get("group"),
+                  "dependencies": job["dependencies"], "frames": job["frames"], "chunk_size": job["chunk_size"],
+                  "outputs": job["outputs"], "submitted": time.time(), "finished": None, "reason": None,
+                  "metadata": job["metadata"], "spec": job,
+                  "submissions": [{"slurm_id": slurm_id, "tasks": [t["index"] for t in tasks]}],
+                  "tasks": [{"index": t["index"], "frames": t["frames"], "state": "queued", "attempts": 0,
+                             "exit_code": None, "log": os.path.join(folder, "task-%d.log" % t["index"])}
+                            for t in tasks]}
+        self._write(record)
+        self.run("scontrol", "release", slurm_id)
+        return self.get(slurm_id)
+
+    def _job_ids(self):
+        ids = []
+        for entry in os.listdir(self.folder):
+            if entry.isdigit() and os.path.exists(os.path.join(self.folder, entry, "job.json")):
+                ids.append(int(entry))
+        return sorted(ids, reverse=True)
+
+    def _task_states(self, record):
+        """Each task's state: from Slurm while it knows the array, else from
+        the exit status the task wrote."""
+        folder = self._dir(record["id"])
+        states = {}
+        for attempt in record["submissions"]:
+            done = self.run("scontrol", "show", "job", "--oneliner", attempt["slurm_id"], check=False)
+            known = {}
+            if done.returncode == 0:
+                for entry in parse_scontrol(done.stdout):
+                    state = _STATES.get(entry.get("JobState", "").split("+")[0], "queued")
+                    if entry.get("Reason") == "DependencyNeverSatisfied":
+                        state = "cancelled"
+                    for index in _ranges(entry.get("ArrayTaskId", "0")):
+                        known[index] = state
+            for index in attempt["tasks"]:
+                states[index] = known.get(index, states.get(index))
+        for index in range(len(record["tasks"])):
+            exit_path = os.path.join(folder, "task-%d.exit" % index)
+            code = None
+            try:
+                with open(exit_path) as f:
+                    code = int(f.read().strip() or "1")
+            except (OSError, ValueError):
+                pass
+            task = record["tasks"][index]
+            task["exit_code"] = code
+            state = states.get(index)
+            if code is not None and state in (None, "done", "failed", "running"):
+                state = "done" if code == 0 else "failed"
+            if state is None:
+                state = "cancelled" if record.get("cancelled") else "failed"
+            task["state"] = state
+        return record
+
+    def _complete(self, record):
+        record = self._task_states(record)
+        record["state"] = job_state(t["state"] for t in record["tasks"])
+        if record["state"] in FINAL and not record.get("finished"):
+            record["finished"] = time.time()
+            self._write(record)
+        if record["state"] == "cancelled" and not record.get("reason"):
+            record["reason"] = "cancelled" if record.get("cancelled") else "a job it depends on did not end done"
+        return record
+
+    def get(self, job_id):
+        return self._complete(self._read(job_id))
+
+    def list(self, user=None, active_only=False, limit=200):
+        records = []
+        for job_id in self._job_ids():
+            record = self._read(job_id)
+            if user and record.get("user") != user:
+                continue
+            if active_only and record.get("finished"):
+                continue
+            records.append(self._complete(record))
+            if len(records) >= limit:
+                break
+        return records
+
+    def cancel(self, job_id):
+        record = self._read(job_id)
+        for attempt in record["submissions"]:
+            self.run("scancel", attempt["slurm_id"], check=False)
+        record["cancelled"] = True
+        record["reason"] = "cancelled"
+        self._write(record)
+        return self.get(job_id)
+
+    def retry(self, job_id):
+        record = self.get(job_id)
+        again = [t["index"] for t in record["tasks"] if t["state"] in ("failed", "cancelled")]
+        if not again:
+            return record
+        folder = self._dir(job_id)
+        for index in again:
+            try:
+                os.unlink(os.path.join(folder, "task-%d.exit" % index))
+            except FileNotFoundError:
+                pass
+        script = os.path.join(folder, "job-retry-%d.sh" % len(record["submissions"]))
+        with open(script, "w") as f:
+            f.write(self._script(record["spec"], shlex.quote(folder)))
+        slurm_id = self._sbatch(record["spec"], os.path.join(folder, "task-%a.log"), script, again, [])
+        record["submissions"].append({"slurm_id": slurm_id, "tasks": again})
+        record.update(cancelled=False, finished=None, reason=None)
+        self._write(record)
+        return self.get(job_id)
+
+    def logs(self, job_id, task=None):
+        record = self._read(job_id)
+        folder = self._dir(job_id)
+        indices = [t["index"] for t in record["tasks"]]
+        if task is not None:
+            if task not in indices:
+                raise FarmError("job %s has no task %d" % (job_id, task))
+            indices = [task]
+        return [{"task": i, "path": os.path.join(folder, "task-%d.log" % i),
+                 "text": read_log(os.path.join(folder, "task-%d.log" % i))} for i in indices]
