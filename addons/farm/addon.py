@@ -1,11 +1,14 @@
 """The farm: one interface for every farm (python/qi/farm), on the hub
 (:mod:`.service`: ``farm.*``) and the command line (:mod:`.cli`:
-``qi --headless farm``), with the local runner, the embedded default;
-Slurm and Deadline are the addons ``farm-slurm`` and ``farm-deadline``."""
+``qi --headless farm``), with Qi's adapters: the local runner (the
+embedded default), Slurm and Deadline's Web Service. A studio's adapter
+registers itself from its own addon (``qi.farm.register_adapter``)."""
 from gi.repository import Qi
 
-from qi.farm import register_adapter
+from qi.farm import register_adapter, unregister_adapter
+from qi.farm.deadline import DeadlineFarm
 from qi.farm.local import LocalFarm
+from qi.farm.slurm import SlurmFarm
 
 from . import cli
 from .service import FarmService
@@ -13,11 +16,19 @@ from .service import FarmService
 
 class Farm(Qi.Addon):
     def do_register_addon(self):
-        register_adapter(LocalFarm)
+        for adapter in ADAPTERS:
+            register_adapter(adapter)
         self.service = FarmService(self)
         self.service.register()
         cli.add_verbs(self, self.service)
         return True
+
+    def do_close(self):
+        for adapter in ADAPTERS:
+            unregister_adapter(adapter.name)
+
+
+ADAPTERS = (LocalFarm, SlurmFarm, DeadlineFarm)
 
 
 settings = Qi.SettingsSchema.new("Farm")

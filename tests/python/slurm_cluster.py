@@ -160,3 +160,19 @@ class SlurmCluster(object):
                 except ProcessLookupError:
                     pass
         self.daemons = []
+
+
+def cluster_fixture(tmp_path_factory):
+    """Starts a cluster for a test module (see test_farm_slurm.py)."""
+    import pytest
+
+    why = missing()
+    if why:
+        pytest.fail(why + " (tools/deps.sh installs it: QI_TEST_PACKAGES)", pytrace=False)
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        cluster.stop()
+        pytest.fail(str(error), pytrace=False)
+    return cluster

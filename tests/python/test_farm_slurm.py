@@ -1,0 +1,126 @@
+"""The Slurm adapter on a real one-node cluster (slurm_cluster.py:
+Debian's slurm-wlm and munge on 127.0.0.1): ``qi --headless farm`` with
+the project's ``farm.adapter = "slurm"`` submits job arrays, a dependent
+job that runs once the array is done, a failing job whose retries and
+dependents behave as on the local runner, a cancel that reaches
+``scancel``, a retry as a new array of the failed tasks, the logs."""
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from slurm_cluster import cluster_fixture
+from test_farm_local import clean_env
+from test_hub_server import QI_EXE
+
+WAIT = 180
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    cluster = cluster_fixture(tmp_path_factory)
+    yield cluster
+    cluster.stop()
+
+
+class SlurmFarm(object):
+    def __init__(self, tmp_path, cluster):
+        self.env = clean_env(tmp_path)
+        self.cluster = cluster
+        for key, value in (("adapter", "slurm"), ("slurm_conf", cluster.conf)):
+            self.run_qi("settings", "set", "farm", key, value, "--layer", "project", "--project", "demo")
+
+    def run_qi(self, *args, check=True):
+        done = subprocess.run([QI_EXE, "--headless", *args], env=self.env, capture_output=True, text=True,
+                              timeout=90)
+        if check:
+            assert done.returncode == 0, "qi %s exited %d: %s" % (" ".join(args), done.returncode, done.stderr)
+        return done
+
+    def farm(self, verb, *args, check=True):
+        return self.run_qi("farm", verb, "--project", "demo", *args, check=check)
+
+    def submit(self, *args):
+        return json.loads(self.farm("submit", "--json", *args).stdout)
+
+    def show(self, job):
+        return json.loads(self.farm("show", "--json", job).stdout)["job"]
+
+    def wait(self, job, timeout=WAIT):
+        end = time.monotonic() + timeout
+        while True:
+            record = self.show(job)
+            if record["state"] in ("done", "failed", "cancelled"):
+                return record
+            if time.monotonic() > end:
+                pytest.fail("job %s is %s after %d s:\n%s\n%s" % (job, record["state"], timeout,
+                                                                  json.dumps(record, indent=1), self.cluster.logs()))
+            time.sleep(0.3)
+
+
+def test_slurm_runs_arrays_dependencies_retries_and_cancels(cluster, tmp_path):
+    farm = SlurmFarm(tmp_path, cluster)
+    out = tmp_path / "out"
+    out.mkdir()
+    render = farm.submit("--name", "render", "--frames", "1-8", "--chunk-size", "4", "--env", "QI_TEST=on",
+                         "--publish-metadata", str(tmp_path / "none.json"), "--",
+                         sys.executable, "-c", "import os, sys\nfor f in range({start}, {end} + 1):\n"
+                         "    open(os.path.join(%r, '%%04d' %% f), 'w').write(os.environ['QI_TEST'])\n" % str(out))
+    job, publish = render["job"], render["publish_job"]
+    assert job["farm"] == "slurm" and [t["frames"] for t in job["tasks"]] == [[1, 4], [5, 8]]
+    assert publish["dependencies"] == [job["id"]]
+    assert farm.wait(job["id"])["state"] == "done"
+    assert sorted(p.name for p in out.iterdir()) == ["%04d" % f for f in range(1, 9)]
+    assert (out / "0008").read_text() == "on"
+    # the publish job ran (afterok) and failed: its metadata file is not there
+    record = farm.wait(publish["id"])
+    assert record["state"] == "failed"
+    log = farm.farm("logs", publish["id"]).stdout
+    assert "none.json" in log
+
+    flaky = tmp_path / "count"
+    retried = farm.submit("--name", "flaky", "--max-retries", "1", "--", sys.executable, "-c",
+                          "import os, sys; p = %r; n = int(open(p).read()) if os.path.exists(p) else 0; "
+                          "open(p, 'w').write(str(n + 1)); sys.exit(0 if n else 4)" % str(flaky))["job"]
+    assert farm.wait(retried["id"])["state"] == "done" and flaky.read_text() == "2"
+
+    broken = farm.submit("--name", "broken", "--max-retries", "0", "--", "sh", "-c", "exit 5")["job"]
+    after = farm.submit("--name", "after broken", "--after", broken["id"], "--", "touch",
+                        str(tmp_path / "never"))["job"]
+    assert farm.wait(broken["id"])["state"] == "failed"
+    assert farm.show(broken["id"])["tasks"][0]["exit_code"] == 5
+    assert farm.wait(after["id"])["state"] == "cancelled"
+    assert not (tmp_path / "never").exists()
+
+    # a retry resubmits the failed task as a new array of the same job
+    again = farm.farm("retry", broken["id"]).stdout
+    assert "job %s on slurm" % broken["id"] in again
+    assert farm.wait(broken["id"])["state"] == "failed"
+    assert farm.farm("logs", broken["id"]).stdout.count("== exit 5 ==") == 2
+
+    long = farm.submit("--name", "long", "--frames", "1-2", "--", "sleep", "300")["job"]
+    end = time.monotonic() + WAIT
+    while farm.show(long["id"])["state"] != "running":
+        assert time.monotonic() < end, cluster.logs()
+        time.sleep(0.3)
+    farm.farm("cancel", long["id"])
+    assert farm.wait(long["id"])["state"] == "cancelled"
+    squeue = subprocess.run(["squeue", "-h", "-j", long["id"]], env=cluster.env, capture_output=True, text=True)
+    assert squeue.stdout.strip() == ""
+
+    listed = json.loads(farm.farm("jobs", "--json").stdout)
+    assert listed["farm"] == "slurm"
+    assert {j["id"] for j in listed["jobs"]} >= {job["id"], publish["id"], broken["id"], long["id"]}
+    missing = farm.farm("show", "999999", check=False)
+    assert missing.returncode == 1 and "Qi did not submit a Slurm job 999999" in missing.stderr
+
+
+def test_slurm_that_is_not_there_is_named(tmp_path, cluster):
+    farm = SlurmFarm(tmp_path, cluster)
+    farm.run_qi("settings", "set", "farm", "slurm_bin", str(tmp_path / "nowhere"), "--layer", "project",
+                "--project", "demo")
+    done = farm.farm("submit", "--", "true", check=False)
+    assert done.returncode == 1
+    assert "Slurm's sbatch is not on this machine" in done.stderr
