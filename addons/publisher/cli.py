@@ -97,6 +97,8 @@ class CommandLinePublish(object):
         self.publish_id = "cli-" + uuid.uuid4().hex[:12]
         self.progress = Progress(invocation, os.isatty(2))
         self.interrupted = False
+        #: what a farm render's metadata says of the publish (--from-farm)
+        self.farm = {}
 
     def option(self, name):
         return self.invocation.get_string(name)
@@ -107,6 +109,11 @@ class CommandLinePublish(object):
         fields = {"project": self.option("project"), "context": self.option("context"),
                   "task": self.option("task"), "variant": self.option("variant"),
                   "comment": self.option("comment"), "product_type": self.option("product-type")}
+        from_farm = self.option("from-farm")
+        if from_farm:
+            if arguments or self.option("batch"):
+                raise UsageError("--from-farm publishes what its file names: give no files and no --batch")
+            return self.farm_products(from_farm)
         batch = self.option("batch")
         if batch:
             if arguments:
@@ -122,6 +129,29 @@ class CommandLinePublish(object):
         return [standalone.product(fields["product_type"], arguments, fields["project"], fields["context"],
                                    fields["task"], fields["variant"], self.option("product-name"),
                                    fields["comment"], self.option("thumbnail"))]
+
+    def farm_products(self, path):
+        """The products of a farm render's metadata file, once every frame
+        it expects is there and complete (docs/farm.md)."""
+        from qi.farm import metadata
+
+        try:
+            document = metadata.read(path)
+            roots = EndpointHub(self.endpoint).request("templates.list", {"project": document["project"]},
+                                                       timeout=30).get("roots") or {}
+            problems = metadata.check(document, roots)
+            if problems:
+                raise standalone.InputError("the render is not complete, nothing is published:\n  " +
+                                            "\n  ".join(problems[:20]) +
+                                            ("\n  … and %d more" % (len(problems) - 20) if len(problems) > 20 else ""))
+            self.farm = {"user": document.get("user"), "comment": document.get("comment"),
+                         "currentFile": metadata.resolve(document["source_workfile"], roots, "source_workfile")
+                         if document.get("source_workfile") else None,
+                         "project": document["project"], "context": document["context"],
+                         "task": document.get("task")}
+            return metadata.products(document, roots)
+        except metadata.MetadataError as error:
+            raise standalone.InputError(str(error))
 
     def on_event(self, topic, payload, message):
         if not str(payload.get("publish", "")).startswith(self.publish_id):
@@ -169,6 +199,9 @@ class CommandLinePublish(object):
         data = {"dry_run": invocation.get_flag("dry-run"), "publish": self.publish_id,
                 "project": self.option("project"), "context": self.option("context"), "task": self.option("task"),
                 "comment": self.option("comment"), "transfer_mode": mode}
+        for key, value in self.farm.items():
+            if value is not None and data.get(key) is None:
+                data[key] = value
         subscription = self.endpoint.subscribe("publish.*", self.on_event)
         sources = [GLib.unix_signal_add(GLib.PRIORITY_HIGH, number, self.on_signal)
                    for number in (signal.SIGINT, signal.SIGTERM)]
@@ -242,6 +275,8 @@ def add_verb(addon):
             ("thumbnail", Qi.CliOptionKind.STRING, "FILE", "An image to show the version by"),
             ("mode", Qi.CliOptionKind.STRING, "MODE", "copy, hardlink or reflink (default: the setting)"),
             ("batch", Qi.CliOptionKind.STRING, "FILE", "Publish the products of a JSON file"),
+            ("from-farm", Qi.CliOptionKind.STRING, "METADATA.json",
+             "Publish a farm render from its metadata (the publish job of a render)"),
             ("dry-run", Qi.CliOptionKind.FLAG, None, "Print the version and destinations; write nothing"),
             ("json", Qi.CliOptionKind.FLAG, None, "Print the reports as JSON")):
         verb.add_option(name, kind, argument, summary)

@@ -75,8 +75,9 @@ class Pipeline(object):
 
     def publish(self, instance_ids=None, comment=None, dry_run=False):
         """Runs the publish plugins on the scene's active instances (or those
-        of ``instance_ids``): ``{"success", "products": [REPORT…], "errors",
-        "results"}``."""
+        of ``instance_ids``): ``{"success", "products": [REPORT…], "farm":
+        [{"product", "job", "publish_job"}…] (the products sent to the farm,
+        which publishes them once rendered), "errors", "results"}``."""
         import pyblish.api
         import pyblish.util
 
@@ -99,8 +100,9 @@ class Pipeline(object):
                    "traceback": getattr(r["error"], "formatted_traceback", None),
                    "actions": self._actions_of(r["plugin"], context)} for r in results if not r["success"]]
         self.create_context.reset()
+        farm = [dict(i.data["qiFarm"], product=i.data.get("productName")) for i in products if i.data.get("qiFarm")]
         return {"success": bool(products) and not errors, "products": [r for r in reports if r is not None],
-                "errors": errors,
+                "farm": farm, "errors": errors,
                 "results": [{"plugin": r["plugin"].__name__, "label": getattr(r["plugin"], "label", None),
                              "instance": r["instance"].data.get("productName") if r["instance"] is not None else None,
                              "success": r["success"], "duration_ms": round(r["duration"], 3),

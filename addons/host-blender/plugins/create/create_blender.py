@@ -1,5 +1,6 @@
 """Blender's creators: a model, a camera or a look from the selection (or
-the objects named), and the workfile, always there."""
+the objects named), a render of the scene, and the workfile, always
+there."""
 import bpy
 
 from qi.pipeline import AutoCreator, BoolDef, CreateError, Creator, EnumDef
@@ -68,6 +69,24 @@ class CreateLook(BlenderCreator):
     description = "The materials of the selected objects, as a .blend"
     object_types = ("MESH",)
     order = 30
+
+
+class CreateRender(Creator):
+    """The scene's frames, rendered (on the farm unless the artist says
+    otherwise: the publish attribute ``farm`` of “Render (farm)”)."""
+    identifier = "blender.render"
+    label = "Render"
+    product_type = "render"
+    icon = "film"
+    description = "The scene's frames through its camera, rendered on the farm and published when they are done"
+    default_variants = ["Main"]
+    hosts = ["blender"]
+    order = 40
+
+    def prepare_members(self, members, record):
+        if bpy.context.scene.camera is None:
+            raise CreateError("the scene “%s” has no camera to render with" % bpy.context.scene.name)
+        return []
 
 
 class CreateWorkfile(AutoCreator):

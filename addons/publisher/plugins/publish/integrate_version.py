@@ -2,7 +2,9 @@
 its version to the tracker, through the hub's ``publish.integrate``
 (the ``publish`` addon, docs/protocol.md). The report goes to
 ``instance.data["qiReport"]``. A dry run (``context.data["dry_run"]``)
-stops at the validators' dry run."""
+stops at the validators' dry run. A product sent to the farm
+(``instance.data["qiFarm"]``, its render and publish jobs) is published
+by its publish job instead."""
 import pyblish.api
 
 from qi.instances import failed_steps, check_representations, integrate_payload
@@ -20,6 +22,12 @@ class IntegrateQiVersion(pyblish.api.InstancePlugin):
         context = instance.context
         if context.data.get("dry_run"):
             self.log.info("dry run: %s is not published", instance.data.get("productName"))
+            return
+        if instance.data.get("qiFarm"):
+            jobs = instance.data["qiFarm"]
+            self.log.info("%s is rendered on the farm (%s job %s); job %s publishes it once the render is done",
+                          instance.data.get("productName"), jobs["job"]["farm"], jobs["job"]["id"],
+                          jobs["publish_job"]["id"])
             return
         failed = failed_steps(instance)
         if failed:
