@@ -4,12 +4,15 @@
 // tracker (launcher.launch): the publisher creates a model and publishes
 // it; the loader of a layout session loads that version; a new version
 // published meanwhile marks the container outdated in the inventory
-// without a reload, and the inventory updates it. Screenshots of each
-// window, populated and empty, go to the artifacts folder.
+// without a reload, and the inventory updates it; a render sent to the
+// local farm shows its jobs in the publisher's report until its publish
+// job has published it. Screenshots of each window, populated and empty,
+// go to the artifacts folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { HubClient } from '../../ui-kit/src/hub-client.js';
 import { ScratchQi, launchBrowser, ARTIFACTS } from './harness.mjs';
@@ -248,4 +251,57 @@ test('the standalone publisher refuses a sequence with a gap, then publishes it 
   await page.locator('[data-testid=actions-exr] option[value=CopyRepresentationPath]').waitFor({ state: 'attached' });
   await shot(page, 'loader-standalone');
   await page.close();
+});
+
+// A lighting scene Cycles renders in a moment: 8 frames of 48 × 27.
+const LIGHTING_SCENE = (path) => `
+import bpy
+scene = bpy.context.scene
+scene.render.engine = 'CYCLES'
+scene.cycles.device = 'CPU'
+scene.cycles.samples = 2
+scene.cycles.use_denoising = False
+scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 48, 27, 100
+scene.frame_start, scene.frame_end = 1, 8
+bpy.ops.wm.save_as_mainfile(filepath=${JSON.stringify(path)})
+`;
+
+test('a render sent to the farm shows its jobs in the publisher until it is published', async () => {
+  const { launch: plan } = await hub.request('launcher.explain', { app: 'blender', project: 'demo', context: '/sq010/sh020', task: 'lighting' });
+  mkdirSync(plan.workdir, { recursive: true });
+  const made = spawnSync('blender', ['--background', '--factory-startup', '--python-exit-code', '1', '--python-expr',
+    LIGHTING_SCENE(plan.workfile)], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stdout + made.stderr);
+  const lighting = await launchBlender('/sq010/sh020', 'lighting');
+  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  page.on('pageerror', (e) => { throw e; });
+  try {
+    await page.goto(windowUrl(lighting, 'publisher'));
+    await page.locator('[data-testid=create-creator] option[value="blender.render"]').waitFor({ state: 'attached' });
+    await page.getByTestId('create-creator').selectOption('blender.render');
+    await page.getByTestId('create-variant').fill('Main');
+    await page.getByTestId('create').click();
+    await page.locator('[data-testid=instance][data-product=renderMain]').waitFor();
+    await lighting.ask('workfile.save');
+    await page.getByTestId('publish-comment').fill('first light');
+    await page.getByTestId('publish').click();
+    await page.locator('[data-testid=report][data-success=true]').waitFor({ timeout: 300000 });
+    const farm = page.getByTestId('report-farm');
+    await farm.waitFor();
+    assert.match(await farm.textContent(), /renderMain on the farm \(local\)/);
+    await shot(page, 'publisher-farm-sent');
+    // farm.job.changed events move the states without a reload
+    await page.locator('[data-testid=report-farm][data-render=done][data-publish=done]').waitFor({ timeout: 300000 });
+    assert.match(await farm.textContent(), /2\/2 tasks/);
+    await shot(page, 'publisher-farm-published');
+    const product = (await hub.request('db_service.product.list', { project: 'demo', context: '/sq010/sh020' }))
+      .products.find((p) => p.name === 'renderMain');
+    const [version] = (await hub.request('db_service.version.list', { product: product.id, limit: 1 })).versions;
+    assert.equal(version.comment, 'first light');
+    const full = await hub.request('db_service.version.get', { id: version.id });
+    assert.equal(full.components.find((c) => c.name === 'png').files.length, 8);
+  } finally {
+    await page.close();
+    spawnSync('pkill', ['-f', `farm worker --queue ${join(qi.env.XDG_DATA_HOME, 'qi', 'farm')}`]);
+  }
 });

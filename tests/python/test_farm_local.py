@@ -302,8 +302,14 @@ def test_the_hub_submits_and_tells_of_each_change(tmp_path):
     hub = qi.hub.connect(server.url, server.token, name="test/farm", timeout=T)
     queue = tmp_path / "xdg_data_home" / "qi" / "farm"
     try:
-        changes = []
+        changes, notes = [], []
         hub.subscribe("farm.job.changed", lambda topic, payload, message: changes.append(payload["job"]))
+
+        def notify(payload, message):  # the desktop shell's, as the tray shows it
+            notes.append(payload)
+            return {}
+
+        hub.register("gui.notify", notify)
         answer = hub.request("farm.submit", {"name": "hub job", "command": ["sh", "-c", "sleep 2; echo hi"],
                                              "frames": "1-2", "project": "demo",
                                              "publish": {"metadata": str(tmp_path / "missing.json")}}, timeout=T)
@@ -322,6 +328,12 @@ def test_the_hub_submits_and_tells_of_each_change(tmp_path):
         assert record["state"] == "failed"
         log = hub.request("farm.logs", {"job": publish["id"]}, timeout=T)["logs"][0]["text"]
         assert "missing.json" in log
+        end = time.monotonic() + 30
+        while not notes:
+            assert time.monotonic() < end, "no notification of the failed publish job"
+            time.sleep(0.1)
+        assert notes[0]["title"] == "Farm job failed: publish: hub job"
+        assert "exited with 1" in notes[0]["body"]
         listed = hub.request("farm.job.list", {}, timeout=T)
         assert listed["farm"] == "local" and [j["id"] for j in listed["jobs"]] == [publish["id"], job["id"]]
         with pytest.raises(qi.hub.HubError) as raised:
