@@ -226,7 +226,8 @@ class FarmService(object):
             self._local_seq[key] = seq
             records = [adapter.get(job_id) for job_id in ids]
         else:
-            records = adapter.list(active_only=False, limit=50)
+            # the jobs not seen ended yet (an adapter returns each once more as it ends)
+            records = adapter.list(active_only=True, limit=200)
         changed = []
         for record in records:
             signature = (record["state"], tuple((t["state"], t.get("attempts")) for t in record["tasks"]))

@@ -17,6 +17,7 @@ query, body), ``POST /_fake/render`` ``{"JobID", "fail": [task ids]?}``
 (every later answer waits), ``POST /_fake/reset``."""
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -40,12 +41,20 @@ def _frames(text):
     return sorted(set(frames))
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # a client gone before its answer (the adapter's timeout, a stopped test)
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class FakeDeadline(object):
     def __init__(self):
         self.lock = threading.RLock()
         self.reset()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

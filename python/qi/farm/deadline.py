@@ -194,19 +194,46 @@ class DeadlineFarm(FarmAdapter):
 
     def list(self, user=None, active_only=False, limit=200):
         records = []
+        ended = []
         for entry in self._known():
             if user and entry.get("user") != user:
+                continue
+            if active_only and entry.get("ended"):
                 continue
             try:
                 record = self.get(entry["id"])
             except FarmError:
                 continue
-            if active_only and record["state"] in ("done", "failed", "cancelled"):
-                continue
+            if record["state"] in ("done", "failed", "cancelled") and not entry.get("ended"):
+                ended.append(entry["id"])
             records.append(record)
             if len(records) >= limit:
                 break
+        if ended:
+            self._mark_ended(ended)
         return records
+
+    def _mark_ended(self, ids):
+        """The jobs seen ended: an active list does not ask for them again
+        (a retry makes them active)."""
+        with self._lock:
+            known = self._known()
+            for entry in known:
+                if entry["id"] in ids:
+                    entry["ended"] = True
+            with open(self.known + ".tmp", "w") as f:
+                json.dump(known, f)
+            os.replace(self.known + ".tmp", self.known)
+
+    def _mark_active(self, job_id):
+        with self._lock:
+            known = self._known()
+            for entry in known:
+                if entry["id"] == job_id:
+                    entry.pop("ended", None)
+            with open(self.known + ".tmp", "w") as f:
+                json.dump(known, f)
+            os.replace(self.known + ".tmp", self.known)
 
     def cancel(self, job_id):
         self.request("PUT", "/api/jobs", {"Command": "suspend", "JobID": str(job_id)})
@@ -217,6 +244,7 @@ class DeadlineFarm(FarmAdapter):
         if record["state"] == "cancelled":
             self.request("PUT", "/api/jobs", {"Command": "resume", "JobID": str(job_id)})
         self.request("PUT", "/api/jobs", {"Command": "resumefailed", "JobID": str(job_id)})
+        self._mark_active(str(job_id))
         return self.get(job_id)
 
     def logs(self, job_id, task=None):

@@ -242,13 +242,19 @@ class SlurmFarm(FarmAdapter):
         return record
 
     def _complete(self, record):
+        if record.get("finished") and record.get("state") in FINAL:
+            return record  # ended: as it was when it did, without asking Slurm again
         record = self._task_states(record)
         record["state"] = job_state(t["state"] for t in record["tasks"])
+        if record["state"] == "cancelled" and not record.get("reason"):
+            record["reason"] = "cancelled" if record.get("cancelled") else "a job it depends on did not end done"
+        elif record["state"] == "failed" and not record.get("reason"):
+            failed = [t for t in record["tasks"] if t["state"] == "failed"]
+            record["reason"] = "task %d exited with %s" % (failed[0]["index"], failed[0]["exit_code"]) if failed \
+                else None
         if record["state"] in FINAL and not record.get("finished"):
             record["finished"] = time.time()
             self._write(record)
-        if record["state"] == "cancelled" and not record.get("reason"):
-            record["reason"] = "cancelled" if record.get("cancelled") else "a job it depends on did not end done"
         return record
 
     def get(self, job_id):
@@ -273,6 +279,8 @@ class SlurmFarm(FarmAdapter):
             self.run("scancel", attempt["slurm_id"], check=False)
         record["cancelled"] = True
         record["reason"] = "cancelled"
+        if record.get("state") not in FINAL:
+            record["finished"] = None
         self._write(record)
         return self.get(job_id)
 
@@ -292,7 +300,7 @@ class SlurmFarm(FarmAdapter):
             f.write(self._script(record["spec"], shlex.quote(folder)))
         slurm_id = self._sbatch(record["spec"], os.path.join(folder, "task-%a.log"), script, again, [])
         record["submissions"].append({"slurm_id": slurm_id, "tasks": again})
-        record.update(cancelled=False, finished=None, reason=None)
+        record.update(cancelled=False, finished=None, reason=None, state="running")
         self._write(record)
         return self.get(job_id)
 
