@@ -95,6 +95,7 @@ struct _QiPublishJob
   gint64            rate_limit;     /* bytes a second, 0: none */
   GError           *failure;        /* kept while the version is abandoned */
   char             *create_error;   /* why the last version.create failed, while the number is asked again */
+  char             *exists_error;   /* a destination found there, while the number is asked again */
   gboolean          product_retried;
   GPtrArray        *removed;        /* abandon */
 };
@@ -150,6 +151,7 @@ qi_publish_job_finalize (GObject *object)
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
   g_free (self->create_error);
+  g_free (self->exists_error);
   g_ptr_array_unref (self->removed);
   G_OBJECT_CLASS (qi_publish_job_parent_class)->finalize (object);
 }
@@ -1253,6 +1255,18 @@ after_check (QiPublishJob *self,
 {
   if (error != NULL)
     {
+      /* Another publisher may have published this number meanwhile (its
+       * files are there): ask the number again; if nobody took it, the
+       * file is someone else's, which is never overwritten. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS) && !self->dry_run &&
+          ++self->attempts < MAX_ATTEMPTS)
+        {
+          g_free (self->exists_error);
+          self->exists_error = g_strdup (error->message);
+          g_error_free (error);
+          ask_number (self);
+          return;
+        }
       fail (self, "%s", error->message);
       g_error_free (error);
       return;
@@ -1370,7 +1384,14 @@ on_number (QiPublishJob *self,
       fail (self, "%s", self->create_error);
       return;
     }
+  if (self->exists_error != NULL && next <= self->number)
+    {
+      /* nobody took the number: the file there is not a publish's */
+      fail (self, "%s", self->exists_error);
+      return;
+    }
   g_clear_pointer (&self->create_error, g_free);
+  g_clear_pointer (&self->exists_error, g_free);
   check_for_number (self, next);
 }
 
