@@ -1,6 +1,9 @@
-"""``qi --headless build plan|graph``: a build's plan and a recursive
-build's graph without a DCC, through the same service as ``build.*``."""
+"""``qi --headless build plan|graph|run``: a build's plan and a recursive
+build's graph without a DCC, through the same service as ``build.*``;
+``run`` asks the running Qi (its info file), whose launcher starts the
+DCCs."""
 import json
+import os
 
 from gi.repository import Qi
 
@@ -60,6 +63,42 @@ class BuildCommands(object):
         return self._run(invocation, work)
 
 
+    def run(self, invocation):
+        import qi.hub
+
+        info_file = invocation.get_string("info-file") or os.path.join(
+            os.environ.get("XDG_RUNTIME_DIR") or "/tmp", "qi", "server.json")
+        try:
+            with open(info_file) as f:
+                info = json.load(f)
+        except (OSError, ValueError):
+            invocation.write_error("qi build: no Qi is running (no %s): start qi, or qi --headless serve\n" % info_file)
+            return 1
+        payload = {k: v for k, v in self._payload(invocation).items() if k != "template"}
+        payload["project"] = payload["project"] or os.environ.get("QI_PROJECT")
+        try:
+            with qi.hub.connect(info["url"], info["token"], name="cli/build", timeout=30) as hub:
+                report = hub.request("build.run", payload, timeout=86400)
+        except qi.hub.HubError as error:
+            invocation.write_error("qi build: %s\n" % error.message)
+            return 1
+        except OSError as error:
+            invocation.write_error("qi build: the Qi of %s does not answer: %s\n" % (info_file, error))
+            return 1
+        if invocation.get_flag("json"):
+            invocation.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        else:
+            for build in report["builds"]:
+                invocation.write("%s: %s%s\n" % (build["node"], "failed: " + build["error"] if build["error"] else
+                                                  "built %s" % ((build["build"] or {}).get("workfile") or ""),
+                                                  "".join(", published %s v%03d" % (p["product"], p["number"])
+                                                          for p in build["published"])))
+        if not report["success"]:
+            invocation.write_error("qi build: %s\n" % report.get("error"))
+            return 1
+        return 0
+
+
 def add_verbs(addon, service):
     commands = BuildCommands(service)
     common = [("project", Qi.CliOptionKind.STRING, "NAME", "The project (default: QI_PROJECT)"),
@@ -71,7 +110,11 @@ def add_verbs(addon, service):
               ("json", Qi.CliOptionKind.FLAG, None, "Print JSON")]),
             ("build graph", "Print the builds a recursive build of a task runs, in order", commands.graph,
              [("json", Qi.CliOptionKind.FLAG, None, "Print JSON"),
-              ("dot", Qi.CliOptionKind.FLAG, None, "Print Graphviz's dot")])):
+              ("dot", Qi.CliOptionKind.FLAG, None, "Print Graphviz's dot")]),
+            ("build run", "Build a task's workfile, building and publishing first the upstream scenes it lacks "
+             "(through the running Qi)", commands.run,
+             [("json", Qi.CliOptionKind.FLAG, None, "Print JSON"),
+              ("info-file", Qi.CliOptionKind.STRING, "FILE", "The running Qi's info file")])):
         verb = Qi.CliVerb.new(name, summary, func)
         for option in common + extra:
             verb.add_option(*option)

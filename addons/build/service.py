@@ -4,10 +4,12 @@ task, for a DCC that builds), ``build.plan``, ``build.graph``,
 ``build.run`` (a recursive build, through the launcher)."""
 import os
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from gi.repository import Qi
 
-from qi.addon import EndpointHub, call_in_main
+from qi.addon import EndpointHub, call_in_main, in_main_thread
 from qi.build import BuildError, BuildGraph, Planner, PlaceholderError, ProfileError, check_profiles, choose
 from qi.build.placeholders import read_sidecar
 from qi.farm import metadata
@@ -44,7 +46,10 @@ class BuildService(object):
         return project
 
     def planner(self, project, settings):
-        return Planner(self.hub, project, context_values=settings["context_values"])
+        # a command's verb holds the main loop: its requests go one at a time;
+        # the serving hub's thread asks the tracker in parallel
+        return Planner(self.hub, project, workers=1 if in_main_thread() else 8,
+                       context_values=settings["context_values"])
 
     def template(self, payload):
         """``{project, context, task}`` → ``{"profile", "template"}`` (the
@@ -66,7 +71,10 @@ class BuildService(object):
         roots = self.roots(project)
         graph = BuildGraph(planner, settings["profiles"],
                            lambda profile: read_sidecar(self.template_path(profile, roots)), settings["max_depth"])
-        return graph.walk(payload["context"], payload["task"]), settings
+        graph.walk(payload["context"], payload["task"])
+        for node in graph.nodes.values():
+            node["project"] = project
+        return graph, settings
 
     def plan(self, payload):
         """``{project, context, task, template?}`` → the plan (qi.build.plan)."""
@@ -95,10 +103,82 @@ class BuildService(object):
         answer["dot"] = graph.to_dot()
         return answer
 
+    # the recursive build
+
+    def run(self, payload):
+        """``{project, context, task}``: the builds of the graph in order,
+        each in a DCC of its own started through the launcher (in the
+        background), independent ones side by side (``parallel``); an
+        upstream build whose profile says ``publish`` is published, the
+        last one (the task asked for) is saved as its workfile. Returns
+        ``{"order", "builds": [{"node", "pid", "build", "published",
+        "error"}], "success"}``; a cycle or an earlier build that failed
+        stops it, naming why."""
+        graph, settings = self._graph(payload)
+        rounds = graph.order()
+        target = "%s %s" % (payload["context"], payload["task"])
+        report = {"order": rounds, "builds": [], "success": True, "problems": graph.problems}
+        for round_ in rounds:
+            with ThreadPoolExecutor(max_workers=max(1, settings["parallel"])) as pool:
+                outcomes = list(pool.map(lambda key: self._run_node(graph.nodes[key], key == target), round_))
+            report["builds"] += outcomes
+            failed = [o for o in outcomes if o.get("error")]
+            if failed:
+                report["success"] = False
+                report["error"] = "the build of %s failed: %s" % (failed[0]["node"], failed[0]["error"])
+                break
+        return report
+
+    def _run_node(self, node, is_target):
+        outcome = {"node": node["id"], "pid": None, "build": None, "published": [], "error": None}
+        if node["profile"] is None:
+            outcome["error"] = "no build profile takes it"
+            return outcome
+        profile = next(p for p in self.settings(self._project_of(node))["profiles"] if p["name"] == node["profile"])
+        host = profile.get("host") or "blender"
+        prefix = None
+        try:
+            launch = self.hub.request("launcher.launch", {
+                "app": host, "project": self._project_of(node), "context": node["context"], "task": node["task"],
+                "args": ["--background"], "new_workfile": True}, timeout=180)
+            outcome["pid"] = launch["pid"]
+            prefix = "dcc.%s.%d." % (host, launch["pid"])
+            end = time.monotonic() + 120
+            while True:
+                try:
+                    self.hub.request(prefix + "pipeline.creators", {}, timeout=10)
+                    break
+                except Exception as error:
+                    if getattr(error, "code", None) != "no_handler" or time.monotonic() > end:
+                        raise
+                    time.sleep(0.2)
+            outcome["build"] = self.hub.request(prefix + "pipeline.build", {}, timeout=3600)
+            if not is_target and node["publish"]:
+                published = self.hub.request(prefix + "pipeline.publish", {
+                    "comment": "built by Qi for a downstream build"}, timeout=86400)
+                if not published.get("success"):
+                    errors = published.get("errors") or [{"error": "nothing was published"}]
+                    raise BuildError("its publish failed: %s" % errors[0]["error"])
+                outcome["published"] = [{"product": r["product"]["name"], "number": r["number"],
+                                         "version": r["version"]["id"]} for r in published["products"]]
+        except Exception as error:
+            outcome["error"] = getattr(error, "message", None) or str(error)
+        finally:
+            if prefix is not None:
+                try:
+                    self.hub.request(prefix + "host.quit", {}, timeout=30)
+                except Exception:
+                    pass
+        return outcome
+
+    @staticmethod
+    def _project_of(node):
+        return node["project"]
+
     def register(self):
         endpoint = self.addon.get_endpoint()
         for topic, method in (("build.template", self.template), ("build.plan", self.plan),
-                              ("build.graph", self.graph)):
+                              ("build.graph", self.graph), ("build.run", self.run)):
             endpoint.add_handler(topic, self._threaded(topic, method))
 
     def _threaded(self, topic, method):

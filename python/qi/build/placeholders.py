@@ -17,7 +17,9 @@ Kinds and their options:
   ``shot``, …), ``loader`` (a loader's name; else the first compatible),
   ``loader_options``, ``version`` (a number: pinned; else the latest
   published);
-- ``create``: ``creator`` (an identifier), ``variant``, ``active`` (True);
+- ``create``: ``creator`` (an identifier), ``variant``, ``active`` (True),
+  ``members`` (``placeholder``: what the placeholder holds, the default;
+  ``scene``: the scene's content);
 - ``script``: ``code``, Python the host runs with ``build`` (the build's
   context, task and what was loaded) in its globals;
 - ``context``: ``apply``, some of ``frame_range``, ``fps``,
@@ -43,7 +45,7 @@ CONTEXT_VALUES = ("frame_range", "fps", "resolution")
 _OPTIONS = {
     "load": {"builder": str, "product_type": str, "product_name": str, "representation": str,
              "context_path": str, "context_kind": str, "loader": str, "loader_options": dict, "version": int},
-    "create": {"creator": str, "variant": str, "active": bool},
+    "create": {"creator": str, "variant": str, "active": bool, "members": str},
     "script": {"code": str},
     "context": {"apply": list},
 }
@@ -105,6 +107,9 @@ def check(record, where="placeholder"):
             raise PlaceholderError("%s: “apply” takes %s, not %r" % (where, ", ".join(CONTEXT_VALUES), wrong[0]))
     if kind == "create":
         options.setdefault("active", True)
+        options.setdefault("members", "placeholder")
+        if options["members"] not in ("placeholder", "scene"):
+            raise PlaceholderError("%s: “members” is placeholder or scene, not %r" % (where, options["members"]))
     return {"schema": SCHEMA, "id": record["id"], "kind": kind, "order": order, "label": label,
             "options": options}
 

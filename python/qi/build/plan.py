@@ -39,7 +39,7 @@ class Planner(object):
 
     def _parallel(self, func, items):
         items = list(items)
-        if len(items) <= 1:
+        if len(items) <= 1 or self.workers <= 1:
             return [func(item) for item in items]
         with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
             return list(pool.map(func, items))

@@ -60,6 +60,37 @@ class PipelineHost(qi.host.Host):
                 return candidate
         raise ValueError("no free namespace for %s" % name)
 
+    # -- building from templates (docs/building.md) -------------------------
+
+    def placeholders(self):
+        """``[(record, members)]`` of the placeholder records in the scene."""
+        return []
+
+    def write_placeholder(self, record, members=None):
+        raise NotImplementedError("%s keeps no placeholders" % self.name)
+
+    def remove_placeholder(self, placeholder_id):
+        """Removes the placeholder; what it held stays in the scene."""
+        raise NotImplementedError("%s keeps no placeholders" % self.name)
+
+    def release_members(self, placeholder_id, members=None):
+        """What a create placeholder's instance holds: ``members`` (its own),
+        or with None the scene's content outside the placeholders."""
+        return list(members or [])
+
+    def open_template(self, path):
+        """Opens a workfile template as the scene to build."""
+        self.open(path)
+
+    def run_script(self, code, build):
+        """A script placeholder: runs ``code`` with ``build`` in its globals."""
+        exec(compile(code, "<placeholder %s>" % build["placeholder"]["label"], "exec"), {"build": build})
+
+    def apply_context(self, values):
+        """A context placeholder: ``frame_range`` ([first, last]), ``fps``,
+        ``resolution`` ([width, height])."""
+        raise NotImplementedError("%s cannot set a scene's frame range, fps or resolution" % self.name)
+
     def staging_dir(self, instance_name):
         """A folder for an instance's extracted files (a fresh temporary one
         by default)."""

@@ -25,6 +25,7 @@ import qi.host
 from qi.hub import HubError
 
 from . import install
+from .build import BuildFailure, Builder
 from .create import CreateError
 from .inventory import InventoryError
 from .load import LoadError
@@ -36,6 +37,8 @@ PUBLISH_TIMEOUT = 86400.0
 
 #: The pipeline's windows in the Qi menu: (label, route of pipeline-ui).
 WINDOWS = (("Publish…", "/publisher"), ("Load…", "/loader"), ("Manage…", "/inventory"))
+#: The Qi menu's builds (docs/building.md): (label, pipeline.build's payload).
+BUILDS = (("Build workfile", {}), ("Update from template", {"update": True}))
 
 
 def _fails(error):
@@ -71,6 +74,8 @@ class PipelineSession(qi.host.Session):
     def menu(self):
         """The pipeline's windows, then the host's items, Save and Version up."""
         items = [qi.host.MenuItem(label, lambda route=route: self.open_window(route)) for label, route in WINDOWS]
+        items += [qi.host.MenuItem(label, lambda payload=payload: self._report(lambda: self.build(payload)))
+                  for label, payload in BUILDS]
         return items + list(super().menu())
 
     def open_window(self, route):
@@ -104,6 +109,7 @@ class PipelineSession(qi.host.Session):
                               ("pipeline.repair", self.repair), ("pipeline.actions", self.dcc_actions),
                               ("pipeline.action", self.dcc_action),
                               ("pipeline.loaders", self.loaders), ("pipeline.load", self.load),
+                              ("pipeline.build", self.build),
                               ("inventory.list", self.inventory_list), ("inventory.update", self.inventory_update),
                               ("inventory.switch", self.inventory_switch),
                               ("inventory.remove", self.inventory_remove), ("inventory.lock", self.inventory_lock),
@@ -116,10 +122,10 @@ class PipelineSession(qi.host.Session):
             self.ready.wait(self._deadline(message))
             if self.pipeline is None:
                 raise HubError("handler_failed", "{}: the pipeline did not start in {}".format(topic, self.host.label))
-            timeout = PUBLISH_TIMEOUT if topic == "pipeline.publish" else self._deadline(message)
+            timeout = PUBLISH_TIMEOUT if topic in ("pipeline.publish", "pipeline.build") else self._deadline(message)
             try:
                 return self.main.call(method, payload, timeout=timeout)
-            except (CreateError, LoadError, InventoryError, RecordError, ValueError) as error:
+            except (CreateError, LoadError, InventoryError, RecordError, BuildFailure, ValueError) as error:
                 # ActionError is a ValueError too
                 raise HubError("handler_failed", "{}: {}".format(topic, error)) from None
         return handler
@@ -183,6 +189,19 @@ class PipelineSession(qi.host.Session):
 
     def repair(self, payload):
         return self.pipeline.run_action(payload.get("plugin"), payload.get("action"))
+
+    # -- building from a template (docs/building.md) ------------------------
+
+    def build(self, payload):
+        """``{"template"?, "keep_placeholders"?, "workfile"?, "update"?}``: the
+        task's workfile built from its template (the profile's, unless
+        given); with ``update``, the scene's own placeholders built again."""
+        builder = Builder(self.pipeline, self.client, self.project, self.context, self.task)
+        try:
+            return builder.build(template=payload.get("template"), keep_placeholders=payload.get("keep_placeholders"),
+                                 workfile=payload.get("workfile"), from_template=not payload.get("update"))
+        finally:
+            self.pipeline.create_context.reset()
 
     # -- loading and the inventory ------------------------------------------
 

@@ -71,6 +71,22 @@ class CreateLook(BlenderCreator):
     order = 30
 
 
+class CreateLayout(Creator):
+    """A shot's layout: its objects and every loaded container (the linked
+    models and cameras), as a .blend a lighting scene links."""
+    identifier = "blender.layout"
+    label = "Layout"
+    product_type = "layout"
+    icon = "layout"
+    description = "The scene's layout: its objects and the containers it loaded, as a .blend"
+    default_variants = ["Main"]
+    hosts = ["blender"]
+    order = 35
+
+    def prepare_members(self, members, record):
+        return [o.name for o in _objects(members) if o.library is None]
+
+
 class CreateRender(Creator):
     """The scene's frames, rendered (on the farm unless the artist says
     otherwise: the publish attribute ``farm`` of “Render (farm)”)."""

@@ -65,6 +65,16 @@ class ExtractBlend(pyblish.api.InstancePlugin):
         try:
             for obj in instance:
                 collection.objects.link(obj)
+            if instance.data["productType"] == "layout":
+                # the containers' collections (linked models, cameras) go with the layout
+                for holder in bpy.data.collections:
+                    if holder.library is None and "qi_container" in holder.keys():
+                        for child in holder.children:
+                            if child.name not in collection.children:
+                                collection.children.link(child)
+                        for obj in holder.objects:
+                            if obj.name not in collection.objects:
+                                collection.objects.link(obj)
             blocks = {collection}
             if instance.data["productType"] == "look":
                 blocks |= {slot.material for obj in instance for slot in obj.material_slots if slot.material}

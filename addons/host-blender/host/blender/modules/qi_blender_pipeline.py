@@ -6,7 +6,9 @@ as JSON: ``qi_instance`` (schema ``qi:instance-1.0``) or ``qi_container``
 (``qi:container-1.0``). An instance's members are the objects linked into
 its collection (they stay in their own collections too); a container's are
 what its loader put in it: a linked or appended collection, or imported
-objects.
+objects. A workfile template's placeholders are collections too
+(``qi_placeholder``, ``qi:placeholder-1.0``), holding the objects a create
+placeholder makes its instance of.
 """
 import json
 import re
@@ -17,6 +19,7 @@ from qi.pipeline import PipelineHost
 
 INSTANCE_KEY = "qi_instance"
 CONTAINER_KEY = "qi_container"
+PLACEHOLDER_KEY = "qi_placeholder"
 
 
 def _scene_root():
@@ -146,3 +149,62 @@ class BlenderPipelineHost(PipelineHost):
         names = set(members)
         for obj in bpy.context.scene.objects:
             obj.select_set(obj.name in names or any(c.name in names for c in obj.users_collection))
+
+    # -- placeholders (docs/building.md) ------------------------------------------
+
+    def placeholders(self):
+        found = []
+        for collection in _holders(PLACEHOLDER_KEY):
+            found.append((_record_of(collection, PLACEHOLDER_KEY), [o.name for o in collection.objects]))
+        return found
+
+    def write_placeholder(self, record, members=None):
+        collection = _holder(PLACEHOLDER_KEY, record["id"])
+        if collection is None:
+            collection = bpy.data.collections.new("QI_PH_%s" % re.sub(r"[^A-Za-z0-9_]", "_", record.get("label")
+                                                                       or record["id"]))
+            _scene_root().children.link(collection)
+            collection.color_tag = "COLOR_02"
+        collection[PLACEHOLDER_KEY] = json.dumps(record, sort_keys=True)
+        for member in members or []:
+            obj = _resolve(member)
+            if isinstance(obj, bpy.types.Object) and obj.name not in collection.objects:
+                collection.objects.link(obj)
+        return collection
+
+    def remove_placeholder(self, placeholder_id):
+        collection = _holder(PLACEHOLDER_KEY, placeholder_id)
+        if collection is None:
+            return
+        root = _scene_root()
+        for obj in list(collection.objects):
+            # what the placeholder held stays in the scene
+            if len(obj.users_collection) == 1:
+                root.objects.link(obj)
+            collection.objects.unlink(obj)
+        bpy.data.collections.remove(collection)
+
+    def release_members(self, placeholder_id, members=None):
+        if members is not None:
+            return list(members)
+        held = {o.name for c in _holders(PLACEHOLDER_KEY) for o in c.objects}
+        return [o.name for o in bpy.context.scene.objects if o.name not in held and o.library is None
+                and o.instance_collection is None]
+
+    def open_template(self, path):
+        if "FINISHED" not in bpy.ops.wm.open_mainfile(filepath=path):
+            raise RuntimeError("Blender did not open the template “%s”" % path)
+
+    def run_script(self, code, build):
+        exec(compile(code, "<placeholder %s>" % build["placeholder"]["label"], "exec"), {"build": build, "bpy": bpy})
+
+    def apply_context(self, values):
+        scene = bpy.context.scene
+        if values.get("frame_range"):
+            scene.frame_start, scene.frame_end = int(values["frame_range"][0]), int(values["frame_range"][1])
+        if values.get("fps"):
+            fps = float(values["fps"])
+            scene.render.fps = max(1, round(fps))
+            scene.render.fps_base = scene.render.fps / fps
+        if values.get("resolution"):
+            scene.render.resolution_x, scene.render.resolution_y = (int(v) for v in values["resolution"])
