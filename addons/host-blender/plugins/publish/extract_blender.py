@@ -69,11 +69,12 @@ class ExtractBlend(pyblish.api.InstancePlugin):
                 # the containers' collections (linked models, cameras) go with the layout
                 for holder in bpy.data.collections:
                     if holder.library is None and "qi_container" in holder.keys():
+                        # by the data-block, not the name: two products' collections may share one
                         for child in holder.children:
-                            if child.name not in collection.children:
+                            if not any(c == child for c in collection.children):
                                 collection.children.link(child)
                         for obj in holder.objects:
-                            if obj.name not in collection.objects:
+                            if not any(o == obj for o in collection.objects):
                                 collection.objects.link(obj)
             blocks = {collection}
             if instance.data["productType"] == "look":
