@@ -206,3 +206,18 @@ def test_a_recursive_build_publishes_the_missing_layout_first(studio):
     latest = {v["product_name"]: v for v in hub.request("db_service.version.latest", {
         "project": "demo", "context": "/sq010/sh020"}, timeout=T)["versions"]}
     assert latest["layoutMain"]["number"] == 1 and "lightingMain" not in latest
+
+
+def test_a_new_workfile_is_built_when_its_profile_says_so(studio):
+    server, env, hub, blenders, tmp_path = studio
+    reply = hub.request("config.get", {"addon": "build", "project": "demo"}, timeout=T)
+    profiles = reply["values"]["profiles"]
+    profiles[0]["build_on_new_workfile"] = True
+    run_qi(env, "settings", "set", "build", "profiles", json.dumps(profiles), "--layer", "project", "--project", "demo")
+    layout = start(studio, "/sq010/sh030", "layout", "layout")  # its workfile does not exist yet
+    assert layout.workfile.is_file(), layout.log()
+    scene = inspect(layout.workfile)
+    assert scene["instances"] == ["cameraMain", "layoutMain", "workfileMain"]
+    assert scene["placeholders"] == [] and scene["frames"] == [1001, 1024]
+    # sh030 casts nobody: the load placeholder found nothing, and said so
+    assert scene["containers"] == []

@@ -3,7 +3,7 @@ from, and how. The ``build`` addon's setting ``profiles`` is a list of::
 
     {"name": "shot layout", "task_types": ["layout"], "task_names": [], "context_kinds": ["shot"],
      "context_paths": ["^/sq010/"], "template": "{root[work]}/templates/layout.blend", "host": "blender",
-     "produces": ["layout"], "build_on_new_workfile": true, "build_at_launch": false,
+     "produces": ["layout"], "build_on_new_workfile": false, "build_at_launch": false,
      "keep_placeholders": false, "create_first_version": true, "publish": true}
 
 An empty list matches anything; ``context_paths`` are regular expressions
@@ -11,14 +11,17 @@ searched in the context's path. The first profile that matches wins.
 ``produces`` names the product types a build of it publishes, which is
 how a recursive build finds the build that makes a missing input;
 ``publish`` says that such a build is published when a downstream build
-needs it. Standard library only."""
+needs it. ``build_on_new_workfile`` builds when the DCC starts on a
+workfile that does not exist yet, ``build_at_launch`` whenever it starts
+(both off by default: “Build workfile” in the Qi menu, ``pipeline.build``
+or ``build run`` build on request). Standard library only."""
 import re
 
 _KEYS = {"name": str, "task_types": list, "task_names": list, "context_kinds": list, "context_paths": list,
          "template": str, "host": str, "produces": list, "build_on_new_workfile": bool, "build_at_launch": bool,
          "keep_placeholders": bool, "create_first_version": bool, "publish": bool}
 _DEFAULTS = {"task_types": [], "task_names": [], "context_kinds": [], "context_paths": [], "host": "blender",
-             "produces": [], "build_on_new_workfile": True, "build_at_launch": False, "keep_placeholders": False,
+             "produces": [], "build_on_new_workfile": False, "build_at_launch": False, "keep_placeholders": False,
              "create_first_version": True, "publish": True}
 
 

@@ -52,7 +52,9 @@ class Builder(object):
             self.host.open_template(template)
             self.pipeline.create_context.reset()
         report = {"template": template, "profile": profile.get("name") if profile else None, "workfile": None,
-                  "passes": 0, "built": [], "missing": [], "failed": []}
+                  "passes": 0, "built": [], "missing": [], "failed": [], "warnings": []}
+        if from_template:
+            report["warnings"] += self._compare_sidecar(template)
         done = set()
         for _ in range(self.max_passes):
             records = [(r, m) for r, m in self.host.placeholders() if r["id"] not in done]
@@ -84,6 +86,24 @@ class Builder(object):
             self.host.save(target)
             report["workfile"] = target
         return report
+
+    def _compare_sidecar(self, template):
+        """What the template's placeholders file says otherwise than the
+        scene (a template saved without Qi's tools since)."""
+        from qi.build.placeholders import PlaceholderError, read_sidecar
+
+        try:
+            written = {r["id"]: r for r in read_sidecar(template)}
+        except PlaceholderError as error:
+            return [str(error)]
+        scene = {r["id"]: r for r, _members in self.host.placeholders()}
+        warnings = []
+        for record_id in sorted(set(scene) - set(written)):
+            warnings.append("the placeholder “%s” of the template is not in its placeholders file: build plan "
+                            "does not show it" % scene[record_id]["label"])
+        for record_id in sorted(set(written) - set(scene)):
+            warnings.append("the placeholders file has “%s”, which the template has not" % written[record_id]["label"])
+        return warnings
 
     def _build_step(self, step, members, report):
         kind, options = step["kind"], step["options"]

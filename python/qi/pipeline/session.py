@@ -67,7 +67,33 @@ class PipelineSession(qi.host.Session):
         finally:
             self.ready.set()
         self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
+        try:
+            self.main.call(self._build_at_start, timeout=PUBLISH_TIMEOUT)
+        except Exception as error:  # the session runs on; the artist builds from the menu
+            self.host.warn("Qi: building the workfile at start failed: {}".format(error))
         return True
+
+    def _build_at_start(self):
+        """Builds the workfile when its profile says so: always
+        (``build_at_launch``) or on a workfile not saved yet
+        (``build_on_new_workfile``)."""
+        if not (self.project and self.context and self.task):
+            return None
+        try:
+            found = self.client.request("build.template", {"project": self.project, "context": self.context,
+                                                           "task": self.task}, timeout=30)
+        except HubError:
+            return None  # no build addon, or no such task: nothing to build
+        profile = found.get("profile")
+        if not profile:
+            return None
+        import os
+
+        workfile = os.environ.get("QI_WORKFILE")
+        new = bool(workfile) and not os.path.exists(workfile)
+        if profile.get("build_at_launch") or (new and profile.get("build_on_new_workfile")):
+            return self.build({"template": found["template"]})
+        return None
 
     # -- the Qi menu -------------------------------------------------------
 
