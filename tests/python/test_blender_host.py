@@ -290,7 +290,7 @@ def test_blender_with_its_interface(tracker, tmp_path):
             assert len(lines) == 2, blender.log()
             labels, drawn = lines
             # the pipeline's windows first, then the host's Save and Version up
-            assert labels == "Publish… | Load… | Manage… | Save | Version up"
+            assert labels == "Publish… | Load… | Manage… | Build workfile | Update from template | Save | Version up"
             assert "_draw_file_menu" in drawn.split()
             assert hub.request("host.quit", {}, timeout=T) == {"quitting": True}
             assert blender.proc.wait(30) == 0, blender.log()
