@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gi.repository import Qi
 
-from qi.addon import EndpointHub, call_in_main, in_main_thread
+from qi.addon import EndpointHub, call_in_main
 from qi.build import BuildError, BuildGraph, Planner, PlaceholderError, ProfileError, check_profiles, choose
 from qi.build.placeholders import read_sidecar
 from qi.farm import metadata
@@ -46,10 +46,7 @@ class BuildService(object):
         return project
 
     def planner(self, project, settings):
-        # a command's verb holds the main loop: its requests go one at a time;
-        # the serving hub's thread asks the tracker in parallel
-        return Planner(self.hub, project, workers=1 if in_main_thread() else 8,
-                       context_values=settings["context_values"])
+        return Planner(self.hub, project, context_values=settings["context_values"])
 
     def template(self, payload):
         """``{project, context, task}`` → ``{"profile", "template"}`` (the

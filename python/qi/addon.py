@@ -177,3 +177,50 @@ class EndpointHub(object):
         except GLib.Error as error:
             code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
             raise HubError(code, error.message) from None
+
+    def request_many(self, requests, timeout=30.0):
+        """``[(topic, payload)]`` sent at once, all in flight together; their
+        replies in the same order, each a dict or the :class:`qi.hub.HubError`
+        it failed with (returned, not raised). From any thread, as
+        :meth:`request`; one trip to the main loop for all of them."""
+        from gi.repository import Qi
+
+        from qi.hub import HubError
+
+        results = [None] * len(requests)
+        if not requests:
+            return results
+        left = [len(requests)]
+        done = threading.Event()
+
+        def finished_one(index):
+            def finished(endpoint, result, _data=None):
+                try:
+                    results[index] = from_node(Qi.HubEndpoint.request_finish(endpoint, result))
+                except GLib.Error as error:
+                    code = Qi.hub_error_code_to_string(error.code) if error.domain == "qi-hub-error-quark" else "error"
+                    results[index] = HubError(code, error.message)
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set()
+            return finished
+
+        def send():
+            for index, (topic, payload) in enumerate(requests):
+                Qi.HubEndpoint.request_async(self.endpoint, topic, to_node(payload or {}),
+                                             int(timeout * 1000) if timeout else 0, None, finished_one(index), None)
+
+        def send_and_iterate():
+            send()
+            context = GLib.MainContext.default()
+            while not done.is_set():
+                context.iteration(True)
+
+        if in_main_thread() or run_in_main_context(send_and_iterate) is not None:
+            if not done.is_set():
+                send_and_iterate()
+        else:
+            call_in_main(send)
+            if not done.wait((timeout or 30.0) + 5):
+                raise HubError("timeout", "no answer to %d requests from the main loop" % len(requests))
+        return results

@@ -7,10 +7,9 @@ in the order the build follows (``qi --headless build plan``,
 The tracker is asked through any hub client with ``request(topic,
 payload, timeout)``: the context tree once, then for the contexts a
 placeholder names, their links and latest versions, then the versions'
-components, each round in parallel. Standard library only."""
+components, each round's requests in flight together (an addon's
+``request_many``, a client's ``request_async``). Standard library only."""
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from .placeholders import ordered
 
@@ -23,11 +22,12 @@ class BuildError(Exception):
 
 class Planner(object):
     def __init__(self, hub, project, workers=8, context_values=None):
+        """``workers`` 1: one request at a time; more: each round's
+        requests together."""
         self.hub = hub
         self.project = project
         self.workers = workers
         self.context_values = context_values or {}
-        self._lock = threading.Lock()
         self._contexts = None
         self._links = {}
         self._latest = {}
@@ -37,12 +37,42 @@ class Planner(object):
     def ask(self, topic, payload):
         return self.hub.request(topic, payload, timeout=TIMEOUT)
 
-    def _parallel(self, func, items):
-        items = list(items)
-        if len(items) <= 1 or self.workers <= 1:
-            return [func(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
-            return list(pool.map(func, items))
+    def _many(self, topic, payloads):
+        """The replies to ``payloads`` of one topic, asked together: through
+        the hub's ``request_many`` (an addon's endpoint) or ``request_async``
+        (a client), else one at a time; a failure raises."""
+        if self.workers > 1 and hasattr(self.hub, "request_many"):
+            replies = self.hub.request_many([(topic, p) for p in payloads], TIMEOUT)
+        elif self.workers > 1 and hasattr(self.hub, "request_async"):
+            futures = [self.hub.request_async(topic, p, timeout=TIMEOUT) for p in payloads]
+            replies = []
+            for future in futures:
+                try:
+                    replies.append(future.result())
+                except Exception as error:
+                    replies.append(error)
+        else:
+            replies = []
+            for payload in payloads:
+                try:
+                    replies.append(self.ask(topic, payload))
+                except Exception as error:
+                    replies.append(error)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    def fetch_latest(self, contexts):
+        wanted = [c for c in contexts if c["id"] not in self._latest]
+        for context, reply in zip(wanted, self._many("db_service.version.latest",
+                                                     [{"context": c["id"]} for c in wanted])):
+            self._latest[context["id"]] = reply["versions"]
+
+    def fetch_versions(self, ids):
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._versions]
+        for version_id, reply in zip(wanted, self._many("db_service.version.get", [{"id": i} for i in wanted])):
+            self._versions[version_id] = reply
 
     # the tracker, cached for the plan
 
@@ -115,7 +145,7 @@ class Planner(object):
                                 what, " kind “%s”" % options["context_kind"] if options.get("context_kind") else "",
                                 " path /%s/" % options["context_path"] if options.get("context_path") else "")})
             return entries, missing
-        self._parallel(self.latest, [c for c in sources if c["id"] not in self._latest])
+        self.fetch_latest(sources)
         name_pattern = re.compile(options["product_name"]) if options.get("product_name") else None
         chosen = []
         for source in sources:
@@ -139,7 +169,7 @@ class Planner(object):
                                     " named /%s/" % options["product_name"] if options.get("product_name") else "",
                                     source["path"])})
             chosen += [(source, v) for v in sorted(versions, key=lambda v: v.get("product_name") or "")]
-        self._parallel(self.version, [v["id"] for _, v in chosen if v["id"] not in self._versions])
+        self.fetch_versions([v["id"] for _, v in chosen])
         for source, version in chosen:
             full = self.version(version["id"])
             names = [c["name"] for c in full.get("components") or []]
