@@ -1356,9 +1356,11 @@ test_cli (Fixture       *f,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", NULL), ==, 0);
-  /* With the Python bridge built, the Python test addon has settings too;
-   * so do the first-party anatomy and applications addons of the build. */
-  g_assert_cmpstr (out, ==, python_bridge_built () ? "anatomy\napplications\nfarm\npublish\npyhello\n"
+  /* With the Python bridge built, the Python test addon has settings too,
+   * and so does the first-party build addon (the farm of the test addons
+   * shadows the first-party one); so do the first-party anatomy and
+   * applications addons of the build. */
+  g_assert_cmpstr (out, ==, python_bridge_built () ? "anatomy\napplications\nbuild\nfarm\npublish\npyhello\n"
                                                     : "anatomy\napplications\nfarm\npublish\n");
 
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "set", "farm", "farm.priority", "80",
@@ -1407,7 +1409,7 @@ test_cli (Fixture       *f,
   g_assert_cmpstr (err, ==, "qi settings set: bundle layer “default”: farm.speed: no such key\n");
   g_assert_cmpint (qi_test_run_qi (launcher, &out, &err, "--headless", "settings", "get", "render", NULL), ==, 1);
   g_assert_cmpstr (err, ==, python_bridge_built ()
-                   ? "qi settings get: no loaded addon “render” has settings; those that do: anatomy, applications, farm, publish, pyhello\n"
+                   ? "qi settings get: no loaded addon “render” has settings; those that do: anatomy, applications, build, farm, publish, pyhello\n"
                    : "qi settings get: no loaded addon “render” has settings; those that do: anatomy, applications, farm, publish\n");
   after = read_text (bundle_path);
   g_assert_cmpstr (after, ==, before);
