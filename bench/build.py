@@ -23,7 +23,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
-import qi.hub  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serving import serving  # noqa: E402
 from qi.build import Planner, placeholder  # noqa: E402
 from qi.build.placeholders import write_sidecar  # noqa: E402
 
@@ -41,17 +42,7 @@ def main():
     profiles = [{"name": "layout", "task_types": ["layout"], "template": template, "produces": ["layout"]}]
     subprocess.run([qi_exe, "--headless", "settings", "set", "build", "profiles", json.dumps(profiles),
                     "--layer", "project", "--project", "demo"], check=True, capture_output=True)
-    info_file = os.path.join(scratch, "server.json")
-    server = subprocess.Popen([qi_exe, "--headless", "serve", "--port", "0", "--info-file", info_file],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                info = json.load(open(info_file))
-                break
-            except (OSError, ValueError):
-                time.sleep(0.05)
-        client = qi.hub.connect(info["url"], info["token"], name="bench/build", timeout=60)
+    with serving(qi_exe, scratch, "bench/build", seed=False) as client:
         shot = client.request("db_service.context.lookup", {"project": "demo", "path": "/sq010/sh010"})
         assets = client.request("db_service.context.lookup", {"project": "demo", "path": "/assets"})
         for a in range(n):
@@ -84,10 +75,6 @@ def main():
                 start = time.perf_counter()
                 func()
                 figures[name].append(time.perf_counter() - start)
-        client.close()
-    finally:
-        server.terminate()
-        server.wait()
     med = {k: statistics.median(v) * 1000 for k, v in figures.items()}
     requests = 2 + 2 * n
     print("the plan of /sq010/sh010 casting %d assets (one load placeholder), median of %d runs (5 one at a time)"

@@ -13,15 +13,14 @@ first of its product's ten published versions, so every one is outdated.
 
 Each figure is the median of RUNS, runs alternating.
 Usage: inventory.py QI_EXE SCRATCH [RUNS] [CONTAINERS]"""
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
-import qi.hub  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serving import serving  # noqa: E402
 from qi import pipeline  # noqa: E402
 from qi.pipeline import records  # noqa: E402
 
@@ -40,18 +39,7 @@ def main():
     qi_exe, scratch = sys.argv[1], sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
-    subprocess.run([qi_exe, "--headless", "db", "seed-demo"], check=True, capture_output=True)
-    info_file = os.path.join(scratch, "server.json")
-    server = subprocess.Popen([qi_exe, "--headless", "serve", "--port", "0", "--info-file", info_file],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                info = json.load(open(info_file))
-                break
-            except (OSError, ValueError):
-                time.sleep(0.05)
-        client = qi.hub.connect(info["url"], info["token"], name="bench/inventory", timeout=60)
+    with serving(qi_exe, scratch, "bench/inventory", seed=True) as client:
         context = client.request("db_service.context.lookup", {"project": "demo", "path": "/assets/env_forest"})
         scene = []
         for p in range(max(1, n // 10)):
@@ -90,10 +78,6 @@ def main():
                 start = time.perf_counter()
                 func()
                 figures[name].append(time.perf_counter() - start)
-        client.close()
-    finally:
-        server.terminate()
-        server.wait()
     med = {k: statistics.median(v) * 1000 for k, v in figures.items()}
     print("a scene of %d containers over %d products, median of %d runs (5 for one by one)" % (n, len(ids), runs))
     print("  inventory.list                         %8.1f ms" % med["list"])

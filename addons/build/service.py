@@ -3,13 +3,11 @@ tracker many times): ``build.template`` (the profile and template of a
 task, for a DCC that builds), ``build.plan``, ``build.graph``,
 ``build.run`` (a recursive build, through the launcher)."""
 import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from gi.repository import Qi
 
-from qi.addon import EndpointHub, call_in_main
+from qi.addon import EndpointHub, threaded_handler
 from qi.build import BuildError, BuildGraph, Planner, PlaceholderError, ProfileError, check_profiles, choose
 from qi.build.placeholders import read_sidecar
 from qi.farm import metadata
@@ -176,27 +174,5 @@ class BuildService(object):
         endpoint = self.addon.get_endpoint()
         for topic, method in (("build.template", self.template), ("build.plan", self.plan),
                               ("build.graph", self.graph), ("build.run", self.run)):
-            endpoint.add_handler(topic, self._threaded(topic, method))
-
-    def _threaded(self, topic, method):
-        def handler(request, payload):
-            if not isinstance(payload, dict):
-                request.fail(Qi.HubError.BAD_MESSAGE, "%s: the payload must be an object" % topic)
-                return None
-
-            def work():
-                try:
-                    answer = method(payload)
-                except (BuildError, PlaceholderError, ProfileError) as error:
-                    call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s" % (topic, error))
-                except Exception as error:
-                    code = getattr(error, "code", None)
-                    call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s%s" % (
-                        topic, "" if code else type(error).__name__ + ": ", getattr(error, "message", None) or error))
-                else:
-                    call_in_main(request.reply, answer)
-
-            threading.Thread(target=work, name="qi-" + topic, daemon=True).start()
-            return None
-
-        return handler
+            endpoint.add_handler(topic, threaded_handler(topic, method,
+                                                         failed=(BuildError, PlaceholderError, ProfileError)))

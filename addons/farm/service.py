@@ -11,9 +11,9 @@ import subprocess
 import sys
 import threading
 
-from gi.repository import GLib, Qi
+from gi.repository import GLib
 
-from qi.addon import EndpointHub, call_in_main
+from qi.addon import EndpointHub, call_in_main, threaded_handler
 from qi.farm import FarmError, JobError, adapter_class, adapter_names, normalize
 from qi.farm.local import LocalFarm
 
@@ -165,31 +165,7 @@ class FarmService(object):
                               ("farm.job.list", self.list), ("farm.cancel", self.cancel),
                               ("farm.retry", self.retry), ("farm.logs", self.logs),
                               ("farm.adapters", self.adapters)):
-            endpoint.add_handler(topic, self._threaded(topic, method))
-
-    def _threaded(self, topic, method):
-        def handler(request, payload):
-            if not isinstance(payload, dict):
-                request.fail(Qi.HubError.BAD_MESSAGE, "%s: the payload must be an object" % topic)
-                return None
-
-            def work():
-                try:
-                    answer = method(payload)
-                except JobError as error:
-                    call_in_main(request.fail, Qi.HubError.BAD_MESSAGE, "%s: %s" % (topic, error))
-                except FarmError as error:
-                    call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s" % (topic, error))
-                except Exception as error:
-                    call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s: %s" % (
-                        topic, type(error).__name__, error))
-                else:
-                    call_in_main(request.reply, answer)
-
-            threading.Thread(target=work, name="qi-" + topic, daemon=True).start()
-            return None
-
-        return handler
+            endpoint.add_handler(topic, threaded_handler(topic, method, refused=(JobError,), failed=(FarmError,)))
 
     # farm.job.changed while the hub serves
 

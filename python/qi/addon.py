@@ -157,6 +157,43 @@ def call_in_main(func, *args, timeout=30.0):
     return outcome.get("value")
 
 
+def threaded_handler(topic, method, refused=(), failed=()):
+    """A hub handler for ``endpoint.add_handler(topic, …)`` that runs
+    ``method(payload)`` in a thread of its own, so that the hub answers
+    others meanwhile, and replies from the main loop with what it returns.
+    Its exceptions become the request's error, ``TOPIC: sentence``: those
+    of the classes ``refused`` are ``bad_message`` (what was asked is
+    wrong), those of ``failed`` and a hub error of a request it made are
+    ``handler_failed``, and any other is ``handler_failed`` naming its
+    type. A payload that is not an object is ``bad_message``."""
+    from gi.repository import Qi
+
+    def handler(request, payload):
+        if not isinstance(payload, dict):
+            request.fail(Qi.HubError.BAD_MESSAGE, "%s: the payload must be an object" % topic)
+            return None
+
+        def work():
+            try:
+                answer = method(payload)
+            except refused as error:
+                call_in_main(request.fail, Qi.HubError.BAD_MESSAGE, "%s: %s" % (topic, error))
+            except failed as error:
+                call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s" % (topic, error))
+            except Exception as error:
+                message = getattr(error, "message", None)
+                text = message if getattr(error, "code", None) and message else "%s: %s" % (
+                    type(error).__name__, error)
+                call_in_main(request.fail, Qi.HubError.HANDLER_FAILED, "%s: %s" % (topic, text))
+            else:
+                call_in_main(request.reply, answer)
+
+        threading.Thread(target=work, name="qi-" + topic, daemon=True).start()
+        return None
+
+    return handler
+
+
 class EndpointHub(object):
     """The hub as Python code outside an addon sees it — a publish plugin's
     ``context.data["hub"]``, an action's ``self.hub`` — over an addon's
