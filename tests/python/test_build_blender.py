@@ -165,6 +165,9 @@ def test_layout_then_lighting_built_from_templates(studio):
     assert published["success"], json.dumps(published["errors"], indent=1)
     [report_layout] = [r for r in published["products"] if r["product"]["name"] == "layoutMain"]
     assert report_layout["number"] == 1
+    # the tracker knows what the layout uses: the two models it loaded
+    links = hub.request("db_service.version.links", {"version": report_layout["version"]["id"]}, timeout=T)
+    assert sorted((v["product_name"], v["number"]) for v in links["uses"]) == [("modelMain", 1), ("modelMain", 3)]
 
     lighting = start(studio, "/sq010/sh010", "lighting", "lighting")
     report = ask(lighting, hub, "pipeline.build")

@@ -107,8 +107,8 @@ def test_a_sequence_and_a_thumbnail_become_the_next_version(demo):
     assert os.path.isfile(report["report"])
     # every plugin ran, Qi's in their order, each with its duration
     ran = [r["plugin"] for r in document["results"]]
-    assert ran == ["CollectQiContext", "CollectQiInstances", "ValidateQiProduct", "ValidateQiRepresentations",
-                   "ValidateQiDestinations", "IntegrateQiVersion"]
+    assert ran == ["CollectQiContext", "CollectQiInstances", "CollectQiLoaded", "ValidateQiProduct",
+                   "ValidateQiRepresentations", "ValidateQiDestinations", "IntegrateQiVersion", "IntegrateQiLinks"]
     assert all(r["success"] and r["duration_ms"] >= 0 for r in document["results"])
     # one line of progress per file, at least the last, on stderr when it is no terminal
     assert "publishing renderMain v002: 4 files" in done.stderr and "[4/4]" in done.stderr
