@@ -33,7 +33,9 @@ class SlurmFarm(object):
             self.run_qi("settings", "set", "farm", key, value, "--layer", "project", "--project", "demo")
 
     def run_qi(self, *args, check=True):
-        done = subprocess.run([QI_EXE, "--headless", *args], env=self.env, capture_output=True, text=True,
+        # a secret in the submitter's environment, which no job may carry
+        env = dict(self.env, QI_TEST_API_KEY="s3cret-of-the-submitter")
+        done = subprocess.run([QI_EXE, "--headless", *args], env=env, capture_output=True, text=True,
                               timeout=90)
         if check:
             assert done.returncode == 0, "qi %s exited %d: %s" % (" ".join(args), done.returncode, done.stderr)
@@ -74,6 +76,14 @@ def test_slurm_runs_arrays_dependencies_retries_and_cancels(cluster, tmp_path):
     assert farm.wait(job["id"])["state"] == "done"
     assert sorted(p.name for p in out.iterdir()) == ["%04d" % f for f in range(1, 9)]
     assert (out / "0008").read_text() == "on"
+    # the submitter's environment reaches the tasks, its secrets do not
+    folder = tmp_path / "xdg_data_home" / "qi" / "farm" / "slurm" / job["id"]
+    assert "s3cret-of-the-submitter" not in (folder / "job.sh").read_text()
+    assert "export QI_TEST=on" in (folder / "job.sh").read_text()
+    probe = farm.submit("--name", "env", "--", "sh", "-c", "env")["job"]
+    assert farm.wait(probe["id"])["state"] == "done"
+    env_log = farm.farm("logs", probe["id"]).stdout
+    assert "XDG_DATA_HOME=" in env_log and "s3cret-of-the-submitter" not in env_log
     # the publish job ran (afterok) and failed: its metadata file is not there
     record = farm.wait(publish["id"])
     assert record["state"] == "failed"

@@ -6,7 +6,11 @@ show job`` (accounting, hence ``sacct``, may well be off), and once Slurm
 has forgotten a job, from the exit status each task writes beside its
 log. Retries happen in the task's script, up to the job's
 ``max_retries``; ``retry`` submits the failed tasks again as a new array
-of the same script. Qi keeps what it submitted in
+of the same script. A task's environment is the submitter's without its
+secrets (variables named like a token, key, password or secret) and the
+job's, exported by the script: sbatch itself exports nothing
+(``--export=NONE``), so that no secret reaches Slurm's records. Qi keeps
+what it submitted in
 ``DATA_DIR/farm/slurm/ID/`` (the script, ``job.json``, each task's log
 and exit status), so ``list`` shows the jobs Qi sent.
 
@@ -21,7 +25,11 @@ import subprocess
 import time
 
 from .adapter import FarmAdapter, FarmError, read_log
-from .jobs import FINAL, job_state, tasks_of
+from .jobs import FINAL, is_secret, job_state, tasks_of
+
+#: the submitting shell's own variables, which a task does not take
+_LOCAL_VARIABLES = {"PWD", "OLDPWD", "SHLVL", "_", "PS1", "TERM", "DISPLAY", "WAYLAND_DISPLAY",
+                    "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "SSH_AGENT_PID"}
 
 _STATES = {
     "PENDING": "queued", "CONFIGURING": "queued", "REQUEUED": "queued", "REQUEUE_HOLD": "queued",
@@ -131,7 +139,13 @@ class SlurmFarm(FarmAdapter):
         for task in tasks_of(job):
             lines.append("%d) set -- %s ;;" % (task["index"], " ".join(shlex.quote(a) for a in task["argv"])))
         lines += ['*) echo "qi: the job has no task $task" >&2; exit 2 ;;', "esac"]
-        for name, value in sorted(job["environment"].items()):
+        # the submitter's environment without its secrets, then the job's: sbatch
+        # exports nothing itself (--export=NONE), so no secret reaches Slurm's records
+        environment = {name: value for name, value in os.environ.items()
+                       if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name) and not is_secret(name)
+                       and not name.startswith(("SLURM_", "BASH_FUNC_")) and name not in _LOCAL_VARIABLES}
+        environment.update(job["environment"])
+        for name, value in sorted(environment.items()):
             lines.append("export %s=%s" % (name, shlex.quote(value)))
         lines += [
             "export QI_FARM=slurm QI_FARM_JOB=${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID} QI_FARM_TASK_INDEX=$task",
@@ -151,7 +165,7 @@ class SlurmFarm(FarmAdapter):
     def _sbatch(self, job, output, script, indices, dependencies, hold=False):
         arguments = ["--parsable", "--job-name", job["name"][:200], "--array", ",".join(map(str, indices)),
                      "--output", output, "--open-mode", "append",
-                     "--kill-on-invalid-dep", "yes", "--export", "ALL"]
+                     "--kill-on-invalid-dep", "yes", "--export", "NONE"]
         partition = job.get("pool") or self.settings.get("slurm_partition")
         if partition:
             arguments += ["--partition", partition]
