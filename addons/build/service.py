@@ -2,7 +2,9 @@
 tracker many times): ``build.template`` (the profile and template of a
 task, for a DCC that builds), ``build.plan``, ``build.graph``,
 ``build.run`` (a recursive build, through the launcher)."""
+import json
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -112,8 +114,10 @@ class BuildService(object):
         graph, settings = self._graph(payload)
         rounds = graph.order()
         target = "%s %s" % (payload["context"], payload["task"])
-        report = {"order": rounds, "builds": [], "success": True, "problems": graph.problems}
-        for round_ in rounds:
+        report = {"project": graph.nodes[target]["project"], "context": payload["context"], "task": payload["task"],
+                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "order": rounds, "builds": [], "skipped": [],
+                  "success": True, "problems": graph.problems}
+        for number, round_ in enumerate(rounds):
             with ThreadPoolExecutor(max_workers=max(1, settings["parallel"])) as pool:
                 outcomes = list(pool.map(lambda key: self._run_node(graph.nodes[key], key == target), round_))
             report["builds"] += outcomes
@@ -121,8 +125,23 @@ class BuildService(object):
             if failed:
                 report["success"] = False
                 report["error"] = "the build of %s failed: %s" % (failed[0]["node"], failed[0]["error"])
+                report["skipped"] = [key for later in rounds[number + 1:] for key in later]
                 break
+        report["report"] = self.keep(report)
         return report
+
+    def keep(self, report):
+        """Writes the report to ``DATA_DIR/builds/`` (whole, then renamed);
+        returns its path."""
+        folder = os.path.join(self.addon.get_data_dir(), "builds")
+        os.makedirs(folder, exist_ok=True)
+        name = "%s-%s-%s.json" % (time.strftime("%Y%m%d-%H%M%S"), re.sub(r"[^A-Za-z0-9]+", "_",
+                                                                        report["context"]).strip("_"), report["task"])
+        path = os.path.join(folder, name)
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(dict(report, report=path), f, indent=2, ensure_ascii=False)
+        os.replace(path + ".tmp", path)
+        return path
 
     def _run_node(self, node, is_target):
         outcome = {"node": node["id"], "pid": None, "build": None, "published": [], "error": None}

@@ -192,6 +192,9 @@ def test_a_recursive_build_publishes_the_missing_layout_first(studio):
     report = hub.request("build.run", {"project": "demo", "context": "/sq010/sh020", "task": "lighting"},
                          timeout=LONG)
     assert report["success"], json.dumps(report, indent=1)
+    assert report["skipped"] == []
+    with open(report["report"]) as f:  # the report is kept
+        assert json.load(f)["builds"] == report["builds"]
     first, second = report["builds"]
     assert first["node"] == "/sq010/sh020 layout" and first["error"] is None
     # the built scene's products: its layout, its camera and the workfile
