@@ -232,6 +232,21 @@ test('the standalone publisher refuses a sequence with a gap, then publishes it 
   assert.equal(version.comment, 'from the window');
   await shot(page, 'standalone-published');
 
+  // files dropped from a file manager arrive as file:// URIs: the folder becomes its sequence
+  const dropPage = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  await dropPage.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&project=demo#/standalone`);
+  await dropPage.getByTestId('sa-paths').waitFor();
+  await dropPage.evaluate((uri) => {
+    const data = new DataTransfer();
+    data.setData('text/uri-list', `# dropped\r\n${uri}\r\n`);
+    document.querySelector('[data-testid=sa-paths]').dispatchEvent(
+      new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, `file://${frames.split('/').map(encodeURIComponent).join('/')}`);
+  await dropPage.locator('[data-testid=sa-item][data-kind=sequence]').waitFor();
+  assert.equal(await dropPage.getByTestId('sa-paths').inputValue(), frames);
+  assert.match(await dropPage.locator('[data-testid=sa-item][data-kind=sequence]').textContent(), /1001-1100 · 100 frames/);
+  await dropPage.close();
+
   // the loader without a DCC (host standalone): what is published, its files and actions
   await page.goto(`${server.http}/ui/pipeline-ui/?token=${encodeURIComponent(server.token)}&project=demo#/loader`);
   await page.getByTestId('contexts-filter').fill('sq010/sh010');
