@@ -21,7 +21,9 @@
  *
  * The page gets `window.qiShell` (a user script) whose `drag()`,
  * `minimize()`, `maximize()` and `close()` post to the script message
- * handler `qi`; only pages of the server's origin are heeded. Navigation
+ * handler `qi`, and `chooseFiles({folders, multiple, title})`, a promise
+ * of the paths the user picks in a native file chooser (an empty list if
+ * they cancel); only pages of the server's origin are heeded. Navigation
  * to another origin and new-window requests go to the system browser.
  * The size and position of each window id are kept in a key file,
  * written atomically whenever a window moves or closes.
@@ -38,12 +40,28 @@ static const char bridge_script[] =
   "  var post = function (action) {\n"
   "    window.webkit.messageHandlers.qi.postMessage({ action: action });\n"
   "  };\n"
+  "  var waiting = {}, next = 1;\n"
   "  window.qiShell = Object.freeze({\n"
   "    available: true,\n"
   "    drag: function () { post('drag'); },\n"
   "    minimize: function () { post('minimize'); },\n"
   "    maximize: function () { post('maximize'); },\n"
   "    close: function () { post('close'); },\n"
+  "    chooseFiles: function (options) {\n"
+  "      options = options || {};\n"
+  "      return new Promise(function (resolve) {\n"
+  "        var id = next++;\n"
+  "        waiting[id] = resolve;\n"
+  "        window.webkit.messageHandlers.qi.postMessage({ action: 'choose', id: id,\n"
+  "          folders: !!options.folders, multiple: options.multiple !== false,\n"
+  "          title: String(options.title || '') });\n"
+  "      });\n"
+  "    },\n"
+  "    _chosen: function (id, paths) {\n"
+  "      var resolve = waiting[id];\n"
+  "      delete waiting[id];\n"
+  "      if (resolve) resolve(paths);\n"
+  "    },\n"
   "  });\n"
   "  /* The first frame painted after the load: the shell's `painted`. */\n"
   "  window.addEventListener('load', function () {\n"
@@ -400,6 +418,95 @@ destroy_window_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A native file chooser a page asked for (qiShell.chooseFiles()). */
+typedef struct
+{
+  WebKitWebView        *view;     /* owned: the answer goes to it */
+  GtkFileChooserNative *chooser;  /* owned */
+  gint64                id;
+} Choice;
+
+static gboolean
+unref_idle (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_chosen (GtkNativeDialog *dialog,
+           int              response,
+           gpointer         user_data)
+{
+  Choice *choice = user_data;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *paths = json_array_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *script = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      GSList *files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+
+      for (GSList *l = files; l != NULL; l = l->next)
+        {
+          g_autofree char *path = g_file_get_path (l->data);
+
+          if (path != NULL)
+            json_array_add_string_element (paths, path);
+        }
+      g_slist_free_full (files, g_object_unref);
+    }
+  json_node_take_array (node, paths);
+  text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
+  script = g_strdup_printf ("window.qiShell && window.qiShell._chosen(%" G_GINT64_FORMAT ", %s);", choice->id, text);
+  webkit_web_view_evaluate_javascript (choice->view, script, -1, NULL, NULL, NULL, NULL, NULL);
+  g_object_unref (choice->view);
+  /* GTK is still dispatching the event that answered the dialog: it goes
+   * once that is done */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, unref_idle, choice->chooser, NULL);
+  g_free (choice);
+}
+
+static gboolean
+js_boolean (JSCValue   *object,
+            const char *name)
+{
+  g_autoptr(JSCValue) value = jsc_value_object_get_property (object, name);
+
+  return jsc_value_is_boolean (value) && jsc_value_to_boolean (value);
+}
+
+static void
+choose_files (Window   *win,
+              JSCValue *value)
+{
+  g_autoptr(JSCValue) id = jsc_value_object_get_property (value, "id");
+  g_autoptr(JSCValue) title_value = jsc_value_object_get_property (value, "title");
+  g_autofree char *title = jsc_value_is_string (title_value) ? jsc_value_to_string (title_value) : NULL;
+  gboolean folders = js_boolean (value, "folders");
+  Choice *choice;
+
+  if (!jsc_value_is_number (id))
+    {
+      g_message ("window “%s”: chooseFiles without its id; ignored", win->id);
+      return;
+    }
+  choice = g_new0 (Choice, 1);
+  choice->id = (gint64) jsc_value_to_double (id);
+  choice->view = g_object_ref (win->view);
+  choice->chooser = gtk_file_chooser_native_new (title != NULL && *title != '\0' ? title
+                                                 : (folders ? _("Choose folders") : _("Choose files")),
+                                                 win->window,
+                                                 folders ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                                         : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                 _("_Choose"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (choice->chooser), js_boolean (value, "multiple"));
+  gtk_file_chooser_set_local_only (GTK_FILE_CHOOSER (choice->chooser), TRUE);
+  g_signal_connect (choice->chooser, "response", G_CALLBACK (on_chosen), choice);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (choice->chooser));
+}
+
 static void
 on_script_message (WebKitUserContentManager *ucm,
                    WebKitJavascriptResult   *result,
@@ -442,13 +549,15 @@ on_script_message (WebKitUserContentManager *ucm,
   else if (g_strcmp0 (action, "close") == 0)
     /* after this callback: the view is still in use here */
     g_idle_add_full (G_PRIORITY_DEFAULT, destroy_window_idle, g_object_ref (win->window), g_object_unref);
+  else if (g_strcmp0 (action, "choose") == 0)
+    choose_files (win, value);
   else if (g_strcmp0 (action, "painted") == 0)
     {
       if (win->painted_at == 0)
         win->painted_at = g_get_monotonic_time ();
     }
   else
-    g_message ("window “%s”: unknown bridge action “%s”; the actions are drag, minimize, maximize, close",
+    g_message ("window “%s”: unknown bridge action “%s”; the actions are drag, minimize, maximize, close, choose",
                win->id, action != NULL ? action : "(not a string)");
 }
 

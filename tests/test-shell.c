@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
 #include <cairo.h>
 #include <gio/gio.h>
@@ -1223,6 +1224,144 @@ test_params_and_route (Fixture       *f,
   stop_qi (f);
 }
 
+/* Runs the main context for @ms (the hub client answers the server's
+ * pings meanwhile). */
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
+}
+
+/* xdotool ARGS…, its stdout; NULL if it failed. The main context runs
+ * meanwhile, so that the hub client keeps answering the server. */
+static void
+on_xdotool_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &text, NULL, &error) &&
+      g_subprocess_get_successful (G_SUBPROCESS (source)))
+    *out = g_strstrip (g_steal_pointer (&text));
+  else
+    *out = g_strdup ("\001failed");
+}
+
+static char *
+xdotool (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  char *out = NULL;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+  if (process == NULL)
+    return NULL;
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_xdotool_done, &out);
+  while (out == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (out[0] == '\001')
+    g_clear_pointer (&out, g_free);
+  return out;
+}
+
+typedef struct
+{
+  const char *name;
+  char       *window;
+} DialogWait;
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  DialogWait *wait = data;
+
+  g_free (wait->window);
+  wait->window = xdotool ((const char * const []) { "search", "--onlyvisible", "--name", wait->name, NULL });
+  if (wait->window != NULL && *wait->window != '\0')
+    {
+      /* the first window of that name */
+      char *newline = strchr (wait->window, '\n');
+
+      if (newline != NULL)
+        *newline = '\0';
+      return TRUE;
+    }
+  spin (100);
+  return FALSE;
+}
+
+/* qiShell.chooseFiles(): the page's request opens GTK's file chooser over
+ * its window; what the user picks there (typed with xdotool, as a user
+ * types a path) comes back to the page, which puts it in its title. */
+static void
+test_bridge_choose_files (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *plate = g_build_filename (f->env.root, "sh010_plate.exr", NULL);
+  g_autofree char *expected = g_strconcat ("chose ", plate, NULL);
+  TitleWait chosen = { f, "chooser", expected };
+  DialogWait dialog = { "Pick the plates", NULL };
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_fail_printf ("xdotool is not installed: tools/deps.sh installs it (QI_SHELL_TEST_PACKAGES)");
+      return;
+    }
+  g_assert_true (g_file_set_contents (plate, "plate\n", -1, NULL));
+  /* GTK 3's file chooser can warn of a synthetic key event that reaches
+   * one of its popups before it is realized: that one warning of GTK's is
+   * let through below, Qi's own still fail the test */
+  qi_test_env_setenv (&f->env, "G_DEBUG", "gc-friendly");
+  start_qi (f, (const char * const []) { "--no-window", NULL });
+  reply = request (f, "gui.window.open", "{\"id\":\"chooser\",\"addon\":\"shellpage\",\"path\":\"choose.html\"}",
+                   &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_for (dialog_shown, &dialog, WAIT_MS));
+  /* a path typed into GTK's chooser opens its location entry; Return picks it */
+  done = xdotool ((const char * const []) { "windowfocus", dialog.window, NULL });
+  g_clear_pointer (&done, g_free);
+  done = xdotool ((const char * const []) { "key", "ctrl+l", NULL });
+  g_clear_pointer (&done, g_free);
+  spin (300);
+  done = xdotool ((const char * const []) { "type", "--delay", "10", plate, NULL });
+  g_assert_nonnull (done);
+  g_clear_pointer (&done, g_free);
+  spin (500);
+  /* Return pressed picks the file and the dialog goes; released once it
+   * has gone (GTK 3 warns of a release sent to a dialog no longer there) */
+  done = xdotool ((const char * const []) { "keydown", "Return", NULL });
+  g_assert_nonnull (done);
+  g_assert_true (wait_for (title_is, &chosen, WAIT_MS));
+  g_free (xdotool ((const char * const []) { "keyup", "Return", NULL }));
+  {
+    g_autofree char *log = dup_log (f);
+    g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], "CRITICAL") != NULL || strstr (lines[i], "WARNING") != NULL)
+        g_assert_nonnull (strstr (lines[i], "Gtk-CRITICAL **") != NULL &&
+                          strstr (lines[i], "gtk_widget_event: assertion 'WIDGET_REALIZED_FOR_EVENT") != NULL
+                          ? lines[i] : NULL);
+  }
+  g_free (dialog.window);
+  stop_qi (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1245,6 +1384,8 @@ main (int    argc,
   g_test_add ("/shell/external-blocked", Fixture, NULL, fixture_setup, test_external_blocked, fixture_teardown);
   g_test_add ("/shell/params-and-route", Fixture, NULL, fixture_setup, test_params_and_route, fixture_teardown);
   g_test_add ("/shell/bridge-close", Fixture, NULL, fixture_setup, test_bridge_close, fixture_teardown);
+  g_test_add ("/shell/bridge-choose-files", Fixture, NULL, fixture_setup, test_bridge_choose_files,
+              fixture_teardown);
   g_test_add ("/shell/real-launcher", Fixture, "default", fixture_setup, test_real_launcher, fixture_teardown);
 
   return g_test_run ();

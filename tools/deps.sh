@@ -30,9 +30,10 @@ QI_TEST_PACKAGES=(
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual
-# display and a session bus of their own.
+# display and a session bus of their own, and xdotool, which types into
+# the native file chooser as a user does.
 QI_SHELL_TEST_PACKAGES=(
-  xvfb xauth dbus dbus-x11
+  xvfb xauth dbus dbus-x11 xdotool
 )
 
 qi_install_packages() {
