@@ -1362,6 +1362,69 @@ test_bridge_choose_files (Fixture       *f,
   stop_qi (f);
 }
 
+/* A pipeline window (the pipeline-ui addon of the build) in the real
+ * shell, opened as the tray's “Publish files…” opens it: its route
+ * reaches the page, which loads and paints the project's contexts with no
+ * error banner, and (the shell's bridge there) its “Add files…”
+ * buttons: shell-standalone-publisher.png. */
+static void
+test_pipeline_window (Fixture       *f,
+                      gconstpointer  data)
+{
+  WindowWait wait = { f, "standalone-publisher", TRUE, NULL };
+  g_autofree char *addon = g_test_build_filename (G_TEST_BUILT, "..", "addons", "pipeline-ui", NULL);
+  g_autofree char *link = g_build_filename (f->addons, "pipeline-ui", NULL);
+  g_autofree char *png = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *window;
+  /* the error banner's background (--qi-danger-bg) */
+  Colour colours[] = { { 0x3a2222, 0 }, { 0 } };
+  Pixels pixels = { 0 };
+
+  if (!QI_TEST_UI)
+    {
+      g_test_skip ("the web UIs are not built: the pipeline-ui addon has no ui_dist/");
+      return;
+    }
+  g_assert_cmpint (symlink (addon, link), ==, 0);
+  /* what the page asks of the hub besides the tracker: the publish addon's settings */
+  for (const char * const *name = (const char * const []) { "publish", "anatomy", NULL }; *name != NULL; name++)
+    {
+      g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "..", "addons", *name, NULL);
+      g_autofree char *to = g_build_filename (f->addons, *name, NULL);
+
+      g_assert_cmpint (symlink (built, to), ==, 0);
+    }
+  run_headless (f, NULL, (const char * const []) { "--headless", "db", "seed-demo", NULL });
+  start_qi (f, (const char * const []) { "--no-window", "--dev", NULL });
+  reply = request (f, "gui.window.open", "{\"id\":\"standalone-publisher\",\"addon\":\"pipeline-ui\","
+                   "\"route\":\"/standalone\",\"title\":\"Publish files\","
+                   "\"width\":1100,\"height\":700}", &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_for (window_is_there, &wait, WAIT_MS));
+  window = find_window (wait.last, "standalone-publisher");
+  g_assert_cmpstr (json_object_get_string_member (window, "addon"), ==, "pipeline-ui");
+  g_assert_cmpstr (json_object_get_string_member (window, "route"), ==, "/standalone");
+  g_clear_pointer (&wait.last, json_node_unref);
+  for (gint64 end = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;;)
+    {
+      colours[0].count = 0;
+      g_clear_pointer (&png, g_free);
+      png = snapshot (f, "standalone-publisher", "shell-standalone-publisher.png");
+      pixels = count_pixels (png, colours);
+      /* painted, its contexts listed (a good part of the window is not background) */
+      if (pixels.differing > pixels.width * pixels.height / 2 || g_get_monotonic_time () > end)
+        break;
+      spin (100);
+    }
+  g_test_message ("snapshot %s: %ux%u, %u pixels not the background, %u of an error", png, pixels.width,
+                  pixels.height, pixels.differing, colours[0].count);
+  g_assert_cmpuint (pixels.differing, >, pixels.width * pixels.height / 2);
+  g_assert_cmpuint (colours[0].count, <, 100);
+  stop_qi (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1386,6 +1449,7 @@ main (int    argc,
   g_test_add ("/shell/bridge-close", Fixture, NULL, fixture_setup, test_bridge_close, fixture_teardown);
   g_test_add ("/shell/bridge-choose-files", Fixture, NULL, fixture_setup, test_bridge_choose_files,
               fixture_teardown);
+  g_test_add ("/shell/pipeline-window", Fixture, NULL, fixture_setup, test_pipeline_window, fixture_teardown);
   g_test_add ("/shell/real-launcher", Fixture, "default", fixture_setup, test_real_launcher, fixture_teardown);
 
   return g_test_run ();
