@@ -81,10 +81,9 @@ class FarmCommands(object):
             command = list(invocation.get_arguments() or [])
             if command:
                 spec["command"] = command
-            for option, key in (("name", "name"), ("frames", "frames"), ("pool", "pool"), ("group", "group"),
-                                ("cwd", "cwd"), ("publish-metadata", None)):
-                value = invocation.get_string(option)
-                if value is not None and key:
+            for key in ("name", "frames", "pool", "group", "cwd"):
+                value = invocation.get_string(key)
+                if value is not None:
                     spec[key] = value
             for option, key in (("chunk-size", "chunk_size"), ("priority", "priority"),
                                 ("max-retries", "max_retries")):

@@ -227,3 +227,8 @@ def test_a_new_workfile_is_built_when_its_profile_says_so(studio):
     assert scene["placeholders"] == [] and scene["frames"] == [1001, 1024]
     # sh030 casts nobody: the load placeholder found nothing, and said so
     assert scene["containers"] == []
+    # building again never writes over the artist's workfile: the build is its next version
+    before = layout.workfile.read_bytes()
+    again = ask(layout, hub, "pipeline.build")
+    assert again["workfile"] == str(layout.workfile).replace("_v001.blend", "_v002.blend")
+    assert layout.workfile.read_bytes() == before and pathlib.Path(again["workfile"]).is_file()

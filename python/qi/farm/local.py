@@ -230,10 +230,6 @@ class LocalQueue(object):
             "EXISTS (SELECT 1 FROM dependencies d WHERE d.job = t.job AND EXISTS (SELECT 1 FROM tasks u WHERE "
             "u.job = d.on_job AND u.state != 'done')) LIMIT 1").fetchone() is not None
 
-    def unfinished(self):
-        """How many tasks are queued or running."""
-        return self._db().execute("SELECT count(*) FROM tasks WHERE state IN ('queued', 'running')").fetchone()[0]
-
     # the worker's side
 
     def _settle(self, db, job_id):
@@ -574,7 +570,11 @@ class LocalFarm(FarmAdapter):
 
     def ensure_worker(self):
         if self.start_worker is not None and not worker_running(self.queue.folder):
-            self.start_worker()
+            try:
+                self.start_worker()
+            except OSError as error:  # the job is queued: it runs when a worker starts
+                sys.stderr.write("qi farm: no worker could start for %s (%s): run qi --headless farm worker\n"
+                                 % (self.queue.folder, error.strerror or error))
 
     def submit(self, job):
         job_id = self.queue.submit(job)

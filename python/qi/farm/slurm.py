@@ -210,7 +210,15 @@ class SlurmFarm(FarmAdapter):
                              "exit_code": None, "log": os.path.join(folder, "task-%d.log" % t["index"])}
                             for t in tasks]}
         self._write(record)
-        self.run("scontrol", "release", slurm_id)
+        try:
+            self.run("scontrol", "release", slurm_id)
+        except FarmError as error:
+            # held forever otherwise: take it back
+            self.run("scancel", slurm_id, check=False)
+            record.update(cancelled=True, reason="Slurm did not release it: %s" % error)
+            self._write(record)
+            raise FarmError("job %s was submitted held and could not be released, so it was cancelled: %s" % (
+                slurm_id, error))
         return self.get(slurm_id)
 
     def _job_ids(self):

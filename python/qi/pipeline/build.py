@@ -38,7 +38,10 @@ class Builder(object):
         return answer["profile"], answer["template"]
 
     def build(self, template=None, keep_placeholders=None, workfile=None, from_template=True):
-        """Builds; returns the report: ``{"template", "workfile", "passes",
+        """Builds; returns the report: ``{"template", "workfile" (where a
+        build from the template was saved: ``workfile``, else the launch's
+        ``QI_WORKFILE``, or its next version when that file exists; an
+        update is left for the artist to save), "passes",
         "built": [{"placeholder", "kind", "label", "loaded"|"created"|…}],
         "missing": [TEXT], "failed": [{"placeholder", "error"}]}``."""
         profile = None
@@ -81,7 +84,10 @@ class Builder(object):
                 report["missing"].append("placeholders still arrive after %d passes: the rest is not built"
                                          % self.max_passes)
         target = workfile or os.environ.get("QI_WORKFILE")
-        if target and (profile is None or profile.get("create_first_version", True)):
+        if from_template and target and (profile is None or profile.get("create_first_version", True)):
+            if os.path.exists(target):
+                # an artist's workfile is never written over: the build is its next version
+                target = self.hub.request("addons.workfile.next_version", {"path": target}, timeout=30)["path"]
             os.makedirs(os.path.dirname(target), exist_ok=True)
             self.host.save(target)
             report["workfile"] = target
