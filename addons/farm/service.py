@@ -54,8 +54,10 @@ class FarmService(object):
             payload["project"] = project
         try:
             resolved = self.hub.request("config.get", payload, timeout=10).get("values") or {}
-        except Exception:
-            resolved = {}
+        except Exception as error:
+            # never the default farm in place of the project's: say why
+            raise FarmError("the farm settings%s cannot be read (%s), so the project's farm is not known" % (
+                " of the project “%s”" % project if project else "", getattr(error, "message", None) or error))
         values.update({key: value for key, value in resolved.items() if value is not None})
         return values
 
