@@ -23,13 +23,17 @@
  * The files of one publish, each from its source to its destination, in
  * worker threads (qi_file_transfer_run() blocks: call it from a thread of
  * your own). A file is written to a temporary name beside its destination
- * (qi_file_transfer_temp_path(): hidden, tagged with the version), flushed
- * and renamed into place without replacing anything (`RENAME_NOREPLACE`),
- * so a destination is either absent or complete; a hard link goes to its
- * destination at once (link(2) never replaces either). Copies compute the
- * SHA-256 of the bytes as they are read. When a file fails, the other
- * workers stop and what this run wrote is removed (qi_file_transfer_undo()
- * is also there for the caller, if what comes after the transfer fails).
+ * (qi_file_transfer_temp_path(): hidden, tagged with the version); once
+ * every file is written, they are flushed (each file's writeback started
+ * as soon as it was written, so the flushes mostly find their bytes on the
+ * disk already and share the file system's journal commits, instead of
+ * each waiting for one of its own) and then renamed into place without
+ * replacing anything (`RENAME_NOREPLACE`), so a destination is either
+ * absent or complete and on the disk; a hard link goes to its destination
+ * at once (link(2) never replaces either). Copies compute the SHA-256 of
+ * the bytes as they are read. When a file fails, the other workers stop
+ * and what this run wrote is removed (qi_file_transfer_undo() is also
+ * there for the caller, if what comes after the transfer fails).
  *
  * With qi_file_transfer_set_resume(), a destination that is already there
  * with the source's size is kept (and hashed): the transfer of a publisher
@@ -37,9 +41,9 @@
  */
 
 #define BUFFER_SIZE (1 << 20)
-/* A thread spends most of a file waiting for its fsync, not hashing:
- * more threads than cores keep the disk and the cores busy (on two
- * cores, eight make a flushed copy of 1,000 frames 1.7× as fast as two). */
+/* A thread spends much of a file waiting for the disk (its writeback
+ * throttles the writer, and a flush waits for the journal), not hashing:
+ * more threads than cores keep the disk and the cores busy. */
 #define MIN_THREADS 8
 #define MAX_THREADS 16
 
@@ -50,6 +54,7 @@ typedef struct
   char    *temp;
   gint64   size;
   char    *sha256;
+  gboolean written;   /* this run wrote the temporary file, not in place yet */
   gboolean placed;    /* this run put the destination there */
 } Item;
 
@@ -566,25 +571,59 @@ transfer_one (QiFileTransfer  *self,
         }
     }
   /* a clone is hashed from the source it shares its blocks with */
-  ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error) &&
-       (fsync (out) == 0 || fail_errno (error, errno, _("flushing"), item->destination));
+  ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error);
+  /* the disk starts on it now; flush_one() waits for it later. Only a
+   * hint: where the file system has no such thing, the flush does it all */
+  if (ok)
+    sync_file_range (out, 0, 0, SYNC_FILE_RANGE_WRITE);
   close (in);
   if (close (out) != 0 && ok)
     ok = fail_errno (error, errno, _("writing"), item->destination);
-  if (ok)
-    ok = place (item, error);
   if (!ok)
     g_unlink (item->temp);
   else
-    item->placed = TRUE;
+    item->written = TRUE;
   return ok;
 }
+
+static gboolean
+flush_one (QiFileTransfer  *self,
+           Item            *item,
+           guint8          *buffer,
+           GError         **error)
+{
+  int fd;
+  gboolean ok;
+
+  if (!item->written)
+    return TRUE;
+  fd = g_open (item->temp, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return fail_errno (error, errno, _("flushing"), item->destination);
+  ok = fdatasync (fd) == 0 || fail_errno (error, errno, _("flushing"), item->destination);
+  close (fd);
+  return ok;
+}
+
+typedef gboolean (*ItemFunc) (QiFileTransfer *self,
+                              Item           *item,
+                              guint8         *buffer,
+                              GError        **error);
+
+typedef struct
+{
+  QiFileTransfer *self;
+  ItemFunc        func;
+  gboolean        counts;  /* the files done are counted for the progress */
+} Phase;
 
 static gpointer
 worker (gpointer data)
 {
-  QiFileTransfer *self = data;
-  g_autofree guint8 *buffer = self->mode == QI_TRANSFER_MODE_HARDLINK && !self->resume
+  Phase *phase = data;
+  QiFileTransfer *self = phase->self;
+  g_autofree guint8 *buffer = phase->func != transfer_one ||
+                              (self->mode == QI_TRANSFER_MODE_HARDLINK && !self->resume)
                               ? NULL : g_malloc (BUFFER_SIZE);
 
   for (;;)
@@ -594,8 +633,9 @@ worker (gpointer data)
 
       if (index >= (gint) self->items->len || g_cancellable_is_cancelled (self->stop))
         break;
-      g_atomic_int_set (&self->current, index);
-      if (!transfer_one (self, item_at (self, index), buffer, &error))
+      if (phase->counts)
+        g_atomic_int_set (&self->current, index);
+      if (!phase->func (self, item_at (self, index), buffer, &error))
         {
           g_mutex_lock (&self->lock);
           /* the first real failure wins over the others' cancellation */
@@ -610,9 +650,49 @@ worker (gpointer data)
           g_cancellable_cancel (self->stop);
           break;
         }
-      g_atomic_int_inc ((gint *) &self->files_done);
+      if (phase->counts)
+        g_atomic_int_inc ((gint *) &self->files_done);
     }
   return NULL;
+}
+
+/* Runs @func on every item in up to n_threads threads (this one too);
+ * FALSE when one failed or the transfer was stopped. */
+static gboolean
+run_phase (QiFileTransfer *self,
+           ItemFunc        func,
+           gboolean        counts)
+{
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  Phase phase = { self, func, counts };
+  guint n_threads = MIN (self->n_threads, MAX (self->items->len, 1));
+
+  self->next = 0;
+  for (guint i = 1; i < n_threads; i++)
+    g_ptr_array_add (threads, g_thread_new ("qi-transfer", worker, &phase));
+  worker (&phase);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
+  return self->error == NULL && !g_cancellable_is_cancelled (self->stop);
+}
+
+/* Renames what this run wrote into place, in order. */
+static gboolean
+place_all (QiFileTransfer  *self,
+           GError         **error)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      Item *item = item_at (self, i);
+
+      if (!item->written)
+        continue;
+      if (!place (item, error))
+        return FALSE;
+      item->written = FALSE;
+      item->placed = TRUE;
+    }
+  return TRUE;
 }
 
 static void
@@ -649,9 +729,9 @@ flush_folders (QiFileTransfer *self)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Transfers every file, in up to 16 threads, and flushes the folders
- * that received them. Blocks until done. On failure (or cancellation)
- * nothing this run wrote stays.
+ * Transfers every file, in up to 16 threads, flushes them, renames them
+ * into place and flushes the folders that received them. Blocks until
+ * done. On failure (or cancellation) nothing this run wrote stays.
  *
  * Returns: %TRUE, or %FALSE with @error naming the file
  */
@@ -660,10 +740,8 @@ qi_file_transfer_run (QiFileTransfer  *self,
                       GCancellable    *cancellable,
                       GError         **error)
 {
-  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
   g_autoptr(GHashTable) folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gulong handler = 0;
-  guint n_threads;
 
   g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
 
@@ -680,7 +758,6 @@ qi_file_transfer_run (QiFileTransfer  *self,
   g_clear_object (&self->stop);
   g_clear_error (&self->error);
   self->stop = g_cancellable_new ();
-  self->next = 0;
   self->bytes_done = 0;
   self->files_done = 0;
   self->started_us = g_get_monotonic_time ();
@@ -688,12 +765,8 @@ qi_file_transfer_run (QiFileTransfer  *self,
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), g_object_ref (self->stop),
                                      g_object_unref);
 
-  n_threads = MIN (self->n_threads, MAX (self->items->len, 1));
-  for (guint i = 1; i < n_threads; i++)
-    g_ptr_array_add (threads, g_thread_new ("qi-transfer", worker, self));
-  worker (self);
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (threads->pdata[i]);
+  if (run_phase (self, transfer_one, TRUE) && run_phase (self, flush_one, FALSE))
+    place_all (self, &self->error);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
 
@@ -727,7 +800,7 @@ qi_file_transfer_undo (QiFileTransfer *self)
 
       if (item->placed)
         g_unlink (item->destination);
-      item->placed = FALSE;
+      item->placed = item->written = FALSE;
       g_unlink (item->temp);
     }
   for (guint i = 0; i < self->items->len; i++)
