@@ -89,6 +89,7 @@ struct _QiPublishJob
   char             *version_id;
   JsonNode         *version;
   JsonNode         *pending;        /* resume, abandon: the version as the tracker has it */
+  JsonNode         *report;         /* once published: what is written and answered */
   QiFileTransfer   *transfer;
   guint             progress_source;
   gint64            bytes_total;    /* of the sources, once checked */
@@ -148,6 +149,7 @@ qi_publish_job_finalize (GObject *object)
   g_free (self->version_id);
   g_clear_pointer (&self->version, json_node_unref);
   g_clear_pointer (&self->pending, json_node_unref);
+  g_clear_pointer (&self->report, json_node_unref);
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
   g_free (self->create_error);
@@ -901,13 +903,14 @@ qi_publish_job_describe (QiPublishJob *self)
   return json_node_init_object (json_node_alloc (), payload);
 }
 
-/* The report file, in a thread. */
+/* The report, made once (in a thread: for 1,000 files it is a large
+ * tree), written to its file and then answered. */
 
 static gboolean
 write_report (QiPublishJob  *self,
               GError       **error)
 {
-  g_autoptr(JsonNode) report = build_report (self);
+  JsonNode *report = self->report = build_report (self);
   const char *path = json_object_get_string_member (json_node_get_object (report), "report");
   g_autofree char *text = NULL;
 
@@ -935,7 +938,7 @@ after_report (QiPublishJob *self,
       g_warning ("%s: the report of version %s: %s", self->topic, self->version_id, error->message);
       g_error_free (error);
     }
-  finish (self, build_report (self));
+  finish (self, json_node_ref (self->report));
 }
 
 /* Phase 2: publish. */

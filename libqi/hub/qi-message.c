@@ -181,10 +181,14 @@ copy_member (JsonObject  *object,
 }
 
 /* json_node_copy() shares the objects, arrays and values of its source, and
- * sealing a copy would seal the caller's tree too; this copies all of it. */
+ * sealing a copy would seal the caller's tree too; this copies all of it
+ * but what is sealed already, which never changes and is shared. */
 static JsonNode *
 node_deep_copy (JsonNode *node)
 {
+  if (json_node_is_immutable (node))
+    return json_node_ref (node);
+
   switch (JSON_NODE_TYPE (node))
     {
     case JSON_NODE_OBJECT:

@@ -122,12 +122,8 @@ on_called (GObject      *source,
   if (reply == NULL)
     qi_hub_request_fail_error (request, error);
   else
-    {
-      /* sealed, the reply shares it rather than copying it (a version
-       * of 1,000 files is a large tree) */
-      json_node_seal (reply);
-      qi_hub_request_reply (request, reply);
-    }
+    /* sealed by the adapter: the reply shares it rather than copying it */
+    qi_hub_request_reply (request, reply);
 }
 
 static void
