@@ -511,12 +511,45 @@ transfer_hardlink (QiFileTransfer  *self,
   return fail_errno (error, errno, _("linking"), item->destination);
 }
 
+/* What one worker thread holds: its buffer and the file it wrote last,
+ * whose writeback runs while it writes the next. */
+typedef struct
+{
+  guint8 *buffer;
+  int     unsettled;        /* a descriptor of it, or -1 */
+  Item   *unsettled_item;
+} Worker;
+
+/* Waits for the writeback of the file @worker wrote last and drops its
+ * pages from the cache: a publish of a thousand frames reuses the memory
+ * of a few instead of filling the cache with files nobody reads now. */
+static gboolean
+settle_last (Worker  *worker,
+             GError **error)
+{
+  gboolean ok = TRUE;
+
+  if (worker->unsettled < 0)
+    return TRUE;
+  if (sync_file_range (worker->unsettled, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                       SYNC_FILE_RANGE_WAIT_AFTER) != 0 && errno != EINVAL && errno != ENOSYS &&
+      errno != ESPIPE)
+    ok = fail_errno (error, errno, _("writing"), worker->unsettled_item->destination);
+  else
+    posix_fadvise (worker->unsettled, 0, 0, POSIX_FADV_DONTNEED);
+  close (worker->unsettled);
+  worker->unsettled = -1;
+  worker->unsettled_item = NULL;
+  return ok;
+}
+
 static gboolean
 transfer_one (QiFileTransfer  *self,
               Item            *item,
-              guint8          *buffer,
+              Worker          *worker,
               GError         **error)
 {
+  guint8 *buffer = worker->buffer;
   GStatBuf st;
   int in = -1, out = -1;
   gboolean ok = FALSE, cloned = FALSE;
@@ -572,10 +605,20 @@ transfer_one (QiFileTransfer  *self,
     }
   /* a clone is hashed from the source it shares its blocks with */
   ok = stream (self, item, in, cloned ? -1 : out, buffer, TRUE, error);
-  /* the disk starts on it now; flush_one() waits for it later. Only a
-   * hint: where the file system has no such thing, the flush does it all */
-  if (ok)
-    sync_file_range (out, 0, 0, SYNC_FILE_RANGE_WRITE);
+  /* The disk starts on it now, and on this thread's next file the
+   * thread waits for it (settle_last()); flush_one() makes it durable
+   * later. Only hints: where the file system has no such thing, the
+   * flush does it all. */
+  if (ok && !cloned)
+    {
+      sync_file_range (out, 0, 0, SYNC_FILE_RANGE_WRITE);
+      ok = settle_last (worker, error);
+      if (ok)
+        {
+          worker->unsettled = fcntl (out, F_DUPFD_CLOEXEC, 0);
+          worker->unsettled_item = item;
+        }
+    }
   close (in);
   if (close (out) != 0 && ok)
     ok = fail_errno (error, errno, _("writing"), item->destination);
@@ -589,7 +632,7 @@ transfer_one (QiFileTransfer  *self,
 static gboolean
 flush_one (QiFileTransfer  *self,
            Item            *item,
-           guint8          *buffer,
+           Worker          *worker,
            GError         **error)
 {
   int fd;
@@ -607,7 +650,7 @@ flush_one (QiFileTransfer  *self,
 
 typedef gboolean (*ItemFunc) (QiFileTransfer *self,
                               Item           *item,
-                              guint8         *buffer,
+                              Worker         *worker,
                               GError        **error);
 
 typedef struct
@@ -617,42 +660,53 @@ typedef struct
   gboolean        counts;  /* the files done are counted for the progress */
 } Phase;
 
+static void
+record_failure (QiFileTransfer *self,
+                GError         *error)
+{
+  g_mutex_lock (&self->lock);
+  /* the first real failure wins over the others' cancellation */
+  if (self->error == NULL ||
+      (g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+    {
+      g_clear_error (&self->error);
+      self->error = g_steal_pointer (&error);
+    }
+  g_mutex_unlock (&self->lock);
+  g_clear_error (&error);
+  g_cancellable_cancel (self->stop);
+}
+
 static gpointer
-worker (gpointer data)
+run_worker (gpointer data)
 {
   Phase *phase = data;
   QiFileTransfer *self = phase->self;
   g_autofree guint8 *buffer = phase->func != transfer_one ||
                               (self->mode == QI_TRANSFER_MODE_HARDLINK && !self->resume)
                               ? NULL : g_malloc (BUFFER_SIZE);
+  Worker worker = { buffer, -1, NULL };
+  GError *error = NULL;
 
   for (;;)
     {
       gint index = g_atomic_int_add (&self->next, 1);
-      g_autoptr(GError) error = NULL;
 
       if (index >= (gint) self->items->len || g_cancellable_is_cancelled (self->stop))
         break;
       if (phase->counts)
         g_atomic_int_set (&self->current, index);
-      if (!phase->func (self, item_at (self, index), buffer, &error))
+      if (!phase->func (self, item_at (self, index), &worker, &error))
         {
-          g_mutex_lock (&self->lock);
-          /* the first real failure wins over the others' cancellation */
-          if (self->error == NULL ||
-              (g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-               !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
-            {
-              g_clear_error (&self->error);
-              self->error = g_steal_pointer (&error);
-            }
-          g_mutex_unlock (&self->lock);
-          g_cancellable_cancel (self->stop);
+          record_failure (self, g_steal_pointer (&error));
           break;
         }
       if (phase->counts)
         g_atomic_int_inc ((gint *) &self->files_done);
     }
+  if (!settle_last (&worker, &error))
+    record_failure (self, g_steal_pointer (&error));
   return NULL;
 }
 
@@ -669,8 +723,8 @@ run_phase (QiFileTransfer *self,
 
   self->next = 0;
   for (guint i = 1; i < n_threads; i++)
-    g_ptr_array_add (threads, g_thread_new ("qi-transfer", worker, &phase));
-  worker (&phase);
+    g_ptr_array_add (threads, g_thread_new ("qi-transfer", run_worker, &phase));
+  run_worker (&phase);
   for (guint i = 0; i < threads->len; i++)
     g_thread_join (threads->pdata[i]);
   return self->error == NULL && !g_cancellable_is_cancelled (self->stop);
