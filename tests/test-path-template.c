@@ -549,6 +549,19 @@ test_references (void)
   g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_REFERENCE);
   g_assert_cmpstr (error->message, ==, "the template set has no template “work.nothing”");
   g_assert_null (path);
+  g_clear_error (&error);
+
+  /* the set keeps a template compiled with its references: a template it
+   * references, replaced, is what the next solve follows */
+  path = qi_template_set_solve (set, "work.file", shot, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "dm_sh010_compositing_v007.nk");
+  g_clear_pointer (&path, g_free);
+  g_assert_true (qi_template_set_add (set, "version", "V{version:0>4}", NULL, &error));
+  g_assert_no_error (error);
+  path = qi_template_set_solve (set, "work.file", shot, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "dm_sh010_compositing_V0007.nk");
 }
 
 static void

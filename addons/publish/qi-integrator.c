@@ -84,17 +84,18 @@ on_job_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) report = qi_publish_job_run_finish (QI_PUBLISH_JOB (source), result, &error);
 
-  /* the job may be another of the same id by now */
-  if (g_hash_table_lookup (running->integrator->jobs, running->id) == (gpointer) source)
-    g_hash_table_remove (running->integrator->jobs, running->id);
   if (report != NULL)
     {
-      /* shared with the reply, not copied */
+      /* shared with the reply, not copied (the job sealed it) */
       json_node_seal (report);
       qi_hub_request_reply (running->request, report);
     }
   else
     qi_hub_request_fail (running->request, QI_HUB_ERROR_HANDLER_FAILED, error->message);
+  /* then the job goes (a publish of 1,000 files frees large trees): the
+   * job may be another of the same id by now */
+  if (g_hash_table_lookup (running->integrator->jobs, running->id) == (gpointer) source)
+    g_hash_table_remove (running->integrator->jobs, running->id);
   g_object_unref (running->integrator);
   g_object_unref (running->request);
   g_free (running->id);

@@ -914,6 +914,8 @@ write_report (QiPublishJob  *self,
   const char *path = json_object_get_string_member (json_node_get_object (report), "report");
   g_autofree char *text = NULL;
 
+  /* sealed here rather than on the hub's loop: the reply shares it */
+  json_node_seal (report);
   if (path == NULL)
     return TRUE;
   if (g_mkdir_with_parents (self->reports_dir, 0755) != 0)

@@ -24,6 +24,16 @@ GStrv           qi_path_template_collect_keys   (QiPathTemplate        *self,
                                                  QiTemplateSet         *set,
                                                  GError               **error);
 G_GNUC_INTERNAL
+GArray         *qi_path_template_compile        (QiPathTemplate        *self,
+                                                 QiTemplateSet         *set,
+                                                 GError               **error);
+G_GNUC_INTERNAL
+char           *qi_path_template_solve_compiled (QiPathTemplate        *self,
+                                                 GArray                *program,
+                                                 JsonObject            *fields,
+                                                 QiTemplateSet         *set,
+                                                 GError               **error);
+G_GNUC_INTERNAL
 JsonObject     *qi_path_template_parse_full     (QiPathTemplate        *self,
                                                  const char            *path,
                                                  QiTemplateSet         *set,

@@ -1801,6 +1801,27 @@ qi_path_template_solve (QiPathTemplate  *self,
   return program_solve (steps, self, fields, set, error);
 }
 
+/* @self with the references of @set followed, for
+ * qi_path_template_solve_compiled(): the same for every solve while @set
+ * keeps its templates, so a set keeps it (qi_template_set_solve()). */
+GArray *
+qi_path_template_compile (QiPathTemplate  *self,
+                          QiTemplateSet   *set,
+                          GError         **error)
+{
+  return program_new (self, set, error);
+}
+
+char *
+qi_path_template_solve_compiled (QiPathTemplate  *self,
+                                 GArray          *program,
+                                 JsonObject      *fields,
+                                 QiTemplateSet   *set,
+                                 GError         **error)
+{
+  return program_solve (program, self, fields, set, error);
+}
+
 /* Parsing */
 
 typedef struct

@@ -63,6 +63,12 @@ struct _QiTemplateSet
   QiPlatform  platform;
   GHashTable *templates; /* name → QiPathTemplate */
   GHashTable *roots;     /* name → Root */
+
+  /* name → GArray, a template compiled with the references of the set:
+   * solving a thousand destinations of one template compiles it once.
+   * Cleared when the templates change. */
+  GMutex      programs_lock;
+  GHashTable *programs;
 };
 
 typedef struct
@@ -161,6 +167,8 @@ qi_template_set_finalize (GObject *object)
 
   g_hash_table_unref (self->templates);
   g_hash_table_unref (self->roots);
+  g_hash_table_unref (self->programs);
+  g_mutex_clear (&self->programs_lock);
 
   G_OBJECT_CLASS (qi_template_set_parent_class)->finalize (object);
 }
@@ -232,6 +240,16 @@ qi_template_set_init (QiTemplateSet *self)
   self->templates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) qi_path_template_unref);
   self->roots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, root_free);
+  self->programs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  g_mutex_init (&self->programs_lock);
+}
+
+static void
+forget_programs (QiTemplateSet *self)
+{
+  g_mutex_lock (&self->programs_lock);
+  g_hash_table_remove_all (self->programs);
+  g_mutex_unlock (&self->programs_lock);
 }
 
 /**
@@ -343,6 +361,7 @@ qi_template_set_add (QiTemplateSet  *self,
   if (template == NULL)
     return FALSE;
 
+  forget_programs (self);
   g_hash_table_replace (self->templates, g_strdup (name), template);
   return TRUE;
 }
@@ -452,6 +471,7 @@ qi_template_set_add_from_json (QiTemplateSet  *self,
   if (add_group (self, templates, NULL, origin, 0, error) && qi_template_set_check (self, error))
     return TRUE;
 
+  forget_programs (self);
   g_hash_table_unref (self->templates);
   self->templates = g_steal_pointer (&saved);
   return FALSE;
@@ -742,6 +762,7 @@ qi_template_set_solve (QiTemplateSet  *self,
                        GError        **error)
 {
   QiPathTemplate *template;
+  g_autoptr(GArray) program = NULL;
 
   g_return_val_if_fail (QI_IS_TEMPLATE_SET (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -751,7 +772,22 @@ qi_template_set_solve (QiTemplateSet  *self,
   template = lookup_or_fail (self, name, error);
   if (template == NULL)
     return NULL;
-  return qi_path_template_solve (template, fields, self, error);
+
+  g_mutex_lock (&self->programs_lock);
+  program = g_hash_table_lookup (self->programs, name);
+  if (program != NULL)
+    g_array_ref (program);
+  g_mutex_unlock (&self->programs_lock);
+  if (program == NULL)
+    {
+      program = qi_path_template_compile (template, self, error);
+      if (program == NULL)
+        return NULL;
+      g_mutex_lock (&self->programs_lock);
+      g_hash_table_replace (self->programs, g_strdup (name), g_array_ref (program));
+      g_mutex_unlock (&self->programs_lock);
+    }
+  return qi_path_template_solve_compiled (template, program, fields, self, error);
 }
 
 /**
