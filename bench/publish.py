@@ -105,11 +105,16 @@ def main():
         def cp_parent():
             os.makedirs(products, exist_ok=True)
 
-        def qi_copy(k):
-            took, report = integrate("copy", k)
-            figures["qi_copy"].append(took)
-            figures["qi_transfer"].append(report["transfer_ms"] / 1000)
-            settle(demo)
+        def qi_publish(mode, whole, transfer):
+            def measure(k):
+                took, report = integrate(mode, k)
+                figures[whole].append(took)
+                figures[transfer].append(report["transfer_ms"] / 1000)
+                settle(demo)
+            return measure
+
+        qi_copy = qi_publish("copy", "qi_copy", "qi_transfer")
+        qi_hardlink = qi_publish("hardlink", "qi_hardlink", "qi_link_transfer")
 
         def cp(k):
             cp_parent()
@@ -130,12 +135,6 @@ def main():
             run(["cp", "-r", src, cp_dir])
             run(["sh", "-c", "cd '%s' && sha256sum * > /dev/null" % cp_dir])
             figures["cp_sha"].append(time.perf_counter() - start)
-            settle(demo)
-
-        def qi_hardlink(k):
-            took, report = integrate("hardlink", k)
-            figures["qi_hardlink"].append(took)
-            figures["qi_link_transfer"].append(report["transfer_ms"] / 1000)
             settle(demo)
 
         def cp_al(k):
