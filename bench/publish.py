@@ -13,7 +13,8 @@ in the same run, on the same file system:
 
 Runs alternate (Qi, then the baselines; the next round in the reverse
 order), the outputs of each run are removed and synced away before the
-next, and each figure is the median. Usage: publish.py QI_EXE SCRATCH [RUNS] [FRAMES]"""
+next, and each figure is the median, with the best run beside it
+(``QI_BENCH_RAW=1`` prints every run). Usage: publish.py QI_EXE SCRATCH [RUNS] [FRAMES]"""
 import json
 import os
 import shutil
@@ -95,9 +96,8 @@ def main():
 
         figures = {k: [] for k in ("qi_copy", "qi_transfer", "cp", "cp_sync", "cp_sha", "qi_hardlink",
                                    "qi_link_transfer", "cp_al")}
-        # cp writes where the publish does, beside its products: a file
-        # system places a new folder's blocks by where the folder is, and
-        # this machine's disk writes blocks it never held slower
+        # cp writes where the publish does, beside its products: the same
+        # folder of the same file system
         demo = os.path.join(root, "demo")
         products = os.path.join(demo, "sq010", "sh010", "publish", "render")
         cp_dir = os.path.join(products, "cp")
@@ -143,9 +143,9 @@ def main():
             settle(demo)
 
         # The disk of a shared machine is faster or slower from one minute
-        # to the next, and the first write after a large removal slower:
-        # every other round runs in the reverse order, so that neither Qi
-        # nor its baselines always come first.
+        # to the next, and what ran just before matters: every other round
+        # runs in the reverse order, so that neither Qi nor its baselines
+        # always come first.
         order = [qi_copy, cp_sync, cp, cp_sha, qi_hardlink, cp_al]
         for k in range(runs):
             for measure in (order if k % 2 == 0 else order[::-1]):
