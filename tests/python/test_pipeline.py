@@ -401,6 +401,33 @@ def test_the_qi_menu_opens_the_windows_bound_to_the_session(tracker, clean_publi
         session.close()
 
 
+def test_a_hub_that_goes_away_while_the_pipeline_starts_ends_the_session(tracker, clean_publish, monkeypatch):
+    """The hub stopping between the session's opening and the pipeline's
+    subscription (a DCC launched as the desktop quits) ends the session
+    as any other end does: connect() does not raise, and the session is
+    finished."""
+    from qi.pipeline import install
+    from qi.pipeline.session import PipelineSession
+
+    server, client, tmp_path = tracker
+    installed = install.install_host
+
+    def install_then_stop(*args, **kwargs):
+        pipe = installed(*args, **kwargs)
+        server.stop()
+        return pipe
+
+    monkeypatch.setattr(install, "install_host", install_then_stop)
+    session = PipelineSession(SceneHost(), environ={"QI_SERVER_URL": server.url, "QI_SESSION_TOKEN": server.token,
+                                                    "QI_PROJECT": "demo", "QI_CONTEXT": "/sq010/sh010",
+                                                    "QI_TASK": "comp"})
+    try:
+        assert session.connect()
+        assert session.finished.wait(T)
+    finally:
+        session.close()
+
+
 def test_the_tray_opens_the_standalone_publisher(tracker):
     server, client, tmp_path = tracker
     items = {i["id"]: i for i in client.request("addons.tray_items", {}, timeout=T)["items"]}

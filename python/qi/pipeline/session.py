@@ -66,7 +66,14 @@ class PipelineSession(qi.host.Session):
             return True
         finally:
             self.ready.set()
-        self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
+        try:
+            self._subscription = self.client.subscribe("db_service.version.changed", self._on_version_changed)
+        except HubError as error:
+            # the hub went away while the pipeline started (the session's
+            # end has said so): the session ends as any other does
+            if not self.finished.is_set():
+                self.host.warn("Qi: {} cannot follow the tracker's new versions: {}".format(self.host.label, error))
+            return True
         try:
             self.main.call(self._build_at_start, timeout=PUBLISH_TIMEOUT)
         except Exception as error:  # the session runs on; the artist builds from the menu
