@@ -76,6 +76,7 @@ class Studio(object):
                                       "--context", CONTEXT, "--task", TASK).strip())
         workdir.mkdir(parents=True, exist_ok=True)
         workfile = workdir / "sh010_lighting_v001.blend"
+        self.blender_workdir = workdir
         made = subprocess.run([BLENDER, "--background", "--factory-startup", "--python-exit-code", "1",
                                "--python-expr", SCENE % str(workfile)], capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stdout + made.stderr
@@ -245,6 +246,21 @@ def test_render_on_the_local_runner_and_publish_when_done(tmp_path):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         failed_render_publishes_nothing(studio, made, hold, release)
+
+        # a farm that cannot take the job: the publish fails naming it, and
+        # the submission leaves nothing in the renders folder
+        output_folders = sorted(p.name for p in (studio.blender_workdir / "renders" / "renderMain").iterdir())
+        studio.settings("adapter", "unknown-farm")
+        end = time.monotonic() + 30  # until the hub has read the file again
+        while studio.hub.request("farm.adapters", {"project": "demo"}, timeout=T)["project_adapter"] != "unknown-farm":
+            assert time.monotonic() < end, "the hub did not pick up farm.adapter"
+            time.sleep(0.1)
+        outcome = studio.hub.request(studio.prefix + "pipeline.publish", {"comment": "nowhere",
+                                                                          "instances": [made["id"]]}, timeout=LONG)
+        assert not outcome["success"], json.dumps(outcome, indent=1)[:3000]
+        assert "unknown-farm" in json.dumps(outcome["errors"]), json.dumps(outcome["errors"], indent=1)
+        assert sorted(p.name for p in (studio.blender_workdir / "renders" / "renderMain").iterdir()) == \
+            output_folders
     finally:
         studio.close()
 

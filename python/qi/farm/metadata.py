@@ -69,12 +69,20 @@ def write(path, document):
     """Writes the file whole (a temporary name, then renamed)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     temporary = "%s.tmp-%d" % (path, os.getpid())
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(document, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        # nothing half-written stays, under its name or another
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def _text(document, key, where, required=True):
@@ -84,6 +92,20 @@ def _text(document, key, where, required=True):
     if not isinstance(value, str) or not value:
         raise MetadataError("%s: “%s” must be a non-empty string" % (where, key))
     return value
+
+
+def _objects(document, key, where):
+    """The non-empty list of objects ``document[key]``, each with where it is."""
+    items = document.get(key)
+    if not isinstance(items, list) or not items:
+        raise MetadataError("%s: “%s” must be a non-empty list" % (where, key))
+    spots = []
+    for i, item in enumerate(items):
+        spot = "%s%s%s[%d]" % (where, "." if where.endswith("]") else ": ", key, i)
+        if not isinstance(item, dict):
+            raise MetadataError("%s is not an object" % spot)
+        spots.append((spot, item))
+    return spots
 
 
 def read(path):
@@ -106,23 +128,11 @@ def read(path):
         _text(document, key, path)
     for key in ("task", "user", "comment", "host", "source_workfile"):
         _text(document, key, path, required=False)
-    instances = document.get("instances")
-    if not isinstance(instances, list) or not instances:
-        raise MetadataError("%s: “instances” must be a non-empty list" % path)
-    for i, instance in enumerate(instances):
-        where = "%s: instances[%d]" % (path, i)
-        if not isinstance(instance, dict):
-            raise MetadataError("%s is not an object" % where)
+    for where, instance in _objects(document, "instances", path):
         _text(instance, "product_type", where)
         _text(instance, "variant", where, required=False)
         _text(instance, "product_name", where, required=False)
-        representations = instance.get("representations")
-        if not isinstance(representations, list) or not representations:
-            raise MetadataError("%s: “representations” must be a non-empty list" % where)
-        for j, representation in enumerate(representations):
-            spot = "%s.representations[%d]" % (where, j)
-            if not isinstance(representation, dict):
-                raise MetadataError("%s is not an object" % spot)
+        for spot, representation in _objects(instance, "representations", where):
             _text(representation, "name", spot)
             _text(representation, "pattern", spot)
             frames = representation.get("frames")

@@ -14,6 +14,7 @@ context, the user, the comment, the source workfile), and the hub's
 publish will make (a folder of that name that is there already is never
 written into: ``vNNN.2``, …)."""
 import os
+import shutil
 
 import bpy
 import pyblish.api
@@ -110,6 +111,11 @@ class SubmitBlenderRender(pyblish.api.InstancePlugin):
         start, end = instance.data["frameStart"], instance.data["frameEnd"]
         number = _next_number(hub, instance.data, name)
         work = os.path.dirname(bpy.data.filepath)
+        if context.data.get("dry_run"):
+            self.log.info("dry run: %s would render frames %d-%d %s into %s", name, start, end,
+                          "on the farm" if values["farm"] else "here",
+                          os.path.join(work, "renders", name, "v%03d" % number))
+            return
         folder = _output_folder(os.path.join(work, "renders", name), number)
         pattern = os.path.join(folder, "%s.####.png" % name)
         if not values["farm"]:
@@ -120,10 +126,16 @@ class SubmitBlenderRender(pyblish.api.InstancePlugin):
                 "name": "png", "ext": "png", "files": [os.path.basename(p) for p in paths], "stagingDir": folder,
                 "frameStart": start, "frameEnd": end, "tags": ["render"]})
             return
-        if context.data.get("dry_run"):
-            self.log.info("dry run: %s would render frames %d-%d on the farm into %s", name, start, end, folder)
-            return
+        try:
+            self._submit(instance, values, hub, name, start, end, number, folder, pattern)
+        except BaseException:
+            # the folder is this submission's own and new (the scene's copy,
+            # the metadata): a job the farm refused leaves none of it
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
+    def _submit(self, instance, values, hub, name, start, end, number, folder, pattern):
+        context = instance.context
         scene_copy = os.path.join(folder, "_scene", os.path.basename(bpy.data.filepath))
         os.makedirs(os.path.dirname(scene_copy))
         bpy.ops.wm.save_as_mainfile(filepath=scene_copy, copy=True)
