@@ -122,7 +122,18 @@ class FarmService(object):
                 "dependencies": [record["id"]], "priority": job["priority"], "pool": job.get("pool"),
                 "group": job.get("group"), "user": job["user"], "project": project, "max_retries": 0,
                 "metadata": {"render_job": record["id"], "publish_metadata": publish["metadata"]}})
-            answer["publish_job"] = adapter.submit(publish_job)
+            try:
+                answer["publish_job"] = adapter.submit(publish_job)
+            except Exception as error:
+                # a render nothing would publish is not left to run
+                try:
+                    adapter.cancel(record["id"])
+                    what = "it was cancelled"
+                except Exception as cancel_error:
+                    what = "it could not be cancelled (%s): cancel it with “qi --headless farm cancel %s”" % (
+                        cancel_error, record["id"])
+                raise FarmError("the publish job of render job %s was refused (%s); %s" % (
+                    record["id"], getattr(error, "message", None) or error, what)) from None
         self.watch()
         return answer
 

@@ -134,6 +134,17 @@ def test_the_graph_of_a_recursive_build(demo):
              "--dot").stdout
     assert '"/sq010/sh020 lighting" -> "/sq010/sh020 layout" [label="layout"];' in dot
 
+    # a depth limit of 0: the layout's build is not made, what it would make stays missing
+    assert qi(env, "settings", "set", "build", "max_depth", "0", "--layer", "project",
+              "--project", "demo").returncode == 0
+    done = qi(env, "build", "graph", "--project", "demo", "--context", "/sq010/sh020", "--task", "lighting",
+              "--json")
+    assert done.returncode == 0, done.stderr
+    graph = json.loads(done.stdout)
+    assert graph["order"] == [["/sq010/sh020 lighting"]] and graph["edges"] == []
+    assert "/sq010/sh020 lighting: the build of /sq010/sh020 layout is deeper than the limit (0)" in \
+        json.dumps(graph), json.dumps(graph, indent=1)
+
 
 def test_a_cycle_in_the_links_is_reported_naming_it(demo, tmp_path):
     env, tmp_path, layout, lighting = demo

@@ -225,6 +225,55 @@ def test_dependencies_retries_and_a_failure_that_cancels_what_depends_on_it(farm
     assert secret.returncode == 1 and "“FTRACK_API_KEY” looks like a secret" in secret.stderr
 
 
+def test_retries_and_cancels_end_every_job(tmp_path):
+    """The queue's own bookkeeping, with the worker's calls made by hand:
+    a retry of a job that is done ends again, a retry of a job whose
+    dependency still failed is cancelled again naming it, and a task that
+    fails or is interrupted while its job is cancelled is not run again."""
+    queue = LocalQueue(str(tmp_path / "queue"))
+
+    def job(name, after=(), retries=1):
+        return queue.submit(normalize({"name": name, "command": ["true"], "dependencies": list(after),
+                                       "max_retries": retries}))
+
+    def run(job_id, exit_code):
+        [(claimed, idx, _, _)] = queue.claim(1)
+        assert str(claimed) == job_id
+        return queue.ended(claimed, idx, exit_code)
+
+    done = job("done")
+    assert run(done, 0) == "done"
+    queue.retry(done)
+    record = queue.record(done)
+    assert record["state"] == "done" and record["finished"] is not None
+    assert done not in [j["id"] for j in queue.list(active_only=True)]
+
+    broken = job("broken", retries=0)
+    assert run(broken, 7) == "failed"
+    dependent = job("dependent", [broken])
+    assert queue.record(dependent)["state"] == "cancelled"
+    queue.retry(dependent)  # not its dependency: it cannot run
+    record = queue.record(dependent)
+    assert record["state"] == "cancelled" and record["finished"] is not None
+    assert record["reason"] == "job %s, which it depends on, failed" % broken
+    assert not queue.runnable()
+
+    cancelled = job("cancelled")
+    [(claimed, idx, _, _)] = queue.claim(1)
+    queue.cancel(cancelled)
+    assert queue.ended(claimed, idx, 1) == "cancelled"  # it had retries left
+    record = queue.record(cancelled)
+    assert record["state"] == "cancelled" and record["finished"] is not None
+
+    interrupted = job("interrupted")
+    [(claimed, idx, _, _)] = queue.claim(1)
+    queue.cancel(interrupted)
+    queue.interrupted(claimed, idx)
+    record = queue.record(interrupted)
+    assert record["state"] == "cancelled" and record["finished"] is not None
+    assert queue.list(active_only=True) == []
+
+
 def test_a_cancel_ends_the_running_tasks_and_skips_the_others(farm, tmp_path):
     started = tmp_path / "started"
     job = farm.submit("--name", "long", "--frames", "1-4", "--", sys.executable, "-c",

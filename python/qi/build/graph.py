@@ -75,11 +75,13 @@ class BuildGraph(object):
                 node["missing"].append(gap["reason"] + " (and no build makes it)")
                 continue
             upstream = node_id(gap["context"], producer)
-            self.edges.append({"from": key, "to": upstream, "product_type": gap["product_type"]})
             if depth + 1 > self.max_depth:
+                # not a node of the graph: what it would make stays missing
                 self.problems.append("%s: the build of %s is deeper than the limit (%d)" % (key, upstream,
                                                                                           self.max_depth))
+                node["missing"].append(gap["reason"] + " (its build is deeper than the limit)")
                 continue
+            self.edges.append({"from": key, "to": upstream, "product_type": gap["product_type"]})
             self._visit(gap["context"], producer, stack + [key], depth + 1)
 
     def order(self):

@@ -148,7 +148,7 @@ class LocalQueue(object):
 
     def record(self, job_id, db=None):
         db = db or self._db()
-        number, spec, submitted, finished, cancel, reason = self._job_row(db, job_id)
+        number, spec, submitted, finished, _cancel, reason = self._job_row(db, job_id)
         job = json.loads(spec)
         tasks = []
         for idx, first, last, state, attempts, interruptions, exit_code, started, ended in db.execute(
@@ -158,8 +158,6 @@ class LocalQueue(object):
                           "attempts": attempts, "interruptions": interruptions, "exit_code": exit_code,
                           "started": started, "finished": ended, "log": self.log_path(number, idx)})
         state = job_state(t["state"] for t in tasks)
-        if state == "queued" and cancel:
-            state = "cancelled"
         return {"id": str(number), "farm": "local", "name": job["name"], "kind": job["kind"], "state": state,
                 "user": job.get("user"), "project": job.get("project"), "priority": job["priority"],
                 "pool": job.get("pool"), "group": job.get("group"), "dependencies": job["dependencies"],
@@ -210,6 +208,15 @@ class LocalQueue(object):
                            "WHERE job = ? AND state IN ('failed', 'cancelled')", (job,))
                 db.execute("UPDATE jobs SET cancel = 0, finished = NULL, reason = NULL WHERE id = ?", (job,))
                 db.execute("INSERT INTO changes (job) VALUES (?)", (job,))
+            for job in again:
+                # a job that depends on one that still did not end done is
+                # cancelled again, naming it, rather than waiting forever
+                for (on_job,) in db.execute("SELECT on_job FROM dependencies WHERE job = ?", (job,)).fetchall():
+                    states = [row[0] for row in db.execute("SELECT state FROM tasks WHERE job = ?", (on_job,))]
+                    if all(state in FINAL for state in states) and job_state(states) != "done":
+                        self._cancel_dependents(db, on_job, job_state(states), [job])
+                # a job with nothing to run again (all done) ends again
+                self._settle(db, job)
         return self.record(job_id)
 
     def changes(self, since):
@@ -293,11 +300,12 @@ class LocalQueue(object):
         or cancelled."""
         with self._transaction() as db:
             attempts, = db.execute("SELECT attempts FROM tasks WHERE job = ? AND idx = ?", (job, idx)).fetchone()
-            spec = json.loads(db.execute("SELECT spec FROM jobs WHERE id = ?", (job,)).fetchone()[0])
-            if cancelled:
-                state = "cancelled"
-            elif exit_code == 0:
+            spec, cancelling = db.execute("SELECT spec, cancel FROM jobs WHERE id = ?", (job,)).fetchone()
+            spec = json.loads(spec)
+            if exit_code == 0 and not cancelled:
                 state = "done"
+            elif cancelled or cancelling:
+                state = "cancelled"  # a job being cancelled runs nothing again
             elif attempts <= spec["max_retries"]:
                 state = "queued"
             else:
@@ -323,10 +331,17 @@ class LocalQueue(object):
         """A task a dead worker left running: queued again, without counting
         as a failed attempt."""
         with self._transaction() as db:
-            db.execute("UPDATE tasks SET state = 'queued', attempts = max(attempts - 1, 0), "
-                       "interruptions = interruptions + 1, pid = NULL WHERE job = ? AND idx = ? "
-                       "AND state = 'running'", (job, idx))
+            cancelling, = db.execute("SELECT cancel FROM jobs WHERE id = ?", (job,)).fetchone()
+            if cancelling:
+                # nothing of a job being cancelled runs again
+                db.execute("UPDATE tasks SET state = 'cancelled', interruptions = interruptions + 1, pid = NULL, "
+                           "finished = ? WHERE job = ? AND idx = ? AND state = 'running'", (_now(), job, idx))
+            else:
+                db.execute("UPDATE tasks SET state = 'queued', attempts = max(attempts - 1, 0), "
+                           "interruptions = interruptions + 1, pid = NULL WHERE job = ? AND idx = ? "
+                           "AND state = 'running'", (job, idx))
             db.execute("INSERT INTO changes (job) VALUES (?)", (job,))
+            self._settle(db, job)
 
 
 def _processes_named(marker):

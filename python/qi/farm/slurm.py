@@ -236,6 +236,12 @@ class SlurmFarm(FarmAdapter):
         for attempt in record["submissions"]:
             done = self.run("scontrol", "show", "job", "--oneliner", attempt["slurm_id"], check=False)
             known = {}
+            if done.returncode != 0 and "invalid job id" not in (done.stderr or "").lower():
+                # Slurm cannot be asked (its controller is down…): nothing
+                # is concluded of the job's tasks, nothing is written
+                raise FarmError("cannot ask Slurm about job %s (Slurm job %s): %s" % (
+                    record["id"], attempt["slurm_id"], (done.stderr or done.stdout or "").strip() or
+                    "scontrol exited with %d" % done.returncode))
             if done.returncode == 0:
                 for entry in parse_scontrol(done.stdout):
                     state = _STATES.get(entry.get("JobState", "").split("+")[0], "queued")

@@ -8,7 +8,7 @@ holds, or of the whole scene), script placeholders run their code,
 context placeholders set the frame range, fps and resolution. A
 placeholder is removed once built unless the profile keeps them;
 placeholders that arrive inside loaded content are built in a later
-pass, up to the depth limit. What could not be found is reported and the
+pass, up to 4 passes. What could not be found is reported and the
 build goes on. Standard library only: the host does the DCC's part
 (:class:`qi.pipeline.PipelineHost`'s placeholder methods)."""
 import os
@@ -37,18 +37,20 @@ class Builder(object):
             raise BuildFailure("no build profile takes %s %s (the build addon's profiles)" % (self.context, self.task))
         return answer["profile"], answer["template"]
 
-    def build(self, template=None, keep_placeholders=None, workfile=None, from_template=True):
+    def build(self, template=None, keep_placeholders=None, workfile=None, from_template=True, profile=None):
         """Builds; returns the report: ``{"template", "workfile" (where a
         build from the template was saved: ``workfile``, else the launch's
         ``QI_WORKFILE``, or its next version when that file exists; an
         update is left for the artist to save), "passes",
         "built": [{"placeholder", "kind", "label", "loaded"|"created"|…}],
-        "missing": [TEXT], "failed": [{"placeholder", "error"}]}``."""
-        profile = None
+        "missing": [TEXT], "failed": [{"placeholder", "error"}]}``.
+        ``profile``, the profile ``template`` comes from, gives its flags;
+        without either, the task's profile is asked for."""
         if template is None and from_template:
             profile, template = self.profile()
         if keep_placeholders is None:
-            keep_placeholders = bool(profile and profile.get("keep_placeholders"))
+            # an update builds the placeholders that were kept for it: they stay
+            keep_placeholders = not from_template or bool(profile and profile.get("keep_placeholders"))
         if from_template:
             if not template or not os.path.isfile(template):
                 raise BuildFailure("the template “%s” is not there" % template)
@@ -58,6 +60,10 @@ class Builder(object):
                   "passes": 0, "built": [], "missing": [], "failed": [], "warnings": []}
         if from_template:
             report["warnings"] += self._compare_sidecar(template)
+            current = self.host.current_file()
+            if current and os.path.realpath(current) == os.path.realpath(template):
+                report["warnings"].append("the scene's file is the template “%s”: save it under another name, "
+                                          "never over the template" % template)
         done = set()
         for _ in range(self.max_passes):
             records = [(r, m) for r, m in self.host.placeholders() if r["id"] not in done]

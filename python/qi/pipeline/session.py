@@ -99,7 +99,7 @@ class PipelineSession(qi.host.Session):
         workfile = os.environ.get("QI_WORKFILE")
         new = bool(workfile) and not os.path.exists(workfile)
         if profile.get("build_at_launch") or (new and profile.get("build_on_new_workfile")):
-            return self.build({"template": found["template"]})
+            return self.build({"template": found["template"], "profile": profile})
         return None
 
     # -- the Qi menu -------------------------------------------------------
@@ -232,7 +232,8 @@ class PipelineSession(qi.host.Session):
         builder = Builder(self.pipeline, self.client, self.project, self.context, self.task)
         try:
             return builder.build(template=payload.get("template"), keep_placeholders=payload.get("keep_placeholders"),
-                                 workfile=payload.get("workfile"), from_template=not payload.get("update"))
+                                 workfile=payload.get("workfile"), from_template=not payload.get("update"),
+                                 profile=payload.get("profile"))
         finally:
             self.pipeline.create_context.reset()
 

@@ -20,6 +20,7 @@ import bpy
 import pyblish.api
 
 from qi.farm import metadata
+from qi.hub import HubError
 from qi.pipeline import BoolDef, NumberDef, publish_values
 
 DRIVER = os.path.join(os.environ.get("QI_HOST_PLUGIN_FOLDER") or "", "modules", "qi_blender_render.py")
@@ -126,15 +127,29 @@ class SubmitBlenderRender(pyblish.api.InstancePlugin):
                 "name": "png", "ext": "png", "files": [os.path.basename(p) for p in paths], "stagingDir": folder,
                 "frameStart": start, "frameEnd": end, "tags": ["render"]})
             return
+        # The folder is this submission's own and new (the scene's copy, the
+        # metadata): what fails before the farm has the job, or a job the
+        # farm refused, leaves none of it. Once the farm may have it (an
+        # answer that did not come in time), it stays for the job.
         try:
-            self._submit(instance, values, hub, name, start, end, number, folder, pattern)
+            job = self._job(instance, values, hub, name, start, end, number, folder, pattern)
+            answer = hub.request("farm.submit", job, timeout=120)
+        except HubError as error:
+            if error.code != "timeout":
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         except BaseException:
-            # the folder is this submission's own and new (the scene's copy,
-            # the metadata): a job the farm refused leaves none of it
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        instance.data["qiFarm"] = {"job": answer["job"], "publish_job": answer["publish_job"],
+                                   "metadata": job["publish"]["metadata"], "output": pattern, "number": number}
+        self.log.info("%s: frames %d-%d sent to the farm (%s): render job %s, publish job %s; the frames go to %s",
+                      name, start, end, answer["job"]["farm"], answer["job"]["id"], answer["publish_job"]["id"],
+                      folder)
 
-    def _submit(self, instance, values, hub, name, start, end, number, folder, pattern):
+    def _job(self, instance, values, hub, name, start, end, number, folder, pattern):
+        """The render job, once the scene's copy and the metadata are
+        written in ``folder``."""
         context = instance.context
         scene_copy = os.path.join(folder, "_scene", os.path.basename(bpy.data.filepath))
         os.makedirs(os.path.dirname(scene_copy))
@@ -162,9 +177,4 @@ class SubmitBlenderRender(pyblish.api.InstancePlugin):
                "priority": int(values["priority"]), "outputs": [pattern],
                "metadata": {"comment": document["comment"], "product": name, "version": number},
                "publish": {"metadata": metadata_path, "name": "publish %s v%03d" % (name, number)}}
-        answer = hub.request("farm.submit", job, timeout=120)
-        instance.data["qiFarm"] = {"job": answer["job"], "publish_job": answer["publish_job"],
-                                   "metadata": metadata_path, "output": pattern, "number": number}
-        self.log.info("%s: frames %d-%d sent to the farm (%s): render job %s, publish job %s; the frames go to %s",
-                      name, start, end, answer["job"]["farm"], answer["job"]["id"], answer["publish_job"]["id"],
-                      folder)
+        return job

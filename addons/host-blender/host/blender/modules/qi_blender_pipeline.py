@@ -192,7 +192,9 @@ class BlenderPipelineHost(PipelineHost):
                 and o.instance_collection is None]
 
     def open_template(self, path):
-        if "FINISHED" not in bpy.ops.wm.open_mainfile(filepath=path):
+        # as a new, untitled scene (Blender's “load as startup file”): what
+        # the artist saves next never goes over the studio's template
+        if "FINISHED" not in bpy.ops.wm.read_homefile(filepath=path, load_ui=False):
             raise RuntimeError("Blender did not open the template “%s”" % path)
 
     def run_script(self, code, build):
