@@ -5,6 +5,7 @@ documented requests, states are read back as the farm moves, a cancel and
 a retry reach the server, its refusals are named, and the hub answers
 others while the Web Service is slow."""
 import json
+import os
 import subprocess
 import threading
 import time
@@ -122,6 +123,17 @@ def test_a_failed_render_cancel_and_retry_reach_the_server(deadline):
     assert retried["state"] == "running"  # task 0 done, task 1 queued again
     assert [r["body"] for r in api_requests(fake) if r["method"] == "PUT"][-1] == \
         {"Command": "resumefailed", "JobID": render["id"]}
+
+    # the list of Qi's jobs, broken by hand, is named and never written over
+    known = os.path.join(env["XDG_DATA_HOME"], "qi", "farm", "deadline.json")
+    with open(known, "w") as f:
+        f.write("[{broken")
+    with pytest.raises(qi.hub.HubError) as raised:
+        hub.request("farm.submit", {"project": "demo", "name": "more", "command": ["true"]}, timeout=T)
+    assert "%s is not JSON" % known in str(raised.value)
+    with open(known) as f:
+        assert f.read() == "[{broken"
+    os.unlink(known)
 
     # what the server refuses is named
     with pytest.raises(qi.hub.HubError) as raised:

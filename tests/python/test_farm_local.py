@@ -133,6 +133,16 @@ def test_frames_are_read_and_cut_into_tasks():
     assert job_state(["done", "cancelled"]) == "cancelled"
 
 
+def test_secrets_are_known_by_their_names():
+    from qi.farm.jobs import is_secret
+
+    for name in ("FTRACK_API_KEY", "QI_SESSION_TOKEN", "SSH_KEY", "AWS_ACCESS_KEY_ID", "DB_PASS", "DB_PASSWORD",
+                 "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS"):
+        assert is_secret(name), name
+    for name in ("PATH", "KEYFRAME", "OCIO", "PASSTHROUGH", "QI_PROJECT", "MONKEY"):
+        assert not is_secret(name), name
+
+
 @pytest.mark.parametrize("spec, words", [
     ({"command": ["true"]}, "the job needs “name”"),
     ({"name": "x"}, "“command” must be a non-empty list"),

@@ -14,6 +14,8 @@ Every method answers with job records of one shape (``docs/farm.md``)::
      "tasks": [{"index", "frames": [first, last] or null, "state",
                 "attempts", "exit_code", "log"}]}
 """
+import contextlib
+import json
 import os
 import threading
 
@@ -106,3 +108,52 @@ def read_log(path, limit=1 << 20):
             return f.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def write_json(path, document, indent=1):
+    """Writes ``path`` whole or not at all: a temporary name of this
+    process beside it, flushed, then renamed; nothing stays of a write that
+    failed."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = "%s.tmp-%d-%d" % (path, os.getpid(), threading.get_ident())
+    try:
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(document, f, indent=indent, ensure_ascii=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def read_json(path, missing=None):
+    """The JSON of ``path``; ``missing`` when there is no such file; a file
+    that cannot be read or is not JSON raises FarmError naming it (it is
+    never taken for an empty one, and so never written over)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return missing
+    except OSError as error:
+        raise FarmError("%s cannot be read: %s" % (path, error.strerror))
+    except ValueError as error:
+        raise FarmError("%s is not JSON (%s): fix or remove it" % (path, error))
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Holds an exclusive lock on ``path``'s ``.lock`` file: a read, change
+    and write of ``path`` by one process at a time (the hub, a CLI)."""
+    import fcntl  # POSIX: the farm's own files live on its machines
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -27,7 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .adapter import FarmAdapter, FarmError
+from .adapter import FarmAdapter, FarmError, locked, read_json, write_json
 from .jobs import JobError, frames_text, job_state
 
 #: the Web Service's requests, as Deadline 10's REST documentation gives them
@@ -140,23 +140,20 @@ class DeadlineFarm(FarmAdapter):
             return text
 
     def _remember(self, job_id, user):
-        with self._lock:
+        with self._lock, locked(self.known):
             known = self._known()
             known.insert(0, {"id": job_id, "user": user})
-            os.makedirs(os.path.dirname(self.known), exist_ok=True)
-            with open(self.known + ".tmp", "w") as f:
-                json.dump(known, f)
-            os.replace(self.known + ".tmp", self.known)
+            write_json(self.known, known, indent=None)
 
     def _known(self):
-        try:
-            with open(self.known) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return []
+        known = read_json(self.known, [])
+        if not isinstance(known, list):
+            raise FarmError("%s is not the list of Qi's Deadline jobs: fix or remove it" % self.known)
+        return known
 
     def submit(self, job):
         info, plugin = job_info(job, self.settings)
+        self._known()  # a list of Qi's jobs that cannot be read refuses before the farm has the job
         answer = self.request("POST", "/api/jobs", {"JobInfo": info, "PluginInfo": plugin, "AuxFiles": [],
                                                     "IdOnly": True})
         job_id = answer.get("_id") if isinstance(answer, dict) else None
@@ -216,24 +213,20 @@ class DeadlineFarm(FarmAdapter):
     def _mark_ended(self, ids):
         """The jobs seen ended: an active list does not ask for them again
         (a retry makes them active)."""
-        with self._lock:
+        with self._lock, locked(self.known):
             known = self._known()
             for entry in known:
                 if entry["id"] in ids:
                     entry["ended"] = True
-            with open(self.known + ".tmp", "w") as f:
-                json.dump(known, f)
-            os.replace(self.known + ".tmp", self.known)
+            write_json(self.known, known, indent=None)
 
     def _mark_active(self, job_id):
-        with self._lock:
+        with self._lock, locked(self.known):
             known = self._known()
             for entry in known:
                 if entry["id"] == job_id:
                     entry.pop("ended", None)
-            with open(self.known + ".tmp", "w") as f:
-                json.dump(known, f)
-            os.replace(self.known + ".tmp", self.known)
+            write_json(self.known, known, indent=None)
 
     def cancel(self, job_id):
         self.request("PUT", "/api/jobs", {"Command": "suspend", "JobID": str(job_id)})

@@ -14,7 +14,7 @@ FINAL = ("done", "failed", "cancelled")
 #: a variable of this name is a secret: it never goes into a job, whose
 #: files and submissions others read; workers log in with a service token
 #: from their own environment
-_SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)", re.I)
+_SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?|(^|_)(KEY|PASS)(_|$))", re.I)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{(start|end|frames|task|job)\}")
 

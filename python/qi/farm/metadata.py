@@ -27,6 +27,8 @@ import re
 
 from qi import sequences
 
+from .adapter import write_json
+
 SCHEMA = "qi:farm-publish-1.0"
 _ROOT = re.compile(r"^\{root\[([A-Za-z0-9_-]+)\]\}")
 
@@ -66,23 +68,8 @@ def resolve(text, roots, where="path"):
 
 
 def write(path, document):
-    """Writes the file whole (a temporary name, then renamed)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = "%s.tmp-%d" % (path, os.getpid())
-    try:
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        # nothing half-written stays, under its name or another
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Writes the file whole or not at all (a temporary name, then renamed)."""
+    write_json(path, document, indent=2)
 
 
 def _text(document, key, where, required=True):

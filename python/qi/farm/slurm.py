@@ -17,14 +17,13 @@ and exit status), so ``list`` shows the jobs Qi sent.
 The settings (``farm`` addon): ``slurm_partition`` (a job's ``pool``
 wins), ``slurm_conf`` (else ``$SLURM_CONF``), ``slurm_bin`` (the folder
 of ``sbatch``; else ``PATH``)."""
-import json
 import os
 import re
 import shlex
 import subprocess
 import time
 
-from .adapter import FarmAdapter, FarmError, read_log
+from .adapter import FarmAdapter, FarmError, read_json, read_log, write_json
 from .jobs import FINAL, is_secret, job_state, tasks_of
 
 #: the submitting shell's own variables, which a task does not take
@@ -114,20 +113,13 @@ class SlurmFarm(FarmAdapter):
 
     def _read(self, job_id):
         path = os.path.join(self._dir(job_id), "job.json")
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except FileNotFoundError:
+        record = read_json(path)
+        if record is None:
             raise FarmError("Qi did not submit a Slurm job %s (none in %s)" % (job_id, self.folder))
-        except (OSError, ValueError) as error:
-            raise FarmError("%s: %s" % (path, error))
+        return record
 
     def _write(self, record):
-        folder = self._dir(record["id"])
-        path = os.path.join(folder, "job.json")
-        with open(path + ".tmp", "w") as f:
-            json.dump(record, f, indent=1)
-        os.replace(path + ".tmp", path)
+        write_json(os.path.join(self._dir(record["id"]), "job.json"), record)
 
     def _script(self, job, folder):
         """The job's script: each array task runs its command, again up to
