@@ -84,6 +84,8 @@ typedef struct
   gboolean         loaded;
   gint64           painted_at;   /* monotonic µs, or 0 */
   guint            save_source;
+  GPtrArray       *choices;      /* the file choosers it asked for, open (Choice, unowned) */
+  guint            load_serial;  /* one more each load: answers for an earlier page are dropped */
   /* the last button press, for begin_move_drag */
   guint            press_button;
   int              press_x;
@@ -118,9 +120,13 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static void drop_choices (Window *win);
+
 static void
 window_free (Window *win)
 {
+  drop_choices (win);
+  g_ptr_array_unref (win->choices);
   g_clear_handle_id (&win->save_source, g_source_remove);
   g_free (win->id);
   g_free (win->addon);
@@ -375,6 +381,8 @@ on_load_changed (WebKitWebView   *view,
 {
   Window *win = user_data;
 
+  if (event == WEBKIT_LOAD_STARTED)
+    win->load_serial++;
   if (event != WEBKIT_LOAD_FINISHED)
     return;
   win->loaded = TRUE;
@@ -421,9 +429,10 @@ destroy_window_idle (gpointer user_data)
 /* A native file chooser a page asked for (qiShell.chooseFiles()). */
 typedef struct
 {
-  WebKitWebView        *view;     /* owned: the answer goes to it */
-  GtkFileChooserNative *chooser;  /* owned */
+  Window               *win;          /* NULL once the window is gone */
+  GtkFileChooserNative *chooser;      /* owned */
   gint64                id;
+  guint                 load_serial;  /* of the page that asked */
 } Choice;
 
 static gboolean
@@ -434,11 +443,38 @@ unref_idle (gpointer data)
 }
 
 static void
+choice_free (Choice *choice)
+{
+  if (choice->win != NULL)
+    g_ptr_array_remove (choice->win->choices, choice);
+  /* GTK may still be dispatching the event that answered the dialog: it
+   * goes once that is done */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, unref_idle, choice->chooser, NULL);
+  g_free (choice);
+}
+
+/* The window goes: its open choosers close, unanswered. */
+static void
+drop_choices (Window *win)
+{
+  while (win->choices->len > 0)
+    {
+      Choice *choice = g_ptr_array_steal_index (win->choices, win->choices->len - 1);
+
+      choice->win = NULL;
+      g_signal_handlers_disconnect_by_data (choice->chooser, choice);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (choice->chooser));
+      choice_free (choice);
+    }
+}
+
+static void
 on_chosen (GtkNativeDialog *dialog,
            int              response,
            gpointer         user_data)
 {
   Choice *choice = user_data;
+  Window *win = choice->win;
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
   JsonArray *paths = json_array_new ();
   g_autofree char *text = NULL;
@@ -458,14 +494,15 @@ on_chosen (GtkNativeDialog *dialog,
       g_slist_free_full (files, g_object_unref);
     }
   json_node_take_array (node, paths);
-  text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
-  script = g_strdup_printf ("window.qiShell && window.qiShell._chosen(%" G_GINT64_FORMAT ", %s);", choice->id, text);
-  webkit_web_view_evaluate_javascript (choice->view, script, -1, NULL, NULL, NULL, NULL, NULL);
-  g_object_unref (choice->view);
-  /* GTK is still dispatching the event that answered the dialog: it goes
-   * once that is done */
-  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, unref_idle, choice->chooser, NULL);
-  g_free (choice);
+  /* only to the page that asked: another loaded since has its own ids */
+  if (win != NULL && choice->load_serial == win->load_serial)
+    {
+      text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
+      script = g_strdup_printf ("window.qiShell && window.qiShell._chosen(%" G_GINT64_FORMAT ", %s);", choice->id,
+                                text);
+      webkit_web_view_evaluate_javascript (win->view, script, -1, NULL, NULL, NULL, NULL, NULL);
+    }
+  choice_free (choice);
 }
 
 static gboolean
@@ -494,7 +531,9 @@ choose_files (Window   *win,
     }
   choice = g_new0 (Choice, 1);
   choice->id = (gint64) jsc_value_to_double (id);
-  choice->view = g_object_ref (win->view);
+  choice->win = win;
+  choice->load_serial = win->load_serial;
+  g_ptr_array_add (win->choices, choice);
   choice->chooser = gtk_file_chooser_native_new (title != NULL && *title != '\0' ? title
                                                  : (folders ? _("Choose folders") : _("Choose files")),
                                                  win->window,
@@ -503,6 +542,7 @@ choose_files (Window   *win,
                                                  _("_Choose"), _("_Cancel"));
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (choice->chooser), js_boolean (value, "multiple"));
   gtk_file_chooser_set_local_only (GTK_FILE_CHOOSER (choice->chooser), TRUE);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (choice->chooser), TRUE);
   g_signal_connect (choice->chooser, "response", G_CALLBACK (on_chosen), choice);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (choice->chooser));
 }
@@ -571,6 +611,7 @@ on_window_destroy (GtkWidget *widget,
 
   g_signal_handlers_disconnect_by_data (win->view, win);
   g_signal_handlers_disconnect_by_data (webkit_web_view_get_user_content_manager (win->view), win);
+  drop_choices (win);
   remember_geometry (win);
   write_state (self);
   g_hash_table_remove (self->windows, id);
@@ -766,6 +807,7 @@ qi_window_manager_open (QiWindowManager  *self,
   win->path = g_strdup (path != NULL ? path : "");
   win->params = params != NULL ? json_object_ref (params) : NULL;
   win->route = g_strdup (route);
+  win->choices = g_ptr_array_new ();
 
   ucm = webkit_user_content_manager_new ();
   script = webkit_user_script_new (bridge_script, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
