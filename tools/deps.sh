@@ -26,7 +26,7 @@ QI_BUILD_PACKAGES=(
 QI_TEST_PACKAGES=(
   python3 python3-gi clang libclang-rt-14-dev python3-pytest python3-websockets python3-jsonschema
   desktop-file-utils appstream chromium gnome-keyring dbus-daemon blender python3-numpy
-  slurm-wlm munge
+  slurm-wlm munge procps
 )
 
 # The desktop shell's tests (suite shell) and bench/shell: a virtual

@@ -33,6 +33,12 @@ def qi_executable():
     return os.environ.get("QI_EXE") or "qi"
 
 
+
+def _project(payload):
+    """The project a request is about: its ``project``, else the session's
+    ``QI_PROJECT`` (docs/protocol.md)."""
+    return payload.get("project") or os.environ.get("QI_PROJECT")
+
 class FarmService(object):
     def __init__(self, addon):
         self.addon = addon
@@ -91,6 +97,8 @@ class FarmService(object):
                     adapter = adapter_class(name)(data_dir, settings)
                 self._adapters[key] = adapter
                 self._watched[key] = adapter
+        # its jobs are told of from now on (docs/protocol.md, farm.job.changed)
+        self.watch()
         return adapter
 
     # the requests
@@ -98,7 +106,7 @@ class FarmService(object):
     def submit(self, payload):
         """``{job…, "project"?, "publish"?: {"metadata": PATH, "name"?}}``
         → ``{"job", "publish_job"?}``."""
-        project = payload.get("project") or os.environ.get("QI_PROJECT")
+        project = _project(payload)
         spec = {key: value for key, value in payload.items() if key not in ("publish",)}
         if project:
             spec["project"] = project
@@ -134,34 +142,33 @@ class FarmService(object):
                         cancel_error, record["id"])
                 raise FarmError("the publish job of render job %s was refused (%s); %s" % (
                     record["id"], getattr(error, "message", None) or error, what)) from None
-        self.watch()
         return answer
 
     def get(self, payload):
-        return {"job": self.adapter(payload.get("project")).get(self._id(payload))}
+        return {"job": self.adapter(_project(payload)).get(self._id(payload))}
 
     def list(self, payload):
-        adapter = self.adapter(payload.get("project"))
+        adapter = self.adapter(_project(payload))
         limit = payload.get("limit") or 200
         return {"farm": adapter.name, "jobs": adapter.list(payload.get("user"), bool(payload.get("active")), limit)}
 
     def cancel(self, payload):
-        return {"job": self.adapter(payload.get("project")).cancel(self._id(payload))}
+        return {"job": self.adapter(_project(payload)).cancel(self._id(payload))}
 
     def retry(self, payload):
-        return {"job": self.adapter(payload.get("project")).retry(self._id(payload))}
+        return {"job": self.adapter(_project(payload)).retry(self._id(payload))}
 
     def logs(self, payload):
         task = payload.get("task")
         if task is not None and (not isinstance(task, int) or isinstance(task, bool) or task < 0):
             raise JobError("“task” must be a task's index, 0 or more")
-        return {"logs": self.adapter(payload.get("project")).logs(self._id(payload), task)}
+        return {"logs": self.adapter(_project(payload)).logs(self._id(payload), task)}
 
     def adapters(self, payload):
         names = sorted(set(adapter_names()) | {"local"})
         return {"adapters": [{"name": n, "label": LocalFarm.label if n == "local" else adapter_class(n).label}
                              for n in names],
-                "project_adapter": self.settings(payload.get("project")).get("adapter")}
+                "project_adapter": self.settings(_project(payload)).get("adapter")}
 
     @staticmethod
     def _id(payload):
