@@ -564,6 +564,106 @@ test_references (void)
   g_assert_cmpstr (path, ==, "dm_sh010_compositing_V0007.nk");
 }
 
+/* Solves @name with @fields and each of @each one by one, and with
+ * qi_template_set_solve_each(): the same paths, or the same failure. */
+static void
+assert_solves_each (QiTemplateSet *set,
+                    const char    *name,
+                    JsonObject    *fields,
+                    const char    *each_json)
+{
+  g_autoptr(JsonNode) each_node = json_from_string (each_json, NULL);
+  JsonArray *each = json_node_get_array (each_node);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) paths = qi_template_set_solve_each (set, name, fields, each, &error);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *failure = NULL;
+
+  for (guint i = 0; i < json_array_get_length (each) && failure == NULL; i++)
+    {
+      JsonObject *values = json_array_get_object_element (each, i);
+      g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), fields);
+      g_autofree char *text = json_to_string (wrapper, FALSE);
+      /* a deep copy: the test's own fields stay as they are */
+      g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+      JsonObject *merged = json_node_get_object (copy);
+      g_autoptr(GError) one_error = NULL;
+      g_autoptr(GList) members = json_object_get_members (values);
+      char *path;
+
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (merged, l->data, json_node_copy (json_object_get_member (values, l->data)));
+      path = qi_template_set_solve (set, name, merged, &one_error);
+      if (path == NULL)
+        failure = g_strdup_printf ("each[%u]: %s", i, one_error->message);
+      else
+        g_ptr_array_add (expected, path);
+    }
+  if (failure != NULL)
+    {
+      g_assert_nonnull (error);
+      g_assert_cmpstr (error->message, ==, failure);
+      g_assert_null (paths);
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, expected->len);
+  for (guint i = 0; i < paths->len; i++)
+    g_assert_cmpstr (paths->pdata[i], ==, expected->pdata[i]);
+}
+
+static void
+test_solve_each (void)
+{
+  g_autoptr(QiTemplateSet) set = anatomy_new (QI_PLATFORM_LINUX);
+  g_autoptr(JsonObject) shot = json (shot_json);
+  g_autoptr(JsonObject) templates =
+    json ("{\"each\": {"
+          "  \"dir\": \"{root[publish]}/{@frame}/x<.{comment}>/{folder[name]}.{frame:>6}\","
+          "  \"optional\": \"{folder[name]}<_{comment}<.{frame}>>_{udim}<-{frame:^7}>\","
+          "  \"missing\": \"{folder[name]}<.{frame}_{nothing}>.{ext}\","
+          "  \"bad\": \"{folder[name]}<.{frame}_{task}>.{ext}\","
+          "  \"cased\": \"{Folder[name]}_{FRAME}<.{UDIM}>\""
+          "}}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(JsonNode) bad_each = json_from_string ("[{\"frame\": 1}, 3]", NULL);
+  const char * const names[] = { "publish.path", "publish.file", "each.dir", "each.optional", "each.missing",
+                                 "each.bad", "each.cased" };
+  const char * const lists[] = {
+    "[{\"frame\": 1001}, {\"frame\": 1002}, {\"frame\": 99999}]",
+    "[{\"frame\": 1001}, {}, {\"frame\": \"\"}]",
+    "[{\"frame\": 1001, \"udim\": 1011}, {\"udim\": 1012}]",
+    "[{\"frame\": 1}, {\"frame\": true}]",
+    "[{\"frame\": 1}, {\"frame\": {\"a\": 1}}]",
+    "[{\"frame\": \"a/b\"}]",
+    "[]",
+    "[{\"comment\": \"wip\", \"frame\": 7}, {\"frame\": 8}]",
+    "[{\"version\": 9, \"frame\": 7}]",
+  };
+
+  g_assert_true (qi_template_set_add_from_json (set, templates, NULL, &error));
+  g_assert_no_error (error);
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+      {
+        g_test_message ("%s with %s", names[n], lists[l]);
+        assert_solves_each (set, names[n], shot, lists[l]);
+      }
+
+  /* with a comment, and a frame of the fields that an element leaves */
+  json_object_set_string_member (shot, "comment", "wip");
+  json_object_set_int_member (shot, "frame", 5);
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+      assert_solves_each (set, names[n], shot, lists[l]);
+
+  paths = qi_template_set_solve_each (set, "publish.file", shot, json_node_get_array (bad_each), &error);
+  g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE);
+  g_assert_cmpstr (error->message, ==, "each[1]: not an object of fields");
+  g_assert_null (paths);
+}
+
 static void
 test_cycle (void)
 {
@@ -1044,6 +1144,7 @@ main (int    argc,
   g_test_add_func ("/qi/path-template/hierarchy", test_hierarchy);
   g_test_add_func ("/qi/path-template/capitalisation", test_capitalisation);
   g_test_add_func ("/qi/path-template/references", test_references);
+  g_test_add_func ("/qi/path-template/solve-each", test_solve_each);
   g_test_add_func ("/qi/path-template/cycle", test_cycle);
   g_test_add_func ("/qi/path-template/roots", test_roots);
   g_test_add_func ("/qi/path-template/roots-from-fields", test_roots_from_fields);

@@ -210,10 +210,30 @@ qi_file_transfer_add (QiFileTransfer *self,
 
   item.source = g_strdup (source);
   item.destination = g_strdup (destination);
-  item.temp = qi_file_transfer_temp_path (destination, self->tag);
   item.size = -1;
   g_array_append_val (self->items, item);
   self->checked = FALSE;
+}
+
+/**
+ * qi_file_transfer_set_tag:
+ * @self: a #QiFileTransfer
+ * @tag: what the temporary names carry from now on
+ *
+ * Keeps what qi_file_transfer_check() found: a publish checks its files
+ * before its version exists, then tags their temporary names with it.
+ */
+void
+qi_file_transfer_set_tag (QiFileTransfer *self,
+                          const char     *tag)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  g_return_if_fail (tag != NULL && *tag != '\0');
+
+  g_free (self->tag);
+  self->tag = g_strdup (tag);
+  for (guint i = 0; i < self->items->len; i++)
+    g_clear_pointer (&g_array_index (self->items, Item, i).temp, g_free);
 }
 
 void
@@ -255,6 +275,70 @@ item_at (QiFileTransfer *self,
   return &g_array_index (self->items, Item, index);
 }
 
+/* The temporary name of @item, made when first needed (a hard link has
+ * none); an item is only ever in one thread's hands. */
+static const char *
+temp_of (QiFileTransfer *self,
+         Item           *item)
+{
+  if (item->temp == NULL)
+    item->temp = qi_file_transfer_temp_path (item->destination, self->tag);
+  return item->temp;
+}
+
+/* The folder a worker opened last, so that a thousand files of one folder
+ * are reached from it by name rather than by walking their whole paths
+ * again: -1 when it could not be opened (the path is then used whole),
+ * missing when it does not exist. */
+typedef struct
+{
+  char    *path;
+  int      fd;
+  gboolean missing;
+} Folder;
+
+#define FOLDER_INIT { NULL, -1, FALSE }
+
+static void
+folder_clear (Folder *folder)
+{
+  g_clear_pointer (&folder->path, g_free);
+  if (folder->fd >= 0)
+    close (folder->fd);
+  folder->fd = -1;
+  folder->missing = FALSE;
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Folder, folder_clear)
+
+/* The folder of @path, opened in @folder (or kept open from the last
+ * call); *base is the name in it. Returns its descriptor, or AT_FDCWD
+ * (with *base = @path) when it cannot be opened. */
+static int
+folder_of (Folder      *folder,
+           const char  *path,
+           const char **base)
+{
+  const char *slash = strrchr (path, '/');
+  gsize length;
+
+  *base = path;
+  if (slash == NULL || slash == path)
+    return AT_FDCWD;
+  length = slash - path;
+  if (folder->path == NULL || strncmp (folder->path, path, length) != 0 || folder->path[length] != '\0')
+    {
+      folder_clear (folder);
+      folder->path = g_strndup (path, length);
+      folder->fd = g_open (folder->path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+      folder->missing = folder->fd < 0 && errno == ENOENT;
+    }
+  if (folder->fd < 0)
+    return AT_FDCWD;
+  *base = slash + 1;
+  return folder->fd;
+}
+
 static gboolean
 fail_errno (GError     **error,
             int          saved_errno,
@@ -285,15 +369,20 @@ gboolean
 qi_file_transfer_check (QiFileTransfer  *self,
                         GError         **error)
 {
+  g_auto(Folder) sources = FOLDER_INIT;
+  g_auto(Folder) destinations = FOLDER_INIT;
+
   g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
 
   self->bytes_total = 0;
   for (guint i = 0; i < self->items->len; i++)
     {
       Item *item = item_at (self, i);
-      GStatBuf st;
+      const char *base;
+      int at = folder_of (&sources, item->source, &base);
+      struct stat st;
 
-      if (g_stat (item->source, &st) != 0)
+      if (fstatat (at, base, &st, 0) != 0)
         {
           int saved_errno = errno;
 
@@ -312,7 +401,11 @@ qi_file_transfer_check (QiFileTransfer  *self,
         }
       item->size = st.st_size;
       self->bytes_total += st.st_size;
-      if (!self->resume && g_lstat (item->destination, &st) == 0)
+      if (self->resume)
+        continue;
+      at = folder_of (&destinations, item->destination, &base);
+      /* in a folder that is not there yet, nothing is */
+      if (!destinations.missing && fstatat (at, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                        _("“%s” exists already: a published file is never overwritten"), item->destination);
@@ -444,10 +537,11 @@ stream (QiFileTransfer  *self,
 }
 
 static gboolean
-place (Item    *item,
-       GError **error)
+place (QiFileTransfer  *self,
+       Item            *item,
+       GError         **error)
 {
-  if (renameat2 (AT_FDCWD, item->temp, AT_FDCWD, item->destination, RENAME_NOREPLACE) == 0)
+  if (renameat2 (AT_FDCWD, temp_of (self, item), AT_FDCWD, item->destination, RENAME_NOREPLACE) == 0)
     return TRUE;
   if (errno == EINVAL || errno == ENOSYS)
     {
@@ -484,12 +578,28 @@ hash_existing (QiFileTransfer  *self,
   return ok;
 }
 
+/* What one worker thread holds: its buffer and the file it wrote last,
+ * whose writeback runs while it writes the next. */
+typedef struct
+{
+  guint8 *buffer;
+  int     unsettled;        /* a descriptor of it, or -1 */
+  Item   *unsettled_item;
+  Folder  sources;          /* the folders of the files it linked last */
+  Folder  destinations;
+} Worker;
+
 static gboolean
 transfer_hardlink (QiFileTransfer  *self,
                    Item            *item,
+                   Worker          *worker,
                    GError         **error)
 {
-  if (link (item->source, item->destination) == 0)
+  const char *source_base, *destination_base;
+  int source_at = folder_of (&worker->sources, item->source, &source_base);
+  int destination_at = folder_of (&worker->destinations, item->destination, &destination_base);
+
+  if (linkat (source_at, source_base, destination_at, destination_base, 0) == 0)
     {
       item->placed = TRUE;
       add_bytes (self, item->size);
@@ -511,14 +621,6 @@ transfer_hardlink (QiFileTransfer  *self,
   return fail_errno (error, errno, _("linking"), item->destination);
 }
 
-/* What one worker thread holds: its buffer and the file it wrote last,
- * whose writeback runs while it writes the next. */
-typedef struct
-{
-  guint8 *buffer;
-  int     unsettled;        /* a descriptor of it, or -1 */
-  Item   *unsettled_item;
-} Worker;
 
 /* Waits for the writeback of the file @worker wrote last and drops its
  * pages from the cache: a publish of a thousand frames reuses the memory
@@ -571,12 +673,12 @@ transfer_one (QiFileTransfer  *self,
       return hash_existing (self, item, buffer, error);
     }
   if (self->mode == QI_TRANSFER_MODE_HARDLINK)
-    return transfer_hardlink (self, item, error);
+    return transfer_hardlink (self, item, worker, error);
 
   in = g_open (item->source, O_RDONLY | O_CLOEXEC, 0);
   if (in < 0)
     return fail_errno (error, errno, _("reading"), item->source);
-  out = g_open (item->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  out = g_open (temp_of (self, item), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (out < 0 && errno == EEXIST)
     {
       /* what an earlier, killed attempt at this very version left */
@@ -686,7 +788,7 @@ run_worker (gpointer data)
   g_autofree guint8 *buffer = phase->func != transfer_one ||
                               (self->mode == QI_TRANSFER_MODE_HARDLINK && !self->resume)
                               ? NULL : g_malloc (BUFFER_SIZE);
-  Worker worker = { buffer, -1, NULL };
+  Worker worker = { buffer, -1, NULL, FOLDER_INIT, FOLDER_INIT };
   GError *error = NULL;
 
   for (;;)
@@ -707,6 +809,8 @@ run_worker (gpointer data)
     }
   if (!settle_last (&worker, &error))
     record_failure (self, g_steal_pointer (&error));
+  folder_clear (&worker.sources);
+  folder_clear (&worker.destinations);
   return NULL;
 }
 
@@ -721,6 +825,10 @@ run_phase (QiFileTransfer *self,
   Phase phase = { self, func, counts };
   guint n_threads = MIN (self->n_threads, MAX (self->items->len, 1));
 
+  /* A hard link is a few microseconds of work on its folder, which takes
+   * one at a time: more threads only wait for each other. */
+  if (self->mode == QI_TRANSFER_MODE_HARDLINK)
+    n_threads = 1;
   self->next = 0;
   for (guint i = 1; i < n_threads; i++)
     g_ptr_array_add (threads, g_thread_new ("qi-transfer", run_worker, &phase));
@@ -741,7 +849,7 @@ place_all (QiFileTransfer  *self,
 
       if (!item->written)
         continue;
-      if (!place (item, error))
+      if (!place (self, item, error))
         return FALSE;
       item->written = FALSE;
       item->placed = TRUE;
@@ -819,7 +927,9 @@ qi_file_transfer_run (QiFileTransfer  *self,
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), g_object_ref (self->stop),
                                      g_object_unref);
 
-  if (run_phase (self, transfer_one, TRUE) && run_phase (self, flush_one, FALSE))
+  /* hard links write no temporary file: there is nothing to flush */
+  if (run_phase (self, transfer_one, TRUE) &&
+      (self->mode == QI_TRANSFER_MODE_HARDLINK || run_phase (self, flush_one, FALSE)))
     place_all (self, &self->error);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
@@ -855,7 +965,9 @@ qi_file_transfer_undo (QiFileTransfer *self)
       if (item->placed)
         g_unlink (item->destination);
       item->placed = item->written = FALSE;
-      g_unlink (item->temp);
+      /* a hard link has no temporary name */
+      if (self->mode != QI_TRANSFER_MODE_HARDLINK)
+        g_unlink (temp_of (self, item));
     }
   for (guint i = 0; i < self->items->len; i++)
     {

@@ -34,6 +34,8 @@ QiFileTransfer *qi_file_transfer_new             (QiTransferMode   mode,
 void            qi_file_transfer_add             (QiFileTransfer  *self,
                                                   const char      *source,
                                                   const char      *destination);
+void            qi_file_transfer_set_tag         (QiFileTransfer  *self,
+                                                  const char      *tag);
 void            qi_file_transfer_set_resume      (QiFileTransfer  *self,
                                                   gboolean         resume);
 void            qi_file_transfer_set_rate_limit  (QiFileTransfer  *self,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -778,6 +779,62 @@ is_thumbnail (JsonObject *rep)
 
 /* The report, and the progress. */
 
+/* @object without the members named in @dropped (a NULL-terminated
+ * list); the others are shared. */
+static JsonObject *
+object_without (JsonObject         *object,
+                const char * const *dropped)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    if (!g_strv_contains (dropped, name))
+      json_object_set_member (copy, name, json_node_ref (value));
+  return copy;
+}
+
+/* The version as the report tells it: the lists of its files (each
+ * component's `files` and `metadata.sources`, the version's
+ * `metadata.checksums`) are left to the report's own `files`, which say
+ * all of that for each file; a version of a thousand frames would say it
+ * three times. */
+static JsonNode *
+report_version (JsonNode *version)
+{
+  static const char * const version_dropped[] = { "components", "metadata", NULL };
+  static const char * const checksums[] = { "checksums", NULL };
+  static const char * const component_dropped[] = { "files", "metadata", NULL };
+  static const char * const sources[] = { "sources", NULL };
+  JsonObject *object = json_node_get_object (version);
+  JsonObject *told = object_without (object, version_dropped);
+  JsonObject *metadata = object_member (object, "metadata");
+  JsonArray *components = array_member (object, "components");
+
+  if (metadata != NULL)
+    json_object_set_object_member (told, "metadata", object_without (metadata, checksums));
+  if (components != NULL)
+    {
+      JsonArray *list = json_array_sized_new (json_array_get_length (components));
+
+      for (guint i = 0; i < json_array_get_length (components); i++)
+        {
+          JsonObject *component = json_array_get_object_element (components, i);
+          JsonObject *component_metadata = object_member (component, "metadata");
+          JsonObject *entry = object_without (component, component_dropped);
+
+          if (component_metadata != NULL)
+            json_object_set_object_member (entry, "metadata", object_without (component_metadata, sources));
+          json_array_add_object_element (list, entry);
+        }
+      json_object_set_array_member (told, "components", list);
+    }
+  return json_node_init_object (json_node_alloc (), told);
+}
+
 static JsonNode *
 build_report (QiPublishJob *self)
 {
@@ -801,7 +858,7 @@ build_report (QiPublishJob *self)
   json_object_set_object_member (report, "product", g_steal_pointer (&product));
   json_object_set_int_member (report, "number", self->number);
   if (self->version != NULL)
-    json_object_set_member (report, "version", json_node_ref (self->version));
+    json_object_set_member (report, "version", report_version (self->version));
   else
     json_object_set_null_member (report, "version");
   json_object_set_string_member (report, "mode", qi_transfer_mode_to_string (self->mode));
@@ -926,7 +983,7 @@ write_report (QiPublishJob  *self,
                    self->reports_dir, g_strerror (saved_errno));
       return FALSE;
     }
-  text = json_to_string (report, TRUE);
+  text = qi_json_to_string (report, QI_JSON_WRITE_PRETTY, NULL);
   return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
@@ -1210,8 +1267,9 @@ on_created (QiPublishJob *self,
                 on_abandoned_after_failure, TRUE);
       return;
     }
-  /* the transfer's temporary names carry the version's id */
-  take_transfer (self, self->version_id);
+  /* the transfer's temporary names carry the version's id; what its
+   * check found stays */
+  qi_file_transfer_set_tag (self->transfer, self->version_id);
   start_transfer (self);
 }
 
@@ -1298,59 +1356,92 @@ relative_to_root (QiPublishJob *self,
   return g_strdup (destination);
 }
 
-/* Each file's destination for self->number, and none twice. */
+/* Each file's destination for self->number, and none twice: the
+ * template is solved once per representation with what its files share,
+ * then for each file's frame or tile (qi_template_set_solve_each()). */
 static gboolean
 solve_destinations (QiPublishJob  *self,
                     GError       **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), self->fields);
-  /* one copy of the fields for all files, whose own fields replace the
-   * last file's */
-  g_autoptr(JsonNode) copy = json_node_copy (wrapper);
-  JsonObject *fields = json_node_get_object (copy);
+  guint first = 0;
 
-  json_object_set_int_member (fields, "version", self->number);
-  for (guint i = 0; i < self->files->len; i++)
+  while (first < self->files->len)
     {
-      File *file = self->files->pdata[i];
+      File *file = self->files->pdata[first];
       JsonObject *rep = representation (self, file->representation);
       const char *ext = optional_string (rep, "ext");
-      g_autofree char *dot_ext = NULL;
+      g_autofree char *dot_ext = ext != NULL && *ext != '\0' ? g_strconcat (".", ext, NULL) : g_strdup ("");
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autoptr(JsonArray) each = json_array_new ();
+      g_autoptr(GPtrArray) paths = NULL;
       g_autoptr(GError) local_error = NULL;
-      File *earlier;
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+      guint end = first;
 
-      dot_ext = ext != NULL && *ext != '\0' ? g_strconcat (".", ext, NULL) : g_strdup ("");
+      json_object_iter_init (&iter, self->fields);
+      while (json_object_iter_next (&iter, &name, &value))
+        if (g_strcmp0 (name, "frame") != 0 && g_strcmp0 (name, "udim") != 0)
+          json_object_set_member (fields, name, json_node_ref (value));
+      json_object_set_int_member (fields, "version", self->number);
       json_object_set_string_member (fields, "ext", dot_ext);
       json_object_set_string_member (fields, "representation", json_object_get_string_member (rep, "name"));
-      json_object_remove_member (fields, "frame");
-      json_object_remove_member (fields, "udim");
-      if (file->frame != NULL)
-        json_object_set_member (fields, "frame", json_node_copy (file->frame));
-      if (file->udim != NULL)
-        json_object_set_member (fields, "udim", json_node_copy (file->udim));
 
-      g_free (file->destination);
-      file->destination = qi_template_set_solve (self->templates, self->template_name, fields, &local_error);
-      if (file->destination == NULL)
+      for (; end < self->files->len && ((File *) self->files->pdata[end])->representation == file->representation;
+           end++)
         {
+          File *member = self->files->pdata[end];
+          JsonObject *values = json_object_new ();
+
+          if (member->frame != NULL)
+            json_object_set_member (values, "frame", json_node_ref (member->frame));
+          if (member->udim != NULL)
+            json_object_set_member (values, "udim", json_node_ref (member->udim));
+          json_array_add_object_element (each, values);
+        }
+
+      paths = qi_template_set_solve_each (self->templates, self->template_name, fields, each, &local_error);
+      if (paths == NULL)
+        {
+          const char *message = local_error->message;
+          guint k = 0;
+          File *failed = file;
+
+          /* each[K]: … is the file's */
+          if (sscanf (message, "each[%u]: ", &k) == 1 && first + k < end)
+            {
+              failed = self->files->pdata[first + k];
+              message = strstr (message, "]: ") + 3;
+            }
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "representations[%u].files[%u]: %s",
-                       file->representation, file->index, local_error->message);
+                       failed->representation, failed->index, message);
           return FALSE;
         }
-      g_free (file->relative);
-      file->relative = relative_to_root (self, file->destination);
-      earlier = g_hash_table_lookup (seen, file->destination);
-      if (earlier != NULL)
+
+      for (guint k = 0; first + k < end; k++)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       _("representations[%u].files[%u] and representations[%u].files[%u] both go to “%s”: "
-                         "the template %s makes one name of them (does it lack {frame} or {udim}?)"),
-                       file->representation, file->index, earlier->representation, earlier->index,
-                       file->destination, self->template_name);
-          return FALSE;
+          File *member = self->files->pdata[first + k];
+          File *earlier;
+
+          g_free (member->destination);
+          member->destination = g_steal_pointer (&paths->pdata[k]);
+          g_free (member->relative);
+          member->relative = relative_to_root (self, member->destination);
+          earlier = g_hash_table_lookup (seen, member->destination);
+          if (earlier != NULL)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("representations[%u].files[%u] and representations[%u].files[%u] both go to “%s”: "
+                             "the template %s makes one name of them (does it lack {frame} or {udim}?)"),
+                           member->representation, member->index, earlier->representation, earlier->index,
+                           member->destination, self->template_name);
+              return FALSE;
+            }
+          g_hash_table_insert (seen, member->destination, member);
         }
-      g_hash_table_insert (seen, file->destination, file);
+      first = end;
     }
   return TRUE;
 }

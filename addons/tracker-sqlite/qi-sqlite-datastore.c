@@ -112,7 +112,7 @@ add_json_column (JsonObject   *object,
                  int           column)
 {
   const char *text = (const char *) sqlite3_column_text (stmt, column);
-  JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
+  JsonNode *node = text != NULL ? qi_json_from_data (text, -1, NULL) : NULL;
 
   if (node == NULL)
     {

@@ -33,6 +33,28 @@ char           *qi_path_template_solve_compiled (QiPathTemplate        *self,
                                                  JsonObject            *fields,
                                                  QiTemplateSet         *set,
                                                  GError               **error);
+/* A program solved ahead for all fields but @varying (top-level keys),
+ * or NULL where that cannot be done exactly: then solve each whole.
+ * qi_path_program_solve() with the values of @varying gives what solving
+ * the whole program with @fields and those values gives, unless it fails
+ * or is longer than QI_PATH_TEMPLATE_MAX_PATH (solve the whole then). */
+typedef struct _QiPathProgram QiPathProgram;
+
+G_GNUC_INTERNAL
+QiPathProgram  *qi_path_template_specialize     (QiPathTemplate        *self,
+                                                 GArray                *program,
+                                                 JsonObject            *fields,
+                                                 const char * const    *varying,
+                                                 QiTemplateSet         *set);
+G_GNUC_INTERNAL
+char           *qi_path_program_solve           (QiPathProgram         *program,
+                                                 JsonObject            *values,
+                                                 QiTemplateSet         *set,
+                                                 GError               **error);
+G_GNUC_INTERNAL
+void            qi_path_program_free            (QiPathProgram         *program);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QiPathProgram, qi_path_program_free)
+
 G_GNUC_INTERNAL
 JsonObject     *qi_path_template_parse_full     (QiPathTemplate        *self,
                                                  const char            *path,

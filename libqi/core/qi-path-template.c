@@ -1822,6 +1822,235 @@ qi_path_template_solve_compiled (QiPathTemplate  *self,
   return program_solve (program, self, fields, set, error);
 }
 
+/* Specialising: a program solved ahead for all of its fields but a few
+ * (the frame of each file of a sequence), so that solving it for each
+ * value of those is a few steps instead of all of them. */
+
+struct _QiPathProgram
+{
+  QiPathTemplate *self;
+  GPtrArray      *owners;    /* QiPathTemplate: the steps' */
+  GPtrArray      *literals;  /* Part: the text solved ahead */
+  GArray         *steps;     /* Step */
+};
+
+static gboolean
+is_varying (const Field        *field,
+            const char * const *varying)
+{
+  return g_strv_contains (varying, field->parts[0]);
+}
+
+/* Whether the segment opened at @open has a field of @varying, or (with
+ * @nested) another segment in it. */
+static gboolean
+segment_has (GArray             *steps,
+             guint               open,
+             const char * const *varying,
+             gboolean           *nested)
+{
+  guint close = g_array_index (steps, Step, open).jump;
+  gboolean found = FALSE;
+
+  *nested = FALSE;
+  for (guint pc = open + 1; pc < close; pc++)
+    {
+      const Part *part = g_array_index (steps, Step, pc).part;
+
+      if (part->kind == PART_OPEN)
+        *nested = TRUE;
+      else if (part->kind == PART_FIELD && is_varying (part->field, varying))
+        found = TRUE;
+    }
+  return found;
+}
+
+/* Whether a field of the segment opened at @open that is not of @varying
+ * is missing or empty (it drops the segment whatever the others hold). */
+static gboolean
+segment_lacks_a_fixed_key (GArray             *steps,
+                           guint               open,
+                           JsonObject         *fields,
+                           const char * const *varying,
+                           QiTemplateSet      *set,
+                           QiPlatform          platform)
+{
+  guint close = g_array_index (steps, Step, open).jump;
+
+  for (guint pc = open + 1; pc < close; pc++)
+    {
+      const Part *part = g_array_index (steps, Step, pc).part;
+      g_autoptr(JsonNode) value = NULL;
+      g_autofree char *reason = NULL;
+      Lookup found;
+
+      if (part->kind != PART_FIELD || is_varying (part->field, varying))
+        continue;
+      found = lookup_value (part->field, fields, set, platform, &value, &reason);
+      if (found == LOOKUP_MISSING || found == LOOKUP_EMPTY)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+program_flush_literal (QiPathProgram *program,
+                       GString       *literal)
+{
+  Part *part;
+  Step step = { NULL, program->self, 0 };
+
+  if (literal->len == 0)
+    return;
+  part = g_new0 (Part, 1);
+  part->kind = PART_LITERAL;
+  part->length = literal->len;
+  part->text = g_strndup (literal->str, literal->len);
+  g_ptr_array_add (program->literals, part);
+  step.part = part;
+  g_array_append_val (program->steps, step);
+  g_string_truncate (literal, 0);
+}
+
+static void
+literal_part_free (gpointer data)
+{
+  part_clear (data);
+  g_free (data);
+}
+
+void
+qi_path_program_free (QiPathProgram *program)
+{
+  if (program == NULL)
+    return;
+  qi_path_template_unref (program->self);
+  g_ptr_array_unref (program->owners);
+  g_ptr_array_unref (program->literals);
+  g_array_unref (program->steps);
+  g_free (program);
+}
+
+/* Appends the text of @field (not of @varying) to @literal: FALSE where
+ * solving would fail or depends on more than @fields. */
+static gboolean
+solve_fixed_field (const Field    *field,
+                   JsonObject     *fields,
+                   QiTemplateSet  *set,
+                   QiPlatform      platform,
+                   GString        *literal)
+{
+  g_autoptr(JsonNode) value = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *text = NULL;
+
+  if (lookup_value (field, fields, set, platform, &value, &reason) != LOOKUP_FOUND ||
+      (text = format_value (field, value, &reason)) == NULL)
+    return FALSE;
+  g_string_append (literal, text);
+  return literal->len <= QI_PATH_TEMPLATE_MAX_PATH;
+}
+
+QiPathProgram *
+qi_path_template_specialize (QiPathTemplate     *self,
+                             GArray             *steps,
+                             JsonObject         *fields,
+                             const char * const *varying,
+                             QiTemplateSet      *set)
+{
+  QiPathProgram *program = g_new0 (QiPathProgram, 1);
+  g_autoptr(GString) literal = g_string_new (NULL);
+  QiPlatform platform = set != NULL ? qi_template_set_get_platform (set) : qi_platform_get_current ();
+  guint open = G_MAXUINT;   /* in program->steps: the segment of varying fields open, if any */
+  guint close = G_MAXUINT;  /* in @steps: where it closes */
+
+  program->self = qi_path_template_ref (self);
+  program->owners = g_ptr_array_new_with_free_func ((GDestroyNotify) qi_path_template_unref);
+  program->literals = g_ptr_array_new_with_free_func (literal_part_free);
+  program->steps = g_array_new (FALSE, FALSE, sizeof (Step));
+
+  for (guint pc = 0; pc < steps->len; pc++)
+    {
+      const Step *step = &g_array_index (steps, Step, pc);
+      const Part *part = step->part;
+      gboolean nested;
+
+      if (!g_ptr_array_find (program->owners, step->owner, NULL))
+        g_ptr_array_add (program->owners, qi_path_template_ref ((QiPathTemplate *) step->owner));
+
+      switch (part->kind)
+        {
+        case PART_LITERAL:
+          g_string_append_len (literal, part->text, part->length);
+          break;
+
+        case PART_FIELD:
+          if (!is_varying (part->field, varying))
+            {
+              /* a failure is left to the solving, which says it */
+              if (!solve_fixed_field (part->field, fields, set, platform, literal))
+                goto cannot;
+              break;
+            }
+          if (part->field->kind == KEY_ROOT)
+            goto cannot;
+          program_flush_literal (program, literal);
+          g_array_append_val (program->steps, *step);
+          break;
+
+        case PART_OPEN:
+          if (!segment_has (steps, pc, varying, &nested))
+            {
+              /* solved now, as a whole: dropped, or its fields solved in
+               * turn (a segment inside it is decided when reached) */
+              if (segment_lacks_a_key (steps, pc, fields, set, platform))
+                pc = step->jump;
+              break;
+            }
+          /* one level of segments that vary (`<.{frame}>`) */
+          if (nested || open != G_MAXUINT)
+            goto cannot;
+          if (segment_lacks_a_fixed_key (steps, pc, fields, varying, set, platform))
+            {
+              pc = step->jump;
+              break;
+            }
+          program_flush_literal (program, literal);
+          open = program->steps->len;
+          close = step->jump;
+          g_array_append_val (program->steps, *step);
+          break;
+
+        case PART_CLOSE:
+          if (pc != close)
+            break;
+          program_flush_literal (program, literal);
+          g_array_append_val (program->steps, *step);
+          g_array_index (program->steps, Step, open).jump = program->steps->len - 1;
+          open = close = G_MAXUINT;
+          break;
+
+        case PART_REFERENCE:
+          g_assert_not_reached ();
+        }
+    }
+  program_flush_literal (program, literal);
+  return program;
+
+cannot:
+  qi_path_program_free (program);
+  return NULL;
+}
+
+char *
+qi_path_program_solve (QiPathProgram  *program,
+                       JsonObject     *values,
+                       QiTemplateSet  *set,
+                       GError        **error)
+{
+  return program_solve (program->steps, program->self, values, set, error);
+}
+
 /* Parsing */
 
 typedef struct

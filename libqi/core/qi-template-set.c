@@ -742,6 +742,33 @@ qi_template_set_get_root (QiTemplateSet *self,
 
 /* Solving and parsing */
 
+/* The program of @template, the set's template @name: compiled once and
+ * kept until the set's templates change. */
+static GArray *
+get_program (QiTemplateSet   *self,
+             const char      *name,
+             QiPathTemplate  *template,
+             GError         **error)
+{
+  GArray *program;
+
+  g_mutex_lock (&self->programs_lock);
+  program = g_hash_table_lookup (self->programs, name);
+  if (program != NULL)
+    g_array_ref (program);
+  g_mutex_unlock (&self->programs_lock);
+  if (program == NULL)
+    {
+      program = qi_path_template_compile (template, self, error);
+      if (program == NULL)
+        return NULL;
+      g_mutex_lock (&self->programs_lock);
+      g_hash_table_replace (self->programs, g_strdup (name), g_array_ref (program));
+      g_mutex_unlock (&self->programs_lock);
+    }
+  return program;
+}
+
 /**
  * qi_template_set_solve:
  * @self: a #QiTemplateSet
@@ -772,22 +799,143 @@ qi_template_set_solve (QiTemplateSet  *self,
   template = lookup_or_fail (self, name, error);
   if (template == NULL)
     return NULL;
-
-  g_mutex_lock (&self->programs_lock);
-  program = g_hash_table_lookup (self->programs, name);
-  if (program != NULL)
-    g_array_ref (program);
-  g_mutex_unlock (&self->programs_lock);
+  program = get_program (self, name, template, error);
   if (program == NULL)
-    {
-      program = qi_path_template_compile (template, self, error);
-      if (program == NULL)
-        return NULL;
-      g_mutex_lock (&self->programs_lock);
-      g_hash_table_replace (self->programs, g_strdup (name), g_array_ref (program));
-      g_mutex_unlock (&self->programs_lock);
-    }
+    return NULL;
   return qi_path_template_solve_compiled (template, program, fields, self, error);
+}
+
+/* The members of @each's objects, each once. */
+static GStrv
+member_names (JsonArray *each)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < json_array_get_length (each); i++)
+    {
+      JsonNode *node = json_array_get_element (each, i);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &value))
+        if (g_hash_table_add (seen, (gpointer) name))
+          g_strv_builder_add (builder, name);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* @fields with the members of @values put in (a copy: @fields is left as
+ * it is). */
+static JsonObject *
+merge (JsonObject *fields,
+       JsonObject *values)
+{
+  JsonObject *merged = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, fields);
+  while (json_object_iter_next (&iter, &name, &value))
+    if (!json_object_has_member (values, name))
+      json_object_set_member (merged, name, json_node_ref (value));
+  json_object_iter_init (&iter, values);
+  while (json_object_iter_next (&iter, &name, &value))
+    json_object_set_member (merged, name, json_node_ref (value));
+  return merged;
+}
+
+/**
+ * qi_template_set_solve_each:
+ * @self: a #QiTemplateSet
+ * @name: a template name, such as `publish.path`
+ * @fields: the values all paths share
+ * @each: one object per path: the values of that
+ *   path (such as `{"frame": 1001}`), which replace the members of @fields
+ *   of the same name
+ * @error: return location for a #GError
+ *
+ * Solves the template @name once for each element of @each, as
+ * qi_template_set_solve() does with @fields and that element's members:
+ * the paths of the frames of a sequence, the tiles of a UDIM set. What
+ * the elements do not change is solved once, not once per path.
+ *
+ * Returns: (transfer full) (element-type utf8): the paths, in the order
+ *   of @each, or %NULL with @error set, its message starting with the
+ *   element (`each[3]: `) when one element failed
+ */
+GPtrArray *
+qi_template_set_solve_each (QiTemplateSet  *self,
+                            const char     *name,
+                            JsonObject     *fields,
+                            JsonArray      *each,
+                            GError        **error)
+{
+  QiPathTemplate *template;
+  g_autoptr(GArray) program = NULL;
+  g_autoptr(QiPathProgram) ahead = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_auto(GStrv) varying = NULL;
+  gboolean fields_vary = FALSE;
+
+  g_return_val_if_fail (QI_IS_TEMPLATE_SET (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (fields != NULL, NULL);
+  g_return_val_if_fail (each != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  template = lookup_or_fail (self, name, error);
+  if (template == NULL)
+    return NULL;
+  program = get_program (self, name, template, error);
+  if (program == NULL)
+    return NULL;
+
+  varying = member_names (each);
+  for (guint i = 0; varying[i] != NULL; i++)
+    fields_vary = fields_vary || json_object_has_member (fields, varying[i]);
+  /* where @fields holds a member of the elements too, each path is
+   * solved whole (an element without it keeps the one of @fields) */
+  if (!fields_vary)
+    ahead = qi_path_template_specialize (template, program, fields, (const char * const *) varying, self);
+
+  paths = g_ptr_array_new_full (json_array_get_length (each), g_free);
+  for (guint i = 0; i < json_array_get_length (each); i++)
+    {
+      JsonNode *node = json_array_get_element (each, i);
+      g_autoptr(JsonObject) merged = NULL;
+      g_autoptr(GError) local_error = NULL;
+      char *path = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE,
+                       _("each[%u]: not an object of fields"), i);
+          return NULL;
+        }
+      if (ahead != NULL)
+        path = qi_path_program_solve (ahead, json_node_get_object (node), self, NULL);
+      if (path == NULL || strlen (path) > QI_PATH_TEMPLATE_MAX_PATH)
+        {
+          /* what fails, or is too long, is solved whole: that says why */
+          g_free (path);
+          merged = merge (fields, json_node_get_object (node));
+          path = qi_path_template_solve_compiled (template, program, merged, self, &local_error);
+          if (path == NULL)
+            {
+              g_set_error (error, local_error->domain, local_error->code, "each[%u]: %s", i,
+                           local_error->message);
+              return NULL;
+            }
+        }
+      g_ptr_array_add (paths, path);
+    }
+  return g_steal_pointer (&paths);
 }
 
 /**

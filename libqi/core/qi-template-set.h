@@ -104,6 +104,12 @@ char           *qi_template_set_solve           (QiTemplateSet         *self,
                                                  JsonObject            *fields,
                                                  GError               **error);
 QI_AVAILABLE_IN_ALL
+GPtrArray      *qi_template_set_solve_each      (QiTemplateSet         *self,
+                                                 const char            *name,
+                                                 JsonObject            *fields,
+                                                 JsonArray             *each,
+                                                 GError               **error);
+QI_AVAILABLE_IN_ALL
 JsonObject     *qi_template_set_parse           (QiTemplateSet         *self,
                                                  const char            *name,
                                                  const char            *path,

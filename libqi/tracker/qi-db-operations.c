@@ -356,21 +356,40 @@ version_inventory (QiDbAdapter *adapter, JsonObject *arguments, const char *topi
 
 /* The spec is checked by the adapter (qi-db-checks.c); ids given as
  * integers are taken as their decimal text. */
+static gboolean
+holds_int (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
 static JsonNode *
 version_create (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, GError **error)
 {
-  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), arguments);
-  g_autoptr(JsonNode) copy = qi_json_node_deep_copy (wrapper);
-  JsonObject *spec = json_node_get_object (copy);
+  g_autoptr(JsonObject) spec = NULL;
 
+  if (!holds_int (arguments, "product") && !holds_int (arguments, "task"))
+    return qi_db_adapter_create_version (adapter, arguments, error);
+
+  /* a copy of the top level only: the components (a version of a
+   * thousand files is a large tree) are shared */
+  spec = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
+
+    json_object_iter_init (&iter, arguments);
+    while (json_object_iter_next (&iter, &name, &value))
+      json_object_set_member (spec, name, json_node_ref (value));
+  }
   for (const char * const *field = (const char * const []) { "product", "task", NULL }; *field != NULL; field++)
     {
       g_autofree char *id = NULL;
 
-      if (json_object_has_member (spec, *field) &&
-          JSON_NODE_HOLDS_VALUE (json_object_get_member (spec, *field)) &&
-          json_node_get_value_type (json_object_get_member (spec, *field)) == G_TYPE_INT64 &&
-          (id = qi_hub_facade_dup_id (spec, *field)) != NULL)
+      if (holds_int (spec, *field) && (id = qi_hub_facade_dup_id (spec, *field)) != NULL)
         json_object_set_string_member (spec, *field, id);
     }
   return qi_db_adapter_create_version (adapter, spec, error);
