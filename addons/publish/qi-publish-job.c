@@ -91,6 +91,9 @@ struct _QiPublishJob
   JsonNode         *version;
   JsonNode         *pending;        /* resume, abandon: the version as the tracker has it */
   JsonNode         *report;         /* once published: what is written and answered */
+  JsonArray        *report_files;   /* its files, listed while the version is published */
+  gint64            report_bytes;
+  guint             report_waits;   /* for the version's publish and that list */
   QiFileTransfer   *transfer;
   guint             progress_source;
   gint64            bytes_total;    /* of the sources, once checked */
@@ -149,6 +152,7 @@ qi_publish_job_finalize (GObject *object)
   g_ptr_array_unref (self->files);
   g_free (self->version_id);
   g_clear_pointer (&self->version, json_node_unref);
+  g_clear_pointer (&self->report_files, json_array_unref);
   g_clear_pointer (&self->pending, json_node_unref);
   g_clear_pointer (&self->report, json_node_unref);
   g_clear_object (&self->transfer);
@@ -835,13 +839,43 @@ report_version (JsonNode *version)
   return json_node_init_object (json_node_alloc (), told);
 }
 
+/* The report's `files`, and the bytes they hold. */
+static JsonArray *
+build_report_files (QiPublishJob *self,
+                    gint64       *bytes)
+{
+  JsonArray *files = json_array_sized_new (self->files->len);
+
+  *bytes = 0;
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = self->files->pdata[i];
+      JsonObject *entry = json_object_new ();
+      const char *sha256 = self->transfer != NULL && !self->dry_run
+                           ? qi_file_transfer_get_sha256 (self->transfer, i) : NULL;
+      gint64 size = self->transfer != NULL ? qi_file_transfer_get_size (self->transfer, i) : -1;
+
+      json_object_set_string_member (entry, "representation", file->name);
+      json_object_set_string_member (entry, "source", file->source);
+      json_object_set_string_member (entry, "path", file->destination);
+      json_object_set_int_member (entry, "size", size);
+      if (sha256 != NULL)
+        json_object_set_string_member (entry, "sha256", sha256);
+      else
+        json_object_set_null_member (entry, "sha256");
+      json_array_add_object_element (files, entry);
+      *bytes += MAX (size, 0);
+    }
+  return files;
+}
+
 static JsonNode *
 build_report (QiPublishJob *self)
 {
   g_autoptr(JsonObject) report = json_object_new ();
   g_autoptr(JsonObject) product = new_object ("id", self->product_id, "name", self->product_name,
                                               "type", self->product_type, NULL);
-  JsonArray *files = json_array_new ();
+  JsonArray *files;
   g_auto(GStrv) warnings = self->transfer != NULL ? qi_file_transfer_dup_warnings (self->transfer) : NULL;
   JsonArray *warning_list = json_array_new ();
   gint64 bytes = 0;
@@ -862,25 +896,13 @@ build_report (QiPublishJob *self)
   else
     json_object_set_null_member (report, "version");
   json_object_set_string_member (report, "mode", qi_transfer_mode_to_string (self->mode));
-  for (guint i = 0; i < self->files->len; i++)
+  if (self->report_files != NULL)
     {
-      File *file = self->files->pdata[i];
-      JsonObject *entry = json_object_new ();
-      const char *sha256 = self->transfer != NULL && !self->dry_run
-                           ? qi_file_transfer_get_sha256 (self->transfer, i) : NULL;
-      gint64 size = self->transfer != NULL ? qi_file_transfer_get_size (self->transfer, i) : -1;
-
-      json_object_set_string_member (entry, "representation", file->name);
-      json_object_set_string_member (entry, "source", file->source);
-      json_object_set_string_member (entry, "path", file->destination);
-      json_object_set_int_member (entry, "size", size);
-      if (sha256 != NULL)
-        json_object_set_string_member (entry, "sha256", sha256);
-      else
-        json_object_set_null_member (entry, "sha256");
-      json_array_add_object_element (files, entry);
-      bytes += MAX (size, 0);
+      files = json_array_ref (self->report_files);
+      bytes = self->report_bytes;
     }
+  else
+    files = build_report_files (self, &bytes);
   json_object_set_array_member (report, "files", files);
   json_object_set_int_member (report, "bytes", bytes);
   json_object_set_int_member (report, "duration_ms", (g_get_monotonic_time () - self->started_us) / 1000);
@@ -1002,6 +1024,37 @@ after_report (QiPublishJob *self,
 
 /* Phase 2: publish. */
 
+/* The report is written once the version is published and its files
+ * listed: the two go on at once (for 1,000 files each takes a while). */
+static void
+report_ready (QiPublishJob *self)
+{
+  if (--self->report_waits > 0 || self->task == NULL)
+    return;
+  in_thread (self, write_report, after_report);
+}
+
+static gboolean
+list_report_files (QiPublishJob  *self,
+                   GError       **error)
+{
+  g_autoptr(JsonNode) wrapper = NULL;
+
+  self->report_files = build_report_files (self, &self->report_bytes);
+  /* sealed here: the whole report is sealed later, and this is most of it */
+  wrapper = json_node_init_array (json_node_alloc (), self->report_files);
+  json_node_seal (wrapper);
+  return TRUE;
+}
+
+static void
+after_report_files (QiPublishJob *self,
+                    GError       *error)
+{
+  g_clear_error (&error);
+  report_ready (self);
+}
+
 static void
 on_published (QiPublishJob *self,
               JsonObject   *reply,
@@ -1019,7 +1072,7 @@ on_published (QiPublishJob *self,
   wrapper = json_node_init_object (json_node_alloc (), reply);
   g_clear_pointer (&self->version, json_node_unref);
   self->version = json_node_copy (wrapper);
-  in_thread (self, write_report, after_report);
+  report_ready (self);
 }
 
 static void
@@ -1081,6 +1134,8 @@ after_transfer (QiPublishJob *self,
   emit (self, "publish.progress", progress_payload (self));
   if (error == NULL)
     {
+      self->report_waits = 2;
+      in_thread (self, list_report_files, after_report_files);
       publish_version (self);
       return;
     }
@@ -1128,6 +1183,10 @@ start_transfer (QiPublishJob *self)
   emit (self, "publish.started", g_steal_pointer (&started));
   self->progress_source = g_timeout_add (PROGRESS_INTERVAL_MS, on_progress, self);
   in_thread (self, transfer, after_transfer);
+  /* The version as it was created is not wanted any more (the report
+   * tells it as published): freed while the files go, not on the way to
+   * the answer (for 1,000 files it is a large tree). */
+  g_clear_pointer (&self->version, json_node_unref);
 }
 
 /* Phase 1: the pending version. */

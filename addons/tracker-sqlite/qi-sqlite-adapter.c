@@ -1596,15 +1596,17 @@ write_components (QiSqliteAdapter  *self,
         return FALSE;
       component_id = sqlite3_last_insert_rowid (self->db);
 
+      stmt = prepare (self, "INSERT INTO component_files (component_id, path, size) VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, component_id);
       for (guint j = 0; files != NULL && j < json_array_get_length (files); j++)
         {
           JsonObject *file = json_array_get_object_element (files, j);
           g_autoptr(GError) local_error = NULL;
 
-          stmt = prepare (self, "INSERT INTO component_files (component_id, path, size) VALUES (?, ?, ?)", error);
-          if (stmt == NULL)
-            return FALSE;
-          sqlite3_bind_int64 (stmt, 1, component_id);
+          /* run() resets the statement and keeps its bindings: the path
+           * and size are bound again for each file */
           bind_text (stmt, 2, json_object_get_string_member (file, "path"));
           sqlite3_bind_int64 (stmt, 3, json_object_get_int_member (file, "size"));
           if (!run (self, stmt, _("cannot write a file"), &local_error))

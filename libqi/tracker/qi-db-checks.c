@@ -182,8 +182,8 @@ read_string_field (JsonObject  *object,
  * @object: an object with an optional `metadata` member
  * @where: the place of @object for the message (“components[0].”), "" for
  *   the top
- * @text: (out) (transfer full): the metadata as compact JSON text, `{}`
- *   when there is none
+ * @text: (out) (transfer full) (optional): the metadata as compact JSON
+ *   text, `{}` when there is none; %NULL only checks it
  * @error: return location for a #GError
  *
  * Returns: %TRUE, or %FALSE if `metadata` is not an object
@@ -194,17 +194,22 @@ qi_db_read_metadata (JsonObject  *object,
                      char       **text,
                      GError     **error)
 {
-  g_autofree char *place = g_strdup_printf ("%smetadata", where);
   JsonNode *node = json_object_get_member (object, "metadata");
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     {
-      *text = g_strdup ("{}");
+      if (text != NULL)
+        *text = g_strdup ("{}");
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, place, _("must be an object"));
-  *text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
+    {
+      g_autofree char *place = g_strdup_printf ("%smetadata", where);
+
+      return invalid (error, place, _("must be an object"));
+    }
+  if (text != NULL)
+    *text = qi_json_to_string (node, QI_JSON_WRITE_DEFAULT, NULL);
   return TRUE;
 }
 
@@ -256,7 +261,6 @@ qi_db_version_spec_check (JsonObject        *object,
   for (guint i = 0; i < json_array_get_length (spec->components); i++)
     {
       g_autofree char *where = g_strdup_printf ("components[%u].", i);
-      g_autofree char *metadata = NULL;
       JsonNode *item = json_array_get_element (spec->components, i);
       JsonObject *component;
       JsonArray *files;
@@ -271,7 +275,7 @@ qi_db_version_spec_check (JsonObject        *object,
       component = json_node_get_object (item);
       if (!read_string_field (component, "name", where, &name, error) ||
           !read_string_field (component, "location", where, &location, error) ||
-          !qi_db_read_metadata (component, where, &metadata, error))
+          !qi_db_read_metadata (component, where, NULL, error))
         return FALSE;
       {
         g_autofree char *what = g_strdup_printf ("component name (%sname)", where);
@@ -298,10 +302,8 @@ qi_db_version_spec_check (JsonObject        *object,
       files = json_node_get_array (node);
       for (guint j = 0; j < json_array_get_length (files); j++)
         {
-          g_autofree char *file_where = g_strdup_printf ("%sfiles[%u].", where, j);
-          g_autofree char *size_place = g_strdup_printf ("%ssize", file_where);
           JsonNode *file = json_array_get_element (files, j);
-          JsonNode *size;
+          JsonNode *path_node, *size;
           const char *path;
 
           if (!JSON_NODE_HOLDS_OBJECT (file))
@@ -310,18 +312,32 @@ qi_db_version_spec_check (JsonObject        *object,
 
               return invalid (error, place, _("must be a {path, size} object"));
             }
-          if (!read_string_field (json_node_get_object (file), "path", file_where, &path, error))
-            return FALSE;
+          /* the places are made for a message only: a version may have
+           * thousands of files */
+          path_node = json_object_get_member (json_node_get_object (file), "path");
+          if (path_node != NULL && !JSON_NODE_HOLDS_NULL (path_node) &&
+              (!JSON_NODE_HOLDS_VALUE (path_node) || json_node_get_value_type (path_node) != G_TYPE_STRING))
+            {
+              g_autofree char *file_where = g_strdup_printf ("%sfiles[%u].", where, j);
+
+              if (!read_string_field (json_node_get_object (file), "path", file_where, &path, error))
+                return FALSE;
+            }
+          path = path_node != NULL && JSON_NODE_HOLDS_VALUE (path_node) ? json_node_get_string (path_node) : NULL;
           if (path == NULL || *path == '\0' || !g_utf8_validate (path, -1, NULL))
             {
-              g_autofree char *place = g_strdup_printf ("%spath", file_where);
+              g_autofree char *place = g_strdup_printf ("%sfiles[%u].path", where, j);
 
               return invalid (error, place, _("must be a non-empty UTF-8 path"));
             }
           size = json_object_get_member (json_node_get_object (file), "size");
           if (size == NULL || !JSON_NODE_HOLDS_VALUE (size) ||
               json_node_get_value_type (size) != G_TYPE_INT64 || json_node_get_int (size) < 0)
-            return invalid (error, size_place, _("must be a size in bytes, an integer from 0"));
+            {
+              g_autofree char *size_place = g_strdup_printf ("%sfiles[%u].size", where, j);
+
+              return invalid (error, size_place, _("must be a size in bytes, an integer from 0"));
+            }
         }
     }
   return TRUE;
