@@ -817,6 +817,7 @@ report_version (JsonNode *version)
   JsonObject *told = object_without (object, version_dropped);
   JsonObject *metadata = object_member (object, "metadata");
   JsonArray *components = array_member (object, "components");
+  JsonNode *node;
 
   if (metadata != NULL)
     json_object_set_object_member (told, "metadata", object_without (metadata, checksums));
@@ -836,7 +837,9 @@ report_version (JsonNode *version)
         }
       json_object_set_array_member (told, "components", list);
     }
-  return json_node_init_object (json_node_alloc (), told);
+  node = json_node_init_object (json_node_alloc (), told);
+  json_object_unref (told);
+  return node;
 }
 
 /* The report's `files`, and the bytes they hold. */
