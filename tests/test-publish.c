@@ -169,6 +169,79 @@ test_hardlink_and_reflink (Fixture       *fixture,
   g_assert_cmpuint (source.st_ino, ==, linked.st_ino);
   g_assert_null (qi_file_transfer_get_sha256 (links, 0));
 
+  /* files of two folders to two folders, in turn: each reached by name
+   * from its folder, the folders changing from one file to the next;
+   * checked, then tagged with another name before they go */
+  {
+    g_autoptr(QiFileTransfer) many = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "checking");
+    g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < 40; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s/f.%04u.exr", i % 2 ? "odd" : "even", i);
+        g_autofree char *source_name = g_strdup_printf ("src/%s", name);
+
+        g_ptr_array_add (sources, write_file (fixture, source_name, 100 + i, 20 + i));
+        g_ptr_array_add (destinations, dest (fixture, name));
+        qi_file_transfer_add (many, sources->pdata[i], destinations->pdata[i]);
+      }
+    g_assert_true (qi_file_transfer_check (many, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (qi_file_transfer_get_bytes_total (many), ==, 40 * 100 + 39 * 40 / 2);
+    qi_file_transfer_set_tag (many, "9");
+    g_assert_true (qi_file_transfer_run (many, NULL, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < 40; i++)
+      {
+        g_assert_cmpint (g_stat (sources->pdata[i], &source), ==, 0);
+        g_assert_cmpint (g_stat (destinations->pdata[i], &linked), ==, 0);
+        g_assert_cmpuint (source.st_ino, ==, linked.st_ino);
+      }
+
+    /* linked again to where they are now: refused by the check, in folders
+     * that exist, before anything is linked */
+    {
+      g_autoptr(QiFileTransfer) again = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "10");
+
+      for (guint i = 0; i < 40; i++)
+        qi_file_transfer_add (again, sources->pdata[i], destinations->pdata[i]);
+      g_assert_false (qi_file_transfer_check (again, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+      g_assert_true (strstr (error->message, "f.0000.exr” exists already") != NULL);
+      g_clear_error (&error);
+    }
+
+    /* undone: the links go, the sources stay */
+    qi_file_transfer_undo (many);
+    for (guint i = 0; i < 40; i++)
+      {
+        g_assert_true (g_file_test (sources->pdata[i], G_FILE_TEST_IS_REGULAR));
+        g_assert_false (g_file_test (destinations->pdata[i], G_FILE_TEST_EXISTS));
+      }
+  }
+
+  /* a folder is not a file, written with its slash or without */
+  {
+    g_autoptr(QiFileTransfer) folder = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "11");
+    g_autofree char *src = g_build_filename (fixture->dir, "src", "odd", NULL);
+    g_autofree char *slashed = g_strconcat (src, "/", NULL);
+    g_autofree char *d1 = dest (fixture, "folder1");
+    g_autofree char *d2 = dest (fixture, "folder2");
+
+    qi_file_transfer_add (folder, slashed, d1);
+    g_assert_false (qi_file_transfer_check (folder, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+    g_assert_true (g_str_has_suffix (error->message, "odd/” is not a regular file"));
+    g_clear_error (&error);
+    g_clear_object (&folder);
+    folder = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "12");
+    qi_file_transfer_add (folder, src, d2);
+    g_assert_false (qi_file_transfer_check (folder, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+    g_clear_error (&error);
+  }
+
   /* a clone, or a copy with a warning where the file system cannot */
   qi_file_transfer_add (clones, a, dc);
   g_assert_true (qi_file_transfer_run (clones, NULL, &error));

@@ -323,7 +323,9 @@ folder_of (Folder      *folder,
   gsize length;
 
   *base = path;
-  if (slash == NULL || slash == path)
+  /* a name at the root, or a path that ends with a slash (a folder, which
+   * the whole path names best in a message) */
+  if (slash == NULL || slash == path || slash[1] == '\0')
     return AT_FDCWD;
   length = slash - path;
   if (folder->path == NULL || strncmp (folder->path, path, length) != 0 || folder->path[length] != '\0')
