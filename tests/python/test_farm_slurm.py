@@ -3,7 +3,9 @@ Debian's slurm-wlm and munge on 127.0.0.1): ``qi --headless farm`` with
 the project's ``farm.adapter = "slurm"`` submits job arrays, a dependent
 job that runs once the array is done, a failing job whose retries and
 dependents behave as on the local runner, a cancel that reaches
-``scancel``, a retry as a new array of the failed tasks, the logs."""
+``scancel``, a retry as a new array of the failed tasks, the logs; and,
+with stand-ins for Slurm's commands, a job's record changed by two
+processes at once."""
 import json
 import subprocess
 import sys
@@ -134,3 +136,43 @@ def test_slurm_that_is_not_there_is_named(tmp_path, cluster):
     done = farm.farm("submit", "--", "true", check=False)
     assert done.returncode == 1
     assert "Slurm's sbatch is not on this machine" in done.stderr
+
+
+def test_a_cancel_while_slurm_is_asked_is_not_written_over(tmp_path):
+    """The hub's watcher asks Slurm about a job without holding its lock (it
+    can take seconds); a cancel from a CLI meanwhile stands: the watcher
+    does not write what it read before over it. Slurm's commands here are
+    stand-ins answering as Slurm does for a job it has forgotten."""
+    from qi.farm.adapter import read_json, write_json
+    from qi.farm.slurm import SlurmFarm
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, script in (("scontrol", "echo 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1"),
+                         ("scancel", "exit 0")):
+        (bin_dir / name).write_text("#!/bin/sh\n%s\n" % script)
+        (bin_dir / name).chmod(0o755)
+    data = tmp_path / "data"
+    settings = {"slurm_bin": str(bin_dir)}
+    watcher, cli = SlurmFarm(str(data), settings), SlurmFarm(str(data), settings)
+    folder = data / "farm" / "slurm" / "41"
+    folder.mkdir(parents=True)
+    write_json(str(folder / "job.json"), {
+        "id": "41", "farm": "slurm", "name": "render sh010", "kind": "render", "user": "artist",
+        "project": "demo", "submissions": [{"slurm_id": "41", "tasks": [0]}], "finished": None, "reason": None,
+        "tasks": [{"index": 0, "frames": [1], "state": "running", "attempts": 0, "exit_code": None,
+                   "log": str(folder / "task-0.log")}]})
+
+    asked = watcher._task_states
+
+    def cancelled_meanwhile(record):
+        cli.cancel("41")
+        return asked(record)
+
+    watcher._task_states = cancelled_meanwhile
+    # what the watcher read made the job failed (no exit status, Slurm forgot it)
+    assert watcher.get("41")["state"] == "failed"
+    kept = read_json(str(folder / "job.json"))
+    assert kept["cancelled"] is True and kept["state"] == "cancelled" and kept["reason"] == "cancelled"
+    watcher._task_states = asked
+    assert watcher.get("41")["state"] == "cancelled"

@@ -23,7 +23,7 @@ import shlex
 import subprocess
 import time
 
-from .adapter import FarmAdapter, FarmError, read_json, read_log, write_json
+from .adapter import FarmAdapter, FarmError, locked, read_json, read_log, write_json
 from .jobs import FINAL, is_secret, job_state, tasks_of
 
 #: the submitting shell's own variables, which a task does not take
@@ -111,8 +111,11 @@ class SlurmFarm(FarmAdapter):
             raise FarmError("there is no Slurm job “%s” (its ids are numbers)" % job_id)
         return os.path.join(self.folder, str(job_id))
 
+    def _path(self, job_id):
+        return os.path.join(self._dir(job_id), "job.json")
+
     def _read(self, job_id):
-        path = os.path.join(self._dir(job_id), "job.json")
+        path = self._path(job_id)
         record = read_json(path)
         if record is None:
             raise FarmError("Qi did not submit a Slurm job %s (none in %s)" % (job_id, self.folder))
@@ -261,7 +264,8 @@ class SlurmFarm(FarmAdapter):
             task["state"] = state
         return record
 
-    def _complete(self, record):
+    def _complete_unlocked(self, record):
+        """``record`` with its state from Slurm (nothing written)."""
         if record.get("finished") and record.get("state") in FINAL:
             return record  # ended: as it was when it did, without asking Slurm again
         record = self._task_states(record)
@@ -272,9 +276,21 @@ class SlurmFarm(FarmAdapter):
             failed = [t for t in record["tasks"] if t["state"] == "failed"]
             record["reason"] = "task %d exited with %s" % (failed[0]["index"], failed[0]["exit_code"]) if failed \
                 else None
+        return record
+
+    def _complete(self, record):
+        """``record`` with its state from Slurm; written once it ended.
+        Slurm is asked without the job's lock (it can take seconds); a
+        cancel or retry that changed the job meanwhile wins, and the next
+        read says its state."""
+        basis = (bool(record.get("cancelled")), len(record["submissions"]))
+        record = self._complete_unlocked(record)
         if record["state"] in FINAL and not record.get("finished"):
-            record["finished"] = time.time()
-            self._write(record)
+            with locked(self._path(record["id"])):
+                now = self._read(record["id"])
+                if not now.get("finished") and (bool(now.get("cancelled")), len(now["submissions"])) == basis:
+                    record["finished"] = time.time()
+                    self._write(record)
         return record
 
     def get(self, job_id):
@@ -294,18 +310,29 @@ class SlurmFarm(FarmAdapter):
         return records
 
     def cancel(self, job_id):
-        record = self._read(job_id)
-        for attempt in record["submissions"]:
-            self.run("scancel", attempt["slurm_id"], check=False)
-        record["cancelled"] = True
-        record["reason"] = "cancelled"
-        if record.get("state") not in FINAL:
-            record["finished"] = None
-        self._write(record)
+        # read, changed and written under the job's lock: the hub's watcher
+        # and a CLI may both be at it
+        with locked(self._path(job_id)):
+            record = self._read(job_id)
+            for attempt in record["submissions"]:
+                self.run("scancel", attempt["slurm_id"], check=False)
+            record["cancelled"] = True
+            record["reason"] = "cancelled"
+            if record.get("state") not in FINAL:
+                record["finished"] = None
+            self._write(record)
         return self.get(job_id)
 
     def retry(self, job_id):
         record = self.get(job_id)
+        if not any(t["state"] in ("failed", "cancelled") for t in record["tasks"]):
+            return record
+        with locked(self._path(job_id)):
+            return self._retry(job_id)
+
+    def _retry(self, job_id):
+        # under the job's lock: what it is now, not what it was before
+        record = self._complete_unlocked(self._read(job_id))
         again = [t["index"] for t in record["tasks"] if t["state"] in ("failed", "cancelled")]
         if not again:
             return record
@@ -322,7 +349,7 @@ class SlurmFarm(FarmAdapter):
         record["submissions"].append({"slurm_id": slurm_id, "tasks": again})
         record.update(cancelled=False, finished=None, reason=None, state="running")
         self._write(record)
-        return self.get(job_id)
+        return self._complete_unlocked(record)
 
     def logs(self, job_id, task=None):
         record = self._read(job_id)
