@@ -132,7 +132,8 @@ class FakeDeadline(object):
                         changed = True
                 elif job["Stat"] == ACTIVE:
                     if states == {T_COMPLETED}:
-                        job["Stat"], job["DateComp"] = COMPLETED, time.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                        job["Stat"], job["DateComp"] = COMPLETED, time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                                                                time.gmtime())
                         changed = True
                     elif T_FAILED in states and not states & {T_QUEUED, T_RENDERING}:
                         job["Stat"] = FAILED

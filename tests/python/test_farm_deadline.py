@@ -70,6 +70,10 @@ def test_render_then_publish_on_deadline(deadline, tmp_path):
         "priority": 60, "publish": {"metadata": "/r/sh010/v001/publish.json"}}, timeout=T)
     render, publish = answer["job"], answer["publish_job"]
     assert render["farm"] == "deadline" and render["state"] == "queued"
+    # what Deadline does not keep, Qi does; dates as the other farms say them
+    assert (render["kind"], publish["kind"], render["project"], publish["project"]) == \
+        ("render", "publish", "demo", "demo")
+    assert abs(render["submitted"] - time.time()) < 60 and render["finished"] is None
     assert [t["frames"] for t in render["tasks"]] == [[1, 4], [5, 8]]
     assert publish["state"] == "queued" and publish["dependencies"] == [render["id"]]
 
@@ -92,7 +96,9 @@ def test_render_then_publish_on_deadline(deadline, tmp_path):
 
     # the farm moves: the render completes, then the publish job
     fake.render({"JobID": render["id"]})
-    assert hub.request("farm.job.get", {"project": "demo", "job": render["id"]}, timeout=T)["job"]["state"] == "done"
+    rendered = hub.request("farm.job.get", {"project": "demo", "job": render["id"]}, timeout=T)["job"]
+    assert rendered["state"] == "done" and rendered["finished"] >= int(rendered["submitted"])
+    assert rendered["kind"] == "render"
     record = hub.request("farm.job.get", {"project": "demo", "job": publish["id"]}, timeout=T)["job"]
     assert record["state"] == "queued"  # Active now that the render is Completed, not rendered yet
     fake.render({"JobID": publish["id"]})

@@ -19,10 +19,12 @@ The settings (``farm`` addon): ``deadline_url`` (the Web Service),
 (if it asks for them) come from ``QI_DEADLINE_USER`` and
 ``QI_DEADLINE_PASSWORD`` in the environment, never from a job."""
 import base64
+import calendar
 import json
 import os
 import shlex
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -58,6 +60,21 @@ def _arguments(argv):
                        "{job} with: use {start} and {end}")
     return (text.replace("{frames}", "<STARTFRAME>-<ENDFRAME>").replace("{start}", "<STARTFRAME>")
             .replace("{end}", "<ENDFRAME>"))
+
+
+def _epoch(text):
+    """Deadline's date (``2026-12-07T10:00:00.000Z``, UTC) as seconds since
+    the epoch, as Qi's other farms say it; None for none (Deadline writes
+    the year 1 for a date not reached yet)."""
+    if not isinstance(text, str) or not text or text.startswith("0001-"):
+        return None
+    stamp, _, fraction = text.rstrip("Z").partition(".")
+    try:
+        seconds = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return None
+    digits = "".join(c for c in fraction if c.isdigit())
+    return seconds + (int(digits) / 10 ** len(digits) if digits else 0.0)
 
 
 def job_info(job, settings):
@@ -139,10 +156,14 @@ class DeadlineFarm(FarmAdapter):
         except ValueError:
             return text
 
-    def _remember(self, job_id, user):
+    def _remember(self, job_id, job):
+        """What Deadline does not keep of a Qi job (its kind, project,
+        outputs and metadata), beside its id."""
         with self._lock, locked(self.known):
             known = self._known()
-            known.insert(0, {"id": job_id, "user": user})
+            known.insert(0, {"id": job_id, "user": job.get("user"), "kind": job.get("kind"),
+                             "project": job.get("project"), "outputs": job.get("outputs") or [],
+                             "metadata": job.get("metadata") or {}})
             write_json(self.known, known, indent=None)
 
     def _known(self):
@@ -159,10 +180,14 @@ class DeadlineFarm(FarmAdapter):
         job_id = answer.get("_id") if isinstance(answer, dict) else None
         if not job_id:
             raise FarmError("Deadline's Web Service accepted the job but gave no id: %r" % (answer,))
-        self._remember(job_id, job.get("user"))
+        self._remember(job_id, job)
         return self.get(job_id)
 
-    def get(self, job_id):
+    def get(self, job_id, entry=None):
+        """The job as Deadline says it, with what Qi kept of it (``entry``,
+        its record in deadline.json, looked up when not given)."""
+        if entry is None:
+            entry = next((e for e in self._known() if e.get("id") == str(job_id)), {})
         quoted = urllib.parse.quote(str(job_id))
         jobs = self.request("GET", "/api/jobs?JobID=" + quoted)
         if not jobs or not isinstance(jobs, list):
@@ -182,12 +207,14 @@ class DeadlineFarm(FarmAdapter):
         if tasks and state not in ("cancelled",):
             state = job_state(t["state"] for t in tasks)
         dependencies = [d.get("JD") for d in props.get("Dep") or [] if isinstance(d, dict)]
+        finished = _epoch(job.get("DateComp")) if state in ("done", "failed", "cancelled") else None
         return {"id": job.get("_id", str(job_id)), "farm": "deadline", "name": props.get("Name"),
-                "kind": None, "state": state, "user": props.get("User"), "project": None,
-                "priority": props.get("Pri"), "pool": props.get("Pool"), "group": props.get("Grp"),
-                "dependencies": dependencies, "frames": props.get("Frames"), "chunk_size": props.get("Chunk"),
-                "outputs": [], "submitted": job.get("DateSubmitted"), "finished": job.get("DateComp"),
-                "reason": None, "metadata": {}, "tasks": tasks}
+                "kind": entry.get("kind"), "state": state, "user": props.get("User") or entry.get("user"),
+                "project": entry.get("project"), "priority": props.get("Pri"), "pool": props.get("Pool"),
+                "group": props.get("Grp"), "dependencies": dependencies, "frames": props.get("Frames"),
+                "chunk_size": props.get("Chunk"), "outputs": entry.get("outputs") or [],
+                "submitted": _epoch(job.get("DateSubmitted")), "finished": finished, "reason": None,
+                "metadata": entry.get("metadata") or {}, "tasks": tasks}
 
     def list(self, user=None, active_only=False, limit=200):
         records = []
@@ -198,7 +225,7 @@ class DeadlineFarm(FarmAdapter):
             if active_only and entry.get("ended"):
                 continue
             try:
-                record = self.get(entry["id"])
+                record = self.get(entry["id"], entry)
             except FarmError:
                 continue
             if record["state"] in ("done", "failed", "cancelled") and not entry.get("ended"):
