@@ -66,21 +66,20 @@ class BuildCommands(object):
     def run(self, invocation):
         import qi.hub
 
-        info_file = invocation.get_string("info-file") or os.path.join(
-            os.environ.get("XDG_RUNTIME_DIR") or "/tmp", "qi", "server.json")
-        try:
-            with open(info_file) as f:
-                info = json.load(f)
-        except (OSError, ValueError):
-            invocation.write_error("qi build: no Qi is running (no %s): start qi, or qi --headless serve\n" % info_file)
-            return 1
+        # the running Qi's info file where `qi serve` writes it (the same
+        # fallbacks as GLib's runtime folder), or the one given
+        info_file = invocation.get_string("info-file") or qi.hub.default_info_path()
         payload = {k: v for k, v in self._payload(invocation).items() if k != "template"}
         payload["project"] = payload["project"] or os.environ.get("QI_PROJECT")
         try:
-            with qi.hub.connect(info["url"], info["token"], name="cli/build", timeout=30) as hub:
+            with qi.hub.connect_from_info(info_file, name="cli/build", timeout=30) as hub:
                 report = hub.request("build.run", payload, timeout=86400)
         except qi.hub.HubError as error:
-            invocation.write_error("qi build: %s\n" % error.message)
+            if error.code in ("no_server", "bad_server_info", "connect_failed"):
+                invocation.write_error("qi build: no Qi is running (%s): start qi, or qi --headless serve\n"
+                                       % error.message)
+            else:
+                invocation.write_error("qi build: %s\n" % error.message)
             return 1
         except OSError as error:
             invocation.write_error("qi build: the Qi of %s does not answer: %s\n" % (info_file, error))

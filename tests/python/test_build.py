@@ -6,6 +6,7 @@ in the tracker's links reported naming the path."""
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -169,3 +170,30 @@ def test_a_cycle_in_the_links_is_reported_naming_it(demo, tmp_path):
     assert "a cycle in the builds: /sq010/sh020 layout → /sq010/sh030 layout → /sq010/sh020 layout" in done.stderr
     dot = qi(env, "build", "graph", "--project", "demo", "--context", "/sq010/sh020", "--task", "layout", "--dot")
     assert '"/sq010/sh030 layout" -> "/sq010/sh020 layout" [label="layout", color=red];' in dot.stdout
+
+
+def test_build_run_finds_the_running_qi_where_serve_writes_its_info(demo):
+    """``qi build run`` asks the running Qi, whose info file is where ``qi
+    serve`` writes it, also without XDG_RUNTIME_DIR (GLib's fallback, the
+    cache folder); with none running it says so, naming the file."""
+    env, tmp_path, layout, lighting = demo
+    env = dict(env)
+    del env["XDG_RUNTIME_DIR"]
+    info = tmp_path / "xdg_cache_home" / "qi" / "server.json"
+    args = ("build", "run", "--project", "demo", "--context", "/sq010/nowhere", "--task", "layout")
+    gone = qi(env, *args)
+    assert gone.returncode == 1 and "no Qi is running" in gone.stderr and str(info) in gone.stderr, gone.stderr
+    server = subprocess.Popen([QI_EXE, "--headless", "serve", "--port", "0"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(400):
+            if info.exists() and info.stat().st_size > 0:
+                break
+            time.sleep(0.05)
+        asked = qi(env, *args)
+        # the running Qi answered: the context is what is wrong
+        assert asked.returncode == 1 and "no Qi is running" not in asked.stderr, asked.stderr
+        assert "/sq010/nowhere" in asked.stderr, asked.stderr
+    finally:
+        server.terminate()
+        server.wait(30)
