@@ -97,6 +97,11 @@ def test_slurm_runs_arrays_dependencies_retries_and_cancels(cluster, tmp_path):
                           "import os, sys; p = %r; n = int(open(p).read()) if os.path.exists(p) else 0; "
                           "open(p, 'w').write(str(n + 1)); sys.exit(0 if n else 4)" % str(flaky))["job"]
     assert farm.wait(retried["id"])["state"] == "done" and flaky.read_text() == "2"
+    assert farm.show(retried["id"])["tasks"][0]["attempts"] == 2
+    # {job} and QI_FARM_JOB are the job's id from its first run on
+    ids = farm.submit("--name", "ids", "--", "sh", "-c", "echo job={job} farm_job=$QI_FARM_JOB")["job"]
+    assert farm.wait(ids["id"])["state"] == "done"
+    assert "job=%s farm_job=%s" % (ids["id"], ids["id"]) in farm.farm("logs", ids["id"]).stdout
 
     broken = farm.submit("--name", "broken", "--max-retries", "0", "--", "sh", "-c", "exit 5")["job"]
     after = farm.submit("--name", "after broken", "--after", broken["id"], "--", "touch",
@@ -111,6 +116,8 @@ def test_slurm_runs_arrays_dependencies_retries_and_cancels(cluster, tmp_path):
     assert "job %s on slurm" % broken["id"] in again
     assert farm.wait(broken["id"])["state"] == "failed"
     assert farm.farm("logs", broken["id"]).stdout.count("== exit 5 ==") == 2
+    # the retry's run is counted afresh, as on the local runner
+    assert farm.show(broken["id"])["tasks"][0]["attempts"] == 1
 
     long = farm.submit("--name", "long", "--frames", "1-2", "--", "sleep", "300")["job"]
     end = time.monotonic() + WAIT

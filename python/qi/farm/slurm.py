@@ -26,6 +26,15 @@ import time
 from .adapter import FarmAdapter, FarmError, locked, read_json, read_log, write_json
 from .jobs import FINAL, is_secret, job_state, tasks_of
 
+#: what stands for the job's id in a task's words until the script says it
+_JOB_ID = "\x00job\x00"
+
+
+def _word(argument):
+    """``argument`` as one shell word, the job's id where it says ``{job}``."""
+    return '"$job"'.join(shlex.quote(part) if part else "" for part in argument.split(_JOB_ID)) or "''"
+
+
 #: the submitting shell's own variables, which a task does not take
 _LOCAL_VARIABLES = {"PWD", "OLDPWD", "SHLVL", "_", "PS1", "TERM", "DISPLAY", "WAYLAND_DISPLAY",
                     "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "SSH_AGENT_PID"}
@@ -126,13 +135,21 @@ class SlurmFarm(FarmAdapter):
 
     def _script(self, job, folder):
         """The job's script: each array task runs its command, again up to
-        ``max_retries`` times, and writes its exit status beside its log in
-        ``folder`` (a shell word: the first submission's is the folder named
-        after the array's id, known only once sbatch answers)."""
+        ``max_retries`` times, and writes its attempts and exit status beside
+        its log in ``folder`` (a shell word: the first submission's is the
+        folder named after the array's id, known only once sbatch answers;
+        so is the job's id, ``{job}`` and ``QI_FARM_JOB``, which a retry's
+        array of the same job does not change)."""
+        if job.get("id"):
+            job_id = shlex.quote(str(job["id"]))
+            words = tasks_of(job)
+        else:
+            job_id = '"${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}"'
+            words = tasks_of(dict(job, id=_JOB_ID))
         lines = ["#!/bin/sh", "# Written by Qi for the job “%s”." % job["name"].replace("\n", " "),
-                 "task=${SLURM_ARRAY_TASK_ID:-0}", "folder=%s" % folder, 'case "$task" in']
-        for task in tasks_of(job):
-            lines.append("%d) set -- %s ;;" % (task["index"], " ".join(shlex.quote(a) for a in task["argv"])))
+                 "task=${SLURM_ARRAY_TASK_ID:-0}", "folder=%s" % folder, "job=%s" % job_id, 'case "$task" in']
+        for task in words:
+            lines.append("%d) set -- %s ;;" % (task["index"], " ".join(_word(a) for a in task["argv"])))
         lines += ['*) echo "qi: the job has no task $task" >&2; exit 2 ;;', "esac"]
         # the submitter's environment without its secrets, then the job's: sbatch
         # exports nothing itself (--export=NONE), so no secret reaches Slurm's records
@@ -143,10 +160,12 @@ class SlurmFarm(FarmAdapter):
         for name, value in sorted(environment.items()):
             lines.append("export %s=%s" % (name, shlex.quote(value)))
         lines += [
-            "export QI_FARM=slurm QI_FARM_JOB=${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID} QI_FARM_TASK_INDEX=$task",
+            'export QI_FARM=slurm QI_FARM_JOB="$job" QI_FARM_TASK_INDEX=$task',
             "attempt=0",
             "while :; do",
             "  attempt=$((attempt + 1))",
+            '  echo $attempt > "$folder/task-$task.attempts.tmp" && mv "$folder/task-$task.attempts.tmp" '
+            '"$folder/task-$task.attempts"',
             '  echo "== $(date "+%Y-%m-%d %H:%M:%S") task $task attempt $attempt on $(hostname): $* =="',
             '  "$@"',
             "  code=$?",
@@ -256,6 +275,11 @@ class SlurmFarm(FarmAdapter):
                 pass
             task = record["tasks"][index]
             task["exit_code"] = code
+            try:
+                with open(os.path.join(folder, "task-%d.attempts" % index)) as f:
+                    task["attempts"] = int(f.read().strip() or "0")
+            except (OSError, ValueError):
+                pass
             state = states.get(index)
             if code is not None and state in (None, "done", "failed", "running"):
                 state = "done" if code == 0 else "failed"
@@ -338,10 +362,12 @@ class SlurmFarm(FarmAdapter):
             return record
         folder = self._dir(job_id)
         for index in again:
-            try:
-                os.unlink(os.path.join(folder, "task-%d.exit" % index))
-            except FileNotFoundError:
-                pass
+            for name in ("task-%d.exit" % index, "task-%d.attempts" % index):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except FileNotFoundError:
+                    pass
+            record["tasks"][index]["attempts"] = 0
         script = os.path.join(folder, "job-retry-%d.sh" % len(record["submissions"]))
         with open(script, "w") as f:
             f.write(self._script(record["spec"], shlex.quote(folder)))
