@@ -167,6 +167,12 @@ class BuildService(object):
                         raise
                     time.sleep(0.2)
             outcome["build"] = self.hub.request(prefix + "pipeline.build", {}, timeout=3600)
+            failed = outcome["build"].get("failed") or []
+            if not is_target and node["publish"] and failed:
+                # a scene built without some of its steps is not what the
+                # downstream builds are to load: nothing of it is published
+                raise BuildError("%d of its placeholders failed (%s: %s), so it is not published" % (
+                    len(failed), failed[0]["placeholder"], failed[0]["error"]))
             if not is_target and node["publish"]:
                 published = self.hub.request(prefix + "pipeline.publish", {
                     "comment": "built by Qi for a downstream build"}, timeout=86400)

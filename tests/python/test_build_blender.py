@@ -232,3 +232,39 @@ def test_a_new_workfile_is_built_when_its_profile_says_so(studio):
     again = ask(layout, hub, "pipeline.build")
     assert again["workfile"] == str(layout.workfile).replace("_v001.blend", "_v002.blend")
     assert layout.workfile.read_bytes() == before and pathlib.Path(again["workfile"]).is_file()
+
+
+BROKEN_LAYOUT = """
+import bpy
+import qi_blender_build as b
+b.add_placeholder("context", {"apply": ["frame_range", "fps"]}, 0, "shot settings")
+b.add_placeholder("script", {"code": "raise RuntimeError('the rig server is down')"}, 5, "rig check")
+b.add_placeholder("create", {"creator": "blender.layout", "variant": "Main", "members": "scene"}, 90, "layout")
+b.save_template(%(path)r)
+"""
+
+
+def test_an_upstream_build_whose_placeholders_failed_is_not_published(studio):
+    """A recursive build whose upstream scene was built without one of its
+    steps publishes nothing of it, and builds nothing downstream."""
+    server, env, hub, blenders, tmp_path = studio
+    broken = tmp_path / "templates" / "broken-layout.blend"
+    blender(BROKEN_LAYOUT % {"path": str(broken)})
+    profiles = [{"name": "shot layout", "task_types": ["layout"], "template": str(broken), "produces": ["layout"],
+                 "publish": True},
+                {"name": "shot lighting", "task_types": ["lighting"],
+                 "template": str(tmp_path / "templates" / "lighting.blend")}]
+    run_qi(env, "settings", "set", "build", "profiles", json.dumps(profiles), "--layer", "project",
+           "--project", "demo")
+    report = hub.request("build.run", {"project": "demo", "context": "/sq010/sh020", "task": "lighting"},
+                         timeout=LONG)
+    assert not report["success"]
+    first = report["builds"][0]
+    assert first["node"] == "/sq010/sh020 layout" and first["published"] == []
+    assert "1 of its placeholders failed (rig check: " in first["error"], first["error"]
+    assert "the rig server is down" in first["error"]
+    assert [b["node"] for b in report["builds"]] == ["/sq010/sh020 layout"]
+    assert "/sq010/sh020 lighting" in report["skipped"]
+    latest = hub.request("db_service.version.latest", {"project": "demo", "context": "/sq010/sh020"},
+                         timeout=T)["versions"]
+    assert [v["product_name"] for v in latest] == []
