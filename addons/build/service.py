@@ -166,7 +166,8 @@ class BuildService(object):
                     if getattr(error, "code", None) != "no_handler" or time.monotonic() > end:
                         raise
                     time.sleep(0.2)
-            outcome["build"] = self.hub.request(prefix + "pipeline.build", {}, timeout=3600)
+            # the build the session made at start, when the profile makes one
+            outcome["build"] = self.hub.request(prefix + "pipeline.build", {"once": True}, timeout=3600)
             failed = outcome["build"].get("failed") or []
             if not is_target and node["publish"] and failed:
                 # a scene built without some of its steps is not what the

@@ -268,3 +268,22 @@ def test_an_upstream_build_whose_placeholders_failed_is_not_published(studio):
     latest = hub.request("db_service.version.latest", {"project": "demo", "context": "/sq010/sh020"},
                          timeout=T)["versions"]
     assert [v["product_name"] for v in latest] == []
+
+
+def test_a_recursive_build_builds_once_a_workfile_built_at_start(studio):
+    """An upstream build whose profile builds new workfiles at start is the
+    build the DCC made at start, not a second one saved as the next version."""
+    server, env, hub, blenders, tmp_path = studio
+    reply = hub.request("config.get", {"addon": "build", "project": "demo"}, timeout=T)
+    profiles = reply["values"]["profiles"]
+    profiles[0]["build_on_new_workfile"] = True
+    run_qi(env, "settings", "set", "build", "profiles", json.dumps(profiles), "--layer", "project", "--project", "demo")
+    report = hub.request("build.run", {"project": "demo", "context": "/sq010/sh030", "task": "lighting"},
+                         timeout=LONG)
+    assert report["success"], json.dumps(report, indent=1)
+    first = report["builds"][0]
+    assert first["node"] == "/sq010/sh030 layout"
+    workfile = pathlib.Path(first["build"]["workfile"])
+    assert workfile.name.endswith("_v001.blend"), workfile
+    assert sorted(p.name for p in workfile.parent.glob("*.blend")) == [workfile.name]
+    assert sorted(p["product"] for p in first["published"]) == ["cameraMain", "layoutMain", "workfileMain"]

@@ -53,6 +53,10 @@ class PipelineSession(qi.host.Session):
         #: set once the pipeline is installed, or failed to be: requests
         #: that come as soon as the session opens wait for it
         self.ready = threading.Event()
+        # the build at start (docs/building.md): its payload until it runs,
+        # then its report; both on the main thread once the pipeline is ready
+        self._start_build = None
+        self._start_report = None
 
     def connect(self, timeout=qi.host.CONNECT_TIMEOUT):
         if not super().connect(timeout):
@@ -61,6 +65,12 @@ class PipelineSession(qi.host.Session):
         try:
             self.pipeline = self.main.call(install.install_host, self.host, self.client, self.project,
                                            self.context, self.task, timeout=timeout * 3)
+            # known before any request is answered: a pipeline.build with
+            # `once` finds it
+            try:
+                self._start_build = self._start_build_payload()
+            except Exception as error:
+                self.host.warn("Qi: the build at start could not be looked up: {}".format(error))
         except Exception as error:  # the session runs on without its pipeline
             self.host.warn("Qi: the pipeline could not start in {}: {}".format(self.host.label, error))
             return True
@@ -81,9 +91,18 @@ class PipelineSession(qi.host.Session):
         return True
 
     def _build_at_start(self):
-        """Builds the workfile when its profile says so: always
+        """On the main thread: the build at start, unless a ``pipeline.build``
+        with ``once`` made it already."""
+        if self._start_build is None:
+            return self._start_report
+        payload, self._start_build = self._start_build, None
+        self._start_report = self.build(payload)
+        return self._start_report
+
+    def _start_build_payload(self):
+        """What to build at start when the workfile's profile says so: always
         (``build_at_launch``) or on a workfile not saved yet
-        (``build_on_new_workfile``)."""
+        (``build_on_new_workfile``); None otherwise."""
         if not (self.project and self.context and self.task):
             return None
         try:
@@ -99,7 +118,7 @@ class PipelineSession(qi.host.Session):
         workfile = os.environ.get("QI_WORKFILE")
         new = bool(workfile) and not os.path.exists(workfile)
         if profile.get("build_at_launch") or (new and profile.get("build_on_new_workfile")):
-            return self.build({"template": found["template"], "profile": profile})
+            return {"template": found["template"], "profile": profile}
         return None
 
     # -- the Qi menu -------------------------------------------------------
@@ -226,9 +245,13 @@ class PipelineSession(qi.host.Session):
     # -- building from a template (docs/building.md) ------------------------
 
     def build(self, payload):
-        """``{"template"?, "keep_placeholders"?, "workfile"?, "update"?}``: the
-        task's workfile built from its template (the profile's, unless
-        given); with ``update``, the scene's own placeholders built again."""
+        """``{"template"?, "keep_placeholders"?, "workfile"?, "update"?,
+        "once"?}``: the task's workfile built from its template (the
+        profile's, unless given); with ``update``, the scene's own
+        placeholders built again; with ``once``, the build at start when the
+        profile makes one (made now if it has not run yet), not another."""
+        if payload.get("once") and (self._start_build is not None or self._start_report is not None):
+            return self._build_at_start()
         builder = Builder(self.pipeline, self.client, self.project, self.context, self.task)
         try:
             return builder.build(template=payload.get("template"), keep_placeholders=payload.get("keep_placeholders"),
