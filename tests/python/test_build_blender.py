@@ -287,3 +287,28 @@ def test_a_recursive_build_builds_once_a_workfile_built_at_start(studio):
     assert workfile.name.endswith("_v001.blend"), workfile
     assert sorted(p.name for p in workfile.parent.glob("*.blend")) == [workfile.name]
     assert sorted(p["product"] for p in first["published"]) == ["cameraMain", "layoutMain", "workfileMain"]
+
+
+def test_an_update_loads_what_the_scene_lacks_only(studio):
+    """“Update from template” builds the placeholders kept in the scene: a
+    model newly cast is loaded, those the scene holds are not loaded again."""
+    server, env, hub, blenders, tmp_path = studio
+    layout = start(studio, "/sq010/sh010", "layout", "layout")
+    first = ask(layout, hub, "pipeline.build", {"keep_placeholders": True})
+    assert first["failed"] == [], json.dumps(first, indent=1)
+    assert len([l for b in first["built"] for l in b.get("loaded", [])]) == 2
+    # a third asset cast in the shot, published
+    prop = tmp_path / "lamp.blend"
+    blender(MODEL % {"name": "lamp", "path": str(prop)})
+    run_qi(env, "publish", "--project", "demo", "--context", "/assets/prp_sword", "--task", "model",
+           "--product-type", "model", "--variant", "Lamp", str(prop))
+    update = ask(layout, hub, "pipeline.build", {"update": True})
+    assert update["failed"] == [], json.dumps(update, indent=1)
+    loads = sorted((l["product"], l["number"], bool(l.get("held"))) for b in update["built"]
+                   for l in b.get("loaded", []))
+    assert loads == [("modelLamp", 1, False), ("modelMain", 1, True), ("modelMain", 3, True)]
+    held = [l["container"] for b in update["built"] for l in b.get("loaded", []) if l.get("held")]
+    containers = ask(layout, hub, "inventory.list")["containers"]
+    assert sorted(held) == sorted(c["container"]["id"] for c in containers
+                                  if c["container"]["product_name"] == "modelMain")
+    assert sorted(c["container"]["product_name"] for c in containers) == ["modelLamp", "modelMain", "modelMain"]

@@ -181,7 +181,8 @@ class Planner(object):
                                     ", ".join(names) or "none")})
                 continue
             entries.append({"context": source["path"], "product": version.get("product_name"),
-                            "product_type": version.get("product_type"), "version": version["id"],
+                            "product_id": str(version.get("product")), "product_type": version.get("product_type"),
+                            "version": version["id"],
                             "number": version["number"], "representation": wanted or (names[0] if names else None),
                             "loader": options.get("loader"), "loader_options": options.get("loader_options") or {}})
         return entries, missing

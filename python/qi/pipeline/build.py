@@ -9,7 +9,8 @@ context placeholders set the frame range, fps and resolution. A
 placeholder is removed once built unless the profile keeps them;
 placeholders that arrive inside loaded content are built in a later
 pass, up to 4 passes. What could not be found is reported and the
-build goes on. Standard library only: the host does the DCC's part
+build goes on. An update (from the scene's own placeholders) does not load
+again a product's representation the scene holds already. Standard library only: the host does the DCC's part
 (:class:`qi.pipeline.PipelineHost`'s placeholder methods)."""
 import os
 
@@ -29,6 +30,7 @@ class Builder(object):
         self.context = context
         self.task = task
         self.max_passes = max_passes
+        self._held = {}  # an update's: the containers the scene holds, by product and representation
 
     def profile(self):
         answer = self.hub.request("build.template", {"project": self.project, "context": self.context,
@@ -64,6 +66,9 @@ class Builder(object):
             if current and os.path.realpath(current) == os.path.realpath(template):
                 report["warnings"].append("the scene's file is the template “%s”: save it under another name, "
                                           "never over the template" % template)
+        # an update loads what the scene lacks, not again what it holds
+        self._held = {} if from_template else {(c["product"], c["representation_name"]): c
+                                               for c in self.pipeline.inventory.containers()}
         done = set()
         for _ in range(self.max_passes):
             records = [(r, m) for r, m in self.host.placeholders() if r["id"] not in done]
@@ -122,6 +127,13 @@ class Builder(object):
         if kind == "load":
             loaded = []
             for entry in step.get("loads") or []:
+                held = self._held.get((entry.get("product_id"), entry["representation"]))
+                if held is not None:
+                    # kept as it is, at its version: the inventory updates it
+                    loaded.append({"container": held["id"], "context": entry["context"], "product": entry["product"],
+                                   "number": held["version_number"], "representation": entry["representation"],
+                                   "held": True})
+                    continue
                 record = self.pipeline.inventory.load(entry["version"], entry["representation"], entry.get("loader"),
                                                       None, entry.get("loader_options") or {})
                 loaded.append({"container": record["id"], "context": entry["context"], "product": entry["product"],
