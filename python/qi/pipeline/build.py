@@ -10,7 +10,8 @@ placeholder is removed once built unless the profile keeps them;
 placeholders that arrive inside loaded content are built in a later
 pass, up to 4 passes. What could not be found is reported and the
 build goes on. An update (from the scene's own placeholders) does not load
-again a product's representation the scene holds already. Standard library only: the host does the DCC's part
+again a product's representation the scene holds already. Standard
+library only: the host does the DCC's part
 (:class:`qi.pipeline.PipelineHost`'s placeholder methods)."""
 import os
 
