@@ -221,6 +221,22 @@ test_hardlink_and_reflink (Fixture       *fixture,
       }
   }
 
+  /* what was found of one file's folder says nothing of the next's:
+   * after a destination in a folder not made yet, one named as a folder
+   * (with its slash) that exists is refused */
+  {
+    g_autoptr(QiFileTransfer) after_missing = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "13");
+    g_autofree char *nowhere = dest (fixture, "not-made-yet/a.exr");
+    g_autofree char *there = g_build_filename (fixture->dir, "src", "even", NULL);
+    g_autofree char *slashed = g_strconcat (there, G_DIR_SEPARATOR_S, NULL);
+
+    qi_file_transfer_add (after_missing, a, nowhere);
+    qi_file_transfer_add (after_missing, a, slashed);
+    g_assert_false (qi_file_transfer_check (after_missing, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+  }
+
   /* a folder is not a file, written with its slash or without */
   {
     g_autoptr(QiFileTransfer) folder = qi_file_transfer_new (QI_TRANSFER_MODE_HARDLINK, "11");

@@ -326,7 +326,11 @@ folder_of (Folder      *folder,
   /* a name at the root, or a path that ends with a slash (a folder, which
    * the whole path names best in a message) */
   if (slash == NULL || slash == path || slash[1] == '\0')
-    return AT_FDCWD;
+    {
+      /* nothing is known of its folder: the last one's is forgotten */
+      folder_clear (folder);
+      return AT_FDCWD;
+    }
   length = slash - path;
   if (folder->path == NULL || strncmp (folder->path, path, length) != 0 || folder->path[length] != '\0')
     {

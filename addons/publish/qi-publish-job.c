@@ -1472,7 +1472,7 @@ solve_destinations (QiPublishJob  *self,
           File *failed = file;
 
           /* each[K]: … is the file's */
-          if (sscanf (message, "each[%u]: ", &k) == 1 && first + k < end)
+          if (sscanf (message, "each[%u]: ", &k) == 1 && first + k < end && strstr (message, "]: ") != NULL)
             {
               failed = self->files->pdata[first + k];
               message = strstr (message, "]: ") + 3;

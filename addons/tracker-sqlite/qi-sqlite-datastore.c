@@ -112,7 +112,12 @@ add_json_column (JsonObject   *object,
                  int           column)
 {
   const char *text = (const char *) sqlite3_column_text (stmt, column);
+  /* Qi's reader first (it is the faster); what it refuses, such as a
+   * member twice from another tool, json-glib reads as before */
   JsonNode *node = text != NULL ? qi_json_from_data (text, -1, NULL) : NULL;
+
+  if (node == NULL && text != NULL)
+    node = json_from_string (text, NULL);
 
   if (node == NULL)
     {
