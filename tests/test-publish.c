@@ -129,6 +129,31 @@ test_copy (Fixture       *fixture,
   g_assert_nonnull (current);
   g_assert_false (g_file_test (temp, G_FILE_TEST_EXISTS));
 
+  /* a transfer checked, then tagged anew, writes to its new temporary
+   * names: a folder in the way of the new name stops it, one in the way
+   * of the old does not */
+  {
+    g_autofree char *dn = dest (fixture, "n.exr");
+    g_autofree char *old_temp = qi_file_transfer_temp_path (dn, "old");
+    g_autofree char *new_temp = qi_file_transfer_temp_path (dn, "new");
+    g_autoptr(QiFileTransfer) tagged = qi_file_transfer_new (QI_TRANSFER_MODE_COPY, "old");
+
+    qi_file_transfer_add (tagged, b, dn);
+    g_assert_true (qi_file_transfer_check (tagged, &error));
+    qi_file_transfer_set_tag (tagged, "new");
+    g_assert_cmpint (g_mkdir_with_parents (new_temp, 0755), ==, 0);
+    g_assert_false (qi_file_transfer_run (tagged, NULL, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (dn, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (g_rmdir (new_temp), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (old_temp, 0755), ==, 0);
+    g_assert_true (qi_file_transfer_run (tagged, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (dn, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint (g_rmdir (old_temp), ==, 0);
+  }
+
   /* a second transfer to the same places refuses, and changes nothing */
   {
     g_autoptr(QiFileTransfer) again = qi_file_transfer_new (QI_TRANSFER_MODE_COPY, "8");
