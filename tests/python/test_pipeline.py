@@ -401,6 +401,24 @@ def test_the_qi_menu_opens_the_windows_bound_to_the_session(tracker, clean_publi
         session.close()
 
 
+def test_a_host_without_placeholders_says_so_when_it_builds(tracker, clean_publish):
+    """A build in a host that keeps no placeholders (only Blender's do so
+    far) says it built nothing, rather than a report with nothing wrong."""
+    from qi.pipeline.session import PipelineSession
+
+    server, client, tmp_path = tracker
+    session = PipelineSession(SceneHost(), environ={"QI_SERVER_URL": server.url, "QI_SESSION_TOKEN": server.token,
+                                                    "QI_PROJECT": "demo", "QI_CONTEXT": "/sq010/sh010",
+                                                    "QI_TASK": "comp"})
+    assert session.connect()
+    try:
+        report = session.build({"update": True})
+        assert report["built"] == [] and report["failed"] == []
+        assert report["warnings"] == ["Scene keeps no placeholders: there is nothing to update"]
+    finally:
+        session.close()
+
+
 def test_a_hub_that_goes_away_while_the_pipeline_starts_ends_the_session(tracker, clean_publish, monkeypatch):
     """The hub stopping between the session's opening and the pipeline's
     subscription (a DCC launched as the desktop quits) ends the session

@@ -61,6 +61,15 @@ class Builder(object):
             self.pipeline.create_context.reset()
         report = {"template": template, "profile": profile.get("name") if profile else None, "workfile": None,
                   "passes": 0, "built": [], "missing": [], "failed": [], "warnings": []}
+        from .host import PipelineHost
+
+        if type(self.host).placeholders is PipelineHost.placeholders:
+            # the host has no placeholders of its own: say so, rather than a
+            # build that did nothing
+            report["warnings"].append("%s keeps no placeholders: %s" % (
+                self.host.label or self.host.name,
+                "the template “%s” was opened as it is, nothing built in it" % template if from_template
+                else "there is nothing to update"))
         if from_template:
             report["warnings"] += self._compare_sidecar(template)
             current = self.host.current_file()
