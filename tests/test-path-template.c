@@ -575,9 +575,11 @@ assert_solves_each (QiTemplateSet *set,
   g_autoptr(JsonNode) each_node = json_from_string (each_json, NULL);
   JsonArray *each = json_node_get_array (each_node);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) paths = qi_template_set_solve_each (set, name, fields, each, &error);
+  guint failed = G_MAXUINT;
+  g_autoptr(GPtrArray) paths = qi_template_set_solve_each (set, name, fields, each, &failed, &error);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *failure = NULL;
+  guint failing = 0;
 
   for (guint i = 0; i < json_array_get_length (each) && failure == NULL; i++)
     {
@@ -595,7 +597,10 @@ assert_solves_each (QiTemplateSet *set,
         json_object_set_member (merged, l->data, json_node_copy (json_object_get_member (values, l->data)));
       path = qi_template_set_solve (set, name, merged, &one_error);
       if (path == NULL)
-        failure = g_strdup_printf ("each[%u]: %s", i, one_error->message);
+        {
+          failure = g_strdup (one_error->message);
+          failing = i;
+        }
       else
         g_ptr_array_add (expected, path);
     }
@@ -603,6 +608,7 @@ assert_solves_each (QiTemplateSet *set,
     {
       g_assert_nonnull (error);
       g_assert_cmpstr (error->message, ==, failure);
+      g_assert_cmpuint (failed, ==, failing);
       g_assert_null (paths);
       return;
     }
@@ -628,6 +634,7 @@ test_solve_each (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = NULL;
   g_autoptr(JsonNode) bad_each = json_from_string ("[{\"frame\": 1}, 3]", NULL);
+  guint failed = G_MAXUINT;
   const char * const names[] = { "publish.path", "publish.file", "each.dir", "each.optional", "each.missing",
                                  "each.bad", "each.cased" };
   const char * const lists[] = {
@@ -658,9 +665,10 @@ test_solve_each (void)
     for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
       assert_solves_each (set, names[n], shot, lists[l]);
 
-  paths = qi_template_set_solve_each (set, "publish.file", shot, json_node_get_array (bad_each), &error);
+  paths = qi_template_set_solve_each (set, "publish.file", shot, json_node_get_array (bad_each), &failed, &error);
   g_assert_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE);
-  g_assert_cmpstr (error->message, ==, "each[1]: not an object of fields");
+  g_assert_cmpstr (error->message, ==, "element 1 of the values is not an object of fields");
+  g_assert_cmpuint (failed, ==, 1);
   g_assert_null (paths);
 }
 

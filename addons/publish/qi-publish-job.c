@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -1441,7 +1440,7 @@ solve_destinations (QiPublishJob  *self,
       JsonObjectIter iter;
       const char *name;
       JsonNode *value;
-      guint end = first;
+      guint end = first, k = 0;
 
       json_object_iter_init (&iter, self->fields);
       while (json_object_iter_next (&iter, &name, &value))
@@ -1464,31 +1463,23 @@ solve_destinations (QiPublishJob  *self,
           json_array_add_object_element (each, values);
         }
 
-      paths = qi_template_set_solve_each (self->templates, self->template_name, fields, each, &local_error);
+      paths = qi_template_set_solve_each (self->templates, self->template_name, fields, each, &k, &local_error);
       if (paths == NULL)
         {
-          const char *message = local_error->message;
-          guint k = 0;
-          File *failed = file;
+          File *failed = self->files->pdata[first + MIN (k, end - first - 1)];
 
-          /* each[K]: … is the file's */
-          if (sscanf (message, "each[%u]: ", &k) == 1 && first + k < end && strstr (message, "]: ") != NULL)
-            {
-              failed = self->files->pdata[first + k];
-              message = strstr (message, "]: ") + 3;
-            }
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "representations[%u].files[%u]: %s",
-                       failed->representation, failed->index, message);
+                       failed->representation, failed->index, local_error->message);
           return FALSE;
         }
 
-      for (guint k = 0; first + k < end; k++)
+      for (guint j = 0; first + j < end; j++)
         {
-          File *member = self->files->pdata[first + k];
+          File *member = self->files->pdata[first + j];
           File *earlier;
 
           g_free (member->destination);
-          member->destination = g_steal_pointer (&paths->pdata[k]);
+          member->destination = g_steal_pointer (&paths->pdata[j]);
           g_free (member->relative);
           member->relative = relative_to_root (self, member->destination);
           earlier = g_hash_table_lookup (seen, member->destination);

@@ -858,6 +858,8 @@ merge (JsonObject *fields,
  * @each: one object per path: the values of that
  *   path (such as `{"frame": 1001}`), which replace the members of @fields
  *   of the same name
+ * @failed: (out) (optional): where to store the index in @each of the
+ *   element that failed
  * @error: return location for a #GError
  *
  * Solves the template @name once for each element of @each, as
@@ -866,14 +868,17 @@ merge (JsonObject *fields,
  * the elements do not change is solved once, not once per path.
  *
  * Returns: (transfer full) (element-type utf8): the paths, in the order
- *   of @each, or %NULL with @error set, its message starting with the
- *   element (`each[3]: `) when one element failed
+ *   of @each, or %NULL with @error set (qi_template_set_solve()'s, or
+ *   %QI_TEMPLATE_ERROR_BAD_VALUE for an element that is not an object) and
+ *   @failed the element's index; a template @self has none of fails with
+ *   %QI_TEMPLATE_ERROR_REFERENCE and @failed 0
  */
 GPtrArray *
 qi_template_set_solve_each (QiTemplateSet  *self,
                             const char     *name,
                             JsonObject     *fields,
                             JsonArray      *each,
+                            guint          *failed,
                             GError        **error)
 {
   QiPathTemplate *template;
@@ -889,6 +894,8 @@ qi_template_set_solve_each (QiTemplateSet  *self,
   g_return_val_if_fail (each != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (failed != NULL)
+    *failed = 0;
   template = lookup_or_fail (self, name, error);
   if (template == NULL)
     return NULL;
@@ -909,13 +916,14 @@ qi_template_set_solve_each (QiTemplateSet  *self,
     {
       JsonNode *node = json_array_get_element (each, i);
       g_autoptr(JsonObject) merged = NULL;
-      g_autoptr(GError) local_error = NULL;
       char *path = NULL;
 
+      if (failed != NULL)
+        *failed = i;
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
           g_set_error (error, QI_TEMPLATE_ERROR, QI_TEMPLATE_ERROR_BAD_VALUE,
-                       _("each[%u]: not an object of fields"), i);
+                       _("element %u of the values is not an object of fields"), i);
           return NULL;
         }
       if (ahead != NULL)
@@ -925,13 +933,9 @@ qi_template_set_solve_each (QiTemplateSet  *self,
           /* what fails, or is too long, is solved whole: that says why */
           g_free (path);
           merged = merge (fields, json_node_get_object (node));
-          path = qi_path_template_solve_compiled (template, program, merged, self, &local_error);
+          path = qi_path_template_solve_compiled (template, program, merged, self, error);
           if (path == NULL)
-            {
-              g_set_error (error, local_error->domain, local_error->code, "each[%u]: %s", i,
-                           local_error->message);
-              return NULL;
-            }
+            return NULL;
         }
       g_ptr_array_add (paths, path);
     }

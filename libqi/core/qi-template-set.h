@@ -108,6 +108,7 @@ GPtrArray      *qi_template_set_solve_each      (QiTemplateSet         *self,
                                                  const char            *name,
                                                  JsonObject            *fields,
                                                  JsonArray             *each,
+                                                 guint                 *failed,
                                                  GError               **error);
 QI_AVAILABLE_IN_ALL
 JsonObject     *qi_template_set_parse           (QiTemplateSet         *self,

@@ -431,3 +431,31 @@ def test_resume_and_abandon_refuse_a_published_version(demo):
         assert done.returncode == 1
         assert "the version %s is published: only a pending version can be" % report["version"]["id"] in done.stderr
         assert os.path.isfile(report["files"][0]["path"])
+
+
+def test_a_file_the_template_cannot_name_is_named(demo):
+    """A studio's template that needs each file's frame: the file given
+    without one is named by its place in the request, nothing is written."""
+    with qi.hub.connect(demo.url, demo.token, name="test/pub", timeout=T) as c:
+        templates = c.request("config.get", {"addon": "anatomy", "project": "demo"}, timeout=T)["values"]["templates"]
+    templates["strict"] = {"path": "{@publish.directory}/{product[name]}.{frame:0>4}{ext}"}
+    for addon, key, value in (("anatomy", "templates", json.dumps(templates)), ("publish", "template", "strict.path")):
+        done = qi_run(demo.dirs, "settings", "set", addon, key, value, "--layer", "project", "--project", "demo")
+        assert done.returncode == 0, done.stderr
+    src = frames(str(demo.tmp / "src"))
+    before = all_files(demo.root)
+    payload = render_payload(src)
+    del payload["representations"][0]["files"][2]["frame"]
+    with qi.hub.connect(demo.url, demo.token, name="test/pub", timeout=T) as c:
+        # the serving Qi reads the settings again once it sees their file change
+        end = time.monotonic() + 30
+        while c.request("config.get", {"addon": "publish", "project": "demo"},
+                        timeout=T)["values"]["template"] != "strict.path":
+            assert time.monotonic() < end, "the serving Qi never read the new setting"
+            time.sleep(0.05)
+        with pytest.raises(HubError) as caught:
+            c.request("publish.integrate", payload, timeout=60)
+        assert caught.value.message.startswith("publish.integrate: representations[0].files[2]: "), caught.value
+        assert "{frame}" in caught.value.message, caught.value
+        assert c.request("db_service.version.pending", {}, timeout=T)["versions"] == []
+    assert all_files(demo.root) == before
