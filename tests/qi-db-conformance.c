@@ -843,6 +843,109 @@ test_publish_details (Fixture       *f,
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+static void
+on_version_changed (QiDbAdapter *db,
+                    const char  *entity,
+                    const char  *action,
+                    JsonNode    *object,
+                    gpointer     user_data)
+{
+  if (g_strcmp0 (entity, "version") == 0)
+    g_ptr_array_add (user_data, json_node_ref (object));
+}
+
+/* The number of files the first component of @version lists, or -1 when
+ * it has no `files`. */
+static gint
+files_of_component (JsonNode *version)
+{
+  JsonArray *components = json_object_get_array_member (json_node_get_object (version), "components");
+  JsonObject *component;
+
+  g_assert_cmpuint (json_array_get_length (components), ==, 1);
+  component = json_array_get_object_element (components, 0);
+  g_assert_cmpstr (json_object_get_string_member (component, "name"), ==, "abc");
+  if (!json_object_has_member (component, "files"))
+    return -1;
+  return json_array_get_length (json_object_get_array_member (component, "files"));
+}
+
+/* A caller that gave the files need not have them read back (`files`:
+ * false); the version keeps them, and the changed signal never carries
+ * them (a thousand frames to every listener). */
+static void
+test_answer_files (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(JsonNode) v1 = NULL;
+  g_autoptr(JsonNode) v2 = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) published = NULL;
+  g_autoptr(JsonNode) listed = NULL;
+  g_autofree char *brief = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *bad = NULL;
+  gulong handler;
+
+  brief = g_strdup_printf ("{\"product\": \"%s\", \"files\": false, \"components\": [{\"name\": \"abc\", "
+                           "\"location\": \"studio\", \"files\": [{\"path\": \"a.abc\", \"size\": 3}, "
+                           "{\"path\": \"b.abc\", \"size\": 4}]}]}", f->product);
+  full = g_strdup_printf ("{\"product\": \"%s\", \"components\": [{\"name\": \"abc\", \"location\": \"studio\", "
+                          "\"files\": [{\"path\": \"a.abc\", \"size\": 3}, {\"path\": \"b.abc\", \"size\": 4}]}]}",
+                          f->product);
+  handler = g_signal_connect (f->db, "changed", G_CALLBACK (on_version_changed), seen);
+
+  v1 = create_version (f->db, brief, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (v1, "state"), ==, "pending");
+  g_assert_cmpint (files_of_component (v1), ==, -1);
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (files_of_component (got), ==, 2);
+  v2 = create_version (f->db, full, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (files_of_component (v2), ==, 2);
+
+  published = publish_version_full (f->db, qi_test_id_of (v1), "{\"files\": false}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (published, "state"), ==, "published");
+  g_assert_cmpint (files_of_component (published), ==, -1);
+  g_clear_pointer (&got, json_node_unref);
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (files_of_component (got), ==, 2);
+
+  /* what is not a boolean is refused, and nothing is written */
+  bad = g_strdup_printf ("{\"product\": \"%s\", \"files\": \"no\"}", f->product);
+  g_assert_null (create_version (f->db, bad, &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "files: must be true or false");
+  g_clear_error (&error);
+  g_assert_null (publish_version_full (f->db, qi_test_id_of (v2), "{\"files\": 1}", &error));
+  g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_clear_pointer (&got, json_node_unref);
+  got = qi_db_adapter_get_version (f->db, qi_test_id_of (v2), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qi_test_string_of (got, "state"), ==, "pending");
+  listed = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qi_test_length_of (listed), ==, 2);
+
+  g_clear_pointer (&published, json_node_unref);
+  published = publish_version_full (f->db, qi_test_id_of (v2), "{}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (files_of_component (published), ==, 2);
+
+  g_signal_handler_disconnect (f->db, handler);
+  /* created twice, published twice: never with the files */
+  g_assert_cmpuint (seen->len, ==, 4);
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_cmpint (files_of_component (seen->pdata[i]), ==, -1);
+}
+
 /* Abandoning a pending version removes it and its components; its number
  * is free again if it was the highest. A published one stays. */
 static void
@@ -1164,6 +1267,7 @@ qi_db_conformance_add_tests (QiDbConformanceTarget *target)
     { "version-errors", test_version_errors },
     { "version-number", test_version_number },
     { "publish-details", test_publish_details },
+    { "answer-files", test_answer_files },
     { "abandon", test_abandon },
     { "links", test_links },
     { "users", test_users },

@@ -1398,9 +1398,12 @@ sqlite_create_product (QiDbAdapter  *adapter,
 
 /* Versions. */
 
+/* The components of @version, each with the list of its files when
+ * @with_files. */
 static JsonNode *
 list_components (QiSqliteAdapter  *self,
                  gint64            version,
+                 gboolean          with_files,
                  GError          **error)
 {
   g_autoptr(JsonArray) components = json_array_new ();
@@ -1425,6 +1428,11 @@ list_components (QiSqliteAdapter  *self,
       set_text (component, "location_root", stmt, 3);
       set_json (component, "metadata", stmt, 4);
       json_object_set_array_member (component, "files", list);
+      if (!with_files)
+        {
+          json_object_remove_member (component, "files");
+          continue;
+        }
 
       files = prepare (self, "SELECT path, size FROM component_files WHERE component_id = ? ORDER BY path",
                        error);
@@ -1455,9 +1463,13 @@ list_components (QiSqliteAdapter  *self,
   return json_node_init_array (json_node_alloc (), components);
 }
 
+/* The version @id, its components listing their files when @with_files
+ * (the caller of a create or a publish that just gave them may not want
+ * them read back). */
 static JsonNode *
 get_version (QiSqliteAdapter  *self,
              gint64            id,
+             gboolean          with_files,
              GError          **error)
 {
   g_autofree char *missing = NULL;
@@ -1471,7 +1483,7 @@ get_version (QiSqliteAdapter  *self,
   sqlite3_bind_int64 (stmt, 1, id);
   missing = g_strdup_printf (_("no version with id %" G_GINT64_FORMAT), id);
   if ((version = collect_one (self, stmt, version_row, missing, error)) == NULL ||
-      (components = list_components (self, id, error)) == NULL)
+      (components = list_components (self, id, with_files, error)) == NULL)
     return NULL;
   json_object_set_member (json_node_get_object (version), "components", components);
   return g_steal_pointer (&version);
@@ -1487,7 +1499,7 @@ sqlite_get_version (QiDbAdapter  *adapter,
 
   if (!parse_id ("version", version_id, &id, error))
     return NULL;
-  return get_version (QI_SQLITE_ADAPTER (adapter), id, error);
+  return get_version (QI_SQLITE_ADAPTER (adapter), id, TRUE, error);
 }
 
 static JsonNode *
@@ -1701,7 +1713,8 @@ sqlite_create_version (QiDbAdapter  *adapter,
       rollback (self);
       return NULL;
     }
-  return get_version (self, id, error);
+  /* qi_db_adapter_create_version() has checked `files` */
+  return get_version (self, id, json_object_get_boolean_member_with_default (object, "files", TRUE), error);
 }
 
 /* 1 for a pending version, 2 for a published one, 0 (with @error) for none. */
@@ -1756,7 +1769,8 @@ sqlite_publish_version_full (QiDbAdapter  *adapter,
       rollback (self);
       return NULL;
     }
-  return get_version (self, id, error);
+  return get_version (self, id,
+                      details == NULL || json_object_get_boolean_member_with_default (details, "files", TRUE), error);
 }
 
 static JsonNode *
@@ -1780,7 +1794,7 @@ sqlite_abandon_version (QiDbAdapter  *adapter,
                  _("the version with id %" G_GINT64_FORMAT " is published: only a pending version can be abandoned"),
                  id);
   /* its components and files go with it (ON DELETE CASCADE), and its links */
-  if (state != 1 || (version = get_version (self, id, error)) == NULL ||
+  if (state != 1 || (version = get_version (self, id, TRUE, error)) == NULL ||
       (stmt = prepare (self, "DELETE FROM versions WHERE id = ? AND state = 'pending'", error)) == NULL)
     {
       rollback (self);
@@ -2346,7 +2360,7 @@ sqlite_link_versions (QiDbAdapter  *adapter,
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("version", version_id, &version, error) || !parse_id ("version", uses_id, &uses, error) ||
-      (a = get_version (self, version, error)) == NULL || (b = get_version (self, uses, error)) == NULL)
+      (a = get_version (self, version, FALSE, error)) == NULL || (b = get_version (self, uses, FALSE, error)) == NULL)
     return NULL;
   if (version == uses)
     {
@@ -2386,7 +2400,7 @@ sqlite_list_version_links (QiDbAdapter  *adapter,
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
 
   if (!parse_id ("version", version_id, &version, error) ||
-      (version_node = get_version (self, version, error)) == NULL)
+      (version_node = get_version (self, version, FALSE, error)) == NULL)
     return NULL;
   return links_object (self,
                        "SELECT " VERSION_COLUMNS "FROM version_links k JOIN versions v ON v.id = k.uses_id "

@@ -56,8 +56,10 @@ qi_db_adapter_default_init (QiDbAdapterInterface *iface)
    * @self: the adapter
    * @entity: what changed: `project`, `context`, `task`, `product`,
    *   `version`, `user` or `location`
-   * @action: `created`, `published`, or `linked` (then @object is the link)
-   * @object: the entity's object after the change
+   * @action: `created`, `published`, `abandoned`, or `linked` (then @object
+   *   is the link)
+   * @object: the entity's object after the change; a version without its
+   *   components' `files` (qi_db_adapter_get_version() lists them)
    *
    * Emitted after a write through the qi_db_adapter_*() wrappers has been
    * committed.
@@ -77,6 +79,72 @@ unsupported (QiDbAdapter  *self,
                _("the tracker adapter %s does not support “%s”"),
                G_OBJECT_TYPE_NAME (self), method);
   return NULL;
+}
+
+/* Whether the answer about a version is to list each component's files:
+ * `files` of @object (a version's spec, what a publish adds), TRUE when
+ * absent. */
+static gboolean
+wants_files (JsonObject  *object,
+             gboolean    *files,
+             GError     **error)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, "files") : NULL;
+
+  *files = TRUE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID, _("files: must be true or false"));
+      return FALSE;
+    }
+  *files = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* @object without its member @name; the others shared. */
+static JsonObject *
+object_without (JsonObject *object,
+                const char *name)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &member, &value))
+    if (g_strcmp0 (member, name) != 0)
+      json_object_set_member (copy, member, json_node_ref (value));
+  return copy;
+}
+
+/* @version without its components' `files` (for 1,000 frames most of
+ * it); the rest shared. */
+static JsonNode *
+version_without_files (JsonNode *version)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (version) ? json_node_get_object (version) : NULL;
+  JsonNode *components = object != NULL ? json_object_get_member (object, "components") : NULL;
+  g_autoptr(JsonObject) slim = NULL;
+  JsonArray *list;
+
+  if (components == NULL || !JSON_NODE_HOLDS_ARRAY (components))
+    return json_node_ref (version);
+  slim = object_without (object, "components");
+  list = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (components)); i++)
+    {
+      JsonNode *component = json_array_get_element (json_node_get_array (components), i);
+
+      if (JSON_NODE_HOLDS_OBJECT (component))
+        json_array_add_object_element (list, object_without (json_node_get_object (component), "files"));
+      else
+        json_array_add_element (list, json_node_ref (component));
+    }
+  json_object_set_array_member (slim, "components", list);
+  return json_node_init_object (json_node_alloc (), slim);
 }
 
 /* A change made by a call that runs in a worker thread
@@ -123,6 +191,23 @@ emit_changed (QiDbAdapter *self,
       return;
     }
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, entity, action, object);
+}
+
+/* @version (transfer full) as answered, with or without its components'
+ * files, once the change is told without them. */
+static JsonNode *
+changed_version (QiDbAdapter *self,
+                 const char  *action,
+                 JsonNode    *version,
+                 gboolean     files)
+{
+  g_autoptr(JsonNode) told = version_without_files (version);
+
+  emit_changed (self, "version", action, told);
+  if (files)
+    return version;
+  json_node_unref (version);
+  return g_steal_pointer (&told);
 }
 
 /**
@@ -560,10 +645,12 @@ qi_db_adapter_latest_versions (QiDbAdapter   *self,
 /**
  * qi_db_adapter_create_version:
  * @self: a #QiDbAdapter
- * @spec: the version: `product` (id, required), `number` (the number it must get: a version of that number, or a product whose next number is another, fails with %QI_DB_ERROR_CONFLICT and writes nothing), `task` (id), `author` (username), `comment`, `status`, `metadata` (object), `components` (array of `{name, location, metadata, files: [{path, size}]}`)
+ * @spec: the version: `product` (id, required), `number` (the number it must get: a version of that number, or a product whose next number is another, fails with %QI_DB_ERROR_CONFLICT and writes nothing), `task` (id), `author` (username), `comment`, `status`, `metadata` (object), `components` (array of `{name, location, metadata, files: [{path, size}]}`); and `files` (boolean, %TRUE when absent), whether the answer lists each component's files: a caller that just gave them need not read them back (an adapter may skip reading them; what it answers anyway is left out here)
  * @error: return location for a #GError
  *
  * Registers the next version of a product, in state `pending`, with its components, all in one transaction: the number is allocated in that transaction, so concurrent publishers never get the same one and never leave a gap. The publisher's host and process id are recorded for qi_db_adapter_list_pending_versions().
+ *
+ * The #QiDbAdapter::changed signal carries the version without its components' files, whatever @spec asked.
  *
  * Returns: (transfer full): the new version object, with `components`, or %NULL with @error set
  */
@@ -574,6 +661,7 @@ qi_db_adapter_create_version (QiDbAdapter   *self,
 {
   QiDbAdapterInterface *iface;
   JsonNode *result;
+  gboolean files;
 
   g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
   g_return_val_if_fail (spec != NULL, NULL);
@@ -582,10 +670,10 @@ qi_db_adapter_create_version (QiDbAdapter   *self,
   iface = QI_DB_ADAPTER_GET_IFACE (self);
   if (iface->create_version == NULL)
     return unsupported (self, "create_version", error);
+  if (!wants_files (spec, &files, error))
+    return NULL;
   result = iface->create_version (self, spec, error);
-  if (result != NULL)
-    emit_changed (self, "version", "created", result);
-  return result;
+  return result != NULL ? changed_version (self, "created", result, files) : NULL;
 }
 
 /**
@@ -610,10 +698,10 @@ qi_db_adapter_publish_version (QiDbAdapter   *self,
  * qi_db_adapter_publish_version_full:
  * @self: a #QiDbAdapter
  * @id: the id of a pending version
- * @details: (nullable): what the publish adds: `metadata` (an object merged member by member into the version's metadata, such as the checksums of its files) and `thumbnail` (the absolute path of the version's thumbnail, a PNG or JPEG file, which a tracker with thumbnails of its own uploads)
+ * @details: (nullable): what the publish adds: `metadata` (an object merged member by member into the version's metadata, such as the checksums of its files) and `thumbnail` (the absolute path of the version's thumbnail, a PNG or JPEG file, which a tracker with thumbnails of its own uploads); and `files`, as for qi_db_adapter_create_version()
  * @error: return location for a #GError
  *
- * Marks a pending version `published`, in a transaction of its own, once its files are in place, with what @details adds. A published version fails with %QI_DB_ERROR_CONFLICT, so of two publishers of one version only one succeeds.
+ * Marks a pending version `published`, in a transaction of its own, once its files are in place, with what @details adds. A published version fails with %QI_DB_ERROR_CONFLICT, so of two publishers of one version only one succeeds. The #QiDbAdapter::changed signal carries the version without its components' files.
  *
  * Returns: (transfer full): the version object, with `components`, or %NULL with @error set
  */
@@ -625,22 +713,23 @@ qi_db_adapter_publish_version_full (QiDbAdapter   *self,
 {
   QiDbAdapterInterface *iface;
   JsonNode *result;
+  gboolean files;
 
   g_return_val_if_fail (QI_IS_DB_ADAPTER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   iface = QI_DB_ADAPTER_GET_IFACE (self);
+  if (!wants_files (details, &files, error))
+    return NULL;
   if (iface->publish_version_full != NULL)
     result = iface->publish_version_full (self, id, details, error);
-  else if (details != NULL && json_object_get_size (details) > 0)
+  else if (details != NULL && json_object_get_size (details) > (json_object_has_member (details, "files") ? 1u : 0u))
     return unsupported (self, "publish_version_full", error);
   else if (iface->publish_version != NULL)
     result = iface->publish_version (self, id, error);
   else
     return unsupported (self, "publish_version", error);
-  if (result != NULL)
-    emit_changed (self, "version", "published", result);
-  return result;
+  return result != NULL ? changed_version (self, "published", result, files) : NULL;
 }
 
 /**
@@ -649,7 +738,7 @@ qi_db_adapter_publish_version_full (QiDbAdapter   *self,
  * @id: the id of a pending version
  * @error: return location for a #GError
  *
- * Removes a pending version and its components, in one transaction: what a publisher that failed or died leaves (`qi --headless publish abandon`). A published version is never removed: it fails with %QI_DB_ERROR_CONFLICT. Abandoning the highest version of a product gives its number to the next one.
+ * Removes a pending version and its components, in one transaction: what a publisher that failed or died leaves (`qi --headless publish abandon`). A published version is never removed: it fails with %QI_DB_ERROR_CONFLICT. Abandoning the highest version of a product gives its number to the next one. The #QiDbAdapter::changed signal carries the version without its components' files.
  *
  * Returns: (transfer full): the version object as it was, with `components`, or %NULL with @error set
  */
@@ -668,9 +757,7 @@ qi_db_adapter_abandon_version (QiDbAdapter   *self,
   if (iface->abandon_version == NULL)
     return unsupported (self, "abandon_version", error);
   result = iface->abandon_version (self, id, error);
-  if (result != NULL)
-    emit_changed (self, "version", "abandoned", result);
-  return result;
+  return result != NULL ? changed_version (self, "abandoned", result, TRUE) : NULL;
 }
 
 /**

@@ -396,7 +396,7 @@ version_create (QiDbAdapter *adapter, JsonObject *arguments, const char *topic, 
 }
 
 static const QiHubField version_publish_fields[] = {
-  ID ("id", TRUE), OBJECT ("metadata", FALSE), STRING ("thumbnail", FALSE), END
+  ID ("id", TRUE), OBJECT ("metadata", FALSE), STRING ("thumbnail", FALSE), BOOL ("files"), END
 };
 
 static JsonNode *
@@ -405,7 +405,7 @@ version_publish (QiDbAdapter *adapter, JsonObject *arguments, const char *topic,
   g_autofree char *id = qi_hub_facade_dup_id (arguments, "id");
   g_autoptr(JsonObject) details = json_object_new ();
 
-  for (const char * const *field = (const char * const []) { "metadata", "thumbnail", NULL }; *field != NULL; field++)
+  for (const char * const *field = (const char * const []) { "metadata", "thumbnail", "files", NULL }; *field != NULL; field++)
     if (json_object_has_member (arguments, *field) && !JSON_NODE_HOLDS_NULL (json_object_get_member (arguments, *field)))
       json_object_set_member (details, *field, json_node_copy (json_object_get_member (arguments, *field)));
   return qi_db_adapter_publish_version_full (adapter, id, details, error);
