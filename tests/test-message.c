@@ -441,6 +441,90 @@ static const BadCase bad_cases[] = {
     QI_HUB_ERROR_BAD_MESSAGE, "the field \"payload.data\" must be an object" },
 };
 
+/* A reply whose payload is given as text: sent as written when Qi's
+ * writer writes it so, rewritten otherwise, refused unless it is one
+ * object. */
+static void
+test_reply_from_text (void)
+{
+  static const char *kept[] = {
+    "{}",
+    "{\"n\":1,\"s\":\"x\",\"a\":[true,false,null,[],{}],\"files\":[{\"path\":\"/a/b.0001.exr\",\"size\":3}]}",
+  };
+  static const char *rewritten[] = {
+    "{ \"n\" : 1 }",
+    "{\"d\":1.50}",
+    "{\n  \"pretty\": [1, 2]\n}",
+  };
+  static const char *refused[] = {
+    "",
+    "[]",
+    "\"text\"",
+    "1",
+    "null",
+    "{",
+    "{\"a\":1,\"a\":2}",
+    /* an object and more members of the envelope: never read as its payload */
+    "{},\"kind\":\"error\"",
+    "{},\"zz\":1",
+    "{}} ",
+    "{\"s\":\"\xff\"}",
+  };
+  g_autoptr(QiMessage) request = qi_message_new_request ("a.b", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QiMessage) reply = qi_message_new_reply_from_text (request, kept[i], -1, &error);
+      g_autofree char *text = NULL;
+      g_autofree char *suffix = g_strdup_printf (",\"payload\":%s}", kept[i]);
+      g_autoptr(JsonNode) expected = parse_json (kept[i]);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (qi_message_get_kind (reply), ==, QI_MESSAGE_KIND_REPLY);
+      g_assert_cmpstr (qi_message_get_re (reply), ==, qi_message_get_id (request));
+      g_assert_cmpstr (qi_message_get_topic (reply), ==, "a.b");
+      g_assert_cmpstr (qi_message_get_id (reply), !=, qi_message_get_id (request));
+      text = qi_message_to_json (reply, NULL);
+      g_assert_true (g_str_has_suffix (text, suffix));
+      g_assert_true (json_node_equal (qi_message_get_payload (reply), expected));
+      assert_round_trip (reply);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rewritten); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QiMessage) reply = qi_message_new_reply_from_text (request, rewritten[i], -1, &error);
+      g_autoptr(JsonNode) expected = parse_json (rewritten[i]);
+      g_autofree char *payload = qi_json_to_string (expected, QI_JSON_WRITE_DEFAULT, NULL);
+      g_autofree char *suffix = g_strdup_printf (",\"payload\":%s}", payload);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = qi_message_to_json (reply, NULL);
+      g_assert_true (g_str_has_suffix (text, suffix));
+      assert_round_trip (reply);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QiMessage) reply = NULL;
+
+      g_test_message ("refused %u: %s", i, refused[i]);
+      reply = qi_message_new_reply_from_text (request, refused[i], -1, &error);
+      g_assert_null (reply);
+      g_assert_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE);
+      g_assert_true (g_str_has_prefix (error->message, "the reply's payload: "));
+    }
+  {
+    /* the length is the text's: what follows is not read */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QiMessage) reply = qi_message_new_reply_from_text (request, "{\"n\":1}garbage", 7, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (qi_message_get_payload (reply)), "n"), ==, 1);
+  }
+}
+
 static void
 test_decode_errors (void)
 {
@@ -748,6 +832,7 @@ main (int    argc,
   g_test_add_func ("/qi/message/round-trip", test_round_trip);
   g_test_add_func ("/qi/message/decode", test_decode);
   g_test_add_func ("/qi/message/payload-passed-on", test_payload_passed_on);
+  g_test_add_func ("/qi/message/reply-from-text", test_reply_from_text);
   g_test_add_func ("/qi/message/decode-errors", test_decode_errors);
   g_test_add_func ("/qi/message/decode-topic-too-long", test_decode_topic_too_long);
   g_test_add_func ("/qi/message/decode-depth", test_decode_depth);

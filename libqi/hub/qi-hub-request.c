@@ -198,6 +198,40 @@ qi_hub_request_reply (QiHubRequest *self,
 }
 
 /**
+ * qi_hub_request_reply_text:
+ * @self: a #QiHubRequest not yet answered
+ * @payload: (array length=length) (element-type guint8): the reply's
+ *   payload as JSON text, an object
+ * @length: the length of @payload in bytes, or -1 if it is nul-terminated
+ * @error: return location for a #GError
+ *
+ * Answers the request with a reply whose payload is given as text (see
+ * qi_message_new_reply_from_text()): for a handler that has written its
+ * answer already, such as a report it keeps in a file.
+ *
+ * Returns: %TRUE once answered; %FALSE with @error set, and the request
+ *   not answered, when @payload is not one JSON object
+ */
+gboolean
+qi_hub_request_reply_text (QiHubRequest  *self,
+                           const char    *payload,
+                           gssize         length,
+                           GError       **error)
+{
+  g_autoptr(QiMessage) reply = NULL;
+
+  g_return_val_if_fail (QI_IS_HUB_REQUEST (self), FALSE);
+  g_return_val_if_fail (!self->answered, FALSE);
+  g_return_val_if_fail (payload != NULL || length == 0, FALSE);
+
+  reply = qi_message_new_reply_from_text (self->message, payload, length, error);
+  if (reply == NULL)
+    return FALSE;
+  send_answer (self, reply);
+  return TRUE;
+}
+
+/**
  * qi_hub_request_fail:
  * @self: a #QiHubRequest not yet answered
  * @code: why it failed

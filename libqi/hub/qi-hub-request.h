@@ -55,6 +55,11 @@ QI_AVAILABLE_IN_ALL
 void        qi_hub_request_reply          (QiHubRequest *self,
                                            JsonNode     *payload);
 QI_AVAILABLE_IN_ALL
+gboolean    qi_hub_request_reply_text     (QiHubRequest *self,
+                                           const char   *payload,
+                                           gssize        length,
+                                           GError      **error);
+QI_AVAILABLE_IN_ALL
 void        qi_hub_request_fail           (QiHubRequest *self,
                                            QiHubError    code,
                                            const char   *message);

@@ -483,6 +483,82 @@ qi_message_new_reply (QiMessage *request,
   return msg;
 }
 
+static char *write_message (QiMessageKind kind, const char *id, const char *topic, const char *re,
+                            const char *session, guint timeout_ms, JsonNode *payload, const char *payload_text,
+                            gsize payload_length, gsize *length);
+static QiMessage *message_read (const char *data, gsize length, gsize max_size, gboolean build_payload,
+                                char **bad_id, GError **error);
+
+/**
+ * qi_message_new_reply_from_text:
+ * @request: the request answered
+ * @payload: (array length=length) (element-type guint8): the payload as
+ *   JSON text, an object
+ * @length: the length of @payload in bytes, or -1 if it is nul-terminated
+ * @error: return location for a #GError
+ *
+ * Creates a reply to @request as qi_message_new_reply() does, with a
+ * payload given as text: a handler that writes its answer anyway (to a
+ * file, say) sends those bytes rather than a tree built to be written
+ * again. The text is read as qi_message_new_from_data() reads a message
+ * (strictly, within the same limits, not built until asked for); in the
+ * form qi_message_to_json() writes, it is sent as it is.
+ *
+ * Errors are those of qi_message_new_from_data(): %QI_HUB_ERROR_BAD_MESSAGE
+ * when @payload is not a JSON object, %QI_HUB_ERROR_TOO_LARGE beyond the
+ * reader's limits.
+ *
+ * Returns: (transfer full): a new reply, or %NULL with @error set
+ */
+QiMessage *
+qi_message_new_reply_from_text (QiMessage   *request,
+                                const char  *payload,
+                                gssize       length,
+                                GError     **error)
+{
+  char *id;
+  g_autofree char *text = NULL;
+  gsize text_length = 0;
+  QiMessage *msg;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->kind == QI_MESSAGE_KIND_REQUEST, NULL);
+  g_return_val_if_fail (payload != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (length < 0)
+    length = strlen (payload);
+  /* a payload that is a string, a number… would end the envelope's
+   * object where the reader expects a value: refused as not an object */
+  id = new_id ();
+  text = write_message (QI_MESSAGE_KIND_REPLY, id, request->topic, request->id, NULL, 0, NULL,
+                        length > 0 ? payload : "null", length > 0 ? (gsize) length : 4, &text_length);
+  g_ref_string_release (id);
+  msg = message_read (text, text_length, 0, FALSE, NULL, error);
+  if (msg == NULL)
+    {
+      g_prefix_error (error, _("the reply's payload: "));
+      return NULL;
+    }
+  if (msg->payload_text == NULL || strlen (msg->payload_text) != (gsize) length)
+    {
+      /* built (not in the writer's form), or not all of @payload: it must
+       * be one object, not an object and more members of the envelope */
+      g_auto(QiJsonFailure) failure = { 0 };
+      gboolean is_object = FALSE;
+
+      if (!qi_json_read_fields (payload, length, &message_limits, NULL, 0, &is_object, &failure) || !is_object)
+        {
+          g_set_error (error, QI_HUB_ERROR, QI_HUB_ERROR_BAD_MESSAGE,
+                       _("the reply's payload: not one JSON object (at byte %" G_GSIZE_FORMAT ")"),
+                       failure.offset);
+          qi_message_unref (msg);
+          return NULL;
+        }
+    }
+  return msg;
+}
+
 QiMessage *
 qi_message_new_reply_with_request_payload (QiMessage *request)
 {
@@ -900,6 +976,7 @@ write_message (QiMessageKind  kind,
                guint          timeout_ms,
                JsonNode      *payload,
                const char    *payload_text,
+               gsize          payload_length,
                gsize         *length)
 {
   /* Large enough for the envelope and a small payload at once. */
@@ -932,7 +1009,7 @@ write_message (QiMessageKind  kind,
     }
   qi_json_append_literal (out, ",\"payload\":");
   if (payload_text != NULL)
-    qi_json_append_len (out, payload_text, strlen (payload_text));
+    qi_json_append_len (out, payload_text, payload_length);
   else if (payload != NULL)
     qi_json_append_node (out, payload, QI_JSON_WRITE_DEFAULT);
   else
@@ -972,7 +1049,7 @@ qi_message_to_json (QiMessage *msg,
 
   return write_message (msg->kind, msg->id, msg->topic, msg->re, msg->session,
                         msg->timeout_ms, g_atomic_pointer_get (&msg->payload), msg->payload_text,
-                        length);
+                        msg->payload_text != NULL ? strlen (msg->payload_text) : 0, length);
 }
 
 char *
@@ -989,7 +1066,7 @@ qi_message_encode_new (QiMessageKind   kind,
   g_return_val_if_fail (id != NULL, NULL);
 
   *id = new_id ();
-  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, NULL, length);
+  return write_message (kind, *id, topic, NULL, NULL, timeout_ms, payload, NULL, 0, length);
 }
 
 /* The decoder

@@ -97,6 +97,11 @@ QI_AVAILABLE_IN_ALL
 QiMessage     *qi_message_new_reply         (QiMessage      *request,
                                              JsonNode       *payload);
 QI_AVAILABLE_IN_ALL
+QiMessage     *qi_message_new_reply_from_text (QiMessage    *request,
+                                               const char   *payload,
+                                               gssize        length,
+                                               GError      **error);
+QI_AVAILABLE_IN_ALL
 QiMessage     *qi_message_new_error         (QiMessage      *request,
                                              QiHubError      code,
                                              const char     *message,
