@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <malloc.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -180,6 +181,12 @@ main (int    argc,
   g_autoptr(QiApplication) app = NULL;
   int status;
 
+  /* The hub passes messages of hundreds of kB (a publish of 1,000 frames,
+   * a show of thousands of shots): from the heap, reused, rather than
+   * each from pages mapped for it and faulted in one by one. What is
+   * freed stays for the next up to 64 MiB. */
+  mallopt (M_MMAP_THRESHOLD, 16 * 1024 * 1024);
+  mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
