@@ -82,15 +82,13 @@ on_job_done (GObject      *source,
 {
   Running *running = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) report = qi_publish_job_run_finish (QI_PUBLISH_JOB (source), result, &error);
+  g_autoptr(GBytes) report = qi_publish_job_run_finish (QI_PUBLISH_JOB (source), result, &error);
 
-  if (report != NULL)
-    {
-      /* shared with the reply, not copied (the job sealed it) */
-      json_node_seal (report);
-      qi_hub_request_reply (running->request, report);
-    }
-  else
+  /* the report's text as the job wrote it (to its file too): sent as it
+   * is, not built again */
+  if (report == NULL ||
+      !qi_hub_request_reply_text (running->request, g_bytes_get_data (report, NULL), g_bytes_get_size (report),
+                                  &error))
     qi_hub_request_fail (running->request, QI_HUB_ERROR_HANDLER_FAILED, error->message);
   /* then the job goes (a publish of 1,000 files frees large trees): the
    * job may be another of the same id by now */

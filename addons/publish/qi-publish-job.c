@@ -65,6 +65,8 @@ struct _QiPublishJob
   GCancellable     *cancellable;
   gint64            started_us;
   gint64            transfer_us;
+  gint64            step_us;        /* when the last step timed ended */
+  JsonObject       *durations;      /* the steps' times, in µs */
 
   /* what the steps learn */
   char             *project;
@@ -89,7 +91,7 @@ struct _QiPublishJob
   char             *version_id;
   JsonNode         *version;
   JsonNode         *pending;        /* resume, abandon: the version as the tracker has it */
-  JsonNode         *report;         /* once published: what is written and answered */
+  GBytes           *report;         /* once published: what is written and answered, as text */
   JsonArray        *report_files;   /* its files, listed while the version is published */
   gint64            report_bytes;
   guint             report_waits;   /* for the version's publish and that list */
@@ -153,12 +155,13 @@ qi_publish_job_finalize (GObject *object)
   g_clear_pointer (&self->version, json_node_unref);
   g_clear_pointer (&self->report_files, json_array_unref);
   g_clear_pointer (&self->pending, json_node_unref);
-  g_clear_pointer (&self->report, json_node_unref);
+  g_clear_pointer (&self->report, g_bytes_unref);
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
   g_free (self->create_error);
   g_free (self->exists_error);
   g_ptr_array_unref (self->removed);
+  json_object_unref (self->durations);
   G_OBJECT_CLASS (qi_publish_job_parent_class)->finalize (object);
 }
 
@@ -174,6 +177,21 @@ qi_publish_job_init (QiPublishJob *self)
   self->files = g_ptr_array_new_with_free_func (file_free);
   self->removed = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
+  self->durations = json_object_new ();
+}
+
+/* The time since the last step ended (or the job started), as @step's:
+ * the report's `durations_us`. A step taken again (the number asked
+ * again) adds up. */
+static void
+step_done (QiPublishJob *self,
+           const char   *step)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  json_object_set_int_member (self->durations, step, json_object_get_int_member_with_default (self->durations, step, 0) +
+                                                     (now - self->step_us));
+  self->step_us = now;
 }
 
 /* The payload. */
@@ -526,16 +544,37 @@ emit_finished (QiPublishJob *self,
   emit (self, "publish.finished", g_steal_pointer (&payload));
 }
 
+/* @report as the compact JSON text it is answered and kept as. */
+static GBytes *
+report_text (JsonNode *report)
+{
+  gsize length = 0;
+  char *text = qi_json_to_string (report, QI_JSON_WRITE_DEFAULT, &length);
+
+  return g_bytes_new_take (text, length);
+}
+
+/* Ends the job with @report (transfer full), a REPORT as text. */
 static void
-finish (QiPublishJob *self,
-        JsonNode     *report)
+finish_with_text (QiPublishJob *self,
+                  GBytes       *report)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
   g_clear_handle_id (&self->progress_source, g_source_remove);
   if (!self->dry_run)
     emit_finished (self, "published", NULL);
-  g_task_return_pointer (task, report, (GDestroyNotify) json_node_unref);
+  g_task_return_pointer (task, report, (GDestroyNotify) g_bytes_unref);
+}
+
+/* Ends the job with @report (transfer full). */
+static void
+finish (QiPublishJob *self,
+        JsonNode     *report)
+{
+  g_autoptr(JsonNode) owned = report;
+
+  finish_with_text (self, report_text (report));
 }
 
 static void
@@ -909,6 +948,7 @@ build_report (QiPublishJob *self)
   json_object_set_int_member (report, "bytes", bytes);
   json_object_set_int_member (report, "duration_ms", (g_get_monotonic_time () - self->started_us) / 1000);
   json_object_set_int_member (report, "transfer_ms", self->transfer_us / 1000);
+  json_object_set_object_member (report, "durations_us", json_object_ref (self->durations));
   for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
     json_array_add_string_element (warning_list, warnings[i]);
   json_object_set_array_member (report, "warnings", warning_list);
@@ -991,12 +1031,15 @@ static gboolean
 write_report (QiPublishJob  *self,
               GError       **error)
 {
-  JsonNode *report = self->report = build_report (self);
-  const char *path = json_object_get_string_member (json_node_get_object (report), "report");
+  g_autoptr(JsonNode) report = build_report (self);
+  g_autofree char *path = g_strdup (json_object_get_string_member (json_node_get_object (report), "report"));
   g_autofree char *text = NULL;
+  gsize length;
 
-  /* sealed here rather than on the hub's loop: the reply shares it */
-  json_node_seal (report);
+  /* written once, here rather than on the hub's loop: the file holds the
+   * text the reply sends */
+  self->report = report_text (report);
+  g_clear_pointer (&report, json_node_unref);
   if (path == NULL)
     return TRUE;
   if (g_mkdir_with_parents (self->reports_dir, 0755) != 0)
@@ -1007,8 +1050,11 @@ write_report (QiPublishJob  *self,
                    self->reports_dir, g_strerror (saved_errno));
       return FALSE;
     }
-  text = qi_json_to_string (report, QI_JSON_WRITE_PRETTY, NULL);
-  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  /* one line of JSON, ended as a text file is */
+  text = g_malloc (g_bytes_get_size (self->report) + 1);
+  memcpy (text, g_bytes_get_data (self->report, &length), length);
+  text[length] = '\n';
+  return g_file_set_contents_full (path, text, length + 1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
 static void
@@ -1021,7 +1067,7 @@ after_report (QiPublishJob *self,
       g_warning ("%s: the report of version %s: %s", self->topic, self->version_id, error->message);
       g_error_free (error);
     }
-  finish (self, json_node_ref (self->report));
+  finish_with_text (self, g_bytes_ref (self->report));
 }
 
 /* Phase 2: publish. */
@@ -1033,6 +1079,7 @@ report_ready (QiPublishJob *self)
 {
   if (--self->report_waits > 0 || self->task == NULL)
     return;
+  step_done (self, "publish");
   in_thread (self, write_report, after_report);
 }
 
@@ -1040,12 +1087,7 @@ static gboolean
 list_report_files (QiPublishJob  *self,
                    GError       **error)
 {
-  g_autoptr(JsonNode) wrapper = NULL;
-
   self->report_files = build_report_files (self, &self->report_bytes);
-  /* sealed here: the whole report is sealed later, and this is most of it */
-  wrapper = json_node_init_array (json_node_alloc (), self->report_files);
-  json_node_seal (wrapper);
   return TRUE;
 }
 
@@ -1098,6 +1140,8 @@ publish_version (QiPublishJob *self)
     }
   json_object_set_object_member (metadata, "checksums", checksums);
   json_object_set_object_member (payload, "metadata", g_steal_pointer (&metadata));
+  /* the report tells them (its `files`) */
+  json_object_set_boolean_member (payload, "files", FALSE);
   if (thumbnail != NULL)
     json_object_set_string_member (payload, "thumbnail", thumbnail);
   ask_full (self, "db_service.version.publish", payload, on_published, TRUE);
@@ -1133,6 +1177,7 @@ after_transfer (QiPublishJob *self,
                 GError       *error)
 {
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  step_done (self, "transfer");
   emit (self, "publish.progress", progress_payload (self));
   if (error == NULL)
     {
@@ -1223,6 +1268,8 @@ version_spec (QiPublishJob *self)
   g_autoptr(JsonObject) publish = NULL;
 
   json_object_set_int_member (spec, "number", self->number);
+  /* the job knows the files it gives: not read back */
+  json_object_set_boolean_member (spec, "files", FALSE);
   if (given != NULL)
     {
       JsonObjectIter iter;
@@ -1316,6 +1363,7 @@ on_created (QiPublishJob *self,
       ask_number (self);
       return;
     }
+  step_done (self, "create");
   g_free (self->version_id);
   self->version_id = id_of (reply, "id");
   wrapper = json_node_init_object (json_node_alloc (), reply);
@@ -1377,6 +1425,7 @@ static void
 after_check (QiPublishJob *self,
              GError       *error)
 {
+  step_done (self, "check");
   if (error != NULL)
     {
       /* Another publisher may have published this number meanwhile (its
@@ -1508,11 +1557,13 @@ check_for_number (QiPublishJob *self,
   g_autoptr(GError) error = NULL;
 
   self->number = number;
+  step_done (self, "prepare");
   if (!solve_destinations (self, &error))
     {
       fail (self, "%s", error->message);
       return;
     }
+  step_done (self, "destinations");
   take_transfer (self, self->id);
   in_thread (self, check_files, after_check);
 }
@@ -2011,7 +2062,7 @@ qi_publish_job_run_async (QiPublishJob        *self,
   g_return_if_fail (self->task == NULL);
 
   self->task = g_task_new (self, NULL, callback, user_data);
-  self->started_us = g_get_monotonic_time ();
+  self->started_us = self->step_us = g_get_monotonic_time ();
   if (self->kind == QI_PUBLISH_JOB_INTEGRATE)
     {
       g_autoptr(JsonObject) payload = new_object ("addon", "publish", "project", self->project, NULL);
@@ -2030,9 +2081,10 @@ qi_publish_job_run_async (QiPublishJob        *self,
  * @error: return location for a #GError
  *
  * Returns: (transfer full): the REPORT of docs/protocol.md (for an abandon,
- *   `{"version", "removed"}`), or %NULL with @error
+ *   `{"version", "removed"}`) as compact JSON text, what the report's file
+ *   holds, or %NULL with @error
  */
-JsonNode *
+GBytes *
 qi_publish_job_run_finish (QiPublishJob  *self,
                            GAsyncResult  *result,
                            GError       **error)

@@ -31,7 +31,7 @@ const char   *qi_publish_job_get_id       (QiPublishJob        *self);
 void          qi_publish_job_run_async    (QiPublishJob        *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
-JsonNode     *qi_publish_job_run_finish   (QiPublishJob        *self,
+GBytes       *qi_publish_job_run_finish   (QiPublishJob        *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 void          qi_publish_job_cancel       (QiPublishJob        *self);

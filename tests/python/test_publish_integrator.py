@@ -130,10 +130,20 @@ def test_a_sequence_is_published_with_its_checksums_and_report(demo):
     assert report["bytes"] == 3 * 200_000 + 72
     # nothing temporary stays beside them
     assert not [p for p in all_files(demo.root) if ".qi-part-" in p]
-    # the report, in the tracker's data folder
+    # the report, in the tracker's data folder: the very text of the answer
     with open(report["report"]) as f:
-        kept = json.load(f)
-    assert kept["version"]["id"] == report["version"]["id"] and kept["files"] == report["files"]
+        text = f.read()
+    kept = json.loads(text)
+    assert kept == report and text.endswith("}\n") and text.count("\n") == 1
+    # the report's version says its components, not again its files
+    assert {c["name"] for c in report["version"]["components"]} == {"exr", "thumbnail"}
+    assert all("files" not in c and "sources" not in c["metadata"] for c in report["version"]["components"])
+    assert "checksums" not in report["version"]["metadata"]
+    # how long each step took, in microseconds, adding up to at most the whole
+    steps = report["durations_us"]
+    assert list(steps) == ["prepare", "destinations", "check", "create", "transfer", "publish"]
+    assert all(isinstance(us, int) and us >= 0 for us in steps.values())
+    assert sum(steps.values()) <= report["duration_ms"] * 1000 + 1000
 
     topics = [t for t, _ in events]
     assert topics[0] == "publish.started" and topics[-1] == "publish.finished"
@@ -157,6 +167,8 @@ def test_a_dry_run_says_where_and_writes_nothing(demo):
         "demo_sh010_renderMain_v002_exr.%d.exr" % f for f in (1001, 1002, 1003)]
     assert all(f["sha256"] is None for f in report["files"])
     assert report["report"] is None
+    # it stops after the check
+    assert list(report["durations_us"]) == ["prepare", "destinations", "check"]
     assert all_files(demo.root) == before and pending == [] and [v["number"] for v in versions] == [1]
 
 
