@@ -946,6 +946,76 @@ test_answer_files (Fixture       *f,
     g_assert_cmpint (files_of_component (seen->pdata[i]), ==, -1);
 }
 
+/* A spec of @n files a/0000 … in component `abc`, the file @twice (if
+ * below @n) named as the file @twice_of. */
+static char *
+many_files_spec (const char *product,
+                 guint       n,
+                 guint       twice,
+                 guint       twice_of)
+{
+  GString *spec = g_string_new (NULL);
+
+  g_string_append_printf (spec, "{\"product\": \"%s\", \"components\": [{\"name\": \"abc\", "
+                          "\"location\": \"studio\", \"files\": [", product);
+  for (guint k = 0; k < n; k++)
+    g_string_append_printf (spec, "%s{\"path\": \"a/%04u\", \"size\": %u}", k > 0 ? ", " : "",
+                            k == twice ? twice_of : k, k);
+  g_string_append (spec, "]}]}");
+  return g_string_free (spec, FALSE);
+}
+
+/* A version of many files (a sequence of frames) keeps every one, in
+ * order of path; a path given twice among them is named by its place,
+ * and nothing is written. */
+static void
+test_many_files (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct { guint n, twice, twice_of; } bad[] = {
+    { 250, 150, 20 },   /* in a batch of a hundred, clashing with another batch */
+    { 250, 99, 98 },    /* in one batch */
+    { 250, 230, 201 },  /* among the last ones */
+    { 250, 230, 5 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = many_files_spec (f->product, 250, G_MAXUINT, 0);
+  g_autoptr(JsonNode) created = create_version (f->db, spec, &error);
+  g_autoptr(JsonNode) version = NULL;
+  g_autoptr(JsonNode) listed = NULL;
+  JsonArray *files;
+
+  g_assert_no_error (error);
+  version = qi_db_adapter_get_version (f->db, qi_test_id_of (created), &error);
+  g_assert_no_error (error);
+  files = json_object_get_array_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (version), "components"), 0), "files");
+  g_assert_cmpuint (json_array_get_length (files), ==, 250);
+  for (guint k = 0; k < 250; k++)
+    {
+      g_autofree char *path = g_strdup_printf ("a/%04u", k);
+
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (files, k), "path"), ==, path);
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (files, k), "size"), ==, k);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *bad_spec = many_files_spec (f->product, bad[i].n, bad[i].twice, bad[i].twice_of);
+      g_autofree char *expected = g_strdup_printf ("components[0].files[%u].path: “a/%04u” is listed twice",
+                                                   MAX (bad[i].twice, bad[i].twice_of),
+                                                   bad[i].twice_of);
+
+      g_assert_null (create_version (f->db, bad_spec, &error));
+      g_assert_error (error, QI_DB_ERROR, QI_DB_ERROR_INVALID);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_clear_error (&error);
+    }
+  listed = qi_db_adapter_list_versions (f->db, f->product, NULL, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qi_test_length_of (listed), ==, 1);
+}
+
 /* Abandoning a pending version removes it and its components; its number
  * is free again if it was the highest. A published one stays. */
 static void
@@ -1268,6 +1338,7 @@ qi_db_conformance_add_tests (QiDbConformanceTarget *target)
     { "version-number", test_version_number },
     { "publish-details", test_publish_details },
     { "answer-files", test_answer_files },
+    { "many-files", test_many_files },
     { "abandon", test_abandon },
     { "links", test_links },
     { "users", test_users },
