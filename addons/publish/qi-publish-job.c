@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -92,6 +94,7 @@ struct _QiPublishJob
   JsonNode         *version;
   JsonNode         *pending;        /* resume, abandon: the version as the tracker has it */
   GBytes           *report;         /* once published: what is written and answered, as text */
+  char             *report_path;    /* the file it was written to, flushed after the answer */
   JsonArray        *report_files;   /* its files, listed while the version is published */
   gint64            report_bytes;
   guint             report_waits;   /* for the version's publish and that list */
@@ -156,6 +159,7 @@ qi_publish_job_finalize (GObject *object)
   g_clear_pointer (&self->report_files, json_array_unref);
   g_clear_pointer (&self->pending, json_node_unref);
   g_clear_pointer (&self->report, g_bytes_unref);
+  g_free (self->report_path);
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
   g_free (self->create_error);
@@ -1054,7 +1058,54 @@ write_report (QiPublishJob  *self,
   text = g_malloc (g_bytes_get_size (self->report) + 1);
   memcpy (text, g_bytes_get_data (self->report, &length), length);
   text[length] = '\n';
-  return g_file_set_contents_full (path, text, length + 1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  /* in place whole (a temporary file renamed), but not flushed yet: the
+   * answer does not wait for the disk (a flush after 1,000 links waits
+   * for the journal to commit them all), flush_report() follows it */
+  if (!g_file_set_contents_full (path, text, length + 1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING, 0644, error))
+    return FALSE;
+  self->report_path = g_steal_pointer (&path);
+  return TRUE;
+}
+
+/* The report and its folder flushed to the disk, once answered: as
+ * durable a moment later as the tracker's commit. */
+static gboolean
+flush_report (QiPublishJob  *self,
+              GError       **error)
+{
+  g_autofree char *folder = g_path_get_dirname (self->report_path);
+  const char *paths[] = { self->report_path, folder };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      int fd = open (paths[i], O_RDONLY | O_CLOEXEC);
+      int saved_errno;
+
+      if (fd >= 0 && fsync (fd) == 0)
+        {
+          close (fd);
+          continue;
+        }
+      saved_errno = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), _("cannot flush “%s”: %s"), paths[i],
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+after_flush (QiPublishJob *self,
+             GError       *error)
+{
+  if (error != NULL)
+    {
+      g_warning ("%s: the report of version %s: %s", self->topic, self->version_id, error->message);
+      g_error_free (error);
+    }
 }
 
 static void
@@ -1068,6 +1119,8 @@ after_report (QiPublishJob *self,
       g_error_free (error);
     }
   finish_with_text (self, g_bytes_ref (self->report));
+  if (self->report_path != NULL)
+    in_thread (self, flush_report, after_flush);
 }
 
 /* Phase 2: publish. */
