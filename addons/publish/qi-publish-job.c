@@ -1038,6 +1038,7 @@ write_report (QiPublishJob  *self,
   g_autoptr(JsonNode) report = build_report (self);
   g_autofree char *path = g_strdup (json_object_get_string_member (json_node_get_object (report), "report"));
   g_autofree char *text = NULL;
+  const char *data;
   gsize length;
 
   /* written once, here rather than on the hub's loop: the file holds the
@@ -1055,8 +1056,9 @@ write_report (QiPublishJob  *self,
       return FALSE;
     }
   /* one line of JSON, ended as a text file is */
-  text = g_malloc (g_bytes_get_size (self->report) + 1);
-  memcpy (text, g_bytes_get_data (self->report, &length), length);
+  data = g_bytes_get_data (self->report, &length);
+  text = g_malloc (length + 1);
+  memcpy (text, data, length);
   text[length] = '\n';
   /* in place whole (a temporary file renamed), but not flushed yet: the
    * answer does not wait for the disk (a flush after 1,000 links waits
