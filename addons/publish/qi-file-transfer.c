@@ -69,6 +69,7 @@ struct _QiFileTransfer
   gint64         rate_limit;  /* bytes a second, 0: none */
   GArray        *items;      /* Item */
   gint64         bytes_total;
+  gboolean       sources_checked;
   gboolean       checked;
 
   /* while it runs */
@@ -198,6 +199,13 @@ qi_file_transfer_temp_path (const char *destination,
   return g_build_filename (folder, temp, NULL);
 }
 
+/**
+ * qi_file_transfer_add:
+ * @self: a #QiFileTransfer
+ * @source: the file to transfer
+ * @destination: (nullable): where it goes, or %NULL until
+ *   qi_file_transfer_set_destination() says
+ */
 void
 qi_file_transfer_add (QiFileTransfer *self,
                       const char     *source,
@@ -206,12 +214,41 @@ qi_file_transfer_add (QiFileTransfer *self,
   Item item = { 0 };
 
   g_return_if_fail (QI_IS_FILE_TRANSFER (self));
-  g_return_if_fail (source != NULL && destination != NULL);
+  g_return_if_fail (source != NULL);
 
   item.source = g_strdup (source);
   item.destination = g_strdup (destination);
   item.size = -1;
   g_array_append_val (self->items, item);
+  self->sources_checked = FALSE;
+  self->checked = FALSE;
+}
+
+/**
+ * qi_file_transfer_set_destination:
+ * @self: a #QiFileTransfer
+ * @index: the file's index, in the order of qi_file_transfer_add()
+ * @destination: where it goes
+ *
+ * Gives a file its destination, or another (a publish that lost its
+ * version number to another publisher solves them again): what
+ * qi_file_transfer_check_sources() read of the sources stays.
+ */
+void
+qi_file_transfer_set_destination (QiFileTransfer *self,
+                                  guint           index,
+                                  const char     *destination)
+{
+  Item *item;
+
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  g_return_if_fail (index < self->items->len);
+  g_return_if_fail (destination != NULL);
+
+  item = &g_array_index (self->items, Item, index);
+  g_free (item->destination);
+  item->destination = g_strdup (destination);
+  g_clear_pointer (&item->temp, g_free);
   self->checked = FALSE;
 }
 
@@ -234,6 +271,20 @@ qi_file_transfer_set_tag (QiFileTransfer *self,
   self->tag = g_strdup (tag);
   for (guint i = 0; i < self->items->len; i++)
     g_clear_pointer (&g_array_index (self->items, Item, i).temp, g_free);
+}
+
+/**
+ * qi_file_transfer_set_mode:
+ * @self: a #QiFileTransfer not run yet
+ * @mode: how the files are transferred
+ */
+void
+qi_file_transfer_set_mode (QiFileTransfer *self,
+                           QiTransferMode  mode)
+{
+  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
+  g_return_if_fail (mode <= QI_TRANSFER_MODE_REFLINK);
+  self->mode = mode;
 }
 
 void
@@ -361,22 +412,22 @@ fail_errno (GError     **error,
 }
 
 /**
- * qi_file_transfer_check:
+ * qi_file_transfer_check_sources:
  * @self: a #QiFileTransfer
  * @error: return location for a #GError
  *
- * Reads the size of every source (each must be a regular file) and checks
- * that no destination exists yet (unless resuming). Blocks: call it from a
- * thread. qi_file_transfer_run() calls it when it was not called.
+ * Reads the size of every source; each must be a regular file. The
+ * destinations need not be known yet. Blocks: call it from a thread,
+ * while nothing else uses @self. qi_file_transfer_check() calls it when
+ * it was not called.
  *
  * Returns: %TRUE, or %FALSE with @error naming the file
  */
 gboolean
-qi_file_transfer_check (QiFileTransfer  *self,
-                        GError         **error)
+qi_file_transfer_check_sources (QiFileTransfer  *self,
+                                GError         **error)
 {
   g_auto(Folder) sources = FOLDER_INIT;
-  g_auto(Folder) destinations = FOLDER_INIT;
 
   g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
 
@@ -407,8 +458,41 @@ qi_file_transfer_check (QiFileTransfer  *self,
         }
       item->size = st.st_size;
       self->bytes_total += st.st_size;
-      if (self->resume)
-        continue;
+    }
+  self->sources_checked = TRUE;
+  return TRUE;
+}
+
+/**
+ * qi_file_transfer_check:
+ * @self: a #QiFileTransfer whose files all have their destination
+ * @error: return location for a #GError
+ *
+ * Reads the size of every source (each must be a regular file) unless
+ * qi_file_transfer_check_sources() did, and checks that no destination
+ * exists yet (unless resuming). Blocks: call it from a thread.
+ * qi_file_transfer_run() calls it when it was not called.
+ *
+ * Returns: %TRUE, or %FALSE with @error naming the file
+ */
+gboolean
+qi_file_transfer_check (QiFileTransfer  *self,
+                        GError         **error)
+{
+  g_auto(Folder) destinations = FOLDER_INIT;
+
+  g_return_val_if_fail (QI_IS_FILE_TRANSFER (self), FALSE);
+
+  if (!self->sources_checked && !qi_file_transfer_check_sources (self, error))
+    return FALSE;
+  for (guint i = 0; i < self->items->len && !self->resume; i++)
+    {
+      Item *item = item_at (self, i);
+      const char *base;
+      int at;
+      struct stat st;
+
+      g_return_val_if_fail (item->destination != NULL, FALSE);
       at = folder_of (&destinations, item->destination, &base);
       /* in a folder that is not there yet, nothing is */
       if (!destinations.missing && fstatat (at, base, &st, AT_SYMLINK_NOFOLLOW) == 0)

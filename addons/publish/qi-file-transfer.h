@@ -34,6 +34,11 @@ QiFileTransfer *qi_file_transfer_new             (QiTransferMode   mode,
 void            qi_file_transfer_add             (QiFileTransfer  *self,
                                                   const char      *source,
                                                   const char      *destination);
+void            qi_file_transfer_set_destination (QiFileTransfer  *self,
+                                                  guint            index,
+                                                  const char      *destination);
+void            qi_file_transfer_set_mode        (QiFileTransfer  *self,
+                                                  QiTransferMode   mode);
 void            qi_file_transfer_set_tag         (QiFileTransfer  *self,
                                                   const char      *tag);
 void            qi_file_transfer_set_resume      (QiFileTransfer  *self,
@@ -41,6 +46,8 @@ void            qi_file_transfer_set_resume      (QiFileTransfer  *self,
 void            qi_file_transfer_set_rate_limit  (QiFileTransfer  *self,
                                                   gint64           bytes_per_second);
 guint           qi_file_transfer_get_n_items     (QiFileTransfer  *self);
+gboolean        qi_file_transfer_check_sources   (QiFileTransfer  *self,
+                                                  GError         **error);
 gboolean        qi_file_transfer_check           (QiFileTransfer  *self,
                                                   GError         **error);
 gboolean        qi_file_transfer_run             (QiFileTransfer  *self,

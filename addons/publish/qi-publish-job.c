@@ -99,6 +99,12 @@ struct _QiPublishJob
   gint64            report_bytes;
   guint             report_waits;   /* for the version's publish and that list */
   QiFileTransfer   *transfer;
+  gboolean          sources_started; /* their sizes read in a thread while the destinations are solved */
+  gboolean          sources_read;
+  GError           *sources_error;  /* why they could not be */
+  gboolean          destinations_solved; /* for self->number, not checked yet */
+  JsonObject       *spec;           /* the version to create, for self->number */
+  GPtrArray        *spec_files;     /* its files' entries (JsonObject), in the order of files */
   guint             progress_source;
   gint64            bytes_total;    /* of the sources, once checked */
   gint64            rate_limit;     /* bytes a second, 0: none */
@@ -162,6 +168,9 @@ qi_publish_job_finalize (GObject *object)
   g_free (self->report_path);
   g_clear_object (&self->transfer);
   g_clear_error (&self->failure);
+  g_clear_error (&self->sources_error);
+  g_clear_pointer (&self->spec, json_object_unref);
+  g_clear_pointer (&self->spec_files, g_ptr_array_unref);
   g_free (self->create_error);
   g_free (self->exists_error);
   g_ptr_array_unref (self->removed);
@@ -1311,10 +1320,17 @@ take_transfer (QiPublishJob *self,
 
 static void ask_number (QiPublishJob *self);
 
+/* The version to create for self->number, but the sizes of its files
+ * (fill_sizes()): made while the sources are read. */
 static JsonObject *
 version_spec (QiPublishJob *self)
 {
-  JsonObject *spec = new_object ("product", self->product_id, "task", self->task_id, "author", self->author,
+  JsonObject *spec;
+
+  g_clear_pointer (&self->spec_files, g_ptr_array_unref);
+  self->spec_files = g_ptr_array_sized_new (self->files->len);
+  g_ptr_array_set_size (self->spec_files, self->files->len);
+  spec = new_object ("product", self->product_id, "task", self->task_id, "author", self->author,
                                  "comment", optional_string (self->payload, "comment"),
                                  "status", optional_string (self->payload, "status"), NULL);
   JsonObject *given = object_member (self->payload, "metadata");
@@ -1368,8 +1384,10 @@ version_spec (QiPublishJob *self)
           if (file->representation != r)
             continue;
           entry = new_object ("path", file->relative, NULL);
-          json_object_set_int_member (entry, "size", qi_file_transfer_get_size (self->transfer, i));
+          /* the size once the sources are read (fill_sizes ()) */
+          json_object_set_int_member (entry, "size", 0);
           json_array_add_object_element (files, entry);
+          self->spec_files->pdata[i] = entry;
           json_object_set_string_member (sources, file->relative, file->source);
         }
       if (self->root_path != NULL)
@@ -1437,6 +1455,16 @@ on_created (QiPublishJob *self,
   start_transfer (self);
 }
 
+/* The spec's files given their sources' sizes, as read. */
+static void
+fill_sizes (QiPublishJob *self)
+{
+  for (guint i = 0; i < self->files->len; i++)
+    if (self->spec_files->pdata[i] != NULL)
+      json_object_set_int_member (self->spec_files->pdata[i], "size", qi_file_transfer_get_size (self->transfer, i));
+  g_clear_pointer (&self->spec_files, g_ptr_array_unref);
+}
+
 static void
 create_version (QiPublishJob *self)
 {
@@ -1445,34 +1473,59 @@ create_version (QiPublishJob *self)
       fail_cancelled (self);
       return;
     }
-  ask_full (self, "db_service.version.create", version_spec (self), on_created, TRUE);
+  fill_sizes (self);
+  ask_full (self, "db_service.version.create", g_steal_pointer (&self->spec), on_created, TRUE);
+}
+
+/* @local_error (taken) of the transfer's check, in @error named after
+ * the representation's file it is about. */
+static void
+name_the_file (QiPublishJob  *self,
+               GError        *local_error,
+               GError       **error)
+{
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = self->files->pdata[i];
+
+      if (strstr (local_error->message, file->source) != NULL ||
+          (file->destination != NULL && strstr (local_error->message, file->destination) != NULL))
+        {
+          g_set_error (error, local_error->domain, local_error->code, "representations[%u].files[%u]: %s",
+                       file->representation, file->index, local_error->message);
+          g_error_free (local_error);
+          return;
+        }
+    }
+  g_propagate_error (error, local_error);
+}
+
+/* In a thread, while the loop solves the destinations: for 1,000 frames,
+ * a thousand stat calls. */
+static gboolean
+check_sources (QiPublishJob  *self,
+               GError       **error)
+{
+  GError *local_error = NULL;
+
+  if (qi_file_transfer_check_sources (self->transfer, &local_error))
+    return TRUE;
+  name_the_file (self, local_error, error);
+  return FALSE;
 }
 
 static gboolean
 check_files (QiPublishJob  *self,
              GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  GError *local_error = NULL;
 
   if (qi_file_transfer_check (self->transfer, &local_error))
     {
       self->bytes_total = qi_file_transfer_get_bytes_total (self->transfer);
       return TRUE;
     }
-  /* name the representation's file the message is about */
-  for (guint i = 0; i < self->files->len; i++)
-    {
-      File *file = self->files->pdata[i];
-
-      if (strstr (local_error->message, file->source) != NULL ||
-          strstr (local_error->message, file->destination) != NULL)
-        {
-          g_set_error (error, local_error->domain, local_error->code, "representations[%u].files[%u]: %s",
-                       file->representation, file->index, local_error->message);
-          return FALSE;
-        }
-    }
-  g_propagate_error (error, g_steal_pointer (&local_error));
+  name_the_file (self, local_error, error);
   return FALSE;
 }
 
@@ -1603,8 +1656,39 @@ solve_destinations (QiPublishJob  *self,
   return TRUE;
 }
 
-/* The destinations for @number, then, in a thread, the sources' sizes
- * and the destinations' absence. */
+/* Once the sources are read and the destinations solved: in a thread,
+ * the destinations' absence. */
+static void
+check_when_ready (QiPublishJob *self)
+{
+  if (!self->sources_read || !self->destinations_solved || self->task == NULL)
+    return;
+  self->destinations_solved = FALSE;
+  if (self->sources_error != NULL)
+    {
+      fail (self, "%s", self->sources_error->message);
+      return;
+    }
+  /* the settings' mode and limit, known by now */
+  qi_file_transfer_set_mode (self->transfer, self->mode);
+  qi_file_transfer_set_rate_limit (self->transfer, self->rate_limit);
+  for (guint i = 0; i < self->files->len; i++)
+    qi_file_transfer_set_destination (self->transfer, i, ((File *) self->files->pdata[i])->destination);
+  in_thread (self, check_files, after_check);
+}
+
+static void
+after_sources (QiPublishJob *self,
+               GError       *error)
+{
+  self->sources_read = TRUE;
+  self->sources_error = error;
+  check_when_ready (self);
+}
+
+/* The destinations for @number and the version to create, while a
+ * thread reads the sources' sizes (once: another number keeps them);
+ * then the destinations' absence. */
 static void
 check_for_number (QiPublishJob *self,
                   gint64        number)
@@ -1613,14 +1697,23 @@ check_for_number (QiPublishJob *self,
 
   self->number = number;
   step_done (self, "prepare");
+  if (!self->sources_started)
+    {
+      self->sources_started = TRUE;
+      take_transfer (self, self->id);
+      in_thread (self, check_sources, after_sources);
+    }
   if (!solve_destinations (self, &error))
     {
       fail (self, "%s", error->message);
       return;
     }
+  g_clear_pointer (&self->spec, json_object_unref);
+  if (!self->dry_run)
+    self->spec = version_spec (self);
   step_done (self, "destinations");
-  take_transfer (self, self->id);
-  in_thread (self, check_files, after_check);
+  self->destinations_solved = TRUE;
+  check_when_ready (self);
 }
 
 static void
