@@ -273,20 +273,6 @@ qi_file_transfer_set_tag (QiFileTransfer *self,
     g_clear_pointer (&g_array_index (self->items, Item, i).temp, g_free);
 }
 
-/**
- * qi_file_transfer_set_mode:
- * @self: a #QiFileTransfer not run yet
- * @mode: how the files are transferred
- */
-void
-qi_file_transfer_set_mode (QiFileTransfer *self,
-                           QiTransferMode  mode)
-{
-  g_return_if_fail (QI_IS_FILE_TRANSFER (self));
-  g_return_if_fail (mode <= QI_TRANSFER_MODE_REFLINK);
-  self->mode = mode;
-}
-
 void
 qi_file_transfer_set_resume (QiFileTransfer *self,
                              gboolean        resume)

@@ -37,8 +37,6 @@ void            qi_file_transfer_add             (QiFileTransfer  *self,
 void            qi_file_transfer_set_destination (QiFileTransfer  *self,
                                                   guint            index,
                                                   const char      *destination);
-void            qi_file_transfer_set_mode        (QiFileTransfer  *self,
-                                                  QiTransferMode   mode);
 void            qi_file_transfer_set_tag         (QiFileTransfer  *self,
                                                   const char      *tag);
 void            qi_file_transfer_set_resume      (QiFileTransfer  *self,

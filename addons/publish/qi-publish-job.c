@@ -26,8 +26,9 @@
  * (`templates.list`) and the tracker's fields of the context and task
  * (`templates.solve`) → the context, the task and the product (made when
  * missing) → the product's next number → each file's destination, solved
- * here from the templates → the sources' sizes and the destinations'
- * absence, in a thread → phase 1: `db_service.version.create` with the
+ * here from the templates, and the version to create, while a thread
+ * reads the sources' sizes → the destinations' absence, in a thread →
+ * phase 1: `db_service.version.create` with the
  * number it expects (another publisher took it: the number again, paths
  * again) → phase 2, in threads: the #QiFileTransfer → the version
  * published with the checksums (`db_service.version.publish`) → the
@@ -1325,12 +1326,7 @@ static void ask_number (QiPublishJob *self);
 static JsonObject *
 version_spec (QiPublishJob *self)
 {
-  JsonObject *spec;
-
-  g_clear_pointer (&self->spec_files, g_ptr_array_unref);
-  self->spec_files = g_ptr_array_sized_new (self->files->len);
-  g_ptr_array_set_size (self->spec_files, self->files->len);
-  spec = new_object ("product", self->product_id, "task", self->task_id, "author", self->author,
+  JsonObject *spec = new_object ("product", self->product_id, "task", self->task_id, "author", self->author,
                                  "comment", optional_string (self->payload, "comment"),
                                  "status", optional_string (self->payload, "status"), NULL);
   JsonObject *given = object_member (self->payload, "metadata");
@@ -1338,6 +1334,9 @@ version_spec (QiPublishJob *self)
   JsonArray *components = json_array_new ();
   g_autoptr(JsonObject) publish = NULL;
 
+  g_clear_pointer (&self->spec_files, g_ptr_array_unref);
+  self->spec_files = g_ptr_array_sized_new (self->files->len);
+  g_ptr_array_set_size (self->spec_files, self->files->len);
   json_object_set_int_member (spec, "number", self->number);
   /* the job knows the files it gives: not read back */
   json_object_set_boolean_member (spec, "files", FALSE);
@@ -1478,10 +1477,13 @@ create_version (QiPublishJob *self)
 }
 
 /* @local_error (taken) of the transfer's check, in @error named after
- * the representation's file it is about. */
+ * the representation's file it is about: its source, or its destination
+ * unless @sources_only (a thread that reads the sources while the loop
+ * solves the destinations never looks at those). */
 static void
 name_the_file (QiPublishJob  *self,
                GError        *local_error,
+               gboolean       sources_only,
                GError       **error)
 {
   for (guint i = 0; i < self->files->len; i++)
@@ -1489,7 +1491,7 @@ name_the_file (QiPublishJob  *self,
       File *file = self->files->pdata[i];
 
       if (strstr (local_error->message, file->source) != NULL ||
-          (file->destination != NULL && strstr (local_error->message, file->destination) != NULL))
+          (!sources_only && strstr (local_error->message, file->destination) != NULL))
         {
           g_set_error (error, local_error->domain, local_error->code, "representations[%u].files[%u]: %s",
                        file->representation, file->index, local_error->message);
@@ -1510,7 +1512,7 @@ check_sources (QiPublishJob  *self,
 
   if (qi_file_transfer_check_sources (self->transfer, &local_error))
     return TRUE;
-  name_the_file (self, local_error, error);
+  name_the_file (self, local_error, TRUE, error);
   return FALSE;
 }
 
@@ -1525,7 +1527,7 @@ check_files (QiPublishJob  *self,
       self->bytes_total = qi_file_transfer_get_bytes_total (self->transfer);
       return TRUE;
     }
-  name_the_file (self, local_error, error);
+  name_the_file (self, local_error, FALSE, error);
   return FALSE;
 }
 
@@ -1669,9 +1671,6 @@ check_when_ready (QiPublishJob *self)
       fail (self, "%s", self->sources_error->message);
       return;
     }
-  /* the settings' mode and limit, known by now */
-  qi_file_transfer_set_mode (self->transfer, self->mode);
-  qi_file_transfer_set_rate_limit (self->transfer, self->rate_limit);
   for (guint i = 0; i < self->files->len; i++)
     qi_file_transfer_set_destination (self->transfer, i, ((File *) self->files->pdata[i])->destination);
   in_thread (self, check_files, after_check);
