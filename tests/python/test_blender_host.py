@@ -277,7 +277,9 @@ def test_blender_with_its_interface(tracker, tmp_path):
             info = hub.request("host.info", {}, timeout=T)
             assert info["host"] == "blender" and info["context"] == "/sq010/sh010"
             assert session == "dcc/blender/{}".format(info["pid"])
-            saved = hub.request("workfile.save", {}, timeout=T)
+            # the first save of a Blender with its interface waits for its
+            # main loop, which a loaded machine keeps busy for seconds
+            saved = hub.request("workfile.save", {}, timeout=START)
             assert saved == {"path": env["QI_WORKFILE"]}
             assert open(env["QI_WORKFILE"], "rb").read(7) == b"BLENDER"
             end = time.monotonic() + START
