@@ -697,7 +697,6 @@ transfer_hardlink (QiFileTransfer  *self,
   return fail_errno (error, errno, _("linking"), item->destination);
 }
 
-
 /* Waits for the writeback of the file @worker wrote last and drops its
  * pages from the cache: a publish of a thousand frames reuses the memory
  * of a few instead of filling the cache with files nobody reads now. */
